@@ -1,0 +1,10 @@
+import type { Command } from '../io';
+
+/**
+ * One entry per command; each module owns its options and help text and is loaded lazily, so
+ * `rollgate validate` does not pay for the dev stack's dependencies.
+ */
+export const commands: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  validate: { summary: 'Validate rollout plans (text, json or sarif output)', load: async () => (await import('./validate')).validateCommand },
+  schema: { summary: "Print the rollout plan's JSON Schema", load: async () => (await import('./schema')).schemaCommand },
+};

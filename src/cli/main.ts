@@ -1,0 +1,58 @@
+import { CliIo, ExitCode, UsageError } from './io';
+
+import { commands } from './commands/registry';
+
+export function usage(): string {
+  const width = Math.max(...Object.keys(commands).map((name) => name.length));
+  const lines = Object.entries(commands).map(([name, command]) => `  ${name.padEnd(width)}  ${command.summary}`);
+  return `Usage: rollgate <command> [options]\n\nCommands:\n${lines.join('\n')}\n\nRun 'rollgate <command> --help' for a command's options.\nExit codes: 0 ok, 1 failure (errors found, cell failed, rolled back), 2 usage error or unreadable input.\n`;
+}
+
+export async function main(argv: string[], io: CliIo): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    io.stdout(usage());
+    return name ? ExitCode.ok : ExitCode.usage;
+  }
+  if (name === '--version') {
+    io.stdout(`${process.env.ROLLGATE_VERSION ?? 'dev'}\n`);
+    return ExitCode.ok;
+  }
+  const command = commands[name];
+  if (!command) {
+    io.stderr(`rollgate: unknown command '${name}'.\n\n${usage()}`);
+    return ExitCode.usage;
+  }
+  try {
+    return await (await command.load())(rest, io);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.stderr(`rollgate ${name}: ${error.message}\n`);
+      return ExitCode.usage;
+    }
+    io.stderr(`rollgate ${name}: ${error instanceof Error ? error.message : String(error)}\n`);
+    return ExitCode.failure;
+  }
+}
+
+if (require.main === module) {
+  const interrupted = new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  main(process.argv.slice(2), {
+    stdout: (text) => process.stdout.write(text),
+    stderr: (text) => process.stderr.write(text),
+    cwd: process.cwd(),
+    env: process.env,
+    interrupted,
+  }).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.stderr.write(`rollgate: ${String(error)}\n`);
+      process.exitCode = ExitCode.failure;
+    },
+  );
+}

@@ -1,0 +1,10 @@
+/**
+ * `rollgate/core`: the library entry of Rollgate's core, usable from CI scripts without VS Code.
+ * Nothing under src/core imports `vscode`.
+ */
+export * from './diagnostics';
+export * from './text/lineIndex';
+export * from './plan/index';
+export * from './runbook/index';
+export * from './endpoints/index';
+export * from './ledger/index';
