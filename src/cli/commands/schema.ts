@@ -1,0 +1,8 @@
+import type { CliIo } from '../io';
+import { ExitCode } from '../io';
+
+// Placeholder until this command is implemented; reports honestly instead of pretending.
+export async function schemaCommand(_args: string[], io: CliIo): Promise<number> {
+  io.stderr('rollgate schema: not implemented yet\n');
+  return ExitCode.failure;
+}

@@ -1,0 +1,8 @@
+import type { CliIo } from '../io';
+import { ExitCode } from '../io';
+
+// Placeholder until this command is implemented; reports honestly instead of pretending.
+export async function validateCommand(_args: string[], io: CliIo): Promise<number> {
+  io.stderr('rollgate validate: not implemented yet\n');
+  return ExitCode.failure;
+}
