@@ -1,3 +1,5 @@
 export * from './schema';
 export * from './validate';
 export * from './jsonSchema';
+export { SemanticCodes, QUERY_PLACEHOLDERS, stageTraffic } from './semantics';
+export { SchemaCodes, knownKeysAt } from './schemaIssues';

@@ -8,14 +8,14 @@ import { z } from 'zod';
 
 export const API_VERSION = 'rollgate/v1';
 
-/** `30s`, `10m`, `1h30m`, `250ms`. */
-export const DURATION_PATTERN = /^(?:\d+h)?(?:\d+m(?!s))?(?:\d+s)?(?:\d+ms)?$/;
+/** `30s`, `10m`, `1h30m`, `250ms`: units from largest to smallest, each at most once, never empty. */
+export const DURATION_PATTERN = /^(?=\d)(?:\d+h)?(?:\d+m(?!s))?(?:\d+s)?(?:\d+ms)?$/;
 export const DIGEST_PATTERN = /^sha256:[0-9a-f]{64}$/;
 const NAME_PATTERN = /^[a-z0-9]([a-z0-9._-]{0,62}[a-z0-9])?$/;
 
 /** Parses a duration such as `1h30m` into milliseconds; undefined when it is not one. */
 export function parseDuration(text: string): number | undefined {
-  if (text === '' || !DURATION_PATTERN.test(text)) return undefined;
+  if (!DURATION_PATTERN.test(text)) return undefined;
   const units: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1 };
   let total = 0;
   for (const match of text.matchAll(/(\d+)(ms|h|m|s)/g)) total += Number(match[1]) * units[match[2]!]!;
@@ -25,35 +25,19 @@ export function parseDuration(text: string): number | undefined {
 const name = (what: string) =>
   z
     .string()
-    .regex(NAME_PATTERN, `${what} must be lower-case letters, digits, '.', '_' or '-' (at most 64), starting and ending with a letter or digit`)
+    .regex(NAME_PATTERN, "a name of lower-case letters, digits, '.', '_' or '-' (at most 64 characters), starting and ending with a letter or digit")
     .describe(`${what}: lower-case letters, digits, '.', '_' and '-'.`);
 
 const duration = (description: string) =>
-  z
-    .string()
-    .refine((value) => parseDuration(value) !== undefined, {
-      message: "a duration such as '30s', '10m', '1h' or '1h30m'",
-    })
-    .describe(description);
+  // A regex rather than a refine, so the exported JSON Schema carries the pattern too.
+  z.string().regex(DURATION_PATTERN, "a duration such as '30s', '10m', '1h' or '1h30m'").describe(description);
 
 const percent = (description: string) =>
   z.number().min(0, 'a percentage from 0 to 100').max(100, 'a percentage from 0 to 100').describe(description);
 
 const url = (description: string) =>
-  z
-    .string()
-    .refine(
-      (value) => {
-        try {
-          const parsed = new URL(value);
-          return parsed.protocol === 'http:' || parsed.protocol === 'https:';
-        } catch {
-          return false;
-        }
-      },
-      { message: 'an http:// or https:// URL' },
-    )
-    .describe(description);
+  // z.url (not a refine) so the exported JSON Schema says `format: uri`.
+  z.url({ protocol: /^https?$/, error: 'an http:// or https:// URL' }).describe(description);
 
 export const secretRefSchema = z
   .strictObject({
@@ -233,7 +217,7 @@ export const planSchema = z
     lineage: lineageSchema.optional(),
     endpoints: endpointsSchema,
     guardrails: z.array(guardrailSchema).default([]).describe('Metric checks, referred to by name from stages.'),
-    stages: z.array(stageSchema).min(1, 'at least one stage').describe('The ordered stages of the rollout.'),
+    stages: z.array(stageSchema).min(1, 'a list of at least one stage').describe('The ordered stages of the rollout.'),
     rollback: rollbackSchema.default({ to: 'baseline', automatic: true }),
     flags: z.array(flagSchema).optional().describe('Feature flags that ship with the candidate.'),
   })

@@ -1,5 +1,11 @@
+import { createHash } from 'node:crypto';
+import { isMap, parseDocument, type Document } from 'yaml';
 import type { Diagnostic } from '../diagnostics';
-import type { Plan } from './schema';
+import { inlineCredentialDiagnostics } from './credentials';
+import { planSchema, type Plan } from './schema';
+import { schemaDiagnostics } from './schemaIssues';
+import { semanticDiagnostics } from './semantics';
+import { nodeSpan, PlanLocator, restOfLine, toPlainValue } from './yamlTree';
 
 export interface PlanValidation {
   /** The plan with defaults applied; present only when the schema accepted it. */
@@ -7,8 +13,124 @@ export interface PlanValidation {
   diagnostics: Diagnostic[];
 }
 
-/** Validates a rollout plan's text. Never throws on user content. (Stub: being implemented.) */
+/** Stable codes of findings about the file as a whole and its YAML syntax. */
+export const DocumentCodes = {
+  empty: 'plan/empty',
+  notAMapping: 'plan/not-a-mapping',
+  yamlSyntax: 'yaml/syntax',
+  duplicateKey: 'yaml/duplicate-key',
+  yamlWarning: 'yaml/warning',
+  internal: 'plan/internal-error',
+} as const;
+
+/**
+ * Validates a rollout plan's text: YAML syntax, then the `rollgate/v1` schema, then the semantic
+ * rules (see `SemanticCodes`). Every finding carries the exact span of the text it is about.
+ * Never throws on user content; `plan` is present only when the schema accepted the plan (semantic
+ * errors may still be reported alongside it).
+ */
 export function validatePlan(text: string): PlanValidation {
-  void text;
-  return { diagnostics: [] };
+  try {
+    return validateText(text);
+  } catch (error) {
+    // A bug of ours must not take the editor or CI down: report it on the first line instead.
+    const span = restOfLine(text, 0);
+    return {
+      diagnostics: [
+        {
+          severity: 'error',
+          code: DocumentCodes.internal,
+          message: `Rollgate could not validate this file (${error instanceof Error ? error.message : String(error)}). Please report this.`,
+          start: span.start,
+          end: span.end,
+        },
+      ],
+    };
+  }
+}
+
+function validateText(text: string): PlanValidation {
+  if (text.trim() === '') {
+    return { diagnostics: [{ severity: 'error', code: DocumentCodes.empty, message: 'The file is empty. A rollout plan starts with `apiVersion: rollgate/v1` and `kind: RolloutPlan`.', start: 0, end: text.length }] };
+  }
+  // Line/column decoration of errors is left to the caller (it has a LineIndex); skipping it saves time.
+  const document = parseDocument(text, { prettyErrors: false });
+  const diagnostics: Diagnostic[] = yamlDiagnostics(text, document);
+  // Duplicate keys leave a usable tree (the last one wins); real syntax errors do not.
+  if (diagnostics.some((diagnostic) => diagnostic.severity === 'error' && diagnostic.code !== DocumentCodes.duplicateKey)) return { diagnostics };
+
+  if (!isMap(document.contents)) {
+    const span = nodeSpan(text, document.contents) ?? restOfLine(text, 0);
+    diagnostics.push({
+      severity: 'error',
+      code: DocumentCodes.notAMapping,
+      message: 'A rollout plan is a mapping of keys (apiVersion, kind, metadata, model, endpoints, guardrails, stages, ...), not a single value or a list.',
+      start: span.start,
+      end: Math.max(span.end, span.start),
+    });
+    return { diagnostics };
+  }
+
+  const credentials = inlineCredentialDiagnostics(text, document);
+  const value = toPlainValue(document);
+  const parsed = planSchema.safeParse(value);
+  let locator: PlanLocator | undefined;
+  if (!parsed.success) {
+    locator = new PlanLocator(text, document);
+    // A credential finding already explains a value the schema also rejects; say it once.
+    const credentialStarts = new Set(credentials.map((diagnostic) => diagnostic.start));
+    for (const diagnostic of schemaDiagnostics(parsed.error.issues, value, locator)) {
+      if (!credentialStarts.has(diagnostic.start)) diagnostics.push(diagnostic);
+    }
+    diagnostics.push(...credentials);
+    return { diagnostics: sortBySpan(diagnostics) };
+  }
+  diagnostics.push(...credentials);
+  diagnostics.push(...semanticDiagnostics(parsed.data, new PlanLocator(text, document), text));
+  return { plan: parsed.data, diagnostics: sortBySpan(diagnostics) };
+}
+
+function yamlDiagnostics(text: string, document: Document): Diagnostic[] {
+  const diagnostics: Diagnostic[] = [];
+  const seen = new Set<string>();
+  for (const error of document.errors) {
+    const duplicate = error.code === 'DUPLICATE_KEY';
+    const [start, end] = clampSpan(text, error.pos);
+    const message = duplicate ? 'This key appears twice in the same mapping; the last value would silently win. Remove one.' : `YAML syntax error: ${firstLine(error.message)}`;
+    // The parser can report one problem several times at the same place.
+    const identity = `${start}:${end}:${message}`;
+    if (seen.has(identity)) continue;
+    seen.add(identity);
+    diagnostics.push({ severity: 'error', code: duplicate ? DocumentCodes.duplicateKey : DocumentCodes.yamlSyntax, message, start, end });
+  }
+  for (const warning of document.warnings) {
+    const [start, end] = clampSpan(text, warning.pos);
+    diagnostics.push({ severity: 'warning', code: DocumentCodes.yamlWarning, message: firstLine(warning.message), start, end });
+  }
+  return diagnostics;
+}
+
+/** Keeps a parser position inside the text and at least one character wide, so editors can show it. */
+function clampSpan(text: string, pos: [number, number]): [number, number] {
+  let start = Math.max(0, Math.min(pos[0], text.length));
+  let end = Math.max(start, Math.min(pos[1], text.length));
+  if (start === end) {
+    if (end < text.length && text[end] !== '\n' && text[end] !== '\r') end++;
+    else if (start > 0) start--;
+  }
+  return [start, end];
+}
+
+function firstLine(message: string): string {
+  const line = message.split('\n', 1)[0] ?? message;
+  return line.replace(/ at line \d+, column \d+:?$/, '');
+}
+
+function sortBySpan(diagnostics: Diagnostic[]): Diagnostic[] {
+  return diagnostics.sort((a, b) => a.start - b.start || a.end - b.end);
+}
+
+/** `sha256:<hex>` of the plan's exact text (UTF-8): the digest the ledger records for a plan. */
+export function planDigest(text: string): string {
+  return `sha256:${createHash('sha256').update(text, 'utf8').digest('hex')}`;
 }
