@@ -8,3 +8,5 @@ export * from './plan/index';
 export * from './runbook/index';
 export * from './endpoints/index';
 export * from './ledger/index';
+export * from './guardrails/index';
+export * from './rollout/index';

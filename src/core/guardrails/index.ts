@@ -1,0 +1,3 @@
+export * from './placeholders';
+export * from './evaluate';
+export * from './tracker';

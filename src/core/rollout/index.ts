@@ -1,0 +1,6 @@
+export * from './ports';
+export * from './state';
+export * from './fileStore';
+export * from './traffic';
+export * from './engine';
+export * from './dryRun';

@@ -1,0 +1,106 @@
+import type { GuardrailMeasurement } from '../guardrails/evaluate';
+import type { Stage } from '../plan/schema';
+import type { TrafficState } from './ports';
+
+/** Where the whole rollout stands. */
+export type RolloutStatus =
+  | 'pending'
+  | 'running'
+  | 'paused'
+  | 'waiting-approval'
+  | 'rolling-back'
+  | 'promoted'
+  | 'rolled-back'
+  | 'failed';
+
+/** Where one stage stands. `baking` carries progress in {@link StageSnapshot.bakeElapsedMs}. */
+export type StageStatus = 'pending' | 'running' | 'baking' | 'waiting-approval' | 'passed' | 'failed' | 'rolled-back' | 'paused';
+
+/** Statuses after which the engine does nothing more on its own. */
+export const FINISHED_STATUSES: readonly RolloutStatus[] = ['promoted', 'rolled-back', 'failed'];
+
+/** One guardrail within a stage: its failure count, last measurement and a short trend. */
+export interface GuardrailState {
+  name: string;
+  consecutiveFailures: number;
+  measurements: number;
+  last?: GuardrailMeasurement;
+  /** The last values measured (newest last, at most {@link TREND_LENGTH}); null for no data. */
+  trend: (number | null)[];
+}
+
+export const TREND_LENGTH = 20;
+
+export interface StageSnapshot {
+  name: string;
+  kind: Stage['kind'];
+  traffic?: number;
+  mirror?: number;
+  approval: Stage['approval'];
+  status: StageStatus;
+  /** The stage's bake duration in ms (0 when it has none). */
+  bakeMs: number;
+  /** Bake time spent so far, across pauses and restarts. */
+  bakeElapsedMs: number;
+  /** True once this stage's traffic or mirror was sent to the deployment endpoint. */
+  trafficApplied: boolean;
+  startedAt?: string;
+  endedAt?: string;
+  guardrails: GuardrailState[];
+}
+
+export interface RollbackRecord {
+  to: string;
+  reason: string;
+  actor: string;
+  idempotencyKey: string;
+  requestedAt: string;
+  attempts: number;
+  completedAt?: string;
+  error?: string;
+}
+
+/**
+ * The persisted state of one rollout (`.rollgate/state/<service>.json`), and also what the
+ * engine hands to listeners: plain JSON, so the side panel can post it to its webview as is.
+ */
+export interface RolloutSnapshot {
+  schema: 1;
+  runId: string;
+  service: string;
+  planName: string;
+  planDigest: string;
+  candidateVersion: string;
+  baselineVersion: string;
+  /** The version a rollback goes to (the plan's `rollback.to`, resolved). */
+  rollbackTo: string;
+  automaticRollback: boolean;
+  status: RolloutStatus;
+  /** Index of the current stage; equals `stages.length` once promoted. */
+  stageIndex: number;
+  stages: StageSnapshot[];
+  pauseReason?: string;
+  rollback?: RollbackRecord;
+  /** What the engine last set on (or read from) the deployment endpoint. */
+  traffic?: TrafficState;
+  startedAt: string;
+  updatedAt: string;
+}
+
+/** Keeps rollout state across restarts. */
+export interface StateStore {
+  load(service: string): Promise<RolloutSnapshot | undefined>;
+  save(snapshot: RolloutSnapshot): Promise<void>;
+}
+
+/** A store for dry runs and tests of logic: nothing survives the process. */
+export class MemoryStateStore implements StateStore {
+  private readonly states = new Map<string, string>();
+  async load(service: string): Promise<RolloutSnapshot | undefined> {
+    const text = this.states.get(service);
+    return text === undefined ? undefined : (JSON.parse(text) as RolloutSnapshot);
+  }
+  async save(snapshot: RolloutSnapshot): Promise<void> {
+    this.states.set(snapshot.service, JSON.stringify(snapshot));
+  }
+}

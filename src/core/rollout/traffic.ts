@@ -1,0 +1,43 @@
+import type { Stage } from '../plan/schema';
+import type { MirrorTarget, TrafficState } from './ports';
+
+/**
+ * The traffic a stage asks for: the candidate gets the stage's share and the baseline the rest;
+ * shadow stages keep all live traffic on the baseline and mirror a share to the candidate.
+ * Offline stages send nothing (undefined).
+ */
+export function stageTraffic(stage: Pick<Stage, 'kind' | 'traffic' | 'mirror'>, candidate: string, baseline: string): TrafficState | undefined {
+  let candidateShare: number;
+  switch (stage.kind) {
+    case 'offline':
+      return undefined;
+    case 'shadow':
+      candidateShare = stage.traffic ?? 0;
+      break;
+    case 'canary':
+      candidateShare = stage.traffic ?? 0;
+      break;
+    case 'blue-green':
+    case 'full':
+      candidateShare = stage.traffic ?? 100;
+      break;
+  }
+  const weights = { [baseline]: 100 - candidateShare, [candidate]: candidateShare };
+  const mirrorPercent = stage.kind === 'shadow' ? (stage.mirror ?? 100) : stage.mirror;
+  const mirror: MirrorTarget | undefined = mirrorPercent ? { version: candidate, percent: mirrorPercent } : undefined;
+  return mirror ? { weights, mirror } : { weights };
+}
+
+/** Traffic after a rollback: everything on `to`. */
+export function rollbackTraffic(to: string): TrafficState {
+  return { weights: { [to]: 100 } };
+}
+
+/** `41:95 42:5 mirror 42:100%` for messages. */
+export function describeTraffic(traffic: TrafficState | undefined): string {
+  if (!traffic) return 'unknown';
+  const weights = Object.entries(traffic.weights)
+    .map(([version, weight]) => `${version}=${weight}%`)
+    .join(' ');
+  return traffic.mirror ? `${weights}, mirror ${traffic.mirror.percent}% to ${traffic.mirror.version}` : weights;
+}
