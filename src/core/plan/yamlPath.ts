@@ -1,4 +1,4 @@
-import { isMap, isScalar, isSeq, parseDocument, type Document, type Node, type Scalar } from 'yaml';
+import { isMap, isScalar, isSeq, parseDocument, type Document, type Scalar } from 'yaml';
 import type { z } from 'zod';
 import { planSchema } from './schema';
 
@@ -103,7 +103,7 @@ export function findCursorContext(text: string, offset: number): PlanCursorConte
   } catch {
     return undefined;
   }
-  const located = findScalar(document.contents, (scalar) => containsCursorMarker(scalar.value));
+  const located = findYamlScalar(document.contents, (scalar) => containsCursorMarker(scalar.value));
   if (!located || !located.scalar.range) return undefined;
 
   // Map the marker text's offsets back to the original text.
@@ -115,7 +115,7 @@ export function findCursorContext(text: string, offset: number): PlanCursorConte
   const replaceEnd = toOriginal(scalarEnd - (quoted ? 1 : 0));
   const typedPrefix = text.slice(replaceStart, cursor);
   const column = replaceStart - lineStart;
-  const keyHasColon = !typingBlockKey && located.role === 'key';
+  const keyHasColon = located.role === 'key' && /^[ \t]*:/.test(text.slice(replaceEnd + (quoted ? 1 : 0)));
   const base = { inFlow: located.inFlow, typedPrefix, replaceStart, replaceEnd, needsLeadingSpace, column, document };
 
   if (located.role === 'key') {
@@ -123,7 +123,7 @@ export function findCursorContext(text: string, offset: number): PlanCursorConte
     const onlyKeyOfSequenceItem = typeof mappingPath[mappingPath.length - 1] === 'number' && located.parentKeys.length === 0;
     // `- err|` in a list of names parses as a one-key mapping because of the spliced `:`;
     // when the schema wants a scalar there, it is really a sequence item being typed.
-    if (onlyKeyOfSequenceItem && typingBlockKey && !isObjectSchema(schemaAtPath(mappingPath))) {
+    if (onlyKeyOfSequenceItem && typingBlockKey && !isMappingSchema(planSchemaAtPath(mappingPath))) {
       return { ...base, position: 'value', path: mappingPath, existingKeys: [], inSequenceItem: true, keyHasColon: false };
     }
     return {
@@ -137,7 +137,7 @@ export function findCursorContext(text: string, offset: number): PlanCursorConte
   }
   // A bare scalar where the schema wants a mapping (`- |` in `stages:`, an empty document) is
   // the first key of a mapping still to be written.
-  if ((located.role === 'item' || located.role === 'root') && isObjectSchema(schemaAtPath(located.path))) {
+  if ((located.role === 'item' || located.role === 'root') && isMappingSchema(planSchemaAtPath(located.path))) {
     return { ...base, position: 'key', path: located.path, existingKeys: [], inSequenceItem: located.role === 'item', keyHasColon: false };
   }
   return {
@@ -171,14 +171,14 @@ function isInComment(lineBeforeCursor: string): boolean {
  * counts as inside it, so a cursor just after a word still finds the word.
  */
 export function findScalarAt(document: Document.Parsed, offset: number): LocatedScalar | undefined {
-  return findScalar(document.contents, (scalar) => {
+  return findYamlScalar(document.contents, (scalar) => {
     const range = scalar.range;
     return range !== undefined && range !== null && range[0] <= offset && offset <= range[1];
   });
 }
 
 /** Depth-first search of a YAML tree for the first scalar satisfying `matches`. */
-export function findScalar(root: unknown, matches: (scalar: Scalar) => boolean): LocatedScalar | undefined {
+export function findYamlScalar(root: unknown, matches: (scalar: Scalar) => boolean): LocatedScalar | undefined {
   const visit = (node: unknown, path: YamlPathSegment[], role: ScalarRole, parentKeys: string[], inFlow: boolean): LocatedScalar | undefined => {
     if (isScalar(node)) {
       return matches(node) ? { scalar: node, role, path, parentKeys, inFlow } : undefined;
@@ -215,12 +215,6 @@ function keyName(key: unknown): string | undefined {
   return undefined;
 }
 
-/** The YAML node at `path` in a parsed document, or undefined. */
-export function nodeAtPath(document: Document.Parsed, path: readonly YamlPathSegment[]): Node | undefined {
-  const node = document.getIn(path, true);
-  return node && typeof node === 'object' ? (node as Node) : undefined;
-}
-
 // ---- What the schema says at a path -------------------------------------------------------
 
 type AnySchema = z.ZodType;
@@ -247,7 +241,7 @@ function definition(schema: AnySchema): { type: string } & Record<string, unknow
 }
 
 /** Looks through optional, default, nullable, readonly and pipe wrappers. */
-export function describeField(schema: AnySchema): FieldSchemaInfo {
+export function describeSchemaField(schema: AnySchema): FieldSchemaInfo {
   let current: AnySchema = schema;
   let description: string | undefined;
   let required = true;
@@ -286,7 +280,7 @@ function typeLabel(schema: AnySchema): string {
     case 'object':
       return 'mapping';
     case 'array':
-      return `list of ${typeLabel(describeField(def.element as AnySchema).schema)}`;
+      return `list of ${typeLabel(describeSchemaField(def.element as AnySchema).schema)}`;
     case 'record':
       return 'mapping of string';
     case 'enum':
@@ -306,14 +300,14 @@ function allowedValues(schema: AnySchema): string[] | undefined {
 }
 
 /** True when the schema (wrappers looked through) is a mapping with known keys. */
-export function isObjectSchema(schema: AnySchema | undefined): boolean {
-  return schema !== undefined && definition(describeField(schema).schema).type === 'object';
+export function isMappingSchema(schema: AnySchema | undefined): boolean {
+  return schema !== undefined && definition(describeSchemaField(schema).schema).type === 'object';
 }
 
 /** The keys a mapping schema declares, in declaration order; empty for other schemas. */
-export function objectFields(schema: AnySchema | undefined): Array<[string, AnySchema]> {
+export function schemaObjectFields(schema: AnySchema | undefined): Array<[string, AnySchema]> {
   if (!schema) return [];
-  const inner = describeField(schema).schema;
+  const inner = describeSchemaField(schema).schema;
   const def = definition(inner);
   if (def.type !== 'object') return [];
   return Object.entries(def.shape as Record<string, AnySchema>);
@@ -324,11 +318,11 @@ export function objectFields(schema: AnySchema | undefined): Array<[string, AnyS
  * records), wrappers included so the field's own description and default are kept. Undefined
  * when the path leaves the schema, e.g. through an unknown key.
  */
-export function schemaAtPath(path: readonly YamlPathSegment[], root: AnySchema = planSchema): AnySchema | undefined {
+export function planSchemaAtPath(path: readonly YamlPathSegment[], root: AnySchema = planSchema): AnySchema | undefined {
   let current: AnySchema | undefined = root;
   for (const segment of path) {
     if (!current) return undefined;
-    const inner = describeField(current).schema;
+    const inner = describeSchemaField(current).schema;
     const def = definition(inner);
     if (def.type === 'object' && typeof segment === 'string') {
       current = (def.shape as Record<string, AnySchema>)[segment];

@@ -1,0 +1,68 @@
+import { parseDocument } from 'yaml';
+import { definedGuardrails, formatYamlValue, guardrailMarkdown } from './completion';
+import { describeSchemaField, findScalarAt, planSchemaAtPath, type YamlPathSegment } from './yamlPath';
+
+/** Hover content for one span of a plan: Markdown and the offsets it describes. */
+export interface PlanHover {
+  markdown: string;
+  start: number;
+  end: number;
+}
+
+/**
+ * Hover at `offset` in a rollout plan's text: for a key or its value, the field's description,
+ * type, whether it is required, its default and its allowed values; for a guardrail name in a
+ * stage's `guardrails` list, that guardrail's bounds and query. Undefined for unknown keys,
+ * comments and whitespace. Never throws.
+ */
+export function hoverPlan(text: string, offset: number): PlanHover | undefined {
+  try {
+    const document = parseDocument(text, { uniqueKeys: false, prettyErrors: false });
+    const located = findScalarAt(document, offset);
+    if (!located || !located.scalar.range || located.role === 'root') return undefined;
+    const [start, end] = located.scalar.range;
+    const { path } = located;
+
+    if (located.role !== 'key' && isStageGuardrailReference(path)) {
+      const name = String(located.scalar.value);
+      const guardrail = definedGuardrails(document).find((candidate) => candidate.name === name);
+      const markdown = guardrail
+        ? guardrailMarkdown(guardrail)
+        : `**Guardrail \`${name}\`** is not defined in this plan's \`guardrails\` list.`;
+      return { markdown, start, end };
+    }
+
+    const schema = planSchemaAtPath(path);
+    if (!schema) return undefined;
+    return { markdown: fieldMarkdown(path, schema), start, end };
+  } catch {
+    return undefined;
+  }
+}
+
+function isStageGuardrailReference(path: readonly YamlPathSegment[]): boolean {
+  return path.length === 4 && path[0] === 'stages' && path[2] === 'guardrails' && typeof path[3] === 'number';
+}
+
+function fieldMarkdown(path: readonly YamlPathSegment[], schema: Parameters<typeof describeSchemaField>[0]): string {
+  const info = describeSchemaField(schema);
+  const fieldName = [...path].reverse().find((segment): segment is string => typeof segment === 'string') ?? 'plan';
+  const qualifiers = [`\`${info.typeLabel}\``, info.required ? 'required' : 'optional'];
+  const lines = [`**${fieldName}** · ${qualifiers.join(' · ')}`];
+  if (info.description !== undefined) lines.push('', info.description);
+  if (info.allowedValues && info.allowedValues.length > 0) {
+    lines.push('', `Allowed values: ${info.allowedValues.map((value) => `\`${value}\``).join(', ')}`);
+  }
+  if (info.hasDefault) lines.push('', `Default: \`${formatYamlValue(info.defaultValue)}\``);
+  lines.push('', `Path: \`${formatPlanPath(path)}\``);
+  return lines.join('\n');
+}
+
+/** `stages[2].guardrails[0]` style, the way the README and diagnostics name fields. */
+export function formatPlanPath(path: readonly YamlPathSegment[]): string {
+  let formatted = '';
+  for (const segment of path) {
+    formatted += typeof segment === 'number' ? `[${segment}]` : formatted === '' ? segment : `.${segment}`;
+  }
+  return formatted === '' ? '(plan)' : formatted;
+}
