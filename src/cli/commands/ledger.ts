@@ -1,8 +1,192 @@
-import type { CliIo } from '../io';
-import { ExitCode } from '../io';
+import { promises as fs } from 'node:fs';
+import { relative, resolve } from 'node:path';
 
-// Placeholder until this command is implemented; reports honestly instead of pretending.
-export async function ledgerCommand(_args: string[], io: CliIo): Promise<number> {
-  io.stderr('rollgate ledger: not implemented yet\n');
+import { defaultLedgerPath, Ledger, type LedgerEntry, type LedgerEvidence, type LedgerTraffic } from '../../core/ledger/index';
+import type { CliIo } from '../io';
+import { ExitCode, UsageError } from '../io';
+
+const help = `Usage:
+  rollgate ledger verify [--file path]
+  rollgate ledger show [--service s] [--action a] [--limit n] [--format text|json] [--file path]
+  rollgate ledger repair [--file path]
+
+verify  checks every line of the hash-chained changelog and names the first bad one.
+show    prints entries newest first, optionally filtered.
+repair  moves a torn last line (left by an interrupted append) aside and records that in the chain.
+
+--file defaults to .rollgate/ledger.jsonl under the current folder.
+Exit codes: 0 ok, 1 the chain is broken or has a torn last line, 2 usage error or unreadable file.
+`;
+
+interface Options {
+  file: string;
+  service?: string;
+  action?: string;
+  limit?: number;
+  format: 'text' | 'json';
+}
+
+function parseOptions(args: string[], allowed: readonly string[], io: CliIo): Options {
+  const options: Options = { file: defaultLedgerPath(io.cwd), format: 'text' };
+  for (let index = 0; index < args.length; index += 1) {
+    const argument = args[index]!;
+    const [flag, inline] = argument.startsWith('--') && argument.includes('=') ? [argument.slice(0, argument.indexOf('=')), argument.slice(argument.indexOf('=') + 1)] : [argument, undefined];
+    if (!allowed.includes(flag)) throw new UsageError(`unknown option '${argument}'.\n\n${help}`);
+    const value = inline ?? args[++index];
+    if (value === undefined || value === '') throw new UsageError(`${flag} needs a value`);
+    switch (flag) {
+      case '--file':
+        options.file = resolve(io.cwd, value);
+        break;
+      case '--service':
+        options.service = value;
+        break;
+      case '--action':
+        options.action = value;
+        break;
+      case '--limit': {
+        const limit = Number(value);
+        if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--limit needs a whole number of at least 1, got '${value}'`);
+        options.limit = limit;
+        break;
+      }
+      case '--format':
+        if (value !== 'text' && value !== 'json') throw new UsageError(`--format must be text or json, got '${value}'`);
+        options.format = value;
+        break;
+    }
+  }
+  return options;
+}
+
+function shown(file: string, io: CliIo): string {
+  const path = relative(io.cwd, file);
+  return path.startsWith('..') || path === '' ? file : path;
+}
+
+/** Fails with exit 2 (through the returned message) when the file cannot be read. */
+async function unreadable(file: string, io: CliIo): Promise<string | undefined> {
+  try {
+    await fs.access(file, fs.constants.R_OK);
+    return undefined;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return code === 'ENOENT'
+      ? `no ledger at ${shown(file, io)} (nothing has been recorded yet, or pass --file)`
+      : `cannot read ${shown(file, io)}: ${(error as Error).message}`;
+  }
+}
+
+function traffic(state: LedgerTraffic | undefined): string | undefined {
+  if (!state) return undefined;
+  const parts: string[] = [];
+  if (state.weights) parts.push(Object.entries(state.weights).map(([version, weight]) => `${version}:${weight}%`).join(' '));
+  else if (state.version) parts.push(state.version);
+  if (state.mirror) parts.push(`mirror ${state.mirror.version}:${state.mirror.percent}%`);
+  if (state.stage) parts.push(`stage ${state.stage}`);
+  return parts.length > 0 ? parts.join(', ') : undefined;
+}
+
+function evidence(item: LedgerEvidence): string {
+  const bound = item.bound
+    ? [item.bound.min !== undefined ? `min ${item.bound.min}` : '', item.bound.max !== undefined ? `max ${item.bound.max}` : '', item.bound.maxRatio !== undefined ? `maxRatio ${item.bound.maxRatio}` : '']
+        .filter(Boolean)
+        .join(' ')
+    : '';
+  const value = item.value === undefined ? '' : `=${item.value === null ? 'no data' : item.value}`;
+  return `${item.guardrail ?? 'guardrail'}${value}${bound ? ` (${bound})` : ''}${item.outcome ? ` ${item.outcome}` : ''}`;
+}
+
+/** One line per entry, for people; `--format json` is the stable form for scripts. */
+export function formatEntry(entry: LedgerEntry): string {
+  const parts = [`#${entry.seq}`, entry.time, entry.action, entry.service ?? '-', `by ${entry.actor}`];
+  const from = traffic(entry.from);
+  const to = traffic(entry.to);
+  if (from || to) parts.push(`${from ?? '?'} -> ${to ?? '?'}`);
+  if (entry.request) {
+    const request = entry.request;
+    const status = request.status !== undefined ? ` ${request.status}` : '';
+    const duration = request.durationMs !== undefined ? ` ${Math.round(request.durationMs)} ms` : '';
+    parts.push(`${request.method} ${request.url} ->${status}${duration} ${request.outcome}`);
+  }
+  if (entry.evidence) parts.push((Array.isArray(entry.evidence) ? entry.evidence : [entry.evidence]).map(evidence).join('; '));
+  if (entry.reason) parts.push(JSON.stringify(entry.reason));
+  return parts.join('  ');
+}
+
+async function verify(options: Options, io: CliIo): Promise<number> {
+  const problem = await unreadable(options.file, io);
+  if (problem) {
+    io.stderr(`rollgate ledger verify: ${problem}\n`);
+    return ExitCode.usage;
+  }
+  const result = await new Ledger({ path: options.file }).verify();
+  const name = shown(options.file, io);
+  if (result.ok) {
+    io.stdout(`${name}: ok, ${result.entries} entries, chain intact (last hash ${result.lastHash.slice(0, 12)}…)\n`);
+    return ExitCode.ok;
+  }
+  io.stdout(`${name}: ${result.problem}\n`);
+  const upTo = (result.firstBadLine ?? 1) - 1;
+  io.stdout(
+    upTo > 0 ? `${name}: the chain is valid up to line ${upTo} (${result.entries} entries)\n` : `${name}: no valid entry before the first bad line\n`,
+  );
+  if (result.torn) io.stdout(`${name}: run 'rollgate ledger repair' (or any append) to move the torn line aside\n`);
   return ExitCode.failure;
+}
+
+async function show(options: Options, io: CliIo): Promise<number> {
+  const problem = await unreadable(options.file, io);
+  if (problem) {
+    io.stderr(`rollgate ledger show: ${problem}\n`);
+    return ExitCode.usage;
+  }
+  const entries = await new Ledger({ path: options.file }).list({
+    newestFirst: true,
+    service: options.service,
+    action: options.action,
+    limit: options.limit,
+  });
+  if (options.format === 'json') {
+    io.stdout(`${JSON.stringify(entries, null, 2)}\n`);
+  } else if (entries.length === 0) {
+    io.stdout('no matching entries\n');
+  } else {
+    io.stdout(`${entries.map(formatEntry).join('\n')}\n`);
+  }
+  return ExitCode.ok;
+}
+
+async function repair(options: Options, io: CliIo): Promise<number> {
+  const problem = await unreadable(options.file, io);
+  if (problem) {
+    io.stderr(`rollgate ledger repair: ${problem}\n`);
+    return ExitCode.usage;
+  }
+  const done = await new Ledger({ path: options.file }).repair();
+  io.stdout(
+    done
+      ? `moved a torn line of ${done.bytes} bytes to ${done.tornFile}; recorded as entry #${done.entry.seq}\n`
+      : 'nothing to repair: the last line is whole\n',
+  );
+  return ExitCode.ok;
+}
+
+/** `rollgate ledger verify|show|repair`. */
+export async function ledgerCommand(args: string[], io: CliIo): Promise<number> {
+  const [subcommand, ...rest] = args;
+  if (subcommand === undefined || subcommand === '--help' || subcommand === '-h' || rest.includes('--help') || rest.includes('-h')) {
+    io.stdout(help);
+    return subcommand === undefined ? ExitCode.usage : ExitCode.ok;
+  }
+  switch (subcommand) {
+    case 'verify':
+      return verify(parseOptions(rest, ['--file'], io), io);
+    case 'show':
+      return show(parseOptions(rest, ['--file', '--service', '--action', '--limit', '--format'], io), io);
+    case 'repair':
+      return repair(parseOptions(rest, ['--file'], io), io);
+    default:
+      throw new UsageError(`unknown subcommand '${subcommand}'.\n\n${help}`);
+  }
 }

@@ -1,1 +1,14 @@
-export {};
+export * from './types';
+export { canonicalJson, computeEntryHash, GENESIS_HASH, sealEntry, sha256Hex } from './canonical';
+export { redact, findAndRedact, redactHeaders, redactionMarker, type SecretHit, type SecretValues } from './redact';
+export { acquireFileLock, LedgerLockTimeoutError, type FileLockOptions, type HeldLock, type LockOwner } from './fileLock';
+export { checkEntry, verifyLedgerFile, type LedgerVerifyResult, type TornLine } from './verify';
+export {
+  defaultLedgerPath,
+  Ledger,
+  LedgerCorruptError,
+  LedgerSecretError,
+  type LedgerOptions,
+  type LedgerReadOptions,
+  type LedgerRepair,
+} from './ledger';
