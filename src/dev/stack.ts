@@ -1,0 +1,144 @@
+import { createHash } from 'node:crypto';
+
+import type { ServiceState } from '../core/endpoints/index';
+import { DevDeployment } from './deploymentState';
+import { startLoadGenerator, type LoadStats } from './loadGenerator';
+import { findPrometheusOnPath, installPrometheusHint, startPrometheus, type PrometheusProcess } from './prometheusProcess';
+import { startDevServer } from './server';
+import { ModelSimulator, type ActiveFault, type FaultSpec } from './simulator';
+
+/** The simulated service and its versions; the sample workspace's plans point at these. */
+export const devService = 'churn-scorer';
+export const devBaselineVersion = '41';
+export const devCandidateVersion = '42';
+
+/** A stable, obviously-synthetic digest for a simulated artifact. */
+export function devDigest(version: string): string {
+  return `sha256:${createHash('sha256').update(`rollgate-dev churn ${version}`).digest('hex')}`;
+}
+
+export interface DevStackOptions {
+  /** Port of the simulator and deployment endpoint on 127.0.0.1; 0 picks a free one. Default 8700. */
+  port?: number;
+  /**
+   * `auto` (default): start Prometheus when a binary is found, else add a notice saying how to
+   * install it; `required`: fail when it cannot be started; `off`: never start it.
+   */
+  prometheus?: 'auto' | 'required' | 'off';
+  /** Prometheus binary; default: `prometheus` on PATH. */
+  prometheusBin?: string;
+  /** Prometheus port on 127.0.0.1; 0 picks a free one. Default 9090. */
+  prometheusPort?: number;
+  /** Bearer token the deployment endpoint requires (already resolved; never printed). */
+  token?: string;
+  /** Load generator rate; 0 turns it off. Default 40. */
+  requestsPerSecond?: number;
+  /** Random source for routing, latency, errors and scores. */
+  random?: () => number;
+  /** Time to wait for Prometheus' readiness and first scrape. Default 30 s. */
+  prometheusStartTimeoutMs?: number;
+}
+
+/** A running `rollgate dev` stack. */
+export interface DevStack {
+  service: string;
+  baselineVersion: string;
+  candidateVersion: string;
+  /** Deployment endpoint base URL, e.g. `http://127.0.0.1:8700` (also serves /predict, /metrics, /v1/faults). */
+  deploymentUrl: string;
+  /** The weighted router: `POST` a prediction request here. */
+  predictUrl: string;
+  /** The simulator's Prometheus exposition (what Prometheus scrapes). */
+  metricsUrl: string;
+  /** Fault injection: `POST {"version","errorRate","latencyMs"}`, `DELETE` to clear. */
+  faultsUrl: string;
+  /** The real Prometheus scraping the simulator (the metric endpoint), when started. */
+  prometheusUrl?: string;
+  prometheusPid?: number;
+  prometheusDataDir?: string;
+  /** Things the user should know, e.g. that Prometheus is missing and how to install it. */
+  notices: string[];
+  /** Sets (merges) a fault on a version; throws on an unknown version or bad values. */
+  injectFault(fault: FaultSpec): ActiveFault;
+  /** Clears one version's fault, or all faults. */
+  clearFaults(version?: string): void;
+  /** Current deployment state (same as `GET /v1/services/churn-scorer`). */
+  state(): ServiceState;
+  loadStats(): LoadStats;
+  /** Stops load, the server and Prometheus, and removes Prometheus' data folder. Idempotent. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the embedded demo stack on 127.0.0.1: the `churn-scorer` simulator with baseline 41
+ * (stable, 100 %) and candidate 42 (registered at 0 %), its weighted router, a load generator,
+ * metrics, the deployment endpoint, fault injection and, when available, a real Prometheus.
+ */
+export async function startDevStack(options: DevStackOptions = {}): Promise<DevStack> {
+  const random = options.random ?? Math.random;
+  const deployment = new DevDeployment(devService, [
+    { version: devBaselineVersion, artifact: `s3://models/churn/${devBaselineVersion}`, digest: devDigest(devBaselineVersion), weight: 100 },
+    { version: devCandidateVersion, artifact: `s3://models/churn/${devCandidateVersion}`, digest: devDigest(devCandidateVersion), weight: 0 },
+  ]);
+  const simulator = new ModelSimulator(deployment, random);
+  const server = await startDevServer(options.port ?? 8700, { deployment, simulator, token: options.token });
+  const rate = options.requestsPerSecond ?? 40;
+  const load = rate > 0 ? startLoadGenerator(() => simulator.route(), rate) : undefined;
+  const notices: string[] = [];
+
+  let prometheus: PrometheusProcess | undefined;
+  const mode = options.prometheus ?? 'auto';
+  const shutdownServing = async (): Promise<void> => {
+    load?.stop();
+    await simulator.stop();
+    await server.close();
+  };
+  if (mode !== 'off') {
+    const bin = options.prometheusBin ?? findPrometheusOnPath();
+    if (bin === undefined) {
+      const message = `Prometheus was not found on PATH, so no metric endpoint is running (metrics are still exposed at ${server.url}/metrics). ${installPrometheusHint}`;
+      if (mode === 'required') {
+        await shutdownServing();
+        throw new Error(message);
+      }
+      notices.push(message);
+    } else {
+      try {
+        prometheus = await startPrometheus({
+          bin,
+          port: options.prometheusPort ?? 9090,
+          target: `127.0.0.1:${server.port}`,
+          startTimeoutMs: options.prometheusStartTimeoutMs,
+        });
+      } catch (error) {
+        await shutdownServing();
+        throw error;
+      }
+    }
+  }
+
+  let stopping: Promise<void> | undefined;
+  return {
+    service: devService,
+    baselineVersion: devBaselineVersion,
+    candidateVersion: devCandidateVersion,
+    deploymentUrl: server.url,
+    predictUrl: `${server.url}/predict`,
+    metricsUrl: `${server.url}/metrics`,
+    faultsUrl: `${server.url}/v1/faults`,
+    prometheusUrl: prometheus?.url,
+    prometheusPid: prometheus?.pid,
+    prometheusDataDir: prometheus?.dataDir,
+    notices,
+    injectFault: (fault) => simulator.injectFault(fault),
+    clearFaults: (version) => simulator.clearFaults(version),
+    state: () => deployment.snapshot(),
+    loadStats: () => load?.stats() ?? { sent: 0, skipped: 0 },
+    stop() {
+      stopping ??= (async () => {
+        await Promise.all([prometheus?.stop(), shutdownServing()]);
+      })();
+      return stopping;
+    },
+  };
+}
