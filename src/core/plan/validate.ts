@@ -90,19 +90,27 @@ function validateText(text: string): PlanValidation {
   return { plan: parsed.data, diagnostics: sortBySpan(diagnostics) };
 }
 
+/** A plain or quoted mapping key at the start of the text, up to (not including) its colon. */
+const KEY_AT_START = /^(?:"(?:[^"\\\n]|\\.)*"|'(?:[^'\n]|'')*'|[^\s:#,{}[\]][^:\n#]*?)(?=[ \t]*:)/;
+
 function yamlDiagnostics(text: string, document: Document): Diagnostic[] {
   const diagnostics: Diagnostic[] = [];
-  const seen = new Set<string>();
+  let syntaxReported = false;
   for (const error of document.errors) {
     const duplicate = error.code === 'DUPLICATE_KEY';
-    const [start, end] = clampSpan(text, error.pos);
+    // After the first real syntax error the parser's further complaints are mostly echoes of
+    // it; report only where it stopped.
+    if (!duplicate && syntaxReported) continue;
+    syntaxReported ||= !duplicate;
+    let [start, end] = clampSpan(text, error.pos);
+    // The parser points at the first character of a repeated key; mark the whole key.
+    if (duplicate) end = Math.max(end, start + (KEY_AT_START.exec(text.slice(start, start + 1100))?.[0].length ?? 0));
     const message = duplicate ? 'This key appears twice in the same mapping; the last value would silently win. Remove one.' : `YAML syntax error: ${firstLine(error.message)}`;
-    // The parser can report one problem several times at the same place.
-    const identity = `${start}:${end}:${message}`;
-    if (seen.has(identity)) continue;
-    seen.add(identity);
     diagnostics.push({ severity: 'error', code: duplicate ? DocumentCodes.duplicateKey : DocumentCodes.yamlSyntax, message, start, end });
   }
+  // A syntax error can make later lines parse as keys of the wrong mapping; duplicates found
+  // then are echoes of it too.
+  if (syntaxReported) return diagnostics.filter((diagnostic) => diagnostic.code === DocumentCodes.yamlSyntax);
   for (const warning of document.warnings) {
     const [start, end] = clampSpan(text, warning.pos);
     diagnostics.push({ severity: 'warning', code: DocumentCodes.yamlWarning, message: firstLine(warning.message), start, end });
