@@ -4,3 +4,4 @@ export * from './fileStore';
 export * from './traffic';
 export * from './engine';
 export * from './dryRun';
+export * from './adapters';

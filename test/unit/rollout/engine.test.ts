@@ -1,0 +1,255 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import {
+  acquireServiceLock,
+  DryRunTraffic,
+  FileStateStore,
+  LockHeldError,
+  MemoryStateStore,
+  RecordedMetrics,
+  RolloutConflictError,
+  RolloutEngine,
+  VirtualClock,
+  type ChangeEntry,
+  type MetricRecording,
+  type RolloutEvent,
+} from '../../../src/core/index';
+import { planSchema, type Plan } from '../../../src/core/plan/schema';
+
+const digest = (c: string) => `sha256:${c.repeat(64)}`;
+
+function makePlan(overrides: { stages?: unknown[]; guardrails?: unknown[]; rollback?: unknown } = {}): Plan {
+  return planSchema.parse({
+    apiVersion: 'rollgate/v1',
+    kind: 'RolloutPlan',
+    metadata: { name: 'churn-v42', service: 'churn-scorer', environment: 'staging' },
+    model: {
+      name: 'churn',
+      candidate: { version: '42', artifact: 's3://m/42', digest: digest('a') },
+      baseline: { version: '41', artifact: 's3://m/41', digest: digest('b') },
+    },
+    endpoints: { deployment: { url: 'http://127.0.0.1:8700' }, metrics: { url: 'http://127.0.0.1:9090' } },
+    guardrails: overrides.guardrails ?? [{ name: 'error-rate', query: 'errors{version="{{version}}"}', max: 0.02, interval: '10s', failureLimit: 2 }],
+    stages: overrides.stages ?? [
+      { name: 'shadow', kind: 'shadow', mirror: 100, bake: '30s', guardrails: ['error-rate'] },
+      { name: 'canary-5', kind: 'canary', traffic: 5, bake: '1m', guardrails: ['error-rate'] },
+      { name: 'full', kind: 'full', traffic: 100 },
+    ],
+    ...(overrides.rollback ? { rollback: overrides.rollback } : {}),
+  });
+}
+
+async function setup(plan: Plan, recording: MetricRecording, extra: Partial<Parameters<typeof RolloutEngine.create>[0]> = {}) {
+  const traffic = new DryRunTraffic('41');
+  const entries: ChangeEntry[] = [];
+  const events: RolloutEvent[] = [];
+  const engine = await RolloutEngine.create({
+    plan,
+    planDigest: digest('c'),
+    traffic,
+    metrics: new RecordedMetrics(recording),
+    changeLog: { append: async (entry) => void entries.push(entry) },
+    clock: new VirtualClock(),
+    progressIntervalMs: Infinity,
+    ...extra,
+  });
+  engine.onEvent((event) => events.push(event));
+  return { engine, traffic, entries, events };
+}
+
+describe('RolloutEngine state machine (virtual clock, dry-run traffic, recorded metrics)', () => {
+  it('walks every stage and promotes when guardrails pass', async () => {
+    const { engine, traffic, entries, events } = await setup(makePlan(), { 'error-rate': { '42': [0.001] } });
+    const final = await engine.run();
+    expect(final.status).toBe('promoted');
+    expect(final.stages.map((stage) => stage.status)).toEqual(['passed', 'passed', 'passed']);
+    expect(traffic.calls.map((call) => call.weights)).toEqual([{ '41': 100, '42': 0 }, { '41': 95, '42': 5 }, { '41': 0, '42': 100 }]);
+    expect(traffic.calls[0]!.mirror).toEqual({ version: '42', percent: 100 });
+    // 30 s bake at 10 s intervals: three measurements; 1 m: six.
+    expect(final.stages[0]!.guardrails[0]!.measurements).toBe(3);
+    expect(final.stages[1]!.guardrails[0]!.measurements).toBe(6);
+    expect(entries.map((entry) => entry.action)).toEqual([
+      'rollout-start', 'traffic-change', 'promote', 'traffic-change', 'promote', 'traffic-change', 'promote', 'rollout-end',
+    ]);
+    expect(entries.every((entry) => entry.planDigest === digest('c') && entry.lineage.candidate.digest === digest('a'))).toBe(true);
+    expect(events.at(-1)!.kind).toBe('promoted');
+  });
+
+  it('rolls back to the declared baseline after failureLimit consecutive failures', async () => {
+    const { engine, traffic, entries } = await setup(makePlan(), { 'error-rate': { '42': [0.001, 0.001, 0.001, 0.001, 0.05, 0.001, 0.05, 0.05] } });
+    const final = await engine.run();
+    expect(final.status).toBe('rolled-back');
+    expect(final.stages.map((stage) => stage.status)).toEqual(['passed', 'rolled-back', 'pending']);
+    // Failure, pass (resets), failure, failure: the breach is on the 4th canary measurement.
+    expect(final.stages[1]!.guardrails[0]!.measurements).toBe(5);
+    expect(traffic.calls.at(-1)).toMatchObject({ kind: 'rollback', to: '41' });
+    expect(traffic.calls.filter((call) => call.kind === 'rollback')).toHaveLength(1);
+    const breach = entries.find((entry) => entry.action === 'guardrail-breach')!;
+    expect(breach.evidence![0]).toMatchObject({ guardrail: 'error-rate', value: 0.05, bound: { max: 0.02 }, query: 'errors{version="42"}' });
+    const rollback = entries.find((entry) => entry.action === 'rollback')!;
+    expect(rollback).toMatchObject({ outcome: 'ok', to: { weights: { '41': 100 } }, from: { weights: { '41': 95, '42': 5 } } });
+    expect(final.rollback).toMatchObject({ to: '41', attempts: 1 });
+    expect(final.traffic).toEqual({ weights: { '41': 100 } });
+  });
+
+  it('pauses instead of rolling back when rollback is not automatic', async () => {
+    const { engine, traffic } = await setup(makePlan({ rollback: { to: 'baseline', automatic: false } }), { 'error-rate': { '42': [0.5] } });
+    const final = await engine.run();
+    expect(final.status).toBe('paused');
+    expect(final.pauseReason).toContain('rollback.automatic is false');
+    expect(traffic.calls.some((call) => call.kind === 'rollback')).toBe(false);
+  });
+
+  it('pauses on inconclusive data, and resumes when a person says so', async () => {
+    const { engine, entries } = await setup(makePlan(), { 'error-rate': { '42': [0.001, null, 0.001] } });
+    const paused = await engine.run();
+    expect(paused.status).toBe('paused');
+    expect(paused.stages[0]!.status).toBe('paused');
+    expect(paused.pauseReason).toContain('no data');
+    expect(await engine.resume('alice')).toBe(true);
+    const final = await engine.run();
+    expect(final.status).toBe('promoted');
+    expect(entries.filter((entry) => entry.action === 'pause' || entry.action === 'resume').map((entry) => entry.action)).toEqual(['pause', 'resume']);
+  });
+
+  it('does not let dryRun guardrails decide, but records them', async () => {
+    const plan = makePlan({
+      guardrails: [{ name: 'new-check', query: 'x{version="{{version}}"}', max: 0, interval: '10s', dryRun: true }],
+      stages: [{ name: 'canary', kind: 'canary', traffic: 10, bake: '20s', guardrails: ['new-check'] }, { name: 'full', kind: 'full', traffic: 100 }],
+    });
+    const { engine, events } = await setup(plan, { 'new-check': { '42': [5] } });
+    expect((await engine.run()).status).toBe('promoted');
+    expect(events.filter((event) => event.kind === 'measured').map((event) => event.measurement!.outcome)).toEqual(['fail', 'fail']);
+  });
+
+  it('waits at a manual gate until approved (or stops there for the CLI)', async () => {
+    const plan = makePlan({
+      stages: [{ name: 'canary', kind: 'canary', traffic: 10, bake: '10s', guardrails: ['error-rate'], approval: 'manual' }, { name: 'full', kind: 'full', traffic: 100 }],
+    });
+    const { engine, entries } = await setup(plan, { 'error-rate': { '42': [0] } });
+    const stopped = await engine.run();
+    expect(stopped.status).toBe('waiting-approval');
+    expect(stopped.stages[0]!.status).toBe('waiting-approval');
+    expect(await engine.approve('bob')).toBe(true);
+    expect((await engine.run()).status).toBe('promoted');
+    expect(entries.find((entry) => entry.action === 'approve')!.actor).toBe('bob');
+
+    const waiting = await setup(plan, { 'error-rate': { '42': [0] } }, { waitForPeople: true });
+    waiting.engine.onEvent((event) => {
+      if (event.kind === 'waiting-approval') void waiting.engine.approve('carol');
+    });
+    expect((await waiting.engine.run()).status).toBe('promoted');
+
+    const yes = await setup(plan, { 'error-rate': { '42': [0] } }, { autoApprove: true });
+    expect((await yes.engine.run()).status).toBe('promoted');
+  });
+
+  it('pause() during a bake stops it; rollbackNow() from a pause rolls back once', async () => {
+    const { engine, traffic, events } = await setup(makePlan(), { 'error-rate': { '42': [0] } });
+    engine.onEvent((event) => {
+      if (event.kind === 'measured' && event.stage === 'canary-5') void engine.pause('looks odd', 'dave');
+    });
+    const paused = await engine.run();
+    expect(paused.status).toBe('paused');
+    expect(paused.stages[1]!.bakeElapsedMs).toBe(10_000);
+    const [first, second] = await Promise.all([engine.rollbackNow('dave pressed roll back', 'dave'), engine.rollbackNow('again', 'dave')]);
+    expect(first).toEqual(second);
+    expect(first.ok).toBe(true);
+    expect(traffic.calls.filter((call) => call.kind === 'rollback')).toHaveLength(1);
+    expect(engine.snapshot().status).toBe('rolled-back');
+    expect(events.some((event) => event.kind === 'rolled-back')).toBe(true);
+  });
+
+  it('retries a rollback on transient failure and reports loudly when it cannot complete', async () => {
+    const flaky = new DryRunTraffic('41');
+    let failures = 2;
+    const original = flaky.rollback.bind(flaky);
+    flaky.rollback = async (...args) => {
+      if (failures-- > 0) throw Object.assign(new Error('503 from endpoint'), { transient: true });
+      return original(...args);
+    };
+    const { engine } = await setup(makePlan(), { 'error-rate': { '42': [1] } }, { traffic: flaky });
+    const final = await engine.run();
+    expect(final.status).toBe('rolled-back');
+    expect(final.rollback!.attempts).toBe(3);
+
+    const broken = new DryRunTraffic('41');
+    broken.rollback = async () => {
+      throw Object.assign(new Error('401 unauthorized'), { transient: false });
+    };
+    const failing = await setup(makePlan(), { 'error-rate': { '42': [1] } }, { traffic: broken });
+    const failed = await failing.engine.run();
+    expect(failed.status).toBe('failed');
+    expect(failed.rollback).toMatchObject({ attempts: 1, error: '401 unauthorized' });
+    const loud = failing.events.find((event) => event.kind === 'rollback-failed')!;
+    expect(loud.message).toMatch(/ROLLBACK FAILED.*roll back by hand/);
+    expect(failing.entries.find((entry) => entry.action === 'rollback')!.outcome).toBe('failed');
+  });
+
+  it('persists after every transition and resumes from the stored state after a restart', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'rollgate-state-'));
+    const store = new FileStateStore(dir);
+    const plan = makePlan();
+    const first = await setup(plan, { 'error-rate': { '42': [0] } }, { stateStore: store });
+    first.engine.onEvent((event) => {
+      // Simulate the editor closing mid-bake: the second canary measurement is the last thing the first runner does.
+      if (event.kind === 'measured' && event.stage === 'canary-5' && event.snapshot.stages[1]!.guardrails[0]!.measurements === 2) void first.engine.pause('editor closed');
+    });
+    await first.engine.run();
+    const stored = JSON.parse(readFileSync(path.join(dir, 'churn-scorer.json'), 'utf8'));
+    expect(stored).toMatchObject({ status: 'paused', stageIndex: 1, stages: [{ status: 'passed' }, { status: 'paused', bakeElapsedMs: 20_000 }, {}] });
+
+    const second = await setup(plan, { 'error-rate': { '42': [0] } }, { stateStore: store });
+    expect(second.engine.resumedFromStore).toBe(true);
+    expect(second.engine.snapshot().runId).toBe(stored.runId);
+    await second.engine.resume();
+    const final = await second.engine.run();
+    expect(final.status).toBe('promoted');
+    // The canary bake continued from 20 s: four more measurements, not six.
+    expect(final.stages[1]!.guardrails[0]!.measurements).toBe(6);
+    // The canary traffic was already applied; the resumed runner only sends the full stage.
+    expect(second.traffic.calls.map((call) => call.weights)).toEqual([{ '41': 0, '42': 100 }]);
+
+    // Another plan for the same service must not take over the unfinished one...
+    writeFileSync(path.join(dir, 'churn-scorer.json'), JSON.stringify({ ...stored, status: 'running' }));
+    await expect(RolloutEngine.create({ plan, planDigest: digest('d'), traffic: new DryRunTraffic('41'), metrics: new RecordedMetrics({}), stateStore: store })).rejects.toBeInstanceOf(RolloutConflictError);
+    // ...unless told to start again.
+    const fresh = await RolloutEngine.create({ plan, planDigest: digest('d'), traffic: new DryRunTraffic('41'), metrics: new RecordedMetrics({}), stateStore: store, restart: true });
+    expect(fresh.snapshot().status).toBe('pending');
+  });
+
+  it('resumes an interrupted rollback with the same idempotency key', async () => {
+    const store = new MemoryStateStore();
+    const plan = makePlan();
+    const first = await setup(plan, { 'error-rate': { '42': [1] } }, { stateStore: store });
+    first.traffic.rollback = () => new Promise(() => undefined); // the process "dies" while the call hangs
+    void first.engine.run();
+    await new Promise<void>((resolve) => first.engine.onEvent((event) => event.kind === 'rollback-started' && resolve()));
+    const stored = (await store.load('churn-scorer'))!;
+    expect(stored.status).toBe('rolling-back');
+
+    const second = await setup(plan, {}, { stateStore: store });
+    const final = await second.engine.run();
+    expect(final.status).toBe('rolled-back');
+    expect(second.traffic.calls).toEqual([expect.objectContaining({ kind: 'rollback', to: '41', idempotencyKey: stored.rollback!.idempotencyKey })]);
+  });
+});
+
+describe('service lock', () => {
+  it('refuses a second runner and takes over a stale lock', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'rollgate-lock-'));
+    const lock = await acquireServiceLock(dir, 'churn-scorer');
+    await expect(acquireServiceLock(dir, 'churn-scorer')).rejects.toBeInstanceOf(LockHeldError);
+    await lock.release();
+    const again = await acquireServiceLock(dir, 'churn-scorer');
+    await again.release();
+
+    // A lock left by a process that no longer exists is stale.
+    writeFileSync(path.join(dir, 'churn-scorer.lock'), JSON.stringify({ pid: 2 ** 22 + 12345, host: (await import('node:os')).hostname(), since: 'x', token: 'dead' }));
+    const taken = await acquireServiceLock(dir, 'churn-scorer');
+    expect(JSON.parse(readFileSync(taken.file, 'utf8')).pid).toBe(process.pid);
+    await taken.release();
+  });
+});
