@@ -1,4 +1,9 @@
 import * as vscode from 'vscode';
+import { registerPlanCompletion } from './planCompletion';
+import { registerPlanDiagnostics } from './planDiagnostics';
+import { PlanFixStore } from './planFixes';
+import { registerPlanHover } from './planHover';
+import { registerPlanQuickFix } from './planQuickFix';
 
 /**
  * Composes one registration per capability; each `registerX` lives in its own module and
@@ -7,6 +12,15 @@ import * as vscode from 'vscode';
 export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel('Rollgate', { log: true });
   context.subscriptions.push(log);
+
+  // Diagnostics record each "did you mean" fix here; the quick-fix provider reads them back.
+  const planFixes = new PlanFixStore();
+  context.subscriptions.push(
+    registerPlanDiagnostics(log, planFixes),
+    registerPlanQuickFix(log, planFixes),
+    registerPlanCompletion(log),
+    registerPlanHover(log),
+  );
 }
 
 export function deactivate(): void {}
