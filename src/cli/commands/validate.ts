@@ -56,6 +56,20 @@ function parseArgs(args: string[]): { format: Format; paths: string[]; help: boo
   return { format, paths, help };
 }
 
+function describeError(error: NodeJS.ErrnoException): string {
+  switch (error.code) {
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'ELOOP':
+      return 'too many levels of symbolic links';
+    case 'EISDIR':
+      return 'it is a directory';
+    default:
+      return error.message;
+  }
+}
+
 const hasGlob = (pattern: string): boolean => /[*?[\]{}]/.test(pattern);
 
 /** Turns a glob (`*`, `**`, `?`, `[...]`, `{a,b}`) into a regex over '/'-separated relative paths. */
@@ -105,7 +119,11 @@ async function expandPaths(patterns: string[], cwd: string, problems: string[]):
   const files: string[] = [];
   for (const pattern of patterns) {
     const absolute = path.resolve(cwd, pattern);
-    const info = await stat(absolute).catch(() => undefined);
+    let statError: NodeJS.ErrnoException | undefined;
+    const info = await stat(absolute).catch((error: NodeJS.ErrnoException) => {
+      statError = error;
+      return undefined;
+    });
     if (info?.isFile()) {
       files.push(absolute);
       continue;
@@ -119,7 +137,8 @@ async function expandPaths(patterns: string[], cwd: string, problems: string[]):
       continue;
     }
     if (!hasGlob(pattern)) {
-      problems.push(`cannot read '${pattern}': no such file or directory.`);
+      const reason = !statError || statError.code === 'ENOENT' ? 'no such file or directory' : describeError(statError);
+      problems.push(`cannot read '${pattern}': ${reason}.`);
       continue;
     }
     // Walk from the part of the glob before its first wildcard.
@@ -245,7 +264,7 @@ export async function validateCommand(args: string[], io: CliIo): Promise<number
     try {
       text = await readFile(file, 'utf8');
     } catch (error) {
-      const reason = (error as NodeJS.ErrnoException).code === 'EACCES' ? 'permission denied' : (error as Error).message;
+      const reason = describeError(error as NodeJS.ErrnoException);
       problems.push(`cannot read '${displayPath(file, io.cwd)}': ${reason}.`);
       continue;
     }
