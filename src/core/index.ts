@@ -10,3 +10,4 @@ export * from './endpoints/index';
 export * from './ledger/index';
 export * from './guardrails/index';
 export * from './rollout/index';
+export * from './cells/index';

@@ -8,5 +8,6 @@ export const commands: Record<string, { summary: string; load: () => Promise<Com
   validate: { summary: 'Validate rollout plans (text, json or sarif output)', load: async () => (await import('./validate')).validateCommand },
   schema: { summary: "Print the rollout plan's JSON Schema", load: async () => (await import('./schema')).schemaCommand },
   ledger: { summary: 'Verify or show the hash-chained changelog (ledger verify|show)', load: async () => (await import('./ledger')).ledgerCommand },
+  run: { summary: 'Run runbook cells headlessly (drills, CI): --cell, --env, --yes, --dry-run', load: async () => (await import('./run')).runCommand },
   dev: { summary: 'Start the local demo stack: model simulator, deployment endpoint, Prometheus', load: async () => (await import('./dev')).devCommand },
 };

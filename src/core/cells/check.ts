@@ -1,0 +1,118 @@
+import type { Diagnostic } from '../diagnostics';
+import { measureGuardrail, type GuardrailMeasurement, type MetricSource } from '../guardrails/index';
+import { error, type PrepareContext, type PrepareResult } from './prepared';
+import { formatNumber } from './render';
+import { tokenize } from './rollout';
+import type { MetricQuery, Parsed } from './types';
+
+/** A guardrail name written in a check cell, with its offsets. */
+export interface GuardrailReference {
+  name: string;
+  start: number;
+  end: number;
+}
+
+/**
+ * Parses a check cell: guardrail names separated by spaces, commas or lines (`#` comments
+ * allowed); an empty cell (or the word `all`) checks every guardrail of the plan.
+ */
+export function parseCheckCell(text: string): Parsed<GuardrailReference[]> {
+  const tokenized = tokenize(text.replace(/,/g, ' '));
+  const references: GuardrailReference[] = [];
+  for (const token of tokenized.value ?? []) {
+    if (token.text === 'all' && !token.quoted) continue;
+    references.push({ name: token.text, start: token.start, end: token.end });
+  }
+  if (tokenized.diagnostics.length > 0) return { diagnostics: tokenized.diagnostics };
+  return { value: references, diagnostics: [] };
+}
+
+/** Reads one number from an instant query, the way guardrails need it. */
+export function scalarSource(metrics: MetricQuery): MetricSource {
+  return {
+    async queryScalar(promql, signal) {
+      const samples = await metrics.instant(promql, signal ? { signal } : {});
+      if (samples.length === 0) return {};
+      if (samples.length > 1) return { error: `the query returned ${samples.length} series; a guardrail query must return one number (wrap it in sum(...))` };
+      return { value: samples[0]!.value };
+    },
+  };
+}
+
+function describeBound(measurement: GuardrailMeasurement): string {
+  const bound = measurement.bound;
+  const parts: string[] = [];
+  if (bound.min !== undefined) parts.push(`min ${formatNumber(bound.min)}`);
+  if (bound.max !== undefined) parts.push(`max ${formatNumber(bound.max)}`);
+  if (bound.minRatio !== undefined) parts.push(`ratio ≥ ${formatNumber(bound.minRatio)}`);
+  if (bound.maxRatio !== undefined) parts.push(`ratio ≤ ${formatNumber(bound.maxRatio)}`);
+  return parts.join(', ');
+}
+
+/** Resolves a check cell against the linked plan: which guardrails, measured now by `execute`. */
+export function prepareCheckCell(text: string, context: PrepareContext): PrepareResult {
+  const parsed = parseCheckCell(text);
+  if (!parsed.value) return { diagnostics: parsed.diagnostics };
+  const plan = context.plan;
+  const metrics = context.ports.metrics;
+  if (!plan || !metrics) {
+    return { diagnostics: [error('cell/no-plan', "A check cell measures the linked plan's guardrails: set `plan:` in the front matter to a valid *.rollout.yaml.")] };
+  }
+  const diagnostics: Diagnostic[] = [];
+  const selected = parsed.value.length === 0 ? plan.guardrails : [];
+  for (const reference of parsed.value) {
+    const guardrail = plan.guardrails.find((one) => one.name === reference.name);
+    if (guardrail) selected.push(guardrail);
+    else {
+      const known = plan.guardrails.map((one) => one.name).join(', ') || 'none';
+      diagnostics.push(error('check/unknown-guardrail', `The plan has no guardrail "${reference.name}"; guardrails: ${known}.`, reference.start, reference.end));
+    }
+  }
+  if (diagnostics.length > 0) return { diagnostics };
+  if (selected.length === 0) return { diagnostics: [error('check/no-guardrails', 'The linked plan defines no guardrails to check.')] };
+  const url = `${metrics.baseUrl.replace(/\/+$/, '')}/api/v1/query`;
+  const names = selected.map((guardrail) => guardrail.name).join(', ');
+  const queryContext = {
+    candidateVersion: plan.model.candidate.version,
+    baselineVersion: plan.model.baseline.version,
+    service: plan.metadata.service,
+  };
+  return {
+    diagnostics: [],
+    prepared: {
+      kind: 'check',
+      mutating: context.attributes.effect === 'mutate',
+      request: { method: 'GET', url, action: `check guardrails ${names}` },
+      target: { method: 'GET', url, target: `measure guardrails ${names} of ${plan.metadata.name}`, service: plan.metadata.service, ...(context.environment ? { environment: context.environment } : {}) },
+      async execute(runtime) {
+        const source = scalarSource(metrics);
+        const measurements: GuardrailMeasurement[] = [];
+        for (const guardrail of selected) {
+          measurements.push(await measureGuardrail(guardrail, queryContext, source, { ...(runtime.signal ? { signal: runtime.signal } : {}), now: context.now }));
+        }
+        const rows = measurements.map((measurement) => [
+          measurement.guardrail,
+          measurement.outcome === 'pass' ? 'pass' : measurement.outcome === 'fail' ? 'FAIL' : measurement.outcome,
+          measurement.value !== undefined ? formatNumber(measurement.value) : '',
+          measurement.baselineValue !== undefined ? formatNumber(measurement.baselineValue) : '',
+          describeBound(measurement),
+          measurement.reason,
+        ]);
+        // A dry-run guardrail is measured and shown but never decides, as in a rollout.
+        const deciding = measurements.filter((measurement) => !measurement.dryRun);
+        const failed = deciding.filter((measurement) => measurement.outcome === 'fail' || measurement.outcome === 'inconclusive');
+        return {
+          ok: failed.length === 0,
+          outputs: [{ kind: 'table', columns: ['guardrail', 'result', 'value', 'baseline', 'bound', 'reason'], rows }],
+          value: {
+            passed: failed.length === 0,
+            results: Object.fromEntries(measurements.map((measurement) => [measurement.guardrail, measurement])),
+          },
+          ...(failed.length > 0
+            ? { error: failed.map((measurement) => `${measurement.guardrail}: ${measurement.outcome === 'fail' ? 'failed' : measurement.outcome}, ${measurement.reason}`).join('; ') }
+            : {}),
+        };
+      },
+    },
+  };
+}

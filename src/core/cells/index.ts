@@ -1,0 +1,27 @@
+/**
+ * Runbook cells: parse each kind (`http`, `promql`, `rollout`, `check`), resolve variables and
+ * secrets, execute against the endpoints, redact, record. See docs/cells.md.
+ */
+export * from './types';
+export * from './variables';
+export { Redactor, REDACTED, maskCredentialHeaders } from './redact';
+export { renderTableMarkdown, renderTableText, renderSeriesSvg, renderOutputText, renderResultText, formatLabels } from './render';
+export type { CellPorts, PrepareContext, PrepareResult, PreparedCell, ExecuteRuntime, ExecuteOutcome } from './prepared';
+export { parseHttpCell, prepareHttpCell, isMutatingMethod, HTTP_METHODS, type HttpRequestTemplate, type TextPiece } from './http';
+export { parseExpectation, satisfies, instantTable, rangeTable, preparePromqlCell, type Comparison, type Expectation } from './promql';
+export { parseRolloutCell, prepareRolloutCell, isMutatingRolloutAction, tokenize, ROLLOUT_ACTIONS, type RolloutAction, type Token } from './rollout';
+export { parseCheckCell, prepareCheckCell, scalarSource, type GuardrailReference } from './check';
+export { fetchHttpSender, planMetricQuery, planDeploymentActions, type SecretLookup } from './ports';
+export {
+  RunbookSession,
+  isMutating,
+  describeTarget,
+  dryRunText,
+  isProductionEnvironment,
+  secretEnvironmentVariable,
+  environmentSecretResolver,
+  MissingSecretError,
+  type RunbookSessionOptions,
+  type RunCellOptions,
+} from './session';
+export { cellRunEntry, ledgerRecorder, type LedgerAppender } from './ledger';

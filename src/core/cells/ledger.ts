@@ -1,0 +1,43 @@
+import type { LedgerEntryInput } from '../ledger/index';
+import type { CellRunRecord, RunLedger } from './types';
+
+/** Anything with the ledger's `append`, e.g. `new Ledger({ path: defaultLedgerPath(root) })`. */
+export interface LedgerAppender {
+  append(input: LedgerEntryInput): Promise<unknown>;
+}
+
+/** Maps a cell run onto the ledger's entry shape (action `cell-run`). */
+export function cellRunEntry(record: CellRunRecord): LedgerEntryInput {
+  const cellLabel = record.cell.name ?? (record.cell.index !== undefined ? `#${record.cell.index + 1}` : undefined);
+  return {
+    actor: record.actor,
+    action: 'cell-run',
+    ...(record.service ? { service: record.service } : {}),
+    request: {
+      method: record.request?.method ?? '',
+      url: record.request?.url ?? '',
+      ...(record.request?.headers ? { headers: Object.fromEntries(record.request.headers) } : {}),
+      ...(record.status !== undefined ? { status: record.status } : {}),
+      durationMs: record.durationMs,
+      outcome: record.outcome,
+      ...(record.error ? { error: record.error } : {}),
+      ...(record.runbook ? { runbook: record.runbook } : {}),
+      ...(cellLabel ? { cell: cellLabel } : {}),
+    },
+    details: {
+      kind: record.cell.kind,
+      ...(record.environment ? { environment: record.environment } : {}),
+      ...(record.request?.action ? { action: record.request.action } : {}),
+      ...(record.request?.body !== undefined ? { body: record.request.body } : {}),
+    },
+  };
+}
+
+/** A {@link RunLedger} over Rollgate's hash-chained ledger. */
+export function ledgerRecorder(ledger: LedgerAppender): RunLedger {
+  return {
+    async append(record) {
+      await ledger.append(cellRunEntry(record));
+    },
+  };
+}

@@ -1,0 +1,124 @@
+import { DeploymentClient, PrometheusClient, type PromResult } from '../endpoints/index';
+import type { Plan } from '../plan/schema';
+import { parseDuration } from '../plan/schema';
+import type { DeploymentActions, HttpSender, MetricQuery, MetricSample, MetricSeries } from './types';
+
+/** Sends requests with the platform `fetch`; a timeout and the caller's signal both abort it. */
+export const fetchHttpSender: HttpSender = {
+  async send(request, options) {
+    const signals: AbortSignal[] = [];
+    if (options.signal) signals.push(options.signal);
+    if (options.timeoutMs !== undefined) signals.push(AbortSignal.timeout(options.timeoutMs));
+    const init: RequestInit = { method: request.method, headers: request.headers };
+    if (request.body !== undefined && request.method !== 'GET' && request.method !== 'HEAD') init.body = request.body;
+    if (signals.length === 1) init.signal = signals[0]!;
+    else if (signals.length > 1) init.signal = AbortSignal.any(signals);
+    let response: Response;
+    try {
+      response = await fetch(request.url, init);
+    } catch (error) {
+      throw new Error(describeFetchFailure(error, request.method, request.url, options));
+    }
+    const headers: Record<string, string> = {};
+    response.headers.forEach((value, name) => {
+      headers[name] = value;
+    });
+    return { status: response.status, statusText: response.statusText, headers, body: await response.text() };
+  },
+};
+
+function describeFetchFailure(error: unknown, method: string, url: string, options: { signal?: AbortSignal; timeoutMs?: number }): string {
+  const where = `${method} ${url}`;
+  if (options.signal?.aborted) return `Cancelled: ${where} was aborted.`;
+  if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
+    return `${where} did not answer within ${options.timeoutMs ?? 0} ms; raise the cell's "timeout" attribute or check the endpoint.`;
+  }
+  const cause = (error as { cause?: { code?: string; message?: string } })?.cause;
+  const detail = cause?.code ?? cause?.message ?? (error instanceof Error ? error.message : String(error));
+  return `${where} failed: ${detail}. Is the endpoint running and reachable?`;
+}
+
+function toSamples(result: PromResult): MetricSample[] {
+  switch (result.resultType) {
+    case 'vector':
+      return result.samples.map((sample) => ({ labels: sample.metric, timestamp: sample.time, value: sample.value }));
+    case 'scalar':
+      return [{ labels: {}, timestamp: result.time, value: result.value }];
+    case 'matrix':
+      return result.series.flatMap((series) => {
+        const last = series.points[series.points.length - 1];
+        return last ? [{ labels: series.metric, timestamp: last.time, value: last.value }] : [];
+      });
+    case 'string':
+      return [{ labels: { string: result.value }, timestamp: result.time, value: Number.NaN }];
+  }
+}
+
+function toSeries(result: PromResult): MetricSeries[] {
+  if (result.resultType === 'matrix') {
+    return result.series.map((series) => ({ labels: series.metric, points: series.points.map((point) => ({ timestamp: point.time, value: point.value })) }));
+  }
+  return toSamples(result).map((sample) => ({ labels: sample.labels, points: [{ timestamp: sample.timestamp, value: sample.value }] }));
+}
+
+/** Resolves a plan's token reference at send time (registering it for redaction). */
+export type SecretLookup = (name: string) => Promise<string>;
+
+function timeoutOf(endpoint: { timeout?: string | undefined }): number | undefined {
+  return endpoint.timeout ? parseDuration(endpoint.timeout) : undefined;
+}
+
+/** The plan's metric endpoint as a {@link MetricQuery}, over Rollgate's Prometheus client. */
+export function planMetricQuery(plan: Plan, secret: SecretLookup): MetricQuery {
+  const endpoint = plan.endpoints.metrics;
+  let client: Promise<PrometheusClient> | undefined;
+  // The token is looked up at the first query, never when the runbook is merely opened.
+  const connect = () =>
+    (client ??= (async () => {
+      const token = endpoint.token ? await secret(endpoint.token.secret) : undefined;
+      const timeoutMs = timeoutOf(endpoint);
+      return new PrometheusClient({ baseUrl: endpoint.url, ...(token ? { token } : {}), ...(timeoutMs ? { timeoutMs } : {}) });
+    })());
+  return {
+    baseUrl: endpoint.url,
+    async instant(query, options) {
+      const response = await (await connect()).query(query, options.time, options.signal ? { signal: options.signal } : {});
+      return toSamples(response.result);
+    },
+    async range(query, window, options) {
+      const response = await (await connect()).queryRange(query, window.start, window.end, window.stepSeconds, options.signal ? { signal: options.signal } : {});
+      return toSeries(response.result);
+    },
+  };
+}
+
+/** The plan's deployment endpoint, bound to its service, as {@link DeploymentActions}. */
+export function planDeploymentActions(plan: Plan, secret: SecretLookup): DeploymentActions {
+  const endpoint = plan.endpoints.deployment;
+  let client: Promise<DeploymentClient> | undefined;
+  const connect = () =>
+    (client ??= (async () => {
+      const token = endpoint.token ? await secret(endpoint.token.secret) : undefined;
+      const timeoutMs = timeoutOf(endpoint);
+      return new DeploymentClient({ baseUrl: endpoint.url, service: plan.metadata.service, ...(token ? { token } : {}), ...(timeoutMs ? { timeoutMs } : {}) });
+    })());
+  return {
+    baseUrl: endpoint.url,
+    service: plan.metadata.service,
+    async getService(options) {
+      return (await connect()).getService(options);
+    },
+    async setTraffic(weights, mirror, options) {
+      return (await connect()).setTraffic(weights, mirror, options);
+    },
+    async rollback(to, reason, options) {
+      return (await connect()).rollback(to, reason, options);
+    },
+    async pause(reason, options) {
+      return (await connect()).pause(reason ?? 'paused from a runbook', options);
+    },
+    async resume(_reason, options) {
+      return (await connect()).resume(options);
+    },
+  };
+}

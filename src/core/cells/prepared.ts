@@ -1,0 +1,75 @@
+import type { Diagnostic } from '../diagnostics';
+import type { Plan } from '../plan/schema';
+import type { VariableScope } from './variables';
+import type { CellKind, CellOutput, DeploymentActions, HttpSender, MetricQuery, RequestSummary, TargetDescription } from './types';
+
+/** The endpoints a session talks to. `metrics` and `deployment` exist only with a linked plan. */
+export interface CellPorts {
+  http: HttpSender;
+  metrics?: MetricQuery;
+  deployment?: DeploymentActions;
+}
+
+/** What every cell kind is prepared with: variables are resolved here, nothing is sent. */
+export interface PrepareContext {
+  scope: VariableScope;
+  attributes: Record<string, unknown>;
+  plan?: Plan;
+  ports: CellPorts;
+  environment?: string;
+  /** Milliseconds since the epoch; injectable so range windows are testable. */
+  now: () => number;
+}
+
+/** Given to `execute`: secrets resolve only here, at send time. */
+export interface ExecuteRuntime {
+  signal?: AbortSignal;
+  /** Returns the secret's value (and registers it for redaction); throws when it is not set. */
+  secret(name: string): Promise<string>;
+  /** A fresh key for one mutating action, so a retried action is applied once. */
+  idempotencyKey(): string;
+}
+
+export interface ExecuteOutcome {
+  ok: boolean;
+  outputs: CellOutput[];
+  value?: unknown;
+  status?: number;
+  error?: string;
+}
+
+/** A cell whose variables are resolved: it can be described, confirmed, dry-run or executed. */
+export interface PreparedCell {
+  kind: CellKind;
+  mutating: boolean;
+  /** The resolved request with secrets as `{{secret:name}}` markers: safe to show and record. */
+  request: RequestSummary;
+  target: TargetDescription;
+  execute(runtime: ExecuteRuntime): Promise<ExecuteOutcome>;
+}
+
+export interface PrepareResult {
+  prepared?: PreparedCell;
+  diagnostics: Diagnostic[];
+}
+
+export function error(code: string, message: string, start = 0, end = 0): Diagnostic {
+  return { severity: 'error', code, message, start, end };
+}
+
+/** Reads a duration attribute such as `"30s"`; reports a diagnostic when it is not one. */
+export function durationAttribute(
+  attributes: Record<string, unknown>,
+  name: string,
+  parse: (text: string) => number | undefined,
+  diagnostics: Diagnostic[],
+): number | undefined {
+  const raw = attributes[name];
+  if (raw === undefined) return undefined;
+  const millis = typeof raw === 'string' ? parse(raw) : undefined;
+  if (millis === undefined || millis <= 0) {
+    diagnostics.push(error('cell/attribute', `Attribute "${name}" must be a duration such as "30s", "5m" or "1h"; got ${JSON.stringify(raw)}.`));
+    return undefined;
+  }
+  return millis;
+}

@@ -1,0 +1,69 @@
+/** What a redacted secret becomes in outputs, errors, logs and ledger entries. */
+export const REDACTED = '‹redacted›';
+
+/** Header names whose values are credentials even when they were not written as secrets. */
+const CREDENTIAL_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'x-api-key']);
+
+/**
+ * Remembers every secret value resolved during a session and removes them from any text or data
+ * before it leaves the runner. Also catches the encodings a value commonly travels in (URL- and
+ * JSON-escaped), since a server may echo a token back in either.
+ */
+export class Redactor {
+  private readonly values = new Set<string>();
+  private pattern: RegExp | undefined;
+
+  add(secret: string): void {
+    // Very short values would shred unrelated text and are not credentials worth hiding.
+    if (secret.length < 4) return;
+    const forms = [secret, encodeURIComponent(secret), JSON.stringify(secret).slice(1, -1)];
+    for (const form of forms) this.values.add(form);
+    this.pattern = undefined;
+  }
+
+  get size(): number {
+    return this.values.size;
+  }
+
+  redact(text: string): string {
+    if (this.values.size === 0) return text;
+    this.pattern ??= new RegExp(
+      [...this.values]
+        .sort((a, b) => b.length - a.length)
+        .map((value) => value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+        .join('|'),
+      'g',
+    );
+    return text.replace(this.pattern, REDACTED);
+  }
+
+  /** Redacts every string inside plain data (objects, arrays), returning a copy. */
+  redactDeep<T>(value: T): T {
+    if (this.values.size === 0) return value;
+    return walk(value, (text) => this.redact(text)) as T;
+  }
+}
+
+function walk(value: unknown, redact: (text: string) => string): unknown {
+  if (typeof value === 'string') return redact(value);
+  if (Array.isArray(value)) return value.map((item) => walk(item, redact));
+  if (value && typeof value === 'object') {
+    const copy: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(value)) copy[redact(key)] = walk(item, redact);
+    return copy;
+  }
+  return value;
+}
+
+/**
+ * Masks credential headers for display and the ledger even when the value was typed inline
+ * rather than referenced as a secret; keeps the scheme (`Bearer`) so the record stays readable.
+ */
+export function maskCredentialHeaders(headers: Array<[string, string]>): Array<[string, string]> {
+  return headers.map(([name, value]) => {
+    // A secret marker already names the reference without its value; keep it readable.
+    if (!CREDENTIAL_HEADERS.has(name.toLowerCase()) || /^(\w+\s+)?\{\{secret:[^{}]+\}\}$/.test(value)) return [name, value];
+    const scheme = /^(Bearer|Basic|Token|Digest)\s+/i.exec(value)?.[0] ?? '';
+    return [name, `${scheme}${REDACTED}`];
+  });
+}

@@ -1,0 +1,288 @@
+import type { Diagnostic } from '../diagnostics';
+import { error, type PrepareContext, type PrepareResult } from './prepared';
+import type { Parsed } from './types';
+import { renderTemplate, resolveTemplate, unresolvedDiagnostics } from './variables';
+
+/** A word or quoted string of a rollout action, with its offsets in the cell body. */
+export interface Token {
+  text: string;
+  start: number;
+  end: number;
+  quoted: boolean;
+}
+
+export type RolloutAction =
+  | { action: 'status' }
+  | { action: 'set-traffic'; percent: number; mirror?: number }
+  | { action: 'promote'; stage: Token }
+  | { action: 'pause'; reason?: Token }
+  | { action: 'resume'; reason?: Token }
+  | { action: 'rollback'; to?: Token; reason: Token };
+
+export const ROLLOUT_ACTIONS = ['status', 'set-traffic', 'promote', 'pause', 'resume', 'rollback'] as const;
+const MUTATING_ACTIONS = new Set(['set-traffic', 'promote', 'pause', 'resume', 'rollback']);
+
+/** Splits into words and double-quoted strings (with `\"` escapes); `#` starts a comment to end of line. */
+export function tokenize(text: string): Parsed<Token[]> {
+  const tokens: Token[] = [];
+  const diagnostics: Diagnostic[] = [];
+  let index = 0;
+  while (index < text.length) {
+    const char = text[index]!;
+    if (/\s/.test(char)) {
+      index++;
+    } else if (char === '#') {
+      while (index < text.length && text[index] !== '\n') index++;
+    } else if (char === '"') {
+      const start = index;
+      let value = '';
+      index++;
+      let closed = false;
+      while (index < text.length) {
+        const next = text[index]!;
+        if (next === '\\' && index + 1 < text.length) {
+          value += text[index + 1];
+          index += 2;
+        } else if (next === '"') {
+          closed = true;
+          index++;
+          break;
+        } else if (next === '\n') {
+          break;
+        } else {
+          value += next;
+          index++;
+        }
+      }
+      if (!closed) diagnostics.push(error('rollout/unclosed-quote', 'Unclosed quote: end the text with ".', start, index));
+      tokens.push({ text: value, start, end: index, quoted: true });
+    } else {
+      const start = index;
+      // `{{ … }}` may hold spaces; keep it inside the word.
+      while (index < text.length && !/\s/.test(text[index]!)) {
+        if (text.startsWith('{{', index)) {
+          const close = text.indexOf('}}', index);
+          index = close === -1 ? text.length : close + 2;
+        } else index++;
+      }
+      tokens.push({ text: text.slice(start, index), start, end: index, quoted: false });
+    }
+  }
+  return { value: tokens, diagnostics };
+}
+
+function parsePercent(token: Token | undefined, what: string, anchor: { start: number; end: number }, diagnostics: Diagnostic[]): number | undefined {
+  if (!token) {
+    diagnostics.push(error('rollout/missing-argument', `${what} needs a percentage from 0 to 100.`, anchor.start, anchor.end));
+    return undefined;
+  }
+  const match = /^(\d+(?:\.\d+)?)%?$/.exec(token.text);
+  const value = match ? Number(match[1]) : NaN;
+  if (token.quoted || !(value >= 0 && value <= 100)) {
+    diagnostics.push(error('rollout/bad-percent', `${what} must be a percentage from 0 to 100; got "${token.text}".`, token.start, token.end));
+    return undefined;
+  }
+  return value;
+}
+
+/**
+ * Parses one rollout action: `status`, `set-traffic N [mirror M]`, `promote <stage>`,
+ * `pause [reason "…"]`, `resume [reason "…"]`, `rollback [to <version|baseline>] reason "…"`.
+ */
+export function parseRolloutCell(text: string): Parsed<RolloutAction> {
+  const tokenized = tokenize(text);
+  const diagnostics = [...tokenized.diagnostics];
+  const tokens = tokenized.value ?? [];
+  const head = tokens[0];
+  if (!head) {
+    diagnostics.push(error('rollout/empty', `A rollout cell needs an action: ${ROLLOUT_ACTIONS.join(', ')}.`, 0, text.length));
+    return { diagnostics };
+  }
+  const name = head.text.toLowerCase();
+  let position = 1;
+  const next = () => tokens[position++];
+  const expectEnd = () => {
+    const extra = tokens[position];
+    if (extra) {
+      const last = tokens[tokens.length - 1]!;
+      diagnostics.push(error('rollout/unexpected', `Unexpected "${extra.text}": a rollout cell holds one action.`, extra.start, last.end));
+    }
+  };
+  const optionalReason = (): Token | undefined => {
+    const word = tokens[position];
+    if (!word || word.quoted || word.text.toLowerCase() !== 'reason') return undefined;
+    position++;
+    const reason = next();
+    if (!reason || !reason.quoted) {
+      diagnostics.push(error('rollout/missing-reason', 'reason needs quoted text, e.g. reason "5xx above guardrail".', word.start, reason?.end ?? word.end));
+      return undefined;
+    }
+    return reason;
+  };
+  let action: RolloutAction | undefined;
+  switch (name) {
+    case 'status':
+      action = { action: 'status' };
+      break;
+    case 'set-traffic': {
+      const percent = parsePercent(next(), 'set-traffic', head, diagnostics);
+      let mirror: number | undefined;
+      const word = tokens[position];
+      if (word && !word.quoted && word.text.toLowerCase() === 'mirror') {
+        position++;
+        mirror = parsePercent(next(), 'mirror', word, diagnostics);
+      }
+      if (percent !== undefined) action = { action: 'set-traffic', percent, ...(mirror !== undefined ? { mirror } : {}) };
+      break;
+    }
+    case 'promote': {
+      const stage = next();
+      if (!stage) diagnostics.push(error('rollout/missing-argument', 'promote needs a stage name from the plan, e.g. promote canary-5.', head.start, head.end));
+      else action = { action: 'promote', stage };
+      break;
+    }
+    case 'pause':
+    case 'resume': {
+      const reason = optionalReason();
+      action = { action: name, ...(reason ? { reason } : {}) };
+      break;
+    }
+    case 'rollback': {
+      let to: Token | undefined;
+      const word = tokens[position];
+      if (word && !word.quoted && word.text.toLowerCase() === 'to') {
+        position++;
+        to = next();
+        if (!to) diagnostics.push(error('rollout/missing-argument', 'rollback to needs a version or `baseline`.', word.start, word.end));
+      }
+      const reasonWord = tokens[position];
+      const reason = optionalReason();
+      if (!reason && !diagnostics.some((diagnostic) => diagnostic.code === 'rollout/missing-reason')) {
+        const anchor = reasonWord ?? tokens[tokens.length - 1]!;
+        diagnostics.push(error('rollout/missing-reason', 'rollback needs a reason for the record: rollback to baseline reason "why".', anchor.start, anchor.end));
+      }
+      if (reason) action = { action: 'rollback', ...(to ? { to } : {}), reason };
+      break;
+    }
+    default:
+      diagnostics.push(error('rollout/unknown-action', `Unknown rollout action "${head.text}"; use one of ${ROLLOUT_ACTIONS.join(', ')}.`, head.start, head.end));
+  }
+  expectEnd();
+  if (diagnostics.length > 0) return { diagnostics };
+  return { value: action!, diagnostics };
+}
+
+/** True when the action changes traffic or state (everything but `status`). */
+export function isMutatingRolloutAction(action: RolloutAction): boolean {
+  return MUTATING_ACTIONS.has(action.action);
+}
+
+/** Resolves `{{…}}` in one token; unresolved or secret variables become diagnostics. */
+function resolveToken(token: Token, context: PrepareContext, diagnostics: Diagnostic[]): string {
+  // Quoted tokens lost their quotes, so offsets of placeholders start one character in.
+  const template = resolveTemplate(token.text, context.scope, token.start + (token.quoted ? 1 : 0));
+  diagnostics.push(...unresolvedDiagnostics(template.unresolved));
+  if (template.secrets.length > 0) diagnostics.push(error('rollout/secret', 'Secrets cannot be used in a rollout action.', token.start, token.end));
+  return renderTemplate(template);
+}
+
+/** Resolves a rollout cell against the linked plan; nothing is sent until `execute`. */
+export function prepareRolloutCell(text: string, context: PrepareContext): PrepareResult {
+  const parsed = parseRolloutCell(text);
+  if (!parsed.value) return { diagnostics: parsed.diagnostics };
+  const action = parsed.value;
+  const diagnostics: Diagnostic[] = [];
+  const plan = context.plan;
+  const deployment = context.ports.deployment;
+  if (!plan || !deployment) {
+    return { diagnostics: [error('cell/no-plan', 'A rollout cell acts on the linked plan\'s deployment endpoint: set `plan:` in the front matter to a valid *.rollout.yaml.')] };
+  }
+  const candidate = plan.model.candidate.version;
+  const baseline = plan.model.baseline.version;
+  const service = plan.metadata.service;
+  const base = `${deployment.baseUrl.replace(/\/+$/, '')}/v1/services/${encodeURIComponent(service)}`;
+  const environment = context.environment ? { environment: context.environment } : {};
+  const mutating = isMutatingRolloutAction(action) || context.attributes.effect === 'mutate';
+  const trafficWeights = (percent: number) => ({ [candidate]: percent, [baseline]: 100 - percent });
+  let method = 'GET';
+  let url = base;
+  let summary: string;
+  let run: (runtime: Parameters<NonNullable<PrepareResult['prepared']>['execute']>[0]) => Promise<unknown>;
+
+  switch (action.action) {
+    case 'status':
+      summary = `status of ${service}`;
+      run = (runtime) => deployment.getService(runtime.signal ? { signal: runtime.signal } : {});
+      break;
+    case 'set-traffic':
+    case 'promote': {
+      let percent: number;
+      let mirror: number | undefined;
+      if (action.action === 'set-traffic') {
+        percent = action.percent;
+        mirror = action.mirror;
+        summary = `set ${service} traffic: ${candidate} ${percent}%, ${baseline} ${100 - percent}%${mirror !== undefined ? `, mirror ${mirror}% to ${candidate}` : ''}`;
+      } else {
+        const stageName = resolveToken(action.stage, context, diagnostics);
+        const stage = plan.stages.find((one) => one.name === stageName);
+        if (!stage) {
+          diagnostics.push(error('rollout/unknown-stage', `The plan has no stage "${stageName}"; stages: ${plan.stages.map((one) => one.name).join(', ')}.`, action.stage.start, action.stage.end));
+          return { diagnostics };
+        }
+        if (stage.traffic === undefined && stage.mirror === undefined && stage.kind !== 'full' && stage.kind !== 'blue-green') {
+          diagnostics.push(error('rollout/stage-without-traffic', `Stage "${stage.name}" (${stage.kind}) sets no traffic or mirror; there is nothing to promote to.`, action.stage.start, action.stage.end));
+          return { diagnostics };
+        }
+        percent = stage.traffic ?? (stage.kind === 'full' || stage.kind === 'blue-green' ? 100 : 0);
+        mirror = stage.mirror;
+        summary = `promote ${service} to stage ${stage.name}: ${candidate} ${percent}%, ${baseline} ${100 - percent}%${mirror !== undefined ? `, mirror ${mirror}%` : ''}`;
+      }
+      method = 'PUT';
+      url = `${base}/traffic`;
+      const weights = trafficWeights(percent);
+      const mirrorWeights = mirror !== undefined ? { [candidate]: mirror } : undefined;
+      run = (runtime) => deployment.setTraffic(weights, mirrorWeights, { idempotencyKey: runtime.idempotencyKey(), ...(runtime.signal ? { signal: runtime.signal } : {}) });
+      break;
+    }
+    case 'pause':
+    case 'resume': {
+      const reason = action.reason ? resolveToken(action.reason, context, diagnostics) : undefined;
+      const verb = action.action;
+      const call = deployment[verb];
+      if (!call) {
+        diagnostics.push(error('rollout/unsupported', `This deployment endpoint cannot ${verb}; use set-traffic or rollback.`, 0, text.trim().length));
+        return { diagnostics };
+      }
+      method = 'POST';
+      url = `${base}/${verb}`;
+      summary = `${verb} ${service}${reason ? ` (reason: ${reason})` : ''}`;
+      run = (runtime) => call.call(deployment, reason, { idempotencyKey: runtime.idempotencyKey(), ...(runtime.signal ? { signal: runtime.signal } : {}) });
+      break;
+    }
+    case 'rollback': {
+      const written = action.to ? resolveToken(action.to, context, diagnostics) : plan.rollback.to;
+      const to = written === 'baseline' ? baseline : written;
+      const reason = resolveToken(action.reason, context, diagnostics);
+      if (reason.trim() === '') diagnostics.push(error('rollout/missing-reason', 'The rollback reason is empty; say why, for the record.', action.reason.start, action.reason.end));
+      method = 'POST';
+      url = `${base}/rollback`;
+      summary = `roll back ${service} to ${to}${written === 'baseline' ? ' (baseline)' : ''} (reason: ${reason})`;
+      run = (runtime) => deployment.rollback(to, reason, { idempotencyKey: runtime.idempotencyKey(), ...(runtime.signal ? { signal: runtime.signal } : {}) });
+      break;
+    }
+  }
+  if (diagnostics.length > 0) return { diagnostics };
+  return {
+    diagnostics: [],
+    prepared: {
+      kind: 'rollout',
+      mutating,
+      request: { method, url, action: summary },
+      target: { method, url, target: summary, service, ...environment },
+      async execute(runtime) {
+        const body = await run(runtime);
+        return { ok: true, outputs: [{ kind: 'text', text: summary }, { kind: 'json', value: body }], value: { action: action.action, body } };
+      },
+    },
+  };
+}
