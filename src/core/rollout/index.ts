@@ -5,3 +5,4 @@ export * from './traffic';
 export * from './engine';
 export * from './dryRun';
 export * from './adapters';
+export * from './drill';

@@ -1,0 +1,475 @@
+import { createHash } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import { userInfo } from 'node:os';
+import * as path from 'node:path';
+
+import { DeploymentClient, PrometheusClient } from '../../core/endpoints/index';
+import { formatNumber } from '../../core/guardrails/index';
+import { defaultLedgerPath, Ledger } from '../../core/ledger/index';
+import { validatePlan } from '../../core/plan/validate';
+import { parseDuration, type Plan, type SecretRef } from '../../core/plan/schema';
+import {
+  acquireServiceLock,
+  checkMetricRecording,
+  clearDevFaults,
+  DEFAULT_STATE_DIR,
+  DeploymentTraffic,
+  describeTraffic,
+  drillBoundMs,
+  DryRunTraffic,
+  FileStateStore,
+  injectDevFault,
+  isLoopbackUrl,
+  LedgerChangeLog,
+  LockHeldError,
+  MemoryStateStore,
+  pickDrillStage,
+  PrometheusMetrics,
+  RecordedMetrics,
+  RolloutConflictError,
+  RolloutEngine,
+  runDrill,
+  unreadMetrics,
+  VirtualClock,
+  type DrillResult,
+  type MetricSource,
+  type RolloutEvent,
+  type RolloutSnapshot,
+  type RolloutStatus,
+} from '../../core/rollout/index';
+import { LineIndex } from '../../core/text/lineIndex';
+import type { CliIo } from '../io';
+import { ExitCode, UsageError } from '../io';
+
+/** `rollgate rollout` exit codes (documented in docs/rollouts.md). */
+export const RolloutExitCode = {
+  promoted: 0,
+  /** Rolled back, or failed (a rollback that could not complete, a drill that did not roll back). */
+  rolledBack: 1,
+  usage: 2,
+  /** Stopped before an outcome: paused, waiting for approval, or interrupted. */
+  paused: 3,
+} as const;
+
+const help = `Usage: rollgate rollout <plan.rollout.yaml> [options]
+
+Walks the plan's stages against its deployment endpoint: sets traffic, bakes while measuring
+guardrails, waits at manual gates, promotes; rolls back to the baseline on a breach.
+
+Options:
+  --dry-run              send nothing; print each decision the engine would take
+  --metrics <file.json>  with --dry-run: replay recorded guardrail values
+                         ({"<guardrail>": {"<version>": [0.01, null, ...]}}, null = no data)
+  --drill                run against rollgate dev, inject a fault into the candidate and measure
+                         the time from the fault to the completed rollback
+  --drill-stage <name>   stage whose bake start injects the fault (default: first canary stage)
+  --fault-error-rate <r> error rate of the injected fault, 0..1 (default 1)
+  --scrape-interval <d>  Prometheus scrape interval for the drill's bound (default 1s)
+  --yes                  approve manual gates without asking
+  --resume               continue a paused rollout of this plan
+  --restart              discard the stored state of this service and start again
+  --ledger <path>        ledger file (default .rollgate/ledger.jsonl)
+  --format text|json     output format (default text)
+
+Secrets: token references resolve from ROLLGATE_SECRET_<NAME> (upper case, '-' as '_').
+Exit codes: 0 promoted (a drill: rolled back as expected), 1 rolled back or failed,
+2 usage error or invalid plan, 3 paused, waiting for approval or interrupted.
+`;
+
+interface Options {
+  plan: string;
+  dryRun: boolean;
+  metricsFile?: string;
+  drill: boolean;
+  drillStage?: string;
+  faultErrorRate: number;
+  scrapeIntervalMs: number;
+  yes: boolean;
+  resume: boolean;
+  restart: boolean;
+  ledger?: string;
+  format: 'text' | 'json';
+}
+
+function parseOptions(args: string[]): Options {
+  const options: Partial<Options> & Pick<Options, 'dryRun' | 'drill' | 'yes' | 'resume' | 'restart' | 'format' | 'faultErrorRate' | 'scrapeIntervalMs'> = {
+    dryRun: false,
+    drill: false,
+    yes: false,
+    resume: false,
+    restart: false,
+    format: 'text',
+    faultErrorRate: 1,
+    scrapeIntervalMs: 1000,
+  };
+  const positional: string[] = [];
+  for (let index = 0; index < args.length; index += 1) {
+    const argument = args[index]!;
+    const eq = argument.startsWith('--') ? argument.indexOf('=') : -1;
+    const flag = eq > 0 ? argument.slice(0, eq) : argument;
+    const inline = eq > 0 ? argument.slice(eq + 1) : undefined;
+    const value = (): string => {
+      const given = inline ?? args[++index];
+      if (given === undefined || given === '') throw new UsageError(`${flag} needs a value`);
+      return given;
+    };
+    switch (flag) {
+      case '--help':
+      case '-h':
+        throw new HelpRequested();
+      case '--dry-run':
+        options.dryRun = true;
+        break;
+      case '--drill':
+        options.drill = true;
+        break;
+      case '--yes':
+      case '-y':
+        options.yes = true;
+        break;
+      case '--resume':
+        options.resume = true;
+        break;
+      case '--restart':
+        options.restart = true;
+        break;
+      case '--metrics':
+        options.metricsFile = value();
+        break;
+      case '--drill-stage':
+        options.drillStage = value();
+        break;
+      case '--ledger':
+        options.ledger = value();
+        break;
+      case '--fault-error-rate': {
+        const rate = Number(value());
+        if (!(rate > 0 && rate <= 1)) throw new UsageError('--fault-error-rate needs a number above 0 and at most 1');
+        options.faultErrorRate = rate;
+        break;
+      }
+      case '--scrape-interval': {
+        const text = value();
+        const ms = parseDuration(text);
+        if (ms === undefined || ms === 0) throw new UsageError(`--scrape-interval needs a duration such as 1s or 15s, got '${text}'`);
+        options.scrapeIntervalMs = ms;
+        break;
+      }
+      case '--format': {
+        const format = value();
+        if (format !== 'text' && format !== 'json') throw new UsageError(`--format must be text or json, got '${format}'`);
+        options.format = format;
+        break;
+      }
+      default:
+        if (argument.startsWith('-')) throw new UsageError(`unknown option '${argument}'.\n\n${help}`);
+        positional.push(argument);
+    }
+  }
+  if (positional.length !== 1) throw new UsageError(`give exactly one plan file.\n\n${help}`);
+  if (options.dryRun && options.drill) throw new UsageError('--dry-run and --drill exclude each other: a drill sends real requests to rollgate dev');
+  if (options.metricsFile && !options.dryRun) throw new UsageError('--metrics replays recorded values and works only with --dry-run');
+  if (options.drillStage && !options.drill) throw new UsageError('--drill-stage needs --drill');
+  return { ...options, plan: positional[0]! };
+}
+
+class HelpRequested extends Error {}
+
+/** The environment variable a secret reference resolves from. */
+export function secretVariable(name: string): string {
+  return `ROLLGATE_SECRET_${name.toUpperCase().replace(/-/g, '_')}`;
+}
+
+function resolveSecret(ref: SecretRef | undefined, io: CliIo, where: string): string | undefined {
+  if (!ref) return undefined;
+  const variable = secretVariable(ref.secret);
+  const value = io.env[variable];
+  if (value === undefined || value === '') throw new UsageError(`${where} needs the secret '${ref.secret}': set the environment variable ${variable}`);
+  return value;
+}
+
+export function exitCodeFor(status: RolloutStatus): number {
+  switch (status) {
+    case 'promoted':
+      return RolloutExitCode.promoted;
+    case 'rolled-back':
+    case 'failed':
+      return RolloutExitCode.rolledBack;
+    default:
+      return RolloutExitCode.paused;
+  }
+}
+
+async function loadPlan(file: string, io: CliIo): Promise<{ plan: Plan; digest: string }> {
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch (error) {
+    throw new UsageError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+  const { plan, diagnostics } = validatePlan(text);
+  const errors = diagnostics.filter((diagnostic) => diagnostic.severity === 'error');
+  if (!plan || errors.length > 0) {
+    const lines = new LineIndex(text);
+    const shown = (errors.length > 0 ? errors : diagnostics).map((diagnostic) => {
+      const position = lines.positionAt(diagnostic.start);
+      return `  ${path.relative(io.cwd, file) || file}:${position.line + 1}:${position.character + 1} ${diagnostic.severity} ${diagnostic.message} [${diagnostic.code}]`;
+    });
+    throw new UsageError(`the plan is not valid; fix it first (rollgate validate shows the same):\n${shown.join('\n')}`);
+  }
+  return { plan, digest: `sha256:${createHash('sha256').update(text).digest('hex')}` };
+}
+
+/** `rollgate rollout <plan> [--dry-run|--drill] [--yes] [--format text|json]`. */
+export async function rolloutCommand(args: string[], io: CliIo): Promise<number> {
+  let options: Options;
+  try {
+    options = parseOptions(args);
+  } catch (error) {
+    if (error instanceof HelpRequested) {
+      io.stdout(help);
+      return ExitCode.ok;
+    }
+    throw error;
+  }
+  const planFile = path.resolve(io.cwd, options.plan);
+  const { plan, digest } = await loadPlan(planFile, io);
+  if (options.dryRun) return dryRun(plan, digest, options, io);
+  return live(plan, digest, options, io);
+}
+
+// ---------------------------------------------------------------------------------------------
+
+function eventPrinter(io: CliIo, options: Options, startedAt: () => number): (event: RolloutEvent) => void {
+  return (event) => {
+    if (options.format !== 'text') return;
+    if (event.kind === 'baking' && !event.message.includes('baking for') && !options.dryRun) return;
+    const offset = Math.round((Date.parse(event.at) - startedAt()) / 1000);
+    const line = `[+${offset}s] ${event.message}\n`;
+    if (event.kind === 'rollback-failed' || event.kind === 'ledger-error') io.stderr(line);
+    else io.stdout(line);
+  };
+}
+
+function summary(snapshot: RolloutSnapshot): string {
+  const stages = snapshot.stages.map((stage) => `  ${stage.name.padEnd(16)} ${stage.status}`).join('\n');
+  const end: Record<RolloutStatus, string> = {
+    promoted: `PROMOTED: ${snapshot.candidateVersion} rolled out (${describeTraffic(snapshot.traffic)})`,
+    'rolled-back': `ROLLED BACK to ${snapshot.rollbackTo}: ${snapshot.rollback?.reason ?? ''}`,
+    failed: `FAILED: ${snapshot.rollback?.error ? `rollback could not complete (${snapshot.rollback.error}); roll back by hand` : 'see above'}`,
+    paused: `PAUSED: ${snapshot.pauseReason ?? ''}\n  continue with: rollgate rollout <plan> --resume`,
+    'waiting-approval': `WAITING FOR APPROVAL after stage ${snapshot.stages[snapshot.stageIndex]?.name ?? ''}\n  approve with: rollgate rollout <plan> --yes`,
+    'rolling-back': 'ROLLING BACK (interrupted; run again to finish the rollback)',
+    running: 'INTERRUPTED: state saved; run the same command again to resume',
+    pending: 'NOT STARTED',
+  };
+  return `\nStages:\n${stages}\n${end[snapshot.status]}\n`;
+}
+
+async function dryRun(plan: Plan, digest: string, options: Options, io: CliIo): Promise<number> {
+  let metrics: MetricSource = unreadMetrics;
+  if (options.metricsFile) {
+    const file = path.resolve(io.cwd, options.metricsFile);
+    let recording: unknown;
+    try {
+      recording = JSON.parse(await fs.readFile(file, 'utf8'));
+    } catch (error) {
+      throw new UsageError(`cannot read the metric recording ${file}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    const problem = checkMetricRecording(recording);
+    if (problem) throw new UsageError(`${file}: ${problem}`);
+    metrics = new RecordedMetrics(recording as Record<string, Record<string, (number | null)[]>>);
+  }
+  const traffic = new DryRunTraffic(plan.model.baseline.version);
+  const clock = new VirtualClock();
+  const startedAt = clock.now();
+  const engine = await RolloutEngine.create({
+    plan,
+    planDigest: digest,
+    traffic,
+    metrics,
+    clock,
+    stateStore: new MemoryStateStore(),
+    actor: 'dry-run',
+    // A dry run shows the gate, then carries on as if it were approved.
+    autoApprove: true,
+    progressIntervalMs: Infinity,
+  });
+  const decisions: { at: string; kind: string; message: string }[] = [];
+  const print = eventPrinter(io, options, () => startedAt);
+  engine.onEvent((event) => {
+    if (event.kind === 'traffic-set') {
+      const call = traffic.calls.at(-1);
+      event = { ...event, message: `would send PUT traffic ${describeTraffic(call?.weights ? { weights: call.weights, ...(call.mirror ? { mirror: call.mirror } : {}) } : undefined)} (Idempotency-Key ${call?.idempotencyKey ?? '?'})` };
+    }
+    if (event.kind === 'rolled-back') event = { ...event, message: `would send POST rollback to ${event.snapshot.rollbackTo}: ${event.snapshot.rollback?.reason ?? ''}` };
+    if (event.kind === 'waiting-approval') event = { ...event, message: `${event.message} (a dry run continues as if approved)` };
+    decisions.push({ at: event.at, kind: event.kind, message: event.message });
+    print(event);
+  });
+  if (options.format === 'text') io.stdout(`Dry run of ${plan.metadata.name} (${plan.metadata.service}): nothing is sent${options.metricsFile ? '; guardrails read the recording' : '; guardrails are not measured'}.\n`);
+  const final = await engine.run();
+  if (options.format === 'json') {
+    io.stdout(`${JSON.stringify({ mode: 'dry-run', status: final.status, exitCode: exitCodeFor(final.status), decisions, calls: traffic.calls, snapshot: final }, null, 2)}\n`);
+  } else {
+    io.stdout(summary(final).replace('PROMOTED', 'WOULD PROMOTE').replace('ROLLED BACK', 'WOULD ROLL BACK'));
+  }
+  return exitCodeFor(final.status);
+}
+
+async function live(plan: Plan, digest: string, options: Options, io: CliIo): Promise<number> {
+  const { deployment, metrics: metricsEndpoint } = plan.endpoints;
+  let drillStage: string | undefined;
+  if (options.drill) {
+    if (!isLoopbackUrl(deployment.url) || !isLoopbackUrl(metricsEndpoint.url)) {
+      throw new UsageError(`a drill injects faults and runs only against rollgate dev on this machine; the plan's endpoints are ${deployment.url} and ${metricsEndpoint.url}`);
+    }
+    drillStage = pickDrillStage(plan, options.drillStage);
+    if (!drillStage) throw new UsageError(options.drillStage ? `the plan has no stage named '${options.drillStage}'` : 'the plan has no stage with guardrails to drill');
+  }
+  const deploymentToken = resolveSecret(deployment.token, io, 'endpoints.deployment.token');
+  const metricsToken = resolveSecret(metricsEndpoint.token, io, 'endpoints.metrics.token');
+  const timeoutOf = (text: string | undefined) => (text ? parseDuration(text) : undefined);
+  const deploymentTimeout = timeoutOf(deployment.timeout);
+  const metricsTimeout = timeoutOf(metricsEndpoint.timeout);
+  const deploymentClient = new DeploymentClient({
+    baseUrl: deployment.url,
+    service: plan.metadata.service,
+    ...(deploymentToken ? { token: deploymentToken } : {}),
+    ...(deploymentTimeout ? { timeoutMs: deploymentTimeout } : {}),
+  });
+  const prometheus = new PrometheusClient({
+    baseUrl: metricsEndpoint.url,
+    ...(metricsToken ? { token: metricsToken } : {}),
+    ...(metricsTimeout ? { timeoutMs: metricsTimeout } : {}),
+  });
+  const traffic = new DeploymentTraffic(deploymentClient, { candidate: plan.model.candidate, baseline: plan.model.baseline });
+  const secrets: Record<string, string> = {};
+  if (deploymentToken && deployment.token) secrets[deployment.token.secret] = deploymentToken;
+  if (metricsToken && metricsEndpoint.token) secrets[metricsEndpoint.token.secret] = metricsToken;
+  const ledger = new Ledger({ path: options.ledger ? path.resolve(io.cwd, options.ledger) : defaultLedgerPath(io.cwd), secrets });
+  const stateDir = path.join(io.cwd, DEFAULT_STATE_DIR);
+
+  let lock;
+  try {
+    lock = await acquireServiceLock(stateDir, plan.metadata.service);
+  } catch (error) {
+    if (error instanceof LockHeldError) {
+      io.stderr(`rollgate rollout: ${error.message}\n`);
+      return RolloutExitCode.paused;
+    }
+    throw error;
+  }
+  try {
+    let engine: RolloutEngine;
+    try {
+      engine = await RolloutEngine.create({
+        plan,
+        planDigest: digest,
+        traffic,
+        metrics: new PrometheusMetrics(prometheus),
+        changeLog: new LedgerChangeLog(ledger),
+        stateStore: new FileStateStore(stateDir),
+        actor: options.drill ? `drill:${safeUser()}` : `cli:${safeUser()}`,
+        autoApprove: options.yes || options.drill,
+        // A drill always starts from the beginning: it is an exercise, not a rollout to resume.
+        restart: options.restart || options.drill,
+      });
+    } catch (error) {
+      if (error instanceof RolloutConflictError) throw new UsageError(`${error.message} (--restart)`);
+      throw error;
+    }
+    const before = engine.snapshot();
+    const startedAt = Date.parse(before.startedAt);
+    engine.onEvent(eventPrinter(io, options, () => startedAt));
+
+    if (engine.resumedFromStore) {
+      if (before.status === 'promoted' || before.status === 'rolled-back' || before.status === 'failed') {
+        if (options.format === 'json') io.stdout(`${JSON.stringify({ mode: 'live', status: before.status, exitCode: exitCodeFor(before.status), alreadyFinished: true, snapshot: before }, null, 2)}\n`);
+        else io.stdout(`This plan already ran for ${before.service} (run ${before.runId}); use --restart to run it again.${summary(before)}`);
+        return exitCodeFor(before.status);
+      }
+      if (options.format === 'text') io.stdout(`Resuming run ${before.runId} of ${before.planName} at stage ${before.stages[before.stageIndex]?.name ?? 'end'} (${before.status}).\n`);
+      if (before.status === 'paused') {
+        if (!options.resume) {
+          if (options.format === 'json') io.stdout(`${JSON.stringify({ mode: 'live', status: before.status, exitCode: RolloutExitCode.paused, snapshot: before }, null, 2)}\n`);
+          else io.stdout(summary(before));
+          return RolloutExitCode.paused;
+        }
+        await engine.resume(`cli:${safeUser()}`);
+      }
+    } else if (options.format === 'text') {
+      io.stdout(`${options.drill ? 'Drill' : 'Rollout'} of ${plan.metadata.name}: ${plan.model.candidate.version} replacing ${plan.model.baseline.version} on ${plan.metadata.service}.\n`);
+    }
+
+    // Ctrl-C pauses (traffic stays where it is) and the state says how to continue.
+    let interrupted = false;
+    void io.interrupted?.then(() => {
+      interrupted = true;
+      void engine.pause('interrupted from the command line');
+    });
+
+    let drill: DrillResult | undefined;
+    let final: RolloutSnapshot;
+    if (options.drill && drillStage) {
+      const fault = { version: plan.model.candidate.version, errorRate: options.faultErrorRate };
+      try {
+        drill = await runDrill({
+          engine,
+          stage: drillStage,
+          rollbackTo: before.rollbackTo,
+          injectFault: async () => {
+            await injectDevFault(deployment.url, deploymentToken, fault);
+            if (options.format === 'text') io.stdout(`[drill] fault injected into ${fault.version}: error rate ${fault.errorRate}\n`);
+          },
+          readTraffic: () => traffic.getState(),
+        });
+      } finally {
+        await clearDevFaults(deployment.url, deploymentToken).catch((error: unknown) => io.stderr(`[drill] could not clear the fault: ${String(error)}\n`));
+      }
+      final = drill.snapshot;
+    } else {
+      final = await engine.run();
+    }
+
+    const bound = drillStage ? drillBoundMs(plan, drillStage, options.scrapeIntervalMs) : undefined;
+    const code = drill ? (final.status === 'rolled-back' ? RolloutExitCode.promoted : final.status === 'paused' ? RolloutExitCode.paused : RolloutExitCode.rolledBack) : exitCodeFor(final.status);
+    if (options.format === 'json') {
+      io.stdout(`${JSON.stringify({ mode: options.drill ? 'drill' : 'live', status: final.status, exitCode: code, interrupted, ...(drill ? { drill: { stage: drillStage, boundMs: bound, ...withoutSnapshot(drill) } } : {}), snapshot: final }, null, 2)}\n`);
+    } else {
+      io.stdout(summary(final));
+      if (drill && bound !== undefined) io.stdout(drillReport(drill, drillStage!, bound));
+    }
+    return code;
+  } finally {
+    await lock.release();
+  }
+}
+
+function withoutSnapshot(result: DrillResult): Omit<DrillResult, 'snapshot'> {
+  const { snapshot: _snapshot, ...rest } = result;
+  return rest;
+}
+
+function drillReport(result: DrillResult, stage: string, boundMs: number): string {
+  if (!result.injected) return `\nDrill: the fault was never injected (stage ${stage} was not reached)${result.error ? `: ${result.error}` : ''}\n`;
+  const ms = (value: number | undefined) => (value === undefined ? 'n/a' : `${formatNumber(value)} ms`);
+  const within = result.faultToRollbackMs !== undefined && result.faultToRollbackMs <= boundMs;
+  return [
+    '',
+    `Drill in stage ${stage}:`,
+    `  fault -> breach decided          ${ms(result.faultToBreachMs)}`,
+    `  fault -> rollback call completed ${ms(result.faultToRollbackCallMs)}`,
+    `  fault -> endpoint at baseline    ${ms(result.faultToRollbackMs)}`,
+    `  bound (interval + scrape + 500)  ${ms(boundMs)}  ${result.faultToRollbackMs === undefined ? 'NOT ROLLED BACK' : within ? 'within bound' : 'OVER BOUND'}`,
+    '',
+  ].join('\n');
+}
+
+function safeUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return 'unknown';
+  }
+}

@@ -1,0 +1,158 @@
+import type { Plan } from '../plan/schema';
+import type { RolloutEngine, RolloutEvent } from './engine';
+import type { TrafficState } from './ports';
+import type { RolloutSnapshot } from './state';
+import { parseDuration } from '../plan/schema';
+
+/** A fault for `rollgate dev`'s `POST /v1/faults`. */
+export interface DevFault {
+  version: string;
+  errorRate?: number;
+  latencyMs?: number;
+}
+
+/** Injects a fault through the `rollgate dev` fault API (same base URL and token as the deployment endpoint). */
+export async function injectDevFault(deploymentUrl: string, token: string | undefined, fault: DevFault, signal?: AbortSignal): Promise<void> {
+  await devFaultCall(deploymentUrl, token, 'POST', fault, signal);
+}
+
+/** Clears every fault of a `rollgate dev` stack. */
+export async function clearDevFaults(deploymentUrl: string, token: string | undefined, signal?: AbortSignal): Promise<void> {
+  await devFaultCall(deploymentUrl, token, 'DELETE', undefined, signal);
+}
+
+async function devFaultCall(baseUrl: string, token: string | undefined, method: 'POST' | 'DELETE', body: unknown, signal?: AbortSignal): Promise<void> {
+  const url = new URL('v1/faults', baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`).toString();
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  if (token) headers.authorization = `Bearer ${token}`;
+  const response = await fetch(url, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}), ...(signal ? { signal } : {}) });
+  if (!response.ok) {
+    const text = (await response.text()).slice(0, 300);
+    throw new Error(`fault API ${method} ${url} answered ${response.status}${text ? `: ${token ? text.split(token).join('[redacted]') : text}` : ''}. Is this a rollgate dev endpoint?`);
+  }
+}
+
+/** True when a URL points at this machine (drills only run against `rollgate dev`). */
+export function isLoopbackUrl(url: string): boolean {
+  try {
+    const host = new URL(url).hostname;
+    return host === '127.0.0.1' || host === 'localhost' || host === '[::1]' || host === '::1';
+  } catch {
+    return false;
+  }
+}
+
+/** The stage a drill injects its fault in: the named one, else the first live-traffic stage with guardrails. */
+export function pickDrillStage(plan: Plan, name?: string): string | undefined {
+  if (name !== undefined) return plan.stages.some((stage) => stage.name === name) ? name : undefined;
+  const gated = plan.stages.filter((stage) => (stage.guardrails?.length ?? 0) > 0 && stage.kind !== 'offline');
+  return (gated.find((stage) => (stage.traffic ?? 0) > 0) ?? gated[0])?.name;
+}
+
+/**
+ * The time a drill's fault-to-rollback may take: the longest guardrail interval in the stage,
+ * plus one scrape interval (the fault must reach Prometheus), plus 500 ms for the rollback call.
+ */
+export function drillBoundMs(plan: Plan, stageName: string, scrapeIntervalMs: number): number {
+  const stage = plan.stages.find((candidate) => candidate.name === stageName);
+  const intervals = (stage?.guardrails ?? []).map((name) => {
+    const guardrail = plan.guardrails.find((candidate) => candidate.name === name);
+    return guardrail ? (parseDuration(guardrail.interval) ?? 30_000) : 0;
+  });
+  return Math.max(0, ...intervals) + scrapeIntervalMs + 500;
+}
+
+export interface DrillOptions {
+  engine: RolloutEngine;
+  /** Stage whose bake start triggers the fault. */
+  stage: string;
+  injectFault: () => Promise<void>;
+  /** Reads the deployment endpoint (the proof of a completed rollback). */
+  readTraffic: () => Promise<TrafficState>;
+  /** The version that must end at 100 percent. */
+  rollbackTo: string;
+  /** How often the endpoint is polled after the fault. Default 20 ms. */
+  pollIntervalMs?: number;
+  now?: () => number;
+}
+
+export interface DrillResult {
+  snapshot: RolloutSnapshot;
+  /** True when the fault was injected (the stage was reached). */
+  injected: boolean;
+  /** Milliseconds from the fault to the engine's breach decision. */
+  faultToBreachMs?: number;
+  /** Milliseconds from the fault to the engine's completed rollback call. */
+  faultToRollbackCallMs?: number;
+  /** Milliseconds from the fault to the deployment endpoint reporting `rollbackTo` at 100 percent. */
+  faultToRollbackMs?: number;
+  error?: string;
+}
+
+/**
+ * Runs a rollout as a drill: injects the fault when the chosen stage starts baking and
+ * measures until the deployment endpoint itself reports the rollback target at 100 percent.
+ */
+export async function runDrill(options: DrillOptions): Promise<DrillResult> {
+  const now = options.now ?? (() => performance.now());
+  let faultAt: number | undefined;
+  let breachAt: number | undefined;
+  let rolledBackAt: number | undefined;
+  let injection: Promise<void> | undefined;
+  let injectionError: string | undefined;
+  let endpointAt: Promise<number | undefined> | undefined;
+  let stopPolling = false;
+
+  const pollEndpoint = async (): Promise<number | undefined> => {
+    for (;;) {
+      if (stopPolling) return undefined;
+      try {
+        const traffic = await options.readTraffic();
+        if (traffic.weights[options.rollbackTo] === 100) return now();
+      } catch {
+        // A transient read failure just delays the observation.
+      }
+      await new Promise((resolve) => setTimeout(resolve, options.pollIntervalMs ?? 20));
+    }
+  };
+
+  const unsubscribe = options.engine.onEvent((event: RolloutEvent) => {
+    if (event.kind === 'baking' && event.stage === options.stage && injection === undefined) {
+      injection = options.injectFault().then(
+        () => {
+          faultAt = now();
+          endpointAt = pollEndpoint();
+        },
+        (error: unknown) => {
+          injectionError = error instanceof Error ? error.message : String(error);
+          void options.engine.pause(`drill: could not inject the fault: ${injectionError}`);
+        },
+      );
+    }
+    if (event.kind === 'breach' && breachAt === undefined) breachAt = now();
+    if (event.kind === 'rolled-back' && rolledBackAt === undefined) rolledBackAt = now();
+  });
+  try {
+    const snapshot = await options.engine.run();
+    await injection;
+    let endpointTime: number | undefined;
+    if (endpointAt) {
+      if (snapshot.status !== 'rolled-back') stopPolling = true;
+      endpointTime = await endpointAt;
+    }
+    const since = (time: number | undefined) => (time !== undefined && faultAt !== undefined ? Math.max(0, time - faultAt) : undefined);
+    const result: DrillResult = { snapshot, injected: faultAt !== undefined };
+    const breach = since(breachAt);
+    const call = since(rolledBackAt);
+    const endpoint = since(endpointTime);
+    if (breach !== undefined) result.faultToBreachMs = breach;
+    if (call !== undefined) result.faultToRollbackCallMs = call;
+    if (endpoint !== undefined) result.faultToRollbackMs = endpoint;
+    if (injectionError) result.error = injectionError;
+    return result;
+  } finally {
+    stopPolling = true;
+    unsubscribe();
+  }
+}
