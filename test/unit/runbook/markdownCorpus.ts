@@ -7,7 +7,7 @@ import fc from 'fast-check';
  * characters. Used by the round-trip property tests.
  */
 
-type Lines = string[];
+type Lines = readonly string[];
 
 const word = fc.constantFrom('canary', 'rollback', 'GET', 'p99', 'error', '`code`', '*em*', '{{status.body.stable}}', 'ü', '😀', 'a\tb', '\\', '<b>', '[link](x)', '');
 const inlineText = fc.array(word, { minLength: 1, maxLength: 5 }).map((words) => words.join(' '));
