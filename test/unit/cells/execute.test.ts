@@ -1,0 +1,274 @@
+// Every cell kind executed against the real `rollgate dev` stack and a real Prometheus scraping it.
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+import type { CellRunResult, ConfirmationRequest } from '../../../src/core/cells/index';
+import { verifyLedgerFile } from '../../../src/core/ledger/index';
+import type { Plan } from '../../../src/core/plan/schema';
+import { eventually, useDevStack } from '../../support/devStack';
+import { newSession, planFor, startLoopback } from './support';
+
+const SECRET = 'tok-7f3a9c2e51d8b64aa0';
+const dev = useDevStack({ token: SECRET, requestsPerSecond: 40 });
+const ledgerDir = mkdtempSync(join(tmpdir(), 'rollgate-cells-'));
+const ledgerPath = join(ledgerDir, '.rollgate', 'ledger.jsonl');
+
+let cachedPlan: Plan | undefined;
+const plan = () => (cachedPlan ??= planFor({ deploymentUrl: dev().stack.deploymentUrl, prometheusUrl: dev().stack.prometheusUrl! }));
+const session = (extra: Parameters<typeof newSession>[0] = {}) => newSession({ plan: plan(), secret: SECRET, ledgerPath, ...extra });
+const cell = (language: string, value: string, attributes: Record<string, unknown> = {}) => ({ language, value, attributes });
+const tableColumn = (result: CellRunResult, column: string) => {
+  const table = result.outputs.find((output) => output.kind === 'table');
+  if (table?.kind !== 'table') throw new Error('no table output');
+  const index = table.columns.indexOf(column);
+  return table.rows.map((row) => row[index]);
+};
+
+describe('http cell', () => {
+  it('GETs the deployment endpoint with a secret header; a named output feeds a later cell', async () => {
+    const run = session();
+    const status = await run.run(
+      cell('http', 'GET {{endpoints.deployment.url}}/v1/services/{{metadata.service}}\nAuthorization: Bearer {{secret:deploy-token}}', { name: 'status' }),
+    );
+    expect(status.error).toBeUndefined();
+    expect(status).toMatchObject({ outcome: 'success', ok: true, status: 200, mutating: false });
+    expect(status.outputs[0]).toEqual({ kind: 'text', text: 'HTTP 200 OK' });
+    expect(status.outputs[1]).toMatchObject({ kind: 'json', value: { service: 'churn-scorer', stable: '41' } });
+    expect(status.request!.headers).toEqual([['Authorization', 'Bearer {{secret:deploy-token}}']]);
+
+    const echo = await startLoopback((_request, response) => response.end('ok'));
+    try {
+      const next = await run.run(cell('http', `GET ${echo.url}/stable/{{status.body.stable}}?phase={{status.body.phase}}`));
+      expect(next.outcome).toBe('success');
+      expect(echo.requests[0]!.url).toBe('/stable/41?phase=stable');
+    } finally {
+      await echo.close();
+    }
+  });
+
+  it('fails on an HTTP error status with the endpoint\'s message', async () => {
+    const result = await session().run(
+      cell('http', 'GET {{endpoints.deployment.url}}/v1/services/nope\nAuthorization: Bearer {{secret:deploy-token}}'),
+    );
+    expect(result).toMatchObject({ outcome: 'failure', ok: false, status: 404 });
+    expect(result.error).toMatch(/^HTTP 404/);
+  });
+
+  it('fails before sending anything when a variable is unresolved, naming it', async () => {
+    const server = await startLoopback((_request, response) => response.end());
+    try {
+      const result = await session().run(cell('http', `POST ${server.url}/x?v={{status.body.nothing}}\n\n{"a":"{{also.missing}}"}`), { confirmed: true });
+      expect(result.outcome).toBe('failure');
+      expect(result.diagnostics.map((diagnostic) => diagnostic.code)).toEqual(['cell/unresolved-variable', 'cell/unresolved-variable']);
+      expect(result.error).toContain('{{status.body.nothing}}');
+      expect(result.error).toContain('{{also.missing}}');
+      expect(server.requests).toHaveLength(0);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('fails when a referenced secret is not set, before sending', async () => {
+    const server = await startLoopback((_request, response) => response.end());
+    try {
+      const result = await newSession({}).run(cell('http', `GET ${server.url}/\nAuthorization: Bearer {{secret:deploy-token}}`));
+      expect(result.outcome).toBe('failure');
+      expect(result.error).toContain('ROLLGATE_SECRET_DEPLOY_TOKEN');
+      expect(server.requests).toHaveLength(0);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('aborts the request when the cell is cancelled', async () => {
+    const hanging = await startLoopback(() => {
+      /* never answers */
+    });
+    try {
+      const controller = new AbortController();
+      const arrived = hanging.nextRequest();
+      const running = session().run(cell('http', `GET ${hanging.url}/slow`), { signal: controller.signal });
+      await arrived;
+      controller.abort();
+      const result = await running;
+      expect(result.outcome).toBe('cancelled');
+      expect(result.ok).toBe(false);
+    } finally {
+      await hanging.close();
+    }
+  });
+
+  it('asks before a non-GET request and sends nothing when declined', async () => {
+    const server = await startLoopback((_request, response) => response.end('{}'));
+    try {
+      const asked: ConfirmationRequest[] = [];
+      const declined = await session().run(cell('http', `DELETE ${server.url}/v1/thing`), {
+        confirmer: { confirm: async (request) => (asked.push(request), false) },
+      });
+      expect(declined.outcome).toBe('declined');
+      expect(asked[0]).toMatchObject({ method: 'DELETE', url: `${server.url}/v1/thing`, environment: 'staging' });
+      expect(asked[0]!.typeToConfirm).toBeUndefined();
+      expect(server.requests).toHaveLength(0);
+
+      const noConfirmer = await session().run(cell('http', `DELETE ${server.url}/v1/thing`));
+      expect(noConfirmer.outcome).toBe('declined');
+      expect(noConfirmer.error).toContain('--yes');
+
+      const prodAsked: ConfirmationRequest[] = [];
+      const accepted = await session({ environment: 'prod' }).run(cell('http', `DELETE ${server.url}/v1/thing`), {
+        confirmer: { confirm: async (request) => (prodAsked.push(request), true) },
+      });
+      expect(accepted.outcome).toBe('success');
+      expect(prodAsked[0]!.typeToConfirm).toBe('churn-scorer');
+      expect(server.requests.map((request) => request.method)).toEqual(['DELETE']);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('dry run resolves and shows the request without sending or recording', async () => {
+    const server = await startLoopback((_request, response) => response.end());
+    try {
+      const result = await session().run(cell('http', `PUT ${server.url}/{{metadata.service}}\nAuthorization: Bearer {{secret:deploy-token}}\n\n{"v":"{{candidate.version}}"}`), { dryRun: true });
+      expect(result.outcome).toBe('dry-run');
+      expect(result.ok).toBe(true);
+      const text = result.outputs[0]!.kind === 'text' ? result.outputs[0]!.text : '';
+      expect(text).toContain(`PUT ${server.url}/churn-scorer`);
+      expect(text).toContain('Authorization: Bearer {{secret:deploy-token}}');
+      expect(text).toContain('{"v":"42"}');
+      expect(server.requests).toHaveLength(0);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('promql cell', () => {
+  it('runs an instant query into a table and checks expect on every value', async () => {
+    const run = session();
+    const query = cell('promql', 'sum by (version) (rollgate_dev_requests_total{version="{{baseline.version}}"})', { name: 'served', expect: '>= 1' });
+    const result = await eventually(async () => {
+      const attempt = await run.run(query);
+      return attempt.ok ? attempt : undefined;
+    }, 30_000, 'Prometheus to have scraped the baseline');
+    expect(tableColumn(result, 'version')).toEqual(['41']);
+    expect(tableColumn(result, 'expect')).toEqual(['ok']);
+    expect(Number(tableColumn(result, 'value')[0])).toBeGreaterThanOrEqual(1);
+    expect(result.request!.url).toContain('/api/v1/query?query=');
+    expect(run.outputs.served).toMatchObject({ value: expect.any(Number) });
+
+    const broken = await run.run(cell('promql', 'sum(rollgate_dev_requests_total{version="41"})', { expect: '< 0' }));
+    expect(broken.outcome).toBe('failure');
+    expect(broken.error).toMatch(/expect < 0 broken/);
+    expect(tableColumn(broken, 'expect')).toEqual(['FAIL']);
+
+    const empty = await run.run(cell('promql', 'rollgate_dev_requests_total{version="no-such-version"}', { expect: '== 0' }));
+    expect(empty.outcome).toBe('failure');
+    expect(empty.error).toContain('no data');
+  });
+
+  it('runs a range query into a table and chart series', async () => {
+    const result = await eventually(async () => {
+      const attempt = await session().run(cell('promql', 'sum by (version) (rollgate_dev_requests_total)', { range: '1m', step: '2s', expect: '>= 0' }));
+      const chart = attempt.outputs.find((output) => output.kind === 'chart');
+      return attempt.ok && chart?.kind === 'chart' && chart.series.some((one) => one.points.length >= 2) ? attempt : undefined;
+    }, 30_000, 'two range points');
+    expect(result.request!.url).toContain('/api/v1/query_range');
+    expect(tableColumn(result, 'points').every((count) => Number(count) >= 1)).toBe(true);
+  });
+
+  it('reports a PromQL syntax error from Prometheus', async () => {
+    const result = await session().run(cell('promql', 'sum(rate(rollgate_dev_requests_total[1m])'));
+    expect(result.outcome).toBe('failure');
+    expect(result.error).toMatch(/bad_data|parse/i);
+  });
+});
+
+describe('rollout and check cells', () => {
+  it('status reads the service; set-traffic needs confirmation and then changes weights', async () => {
+    const status = await session().run(cell('rollout', 'status', { name: 'now' }));
+    expect(status).toMatchObject({ outcome: 'success', mutating: false });
+    expect(status.value).toMatchObject({ body: { service: 'churn-scorer' } });
+
+    const declined = await session().run(cell('rollout', 'set-traffic 50'));
+    expect(declined.outcome).toBe('declined');
+    expect(dev().stack.state().versions.find((version) => version.version === '42')!.weight).toBe(0);
+
+    const asked: ConfirmationRequest[] = [];
+    const applied = await session().run(cell('rollout', 'set-traffic 50'), { confirmer: { confirm: async (request) => (asked.push(request), true) } });
+    expect(applied.error).toBeUndefined();
+    expect(applied.outcome).toBe('success');
+    expect(asked[0]).toMatchObject({ method: 'PUT', url: `${dev().stack.deploymentUrl}/v1/services/churn-scorer/traffic`, service: 'churn-scorer' });
+    expect(asked[0]!.target).toContain('42 50%');
+    expect(dev().stack.state().versions.find((version) => version.version === '42')!.weight).toBe(50);
+  });
+
+  it('promote uses the stage\'s traffic from the plan; unknown stages fail at the stage name', async () => {
+    const promoted = await session().run(cell('rollout', 'promote canary-10'), { confirmed: true });
+    expect(promoted.error).toBeUndefined();
+    const stage = plan().stages.find((one) => one.name === 'canary-10');
+    expect(stage?.traffic).toBeDefined();
+    expect(dev().stack.state().versions.find((version) => version.version === '42')!.weight).toBe(stage!.traffic);
+
+    const text = 'promote canary-99';
+    const unknown = await session().run(cell('rollout', text), { confirmed: true });
+    expect(unknown.outcome).toBe('failure');
+    expect(text.slice(unknown.diagnostics[0]!.start, unknown.diagnostics[0]!.end)).toBe('canary-99');
+  });
+
+  it('check measures named guardrails now: passes, then fails under an injected fault', async () => {
+    await session().run(cell('rollout', 'set-traffic 50'), { confirmed: true });
+    const passed = await eventually(async () => {
+      const attempt = await session().run(cell('check', 'error-rate'));
+      return attempt.ok ? attempt : undefined;
+    }, 45_000, 'error-rate to pass with candidate traffic');
+    expect(tableColumn(passed, 'guardrail')).toEqual(['error-rate']);
+    expect(tableColumn(passed, 'result')).toEqual(['pass']);
+
+    dev().stack.injectFault({ version: '42', errorRate: 0.6 });
+    try {
+      const failed = await eventually(async () => {
+        const attempt = await session().run(cell('check', ''));
+        return attempt.outcome === 'failure' && tableColumn(attempt, 'result')[0] === 'FAIL' ? attempt : undefined;
+      }, 45_000, 'error-rate to fail under the fault');
+      expect(tableColumn(failed, 'guardrail')).toEqual(['error-rate', 'p99-latency']);
+      expect(failed.error).toContain('error-rate: failed');
+    } finally {
+      dev().stack.clearFaults();
+    }
+
+    const text = 'error-rate, latency';
+    const unknown = await session().run(cell('check', text));
+    expect(text.slice(unknown.diagnostics[0]!.start, unknown.diagnostics[0]!.end)).toBe('latency');
+  });
+
+  it('pause and resume act on the service phase', async () => {
+    await session().run(cell('rollout', 'pause reason "looking"'), { confirmed: true });
+    expect(dev().stack.state().phase).toBe('paused');
+    const resumed = await session().run(cell('rollout', 'resume'), { confirmed: true });
+    expect(resumed.error).toBeUndefined();
+    expect(dev().stack.state().phase).not.toBe('paused');
+  });
+
+  it('rollback to baseline sends the baseline version and the reason', async () => {
+    const result = await session().run(cell('rollout', 'rollback to baseline reason "5xx above guardrail"'), { confirmed: true });
+    expect(result.error).toBeUndefined();
+    expect(result.request).toMatchObject({ method: 'POST', url: `${dev().stack.deploymentUrl}/v1/services/churn-scorer/rollback` });
+    const state = dev().stack.state();
+    expect(state.stable).toBe('41');
+    expect(state.versions.find((version) => version.version === '41')!.weight).toBe(100);
+  });
+
+  it('every run above was recorded in a ledger that verifies', async () => {
+    const lines = readFileSync(ledgerPath, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines.length).toBeGreaterThan(10);
+    expect(lines.every((entry) => entry.action === 'cell-run' && entry.actor === 'test')).toBe(true);
+    const rollback = lines.find((entry) => (entry.request as { url?: string }).url?.endsWith('/rollback'));
+    expect(rollback).toMatchObject({ service: 'churn-scorer', request: { method: 'POST', outcome: 'success' }, details: { kind: 'rollout' } });
+    expect(lines.some((entry) => (entry.request as { outcome?: string }).outcome === 'declined')).toBe(true);
+    const verified = await verifyLedgerFile(ledgerPath);
+    expect(verified.ok).toBe(true);
+  });
+});
