@@ -63,7 +63,9 @@ export class ModelSimulator {
   readonly #requests: Counter<'version' | 'code'>;
   readonly #duration: Histogram<'version'>;
   readonly #score: Histogram<'version'>;
-  readonly #stopping = new AbortController();
+  // Pending simulated waits, woken by stop() so shutdown never waits for an injected latency.
+  readonly #sleepers = new Set<() => void>();
+  #stopped = false;
   readonly #inFlight = new Set<Promise<unknown>>();
 
   constructor(deployment: DevDeployment, random: () => number = Math.random) {
@@ -208,7 +210,9 @@ export class ModelSimulator {
 
   /** Ends pending simulated waits so that shutdown never waits for an injected latency. */
   async stop(): Promise<void> {
-    this.#stopping.abort();
+    this.#stopped = true;
+    for (const wake of this.#sleepers) wake();
+    this.#sleepers.clear();
     await Promise.allSettled([...this.#inFlight]);
   }
 
@@ -219,21 +223,17 @@ export class ModelSimulator {
   }
 
   #wait(ms: number): Promise<void> {
-    const signal = this.#stopping.signal;
+    if (this.#stopped) return Promise.reject(new Error('simulator stopped'));
     return new Promise((resolve, reject) => {
-      if (signal.aborted) {
-        reject(new Error('simulator stopped'));
-        return;
-      }
-      const onStop = (): void => {
+      const wake = (): void => {
         clearTimeout(timer);
         reject(new Error('simulator stopped'));
       };
       const timer = setTimeout(() => {
-        signal.removeEventListener('abort', onStop);
+        this.#sleepers.delete(wake);
         resolve();
       }, ms);
-      signal.addEventListener('abort', onStop, { once: true });
+      this.#sleepers.add(wake);
     });
   }
 }

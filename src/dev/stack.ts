@@ -25,8 +25,10 @@ export interface DevStackOptions {
    * install it; `required`: fail when it cannot be started; `off`: never start it.
    */
   prometheus?: 'auto' | 'required' | 'off';
-  /** Prometheus binary; default: `prometheus` on PATH. */
+  /** Prometheus binary; default: `prometheus` on `searchPath`. */
   prometheusBin?: string;
+  /** Where to look for `prometheus` (PATH syntax). Default: this process's PATH. */
+  searchPath?: string;
   /** Prometheus port on 127.0.0.1; 0 picks a free one. Default 9090. */
   prometheusPort?: number;
   /** Bearer token the deployment endpoint requires (already resolved; never printed). */
@@ -94,7 +96,7 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
     await server.close();
   };
   if (mode !== 'off') {
-    const bin = options.prometheusBin ?? findPrometheusOnPath();
+    const bin = options.prometheusBin ?? findPrometheusOnPath(options.searchPath ?? process.env.PATH);
     if (bin === undefined) {
       const message = `Prometheus was not found on PATH, so no metric endpoint is running (metrics are still exposed at ${server.url}/metrics). ${installPrometheusHint}`;
       if (mode === 'required') {

@@ -40,7 +40,7 @@ function parsePort(flag: string, value: string | undefined): number {
 }
 
 function parseArguments(args: string[], env: NodeJS.ProcessEnv): DevArguments | 'help' {
-  const options: DevStackOptions = {};
+  const options: DevStackOptions = { searchPath: env.PATH };
   let tokenEnv: string | undefined;
   for (let index = 0; index < args.length; index += 1) {
     const argument = args[index] ?? '';

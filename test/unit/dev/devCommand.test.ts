@@ -1,0 +1,187 @@
+// `rollgate dev` as a user runs it: the bundled CLI in a child process with a real Prometheus,
+// stopped with Ctrl-C (SIGINT); plus its options and messages in-process.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { build } from 'esbuild';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { main } from '../../../src/cli/main';
+import type { CliIo } from '../../../src/cli/io';
+import { DeploymentClient, EndpointError, PrometheusClient } from '../../../src/core/endpoints/index';
+import { prometheusBin } from '../../support/devStack';
+
+// The CLI is bundled the way scripts/build.mjs bundles dist/cli.js (prom-client inlined), into a
+// private folder, so the test runs the current sources and never races a concurrent build.
+let bundleDir: string;
+let cli: string;
+beforeAll(async () => {
+  bundleDir = mkdtempSync(join(tmpdir(), 'rollgate-cli-test-'));
+  cli = join(bundleDir, 'cli.js');
+  await build({ entryPoints: ['src/cli/main.ts'], outfile: cli, bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'error' });
+});
+afterAll(() => {
+  rmSync(bundleDir, { recursive: true, force: true });
+});
+
+function waitForExit(child: ChildProcess, timeoutMs: number): Promise<number | null> {
+  return new Promise((resolve, reject) => {
+    if (child.exitCode !== null) {
+      resolve(child.exitCode);
+      return;
+    }
+    const timer = setTimeout(() => reject(new Error(`rollgate dev did not exit within ${timeoutMs} ms`)), timeoutMs);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve(code);
+    });
+  });
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('rollgate dev in a child process', () => {
+  it('prints its URLs, serves them, and stops everything on SIGINT with exit code 0', async () => {
+    if (!existsSync(prometheusBin)) throw new Error(`${prometheusBin} is missing: install the Debian package prometheus (.ci/run does)`);
+    const child = spawn(process.execPath, [cli, 'dev', '--port', '0', '--prometheus-port', '0', '--prometheus-bin', prometheusBin], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no "Press Ctrl-C" within 40 s; stdout:\n${stdout}\nstderr:\n${stderr}`)), 40_000);
+        const check = (): void => {
+          if (stdout.includes('Press Ctrl-C to stop.')) {
+            clearTimeout(timer);
+            resolve();
+          }
+        };
+        child.stdout?.on('data', check);
+        child.once('exit', (code) => {
+          clearTimeout(timer);
+          reject(new Error(`rollgate dev exited early with ${code}; stderr:\n${stderr}`));
+        });
+      });
+
+      const deploymentUrl = /deployment endpoint\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(stdout)?.[1];
+      const prometheusMatch = /prometheus\s+(http:\/\/127\.0\.0\.1:\d+) \(pid (\d+), data in (.+)\)/.exec(stdout);
+      expect(deploymentUrl, stdout).toBeDefined();
+      expect(prometheusMatch, stdout).not.toBeNull();
+      for (const label of ['service', 'router', 'metrics', 'fault injection']) expect(stdout).toMatch(new RegExp(`${label}\\s+http://127\\.0\\.0\\.1:\\d+/`));
+      const [, prometheusUrl = '', pidText = '', dataDir = ''] = prometheusMatch ?? [];
+      const prometheusPid = Number(pidText);
+      expect(alive(prometheusPid)).toBe(true);
+      expect(existsSync(dataDir)).toBe(true);
+
+      const deployment = new DeploymentClient({ baseUrl: deploymentUrl ?? '', service: 'churn-scorer' });
+      expect((await deployment.getService()).stable).toBe('41');
+      const { result } = await new PrometheusClient({ baseUrl: prometheusUrl }).query('up{job="rollgate-dev"}');
+      expect(result.resultType === 'vector' && result.samples[0]?.value).toBe(1);
+
+      child.kill('SIGINT');
+      expect(await waitForExit(child, 20_000)).toBe(0);
+      expect(stdout).toContain('rollgate dev: stopped.');
+      expect(alive(prometheusPid)).toBe(false);
+      expect(existsSync(dataDir)).toBe(false);
+      const gone = await deployment.getService().catch((error: unknown) => error);
+      expect(gone).toBeInstanceOf(EndpointError);
+      expect((gone as EndpointError).kind).toBe('unreachable');
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  });
+});
+
+interface Captured {
+  io: CliIo;
+  out: () => string;
+  err: () => string;
+  interrupt: () => void;
+}
+
+function capture(env: NodeJS.ProcessEnv = {}): Captured {
+  let out = '';
+  let err = '';
+  let interrupt = (): void => undefined;
+  const interrupted = new Promise<void>((resolve) => (interrupt = resolve));
+  return {
+    io: { stdout: (text) => (out += text), stderr: (text) => (err += text), cwd: process.cwd(), env, interrupted },
+    out: () => out,
+    err: () => err,
+    interrupt: () => interrupt(),
+  };
+}
+
+async function until(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+describe('rollgate dev options', () => {
+  it('--help describes the flags and fault injection', async () => {
+    const { io, out } = capture();
+    expect(await main(['dev', '--help'], io)).toBe(0);
+    for (const flag of ['--port N', '--prometheus-port N', '--no-prometheus', '--prometheus-bin PATH', '--token-env NAME', '/v1/faults']) expect(out()).toContain(flag);
+  });
+
+  it('bad flags are usage errors (exit 2) that say what is expected', async () => {
+    const bad = capture();
+    expect(await main(['dev', '--port', 'eighty'], bad.io)).toBe(2);
+    expect(bad.err()).toBe("rollgate dev: --port needs a port number from 0 to 65535 (0 picks a free port), got 'eighty'\n");
+    const unknown = capture();
+    expect(await main(['dev', '--verbose'], unknown.io)).toBe(2);
+    expect(unknown.err()).toContain("unknown option '--verbose'");
+    const token = capture({});
+    expect(await main(['dev', '--token-env', 'DEPLOY_TOKEN'], token.io)).toBe(2);
+    expect(token.err()).toContain('the environment variable DEPLOY_TOKEN is not set or empty');
+  });
+
+  it('without a prometheus binary it still serves and says how to install Prometheus', async () => {
+    const run = capture({ PATH: join(tmpdir(), 'rollgate-no-such-folder') });
+    const exit = main(['dev', '--port', '0', '--rps', '0'], run.io);
+    await until(() => run.out().includes('Press Ctrl-C'), 10_000, 'the dev stack to start');
+    expect(run.err()).toContain('Prometheus was not found on PATH');
+    expect(run.err()).toContain('apt-get install prometheus');
+    run.interrupt();
+    expect(await exit).toBe(0);
+  });
+
+  it('a token from --token-env protects the endpoint and is never printed', async () => {
+    const secret = 'cli-token-0b7e44';
+    const run = capture({ MY_DEPLOY_TOKEN: secret });
+    const exit = main(['dev', '--port', '0', '--no-prometheus', '--rps', '0', '--token-env', 'MY_DEPLOY_TOKEN'], run.io);
+    await until(() => run.out().includes('Press Ctrl-C'), 10_000, 'the dev stack to start');
+    expect(run.out()).toContain('(bearer token from $MY_DEPLOY_TOKEN)');
+    expect(run.out()).toContain('not started (--no-prometheus)');
+    const url = /deployment endpoint\s+(\S+)/.exec(run.out())?.[1] ?? '';
+    expect((await fetch(`${url}/v1/services/churn-scorer`)).status).toBe(401);
+    expect((await fetch(`${url}/v1/services/churn-scorer`, { headers: { authorization: `Bearer ${secret}` } })).status).toBe(200);
+    run.interrupt();
+    expect(await exit).toBe(0);
+    expect(run.out() + run.err()).not.toContain(secret);
+  });
+
+  it('a busy port is a clear failure', async () => {
+    const first = capture();
+    const firstExit = main(['dev', '--port', '0', '--no-prometheus', '--rps', '0'], first.io);
+    await until(() => first.out().includes('Press Ctrl-C'), 10_000, 'the first dev stack to start');
+    const port = /127\.0\.0\.1:(\d+)/.exec(first.out())?.[1] ?? '';
+    const second = capture();
+    expect(await main(['dev', '--port', port, '--no-prometheus'], second.io)).toBe(1);
+    expect(second.err()).toContain(`port ${port} on 127.0.0.1 is already in use`);
+    first.interrupt();
+    expect(await firstExit).toBe(0);
+  });
+});
