@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
 import { hostname } from 'node:os';
 
 /** What the lock file holds, so that others can tell who holds it and since when. */
@@ -100,16 +101,22 @@ export async function acquireFileLock(lockPath: string, options: FileLockOptions
 
   for (;;) {
     const owner: LockOwner = { pid: process.pid, host: hostname(), time: new Date(now()).toISOString(), nonce: randomBytes(8).toString('hex') };
+    let handle: FileHandle | undefined;
     try {
-      const handle = await fs.open(lockPath, 'wx');
-      try {
-        await handle.writeFile(JSON.stringify(owner));
-      } finally {
-        await handle.close();
-      }
-      return heldLock(lockPath, owner);
+      handle = await fs.open(lockPath, 'wx');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    if (handle) {
+      try {
+        await handle.writeFile(JSON.stringify(owner));
+        const { ino, dev } = await handle.stat();
+        return heldLock(lockPath, owner, handle, { ino, dev });
+      } catch (error) {
+        await handle.close().catch(() => undefined);
+        await fs.unlink(lockPath).catch(() => undefined);
+        throw error;
+      }
     }
 
     const current = await readLock(lockPath);
@@ -155,19 +162,32 @@ async function takeOver(lockPath: string, staleText: string): Promise<boolean> {
   return true;
 }
 
-function heldLock(lockPath: string, owner: LockOwner): HeldLock {
-  const ownText = JSON.stringify(owner);
+/**
+ * The lock file is identified by device and inode, kept from its creation: checking that it is
+ * still ours costs one stat, and a takeover that restores a lock by hard link keeps its identity.
+ */
+function heldLock(lockPath: string, owner: LockOwner, handle: FileHandle, identity: { ino: number; dev: number }): HeldLock {
+  const isOurs = async (): Promise<boolean> => {
+    try {
+      const { ino, dev } = await fs.stat(lockPath);
+      return ino === identity.ino && dev === identity.dev;
+    } catch {
+      return false;
+    }
+  };
   return {
     owner,
     async assertHeld() {
-      const current = await readLock(lockPath);
-      if (current?.text !== ownText) {
+      if (!(await isOurs())) {
         throw new Error(`lost the ledger lock ${lockPath} to another writer (it was judged stale); nothing was written, retry`);
       }
     },
     async release() {
-      const current = await readLock(lockPath).catch(() => undefined);
-      if (current?.text === ownText) await fs.unlink(lockPath).catch(() => undefined);
+      try {
+        if (await isOurs()) await fs.unlink(lockPath).catch(() => undefined);
+      } finally {
+        await handle.close().catch(() => undefined);
+      }
     },
   };
 }

@@ -110,6 +110,16 @@ async function ensureDirectory(path: string): Promise<void> {
   for (const folder of [...created, dirname(firstCreated)]) await syncDirectory(folder);
 }
 
+/** Opens the ledger for reading and appending, saying whether this call created it. */
+async function openForAppend(path: string): Promise<{ handle: FileHandle; created: boolean }> {
+  try {
+    return { handle: await fs.open(path, 'ax+'), created: true };
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    return { handle: await fs.open(path, 'a+'), created: false };
+  }
+}
+
 function timestampForFileName(date: Date): string {
   return date.toISOString().replace(/[:.]/g, '-');
 }
@@ -123,6 +133,8 @@ export class Ledger {
   readonly path: string;
   private readonly lockPath: string;
   private readonly secrets = new Map<string, string>();
+  /** Set once the folder is known to exist, to spare a mkdir per append. */
+  private folderReady = false;
 
   constructor(private readonly options: LedgerOptions) {
     this.path = resolve(options.path);
@@ -143,11 +155,22 @@ export class Ledger {
    * that line is first moved to `<ledger>.torn-<time>` and a `ledger-repair` entry records it.
    */
   async append(input: LedgerEntryInput): Promise<LedgerEntry> {
-    if (typeof input.actor !== 'string' || input.actor === '') throw new TypeError('ledger entry needs an actor');
-    if (typeof input.action !== 'string' || input.action === '') throw new TypeError('ledger entry needs an action');
-    const safe = this.withoutSecrets(input);
-    const entries = await this.exclusive((handle, tail) => this.writeEntries(handle, tail, [safe]));
-    return entries[entries.length - 1]!;
+    const entries = await this.appendMany([input]);
+    return entries[0]!;
+  }
+
+  /**
+   * Appends several entries, consecutively, under one lock and one fsync: all of them are on
+   * disk when it resolves. A crash part-way leaves whole entries and at most one torn line.
+   */
+  async appendMany(inputs: readonly LedgerEntryInput[]): Promise<LedgerEntry[]> {
+    for (const input of inputs) {
+      if (typeof input.actor !== 'string' || input.actor === '') throw new TypeError('ledger entry needs an actor');
+      if (typeof input.action !== 'string' || input.action === '') throw new TypeError('ledger entry needs an action');
+    }
+    if (inputs.length === 0) return [];
+    const safe = inputs.map((input) => this.withoutSecrets(input));
+    return this.exclusive((handle, tail) => this.writeEntries(handle, tail, safe));
   }
 
   /**
@@ -238,16 +261,23 @@ export class Ledger {
     work: (handle: FileHandle, tail: Tail, repaired: LedgerRepair | undefined) => Promise<LedgerEntry[]>,
   ): Promise<LedgerEntry[]> {
     const folder = dirname(this.path);
-    await ensureDirectory(folder);
-    const lock = await acquireFileLock(this.lockPath, this.options.lock);
+    if (!this.folderReady) {
+      await ensureDirectory(folder);
+      this.folderReady = true;
+    }
+    let lock;
     try {
-      const existed = await fs.stat(this.path).then(
-        () => true,
-        () => false,
-      );
-      const handle = await fs.open(this.path, 'a+');
+      lock = await acquireFileLock(this.lockPath, this.options.lock);
+    } catch (error) {
+      // The folder was removed since the last append: create it again, once.
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      await ensureDirectory(folder);
+      lock = await acquireFileLock(this.lockPath, this.options.lock);
+    }
+    try {
+      const { handle, created } = await openForAppend(this.path);
       try {
-        if (!existed) await syncDirectory(folder);
+        if (created) await syncDirectory(folder);
         let tail = await this.inspectTail(handle);
         let repaired: LedgerRepair | undefined;
         if (tail.torn) {

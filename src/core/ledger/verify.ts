@@ -1,5 +1,5 @@
-import { computeEntryHash, GENESIS_HASH } from './canonical';
-import { readLinesForward, type FileLine } from './lines';
+import { computeEntryHash, GENESIS_HASH, sha256Hex } from './canonical';
+import { readLineBatches, type FileLine } from './lines';
 import type { LedgerEntry } from './types';
 
 /** A line that was cut short: an append interrupted by a crash, never part of the chain. */
@@ -34,11 +34,25 @@ const requiredStrings = ['time', 'actor', 'action', 'prev', 'hash'] as const;
 const hexHash = /^[0-9a-f]{64}$/;
 
 /**
+ * The hash of a line written by Rollgate, computed from its raw text: a line is the canonical
+ * encoding of the entry, so removing its `hash` member leaves exactly the text that was hashed.
+ * Undefined when the member cannot be found once; the caller then re-encodes the parsed entry.
+ */
+function hashOfRawLine(text: string, hash: string): string | undefined {
+  const member = `,"hash":"${hash}"`;
+  const at = text.indexOf(member);
+  if (at === -1 || text.indexOf(member, at + 1) !== -1) return undefined;
+  return sha256Hex(text.slice(0, at) + text.slice(at + member.length));
+}
+
+/**
  * Checks one parsed line against the entry before it; returns what is wrong, or undefined.
+ * With the raw line text, a line in canonical form is checked without re-encoding it (fast);
+ * any other form (whitespace, key order changed by hand) falls back to re-encoding.
  * Order matters for the message: an entry's own hash first (was it edited?), then its link to
  * the previous entry (was a line deleted, inserted or moved?), then the sequence number.
  */
-export function checkEntry(value: unknown, previous: { seq: number; hash: string }): string | undefined {
+export function checkEntry(value: unknown, previous: { seq: number; hash: string }, rawText?: string): string | undefined {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return 'not a ledger entry (expected a JSON object)';
   const entry = value as Record<string, unknown>;
   for (const key of requiredStrings) {
@@ -46,7 +60,8 @@ export function checkEntry(value: unknown, previous: { seq: number; hash: string
   }
   if (typeof entry.seq !== 'number' || !Number.isInteger(entry.seq)) return 'not a ledger entry: "seq" is missing or not an integer';
   if (!hexHash.test(entry.hash as string)) return '"hash" is not a sha256 hex digest';
-  const expected = computeEntryHash(entry as unknown as LedgerEntry);
+  const fromRaw = rawText === undefined ? undefined : hashOfRawLine(rawText, entry.hash as string);
+  const expected = fromRaw === entry.hash ? fromRaw : computeEntryHash(entry as unknown as LedgerEntry);
   if (expected !== entry.hash) return `hash does not match the entry's content (the entry was altered after it was written)`;
   if (entry.prev !== previous.hash) {
     return previous.seq === 0
@@ -103,7 +118,7 @@ export async function verifyLedgerFile(path: string): Promise<LedgerVerifyResult
     }
     if (line.text.trim() === '') return bad('empty line');
     if (!parsed.ok) return bad('not valid JSON');
-    const problem = checkEntry(parsed.value, previous);
+    const problem = checkEntry(parsed.value, previous, line.text);
     if (problem) return bad(problem);
     const entry = parsed.value as LedgerEntry;
     previous = { seq: entry.seq, hash: entry.hash };
@@ -111,14 +126,16 @@ export async function verifyLedgerFile(path: string): Promise<LedgerVerifyResult
     return undefined;
   };
 
-  for await (const line of readLinesForward(path)) {
-    size = line.start + Buffer.byteLength(line.text) + (line.terminated ? 1 : 0);
-    if (pending) {
-      const result = judge(pending, false);
-      if (result) return result;
+  for await (const batch of readLineBatches(path)) {
+    for (const line of batch) {
+      if (pending) {
+        const result = judge(pending, false);
+        if (result) return result;
+      }
+      pending = line;
     }
-    pending = line;
   }
+  if (pending) size = pending.end + (pending.terminated ? 1 : 0);
   if (pending) {
     const result = judge(pending, true);
     if (result) {

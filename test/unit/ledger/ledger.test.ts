@@ -65,6 +65,16 @@ describe('append, read, verify', () => {
     expect((await ledger.verify()).ok).toBe(true);
   });
 
+  it('appendMany writes consecutive entries in one go', async () => {
+    const ledger = await fill(1);
+    const entries = await ledger.appendMany([sampleEntry(2), sampleEntry(3), sampleEntry(4)]);
+    expect(entries.map((entry) => entry.seq)).toEqual([2, 3, 4]);
+    expect(entries[1]!.prev).toBe(entries[0]!.hash);
+    expect(await ledger.appendMany([])).toEqual([]);
+    await expect(ledger.appendMany([sampleEntry(5), { ...sampleEntry(6), actor: '' }])).rejects.toThrow(/actor/);
+    expect(await ledger.verify()).toMatchObject({ ok: true, entries: 4 });
+  });
+
   it('filters by service and action, newest first, with a limit', async () => {
     const ledger = await fill(12);
     const rollbacks = await ledger.list({ action: 'rollback', newestFirst: true });
@@ -97,6 +107,18 @@ describe('append, read, verify', () => {
     const second = await ledger.append(sampleEntry(2, { reason: big }));
     expect(second.seq).toBe(2);
     expect((await ledger.verify()).ok).toBe(true);
+  });
+});
+
+describe('what is hashed is the content, not the bytes', () => {
+  it('a line re-encoded with other key order and spacing still verifies', async () => {
+    await fill(3);
+    const content = lines();
+    const entry = JSON.parse(content[1]!) as Record<string, unknown>;
+    const reordered = Object.fromEntries(Object.entries(entry).reverse());
+    content[1] = JSON.stringify(reordered, null, 1).replace(/\n/g, ' ');
+    writeLines(content);
+    expect(await new Ledger({ path: file }).verify()).toMatchObject({ ok: true, entries: 3 });
   });
 });
 
@@ -219,6 +241,15 @@ describe('a torn last line', () => {
     expect(repaired).toMatchObject({ bytes: 6, entry: { seq: 3, action: 'ledger-repair' } });
     expect(await ledger.verify()).toMatchObject({ ok: true, entries: 3 });
     expect(await ledger.repair()).toBeUndefined();
+  });
+
+  it('keeps the exact bytes of a fragment cut inside a multi-byte character', async () => {
+    const ledger = await fill(1);
+    const fragment = Buffer.concat([Buffer.from('{"reason":"caf'), Buffer.from('é').subarray(0, 1)]);
+    appendFileSync(file, fragment);
+    expect(await ledger.verify()).toMatchObject({ entries: 1, torn: { bytes: fragment.length } });
+    const repaired = await ledger.repair();
+    expect(readFileSync(join(file, '..', repaired!.tornFile)).equals(fragment)).toBe(true);
   });
 
   it('is handled when it is the only line', async () => {

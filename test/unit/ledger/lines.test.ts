@@ -13,7 +13,7 @@ beforeAll(() => {
 });
 afterAll(() => folder.cleanup());
 
-async function collect(lines: AsyncIterable<{ text: string; terminated: boolean; start: number }>) {
+async function collect(lines: AsyncIterable<{ text: string; terminated: boolean; start: number; end: number }>) {
   const result = [];
   for await (const line of lines) result.push(line);
   return result;
@@ -27,7 +27,7 @@ function expected(text: string) {
   if (terminatedLast) parts.pop();
   let start = 0;
   return parts.map((part, index) => {
-    const line = { text: part, start, terminated: terminatedLast || index < parts.length - 1 };
+    const line = { text: part, start, end: start + Buffer.byteLength(part), terminated: terminatedLast || index < parts.length - 1 };
     start += Buffer.byteLength(part) + 1;
     return line;
   });
@@ -42,8 +42,8 @@ describe('line readers', () => {
         const text = pieces.join('');
         writeFileSync(file, text);
         const want = expected(text);
-        const forward = (await collect(readLinesForward(file))).map(({ text: t, start, terminated }) => ({ text: t, start, terminated }));
-        const backward = (await collect(readLinesBackward(file))).map(({ text: t, start, terminated }) => ({ text: t, start, terminated }));
+        const forward = (await collect(readLinesForward(file))).map(({ text: t, start, end, terminated }) => ({ text: t, start, end, terminated }));
+        const backward = (await collect(readLinesBackward(file))).map(({ text: t, start, end, terminated }) => ({ text: t, start, end, terminated }));
         expect(forward).toEqual(want);
         expect(backward).toEqual([...want].reverse());
       }),

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 
@@ -78,6 +78,8 @@ describe('the ledger lock', () => {
 
   it('a holder that lost its lock to a takeover notices before writing', async () => {
     const held = await acquireFileLock(lockPath);
+    // What a takeover does: the old lock file goes, a new one takes its name.
+    rmSync(lockPath);
     writeLock({ pid: process.pid, time: new Date().toISOString() });
     await expect(held.assertHeld()).rejects.toThrow(/lost the ledger lock/);
     await held.release();
