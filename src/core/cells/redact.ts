@@ -16,8 +16,14 @@ export class Redactor {
   add(secret: string): void {
     // Very short values would shred unrelated text and are not credentials worth hiding.
     if (secret.length < 4) return;
-    const forms = [secret, encodeURIComponent(secret), JSON.stringify(secret).slice(1, -1)];
-    for (const form of forms) this.values.add(form);
+    const forms = [secret, encodeURIComponent(secret), encodeURI(secret), JSON.stringify(secret).slice(1, -1)];
+    // A secret placed in a URL is re-encoded by the URL parser with its own (smaller) escape sets.
+    try {
+      forms.push(new URL(`http://host/${secret}`).pathname.slice(1), new URL(`http://host/?${secret}`).search.slice(1));
+    } catch {
+      // Not representable in a URL: the forms above are all it can travel in.
+    }
+    for (const form of forms) if (form.length >= 4) this.values.add(form);
     this.pattern = undefined;
   }
 
