@@ -41,6 +41,16 @@ export function registerPlanDiagnostics(log: vscode.LogOutputChannel, fixes: Pla
       log.trace(`validated ${document.uri.fsPath} v${version}: ${published.length} finding(s) in ${(performance.now() - started).toFixed(1)} ms`);
     } catch (error) {
       log.error(`validation of ${document.uri.toString()} failed`, error);
+      // Say so where the user looks, rather than leaving stale or no findings without a word.
+      const notice = new vscode.Diagnostic(
+        new vscode.Range(0, 0, 0, 0),
+        vscode.l10n.t('Rollgate could not validate this plan. Details are in the "Rollgate" output channel.'),
+        vscode.DiagnosticSeverity.Warning,
+      );
+      notice.source = DIAGNOSTIC_SOURCE;
+      notice.code = 'rollgate/validation-failed';
+      collection.set(document.uri, [notice]);
+      fixes.delete(document.uri);
     }
   };
 
