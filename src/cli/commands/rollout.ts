@@ -62,7 +62,8 @@ Options:
                          ({"<guardrail>": {"<version>": [0.01, null, ...]}}, null = no data)
   --drill                run against rollgate dev, inject a fault into the candidate and measure
                          the time from the fault to the completed rollback
-  --drill-stage <name>   stage whose bake start injects the fault (default: first canary stage)
+  --drill-stage <name>   stage in which the fault strikes, after its first healthy measurement
+                         (default: the first live-traffic stage with guardrails)
   --fault-error-rate <r> error rate of the injected fault, 0..1 (default 1)
   --scrape-interval <d>  Prometheus scrape interval for the drill's bound (default 1s)
   --yes                  approve manual gates without asking
@@ -243,7 +244,9 @@ export async function rolloutCommand(args: string[], io: CliIo): Promise<number>
 function eventPrinter(io: CliIo, options: Options, startedAt: () => number): (event: RolloutEvent) => void {
   return (event) => {
     if (options.format !== 'text') return;
-    if (event.kind === 'baking' && !event.message.includes('baking for') && !options.dryRun) return;
+    // Progress ticks are for the side panel; a terminal gets the decisions.
+    if (event.kind === 'baking' && !event.message.includes('baking for')) return;
+    if (event.kind === 'measured' && event.measurement?.outcome === 'skipped') return;
     const offset = Math.round((Date.parse(event.at) - startedAt()) / 1000);
     const line = `[+${offset}s] ${event.message}\n`;
     if (event.kind === 'rollback-failed' || event.kind === 'ledger-error') io.stderr(line);

@@ -65,7 +65,7 @@ export function drillBoundMs(plan: Plan, stageName: string, scrapeIntervalMs: nu
 
 export interface DrillOptions {
   engine: RolloutEngine;
-  /** Stage whose bake start triggers the fault. */
+  /** Stage whose first healthy measurement triggers the fault. */
   stage: string;
   injectFault: () => Promise<void>;
   /** Reads the deployment endpoint (the proof of a completed rollback). */
@@ -91,8 +91,8 @@ export interface DrillResult {
 }
 
 /**
- * Runs a rollout as a drill: injects the fault when the chosen stage starts baking and
- * measures until the deployment endpoint itself reports the rollback target at 100 percent.
+ * Runs a rollout as a drill: injects the fault once the chosen stage has baked healthily (its
+ * first passing measurement with data) and measures until the deployment endpoint itself reports the rollback target at 100 percent.
  */
 export async function runDrill(options: DrillOptions): Promise<DrillResult> {
   const now = options.now ?? (() => performance.now());
@@ -118,7 +118,9 @@ export async function runDrill(options: DrillOptions): Promise<DrillResult> {
   };
 
   const unsubscribe = options.engine.onEvent((event: RolloutEvent) => {
-    if (event.kind === 'baking' && event.stage === options.stage && injection === undefined) {
+    // The fault strikes a healthy stage: after its first measurement that had data and passed.
+    const healthy = event.kind === 'measured' && event.measurement?.outcome === 'pass' && !event.measurement.noData;
+    if (healthy && event.stage === options.stage && injection === undefined) {
       injection = options.injectFault().then(
         () => {
           faultAt = now();

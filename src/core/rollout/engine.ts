@@ -295,7 +295,10 @@ export class RolloutEngine {
       }
       stage.trafficApplied = true;
       stage.status = 'baking';
-      await this.transition('baking', `stage ${stage.name} baking for ${formatMs(stage.bakeMs)}`, stage.name);
+      const measuring = stage.guardrails
+        .map((state) => `${state.name} every ${this.guardrailsByName.get(state.name)?.interval ?? '?'}`)
+        .join(', ');
+      await this.transition('baking', `stage ${stage.name} baking for ${formatMs(stage.bakeMs)}${measuring ? `, measuring ${measuring}` : ''}`, stage.name);
     }
     if (stage.status !== 'baking' && stage.status !== 'running') return;
     stage.status = 'baking';
