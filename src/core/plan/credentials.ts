@@ -1,6 +1,6 @@
-import { isAlias, isMap, isScalar, isSeq, type Document, type Node } from 'yaml';
+import { isScalar, type Node } from 'yaml';
 import type { Diagnostic } from '../diagnostics';
-import { keyText, nodeSpan } from './yamlTree';
+import { nodeSpan } from './yamlTree';
 
 export const CREDENTIAL_CODE = 'plan/inline-credential';
 
@@ -11,81 +11,66 @@ export const CREDENTIAL_CODE = 'plan/inline-credential';
 const CREDENTIAL_KEY = /(token|password|passwd|passphrase|secret|apikey|accesskey|secretkey|privatekey|credentials?|authorization|bearer)$/;
 
 /** `scheme://user:password@host`: a password inside a URL. */
-const URL_USERINFO = /[a-z][a-z0-9+.-]*:\/\/([^\s/?#@:]*):([^\s/?#@]*)@/gi;
+const URL_USERINFO = /[a-z][a-z0-9+.-]*:\/\/([^\s/?#@:]*):([^\s/?#@]*)@/i;
 
-function isSecretReference(node: unknown): boolean {
-  return isMap(node) && node.items.length === 1 && keyText(node.items[0]!.key) === 'secret';
+// Plans repeat the same few keys thousands of times; remember each key's verdict.
+const credentialKeyVerdicts = new Map<string, boolean>();
+
+/** Whether a mapping key names a credential (`token`, `password`, `apiKey`, `db_secret`, ...). */
+export function isCredentialKey(key: string): boolean {
+  let verdict = credentialKeyVerdicts.get(key);
+  if (verdict === undefined) {
+    verdict = CREDENTIAL_KEY.test(key.toLowerCase().replace(/[-_]/g, ''));
+    if (credentialKeyVerdicts.size < 10_000) credentialKeyVerdicts.set(key, verdict);
+  }
+  return verdict;
 }
 
 /**
  * Finds credentials written into the plan instead of referenced: a literal value under a
  * credential-like key (anything but a `{ secret: name }` reference), and `user:password@` in any
- * URL. Walks the YAML tree directly, so it reports exact spans even when the schema fails.
+ * URL. It rides along the single walk that converts the YAML tree (see `toPlainValue`), so it
+ * costs no extra pass and reports exact spans even when the schema rejects the plan.
  */
-export function inlineCredentialDiagnostics(text: string, document: Document): Diagnostic[] {
-  const diagnostics: Diagnostic[] = [];
-  const visited = new Set<Node>();
+export class CredentialScanner {
+  readonly diagnostics: Diagnostic[] = [];
 
-  const checkString = (node: Node, value: string): void => {
-    if (!value.includes('@') || !value.includes('://')) return;
-    URL_USERINFO.lastIndex = 0;
+  constructor(private readonly text: string) {}
+
+  /** A pair `key: value` whose key is a credential key; `value` may be any node. */
+  checkCredentialPair(key: string, value: unknown): boolean {
+    if (!isScalar(value)) return false;
+    const literal = value.value;
+    if (!((typeof literal === 'string' && literal.trim() !== '') || typeof literal === 'number')) return false;
+    const span = nodeSpan(this.text, value);
+    if (!span) return false;
+    this.diagnostics.push({
+      severity: 'error',
+      code: CREDENTIAL_CODE,
+      message: `'${key}' holds a literal credential. Never write a secret into a plan: use '${key}: { secret: <name> }' and store the value in VS Code secret storage or ROLLGATE_SECRET_<NAME>.`,
+      start: span.start,
+      end: span.end,
+    });
+    return true;
+  }
+
+  /** Any text scalar: flags `user:password@` in a URL. Cheap when the text has no '@'. */
+  checkString(node: Node, value: string): void {
+    if (value.indexOf('@') < 0 || value.indexOf('://') < 0) return;
     const match = URL_USERINFO.exec(value);
     if (!match) return;
-    const span = nodeSpan(text, node);
+    const span = nodeSpan(this.text, node);
     if (!span) return;
     // Mark `user:password` itself when the source spells it the same way (plain or simply quoted).
     const userinfo = `${match[1]}:${match[2]}`;
-    const source = text.slice(span.start, span.end);
-    const at = source.indexOf(`${userinfo}@`);
+    const at = this.text.slice(span.start, span.end).indexOf(`${userinfo}@`);
     const start = at >= 0 ? span.start + at : span.start;
-    const end = at >= 0 ? start + userinfo.length : span.end;
-    diagnostics.push({
+    this.diagnostics.push({
       severity: 'error',
       code: CREDENTIAL_CODE,
       message: 'A URL carries a user name and password. Remove them and give the endpoint a `token: { secret: <name> }` reference instead.',
       start,
-      end,
+      end: at >= 0 ? start + userinfo.length : span.end,
     });
-  };
-
-  const walk = (node: unknown, insideReference: boolean): void => {
-    if (isScalar(node)) {
-      if (typeof node.value === 'string') checkString(node, node.value);
-      return;
-    }
-    if (isAlias(node)) return; // its target is checked where it is defined
-    if (isSeq(node)) {
-      for (const item of node.items) walk(item, false);
-      return;
-    }
-    if (!isMap(node)) return;
-    if (visited.has(node)) return;
-    visited.add(node);
-    for (const pair of node.items) {
-      const key = keyText(pair.key);
-      const value = pair.value;
-      const normalized = key.toLowerCase().replace(/[-_]/g, '');
-      const isReferenceName = insideReference && key === 'secret';
-      if (!isReferenceName && CREDENTIAL_KEY.test(normalized) && isScalar(value)) {
-        const literal = value.value;
-        if ((typeof literal === 'string' && literal.trim() !== '') || typeof literal === 'number') {
-          const span = nodeSpan(text, value);
-          if (span) {
-            diagnostics.push({
-              severity: 'error',
-              code: CREDENTIAL_CODE,
-              message: `'${key}' holds a literal credential. Never write a secret into a plan: use '${key}: { secret: <name> }' and store the value in VS Code secret storage or ROLLGATE_SECRET_<NAME>.`,
-              start: span.start,
-              end: span.end,
-            });
-            continue;
-          }
-        }
-      }
-      walk(value, isSecretReference(value));
-    }
-  };
-
-  walk(document.contents, isSecretReference(document.contents));
-  return diagnostics;
+  }
 }

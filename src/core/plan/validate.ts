@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { isMap, parseDocument, type Document } from 'yaml';
 import type { Diagnostic } from '../diagnostics';
-import { inlineCredentialDiagnostics } from './credentials';
+import { CredentialScanner } from './credentials';
 import { planSchema, type Plan } from './schema';
 import { schemaDiagnostics } from './schemaIssues';
 import { semanticDiagnostics } from './semantics';
@@ -71,8 +71,9 @@ function validateText(text: string): PlanValidation {
     return { diagnostics };
   }
 
-  const credentials = inlineCredentialDiagnostics(text, document);
-  const value = toPlainValue(document);
+  const scanner = new CredentialScanner(text);
+  const value = toPlainValue(document, scanner);
+  const credentials = scanner.diagnostics;
   const parsed = planSchema.safeParse(value);
   let locator: PlanLocator | undefined;
   if (!parsed.success) {

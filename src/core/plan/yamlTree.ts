@@ -1,4 +1,5 @@
 import { isAlias, isMap, isPair, isScalar, isSeq, type Document, type Node, type Pair } from 'yaml';
+import { isCredentialKey, type CredentialScanner } from './credentials';
 
 /** A path into the plan, as zod reports it: object keys and array indices. */
 export type PlanPath = readonly PropertyKey[];
@@ -26,17 +27,24 @@ export function keyText(key: unknown): string {
  * Converts the YAML tree to plain data in one pass. Lighter than `Document.toJS()` (no tag
  * resolution hooks, no reviver) and safe with aliases: an anchored node is converted once and
  * shared, and an alias that points into its own ancestor becomes null instead of recursing.
+ * When a scanner is given, the same pass looks for inline credentials.
  */
-export function toPlainValue(document: Document): unknown {
+export function toPlainValue(document: Document, scanner?: CredentialScanner): unknown {
   const converted = new Map<Node, unknown>();
   const inProgress = new Set<Node>();
 
   const convert = (node: unknown): unknown => {
     if (node === null || node === undefined) return null;
-    if (isScalar(node)) return node.value;
+    if (isScalar(node)) {
+      const value = node.value;
+      if (scanner && typeof value === 'string') scanner.checkString(node, value);
+      return value;
+    }
     if (isAlias(node)) {
       const target = node.resolve(document);
       if (!target || inProgress.has(target)) return null;
+      // The target was converted (and scanned) where it is defined.
+      if (isScalar(target)) return target.value;
       return convert(target);
     }
     if (isMap(node) || isSeq(node)) {
@@ -54,9 +62,16 @@ export function toPlainValue(document: Document): unknown {
         result = list;
       } else {
         const object: Record<string, unknown> = {};
-        for (const pair of node.items) {
+        const items = node.items;
+        // `{ secret: name }` is how a credential is referenced; its one key is not a credential.
+        const isSecretReference = items.length === 1;
+        for (let index = 0; index < items.length; index++) {
+          const pair = items[index]!;
           const key = keyText(pair.key);
-          const value = convert(pair.value);
+          let value: unknown;
+          if (scanner && isCredentialKey(key) && !(isSecretReference && key === 'secret') && scanner.checkCredentialPair(key, pair.value)) {
+            value = isScalar(pair.value) ? pair.value.value : null;
+          } else value = convert(pair.value);
           // A `__proto__` key must stay data, never become the object's prototype.
           if (key === '__proto__') Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true });
           else object[key] = value;
