@@ -114,6 +114,10 @@ export function formatEntry(entry: LedgerEntry): string {
   return parts.join('  ');
 }
 
+function entriesText(count: number): string {
+  return `${count} ${count === 1 ? 'entry' : 'entries'}`;
+}
+
 async function verify(options: Options, io: CliIo): Promise<number> {
   const problem = await unreadable(options.file, io);
   if (problem) {
@@ -123,13 +127,13 @@ async function verify(options: Options, io: CliIo): Promise<number> {
   const result = await new Ledger({ path: options.file }).verify();
   const name = shown(options.file, io);
   if (result.ok) {
-    io.stdout(`${name}: ok, ${result.entries} entries, chain intact (last hash ${result.lastHash.slice(0, 12)}…)\n`);
+    io.stdout(`${name}: ok, ${entriesText(result.entries)}, chain intact (last hash ${result.lastHash.slice(0, 12)}…)\n`);
     return ExitCode.ok;
   }
   io.stdout(`${name}: ${result.problem}\n`);
   const upTo = (result.firstBadLine ?? 1) - 1;
   io.stdout(
-    upTo > 0 ? `${name}: the chain is valid up to line ${upTo} (${result.entries} entries)\n` : `${name}: no valid entry before the first bad line\n`,
+    upTo > 0 ? `${name}: the chain is valid up to line ${upTo} (${entriesText(result.entries)})\n` : `${name}: no valid entry before the first bad line\n`,
   );
   if (result.torn) io.stdout(`${name}: run 'rollgate ledger repair' (or any append) to move the torn line aside\n`);
   return ExitCode.failure;

@@ -79,7 +79,7 @@ describe('rollgate ledger verify', () => {
     mkdirSync(join(folder.path, 'elsewhere'));
     const ledger = new Ledger({ path: join(folder.path, 'elsewhere', 'audit.jsonl') });
     await ledger.append(sampleEntry(1));
-    expect((await run(['ledger', 'verify', '--file', 'elsewhere/audit.jsonl'])).stdout).toContain('elsewhere/audit.jsonl: ok, 1 entries');
+    expect((await run(['ledger', 'verify', '--file', 'elsewhere/audit.jsonl'])).stdout).toContain('elsewhere/audit.jsonl: ok, 1 entry,');
     expect((await run(['ledger', 'verify', '--file=elsewhere/audit.jsonl'])).code).toBe(0);
   });
 });
