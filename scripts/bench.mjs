@@ -1,4 +1,4 @@
-// `npm run bench [-- <name filter>] [-- --json]`: bundles each bench/*.bench.ts with esbuild into
+// `npm run bench [-- <name filter>...] [--json] [--quick]`: bundles each bench/*.bench.ts with esbuild into
 // .cache/bench/ and runs each in its own node process, so that the memory a bench reports is
 // that bench's alone. A bench prints a table (or, with --json, one JSON object on stdout);
 // with --json this runner prints one JSON document holding every bench's object.
@@ -10,6 +10,8 @@ import { basename, join } from 'node:path';
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');
+// Other flags (e.g. --quick) go to every bench unchanged.
+const passthrough = args.filter((arg) => arg.startsWith('--') && arg !== '--json');
 const filters = args.filter((arg) => !arg.startsWith('--'));
 const benchDir = 'bench';
 const outDir = join('.cache', 'bench');

@@ -144,7 +144,7 @@ export const guardrailSchema = z
     query: z
       .string()
       .min(1)
-      .describe('PromQL query returning one number. `{{version}}` stands for the version under test; `{{candidate.version}}`, `{{baseline.version}}` and `{{metadata.service}}` are available too.'),
+      .describe('PromQL query returning one number. `{{version}}` stands for the version under test (the baseline\'s in the baseline half of a relative check); `{{candidate.version}}`, `{{baseline.version}}`, `{{metadata.service}}`, `{{metadata.name}}` and `{{model.name}}` are available too. Any other placeholder is an error.'),
     min: z.number().optional().describe('The measurement fails when it is below this value.'),
     max: z.number().optional().describe('The measurement fails when it is above this value.'),
     relativeTo: z
