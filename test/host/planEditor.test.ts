@@ -89,7 +89,7 @@ suite('rollout-plan editor', () => {
     const expected = [
       // A missing key marks the key of the mapping it is missing from.
       { code: 'schema/missing-key', range: rangeAfter(document, '\n', 'metadata') },
-      { code: 'schema/invalid-value', range: rangeAfter(document, 'onNoData: ', 'pause') },
+      { code: 'schema/invalid-value', range: rangeAfter(document, '    onNoData: ', 'pause') },
       { code: 'schema/unknown-key', range: rangeAfter(document, '    ', 'trafic') },
     ];
     const diagnostics = await waitForDiagnostics(document.uri, (found) => expected.every(({ code }) => found.some((d) => codeOf(d) === code)));
@@ -161,7 +161,7 @@ suite('rollout-plan editor', () => {
     assert.ok(fix?.edit, `a quick fix with an edit among: ${actions.map((action) => action.title).join(', ')}`);
     assert.strictEqual(fix.isPreferred, true);
     assert.ok(await vscode.workspace.applyEdit(fix.edit));
-    assert.strictEqual(document.getText(typo), 'traffic', 'the key now reads traffic');
+    assert.strictEqual(document.lineAt(typo.start.line).text, '    traffic: 10', 'the key now reads traffic');
     await waitForDiagnostics(document.uri, (found) => found.length === 0);
   });
 
