@@ -10,9 +10,14 @@ export function usage(): string {
 
 export async function main(argv: string[], io: CliIo): Promise<number> {
   const [name, ...rest] = argv;
-  if (!name || name === '--help' || name === '-h' || name === 'help') {
+  if (!name) {
+    // No command is a usage error: the help goes to stderr so scripts piping stdout see nothing.
+    io.stderr(usage());
+    return ExitCode.usage;
+  }
+  if (name === '--help' || name === '-h' || name === 'help') {
     io.stdout(usage());
-    return name ? ExitCode.ok : ExitCode.usage;
+    return ExitCode.ok;
   }
   if (name === '--version') {
     io.stdout(`${process.env.ROLLGATE_VERSION ?? 'dev'}\n`);

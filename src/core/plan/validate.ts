@@ -50,7 +50,8 @@ export function validatePlan(text: string): PlanValidation {
 }
 
 function validateText(text: string): PlanValidation {
-  if (text.trim() === '') {
+  // A regex stops at the first non-blank character; trim() would copy the whole text.
+  if (!/\S/.test(text)) {
     return { diagnostics: [{ severity: 'error', code: DocumentCodes.empty, message: 'The file is empty. A rollout plan starts with `apiVersion: rollgate/v1` and `kind: RolloutPlan`.', start: 0, end: text.length }] };
   }
   // Line/column decoration of errors is left to the caller (it has a LineIndex); skipping it saves time.
