@@ -5,7 +5,7 @@ export const KNOWN_ATTRIBUTES = ['name', 'effect', 'expect', 'range', 'step'] as
 
 const CELL_NAME = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 /** Names that are already variable roots; a cell with one of them would shadow it. */
-const RESERVED_NAMES = new Set(['candidate', 'baseline', 'endpoints', 'metadata', 'env', 'secret', 'plan', 'runbook']);
+const RESERVED_NAMES = new Set(['candidate', 'baseline', 'service', 'environment', 'endpoints', 'metadata', 'model', 'secret']);
 
 export interface ParsedAttributes {
   attributes: Record<string, unknown>;
