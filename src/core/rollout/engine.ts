@@ -415,10 +415,13 @@ export class RolloutEngine {
       const reason = `guardrail breach in stage ${stage.name}: ${breaches.map((m) => `${m.guardrail} ${m.reason}`).join('; ')}`;
       stage.status = 'failed';
       await this.transition('breach', reason, stage.name);
-      await this.record('guardrail-breach', { stage: stage.name, reason, evidence: measurements });
+      // The breach entry is written while the rollback call is already on its way: seconds
+      // matter here, and the rollback entry still lands after it.
+      const breachRecorded = this.record('guardrail-breach', { stage: stage.name, reason, evidence: measurements });
       if (this.state.automaticRollback) {
-        await this.performRollback(reason, this.actor, measurements);
+        await this.performRollback(reason, this.actor, measurements, breachRecorded);
       } else {
+        await breachRecorded;
         await this.enterPause(`${reason}; rollback.automatic is false: roll back or resume`, this.actor, measurements);
       }
       return 'stop';
@@ -462,19 +465,25 @@ export class RolloutEngine {
     await this.record('pause', { actor, ...(stage ? { stage: stage.name } : {}), reason, ...(evidence.length ? { evidence } : {}) });
   }
 
-  private performRollback(reason: string, actor: string, evidence: GuardrailMeasurement[]): Promise<RollbackResult> {
+  private performRollback(reason: string, actor: string, evidence: GuardrailMeasurement[], recordedBefore?: Promise<void>): Promise<RollbackResult> {
     // Two "roll back now" presses (or a press during an automatic rollback) make one call.
     if (this.rollbackInFlight) return this.rollbackInFlight;
     // Each new rollback action has its own key (also after a restart); retries of one action reuse it.
     const idempotencyKey = `${this.state.runId}:rollback:${randomUUID()}`;
-    const inFlight = this.sendRollback(reason, actor, evidence, idempotencyKey).finally(() => {
+    const inFlight = this.sendRollback(reason, actor, evidence, idempotencyKey, recordedBefore).finally(() => {
       this.rollbackInFlight = undefined;
     });
     this.rollbackInFlight = inFlight;
     return inFlight;
   }
 
-  private async sendRollback(reason: string, actor: string, evidence: GuardrailMeasurement[], idempotencyKey: string): Promise<RollbackResult> {
+  private async sendRollback(
+    reason: string,
+    actor: string,
+    evidence: GuardrailMeasurement[],
+    idempotencyKey: string,
+    recordedBefore: Promise<void> = Promise.resolve(),
+  ): Promise<RollbackResult> {
     const to = this.state.rollbackTo;
     const from = this.state.traffic;
     const stage = this.currentStage();
@@ -504,6 +513,7 @@ export class RolloutEngine {
       return false;
     });
 
+    await recordedBefore;
     if (sent) {
       record.completedAt = this.isoNow();
       this.state.status = 'rolled-back';
