@@ -1,4 +1,4 @@
-import { parseDocument } from 'yaml';
+import { parseDocument, type Document } from 'yaml';
 import { definedGuardrails, formatYamlValue, guardrailMarkdown } from './completion';
 import { describeSchemaField, findScalarAt, planSchemaAtPath, type YamlPathSegment } from './yamlPath';
 
@@ -17,7 +17,7 @@ export interface PlanHover {
  */
 export function hoverPlan(text: string, offset: number): PlanHover | undefined {
   try {
-    const document = parseDocument(text, { uniqueKeys: false, prettyErrors: false });
+    const document = parsedForHover(text);
     const located = findScalarAt(document, offset);
     if (!located || !located.scalar.range || located.role === 'root') return undefined;
     const [start, end] = located.scalar.range;
@@ -38,6 +38,14 @@ export function hoverPlan(text: string, offset: number): PlanHover | undefined {
   } catch {
     return undefined;
   }
+}
+
+// The pointer rests on one unchanged text for many hover requests: keep its last parse.
+let lastParse: { text: string; document: Document.Parsed } | undefined;
+
+function parsedForHover(text: string): Document.Parsed {
+  if (lastParse?.text !== text) lastParse = { text, document: parseDocument(text, { uniqueKeys: false, prettyErrors: false }) };
+  return lastParse.document;
 }
 
 function isStageGuardrailReference(path: readonly YamlPathSegment[]): boolean {

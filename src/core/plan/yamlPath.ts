@@ -103,7 +103,7 @@ export function findCursorContext(text: string, offset: number): PlanCursorConte
   } catch {
     return undefined;
   }
-  const located = findYamlScalar(document.contents, (scalar) => containsCursorMarker(scalar.value));
+  const located = findYamlScalar(document.contents, (scalar) => containsCursorMarker(scalar.value), cursor + inserted.length);
   if (!located || !located.scalar.range) return undefined;
 
   // Map the marker text's offsets back to the original text.
@@ -171,15 +171,24 @@ function isInComment(lineBeforeCursor: string): boolean {
  * counts as inside it, so a cursor just after a word still finds the word.
  */
 export function findScalarAt(document: Document.Parsed, offset: number): LocatedScalar | undefined {
-  return findYamlScalar(document.contents, (scalar) => {
-    const range = scalar.range;
-    return range !== undefined && range !== null && range[0] <= offset && offset <= range[1];
-  });
+  return findYamlScalar(
+    document.contents,
+    (scalar) => {
+      const range = scalar.range;
+      return range !== undefined && range !== null && range[0] <= offset && offset <= range[1];
+    },
+    offset,
+  );
 }
 
-/** Depth-first search of a YAML tree for the first scalar satisfying `matches`. */
-export function findYamlScalar(root: unknown, matches: (scalar: Scalar) => boolean): LocatedScalar | undefined {
+/**
+ * Depth-first search of a YAML tree for the first scalar satisfying `matches`. With `near`, only
+ * collections whose source range contains that offset are searched, which keeps a lookup on a
+ * large plan from walking all of it.
+ */
+export function findYamlScalar(root: unknown, matches: (scalar: Scalar) => boolean, near?: number): LocatedScalar | undefined {
   const visit = (node: unknown, path: YamlPathSegment[], role: ScalarRole, parentKeys: string[], inFlow: boolean): LocatedScalar | undefined => {
+    if (near !== undefined && (isMap(node) || isSeq(node)) && node.range && (near < node.range[0] || near > node.range[2])) return undefined;
     if (isScalar(node)) {
       return matches(node) ? { scalar: node, role, path, parentKeys, inFlow } : undefined;
     }

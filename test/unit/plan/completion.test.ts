@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { completePlan, findCursorContext, type PlanCompletionItem } from '../../../src/core/plan';
+import { completePlan, findCursorContext, hoverPlan, type PlanCompletionItem } from '../../../src/core/plan';
+import { generatePlan } from '../../support/generatePlan';
 
 /**
  * Fixtures mark the cursor with `<|>` and, optionally, the span completion must replace with
@@ -225,5 +226,24 @@ describe('findCursorContext', () => {
         expect(() => completePlan(text, offset)).not.toThrow();
       }
     }
+  });
+});
+
+describe('on a 5,000-line plan', () => {
+  const text = generatePlan({ stages: 400, guardrails: 400 });
+
+  it('completes a stage kind and hovers a key deep in the plan', () => {
+    const kind = text.indexOf('kind:', Math.floor(text.length * 0.9));
+    expect(kind).toBeGreaterThan(0);
+    expect(labels(completePlan(text, kind + 'kind: '.length))).toEqual(['offline', 'shadow', 'canary', 'blue-green', 'full']);
+    expect(hoverPlan(text, kind + 1)).toMatchObject({ start: kind, end: kind + 4 });
+  });
+
+  it('offers every defined guardrail name in a stage list, minus the listed ones', () => {
+    const listed = text.indexOf('guardrails: [', Math.floor(text.length * 0.9));
+    expect(listed).toBeGreaterThan(0);
+    const items = completePlan(text, listed + 'guardrails: ['.length);
+    expect(items.length).toBeGreaterThan(390);
+    expect(items.every((item) => item.kind === 'guardrail')).toBe(true);
   });
 });
