@@ -247,10 +247,12 @@ export class RolloutEngine {
   // ---------------------------------------------------------------------------------------
 
   private async drive(): Promise<void> {
-    if (this.state.status === 'rolling-back' && this.state.rollback && !this.state.rollback.completedAt) {
+    const unfinished = this.state.rollback;
+    if (this.state.status === 'rolling-back' && unfinished && !unfinished.completedAt && !this.rollbackInFlight) {
       // A previous runner stopped mid-rollback: finish it with the same idempotency key.
-      await this.sendRollback(this.state.rollback.reason, this.state.rollback.actor, [], this.state.rollback.idempotencyKey);
-      return;
+      this.rollbackInFlight = this.sendRollback(unfinished.reason, unfinished.actor, [], unfinished.idempotencyKey).finally(() => {
+        this.rollbackInFlight = undefined;
+      });
     }
     if (this.state.status === 'pending') {
       this.state.status = 'running';
@@ -262,7 +264,12 @@ export class RolloutEngine {
 
     for (;;) {
       const status = this.state.status;
-      if (isFinished(status) || status === 'rolling-back') return;
+      if (status === 'rolling-back') {
+        // Resolve with the rollback's outcome, not with a half-done state.
+        await this.rollbackInFlight;
+        return;
+      }
+      if (isFinished(status)) return;
       if (status === 'paused' || status === 'waiting-approval') {
         if (status === 'waiting-approval' && this.options.autoApprove) {
           await this.approve(`${this.actor} (--yes)`);

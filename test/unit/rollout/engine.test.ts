@@ -162,6 +162,20 @@ describe('RolloutEngine state machine (virtual clock, dry-run traffic, recorded 
     expect(events.some((event) => event.kind === 'rolled-back')).toBe(true);
   });
 
+  it('rollbackNow() during a bake ends run() with the rollback outcome', async () => {
+    const { engine, traffic } = await setup(makePlan(), { 'error-rate': { '42': [0] } }, { waitForPeople: true });
+    let pressed: Promise<unknown> | undefined;
+    engine.onEvent((event) => {
+      if (!pressed && event.kind === 'measured' && event.stage === 'canary-5') pressed = engine.rollbackNow('pressed in the panel', 'erin');
+    });
+    const final = await engine.run();
+    expect(final.status).toBe('rolled-back');
+    expect(final.rollback).toMatchObject({ actor: 'erin', completedAt: expect.any(String) });
+    expect(final.stages[1]!.status).toBe('rolled-back');
+    expect(traffic.calls.at(-1)).toMatchObject({ kind: 'rollback', to: '41' });
+    expect(traffic.calls.filter((call) => call.kind === 'set-traffic')).toHaveLength(2);
+  });
+
   it('retries a rollback on transient failure and reports loudly when it cannot complete', async () => {
     const flaky = new DryRunTraffic('41');
     let failures = 2;
