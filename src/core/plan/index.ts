@@ -1,7 +1,7 @@
 export * from './schema';
 export * from './validate';
 export * from './jsonSchema';
-export { SemanticCodes, QUERY_PLACEHOLDERS, stageTraffic } from './semantics';
+export { SemanticCodes, QUERY_PLACEHOLDERS, candidateTrafficPercent } from './semantics';
 export { SchemaCodes, knownKeysAt } from './schemaIssues';
 export * from './yamlPath';
 export * from './completion';

@@ -27,7 +27,7 @@ export const QUERY_PLACEHOLDERS = ['version', 'candidate.version', 'baseline.ver
 const knownPlaceholders = new Set<string>(QUERY_PLACEHOLDERS);
 
 /** The share of live traffic a stage sends to the candidate: explicit, or implied by its kind. */
-export function stageTraffic(stage: Stage): number | undefined {
+export function candidateTrafficPercent(stage: Stage): number | undefined {
   if (stage.traffic !== undefined) return stage.traffic;
   if (stage.kind === 'full' || stage.kind === 'blue-green') return 100;
   return undefined;
@@ -139,7 +139,7 @@ export function semanticDiagnostics(plan: Plan, locator: PlanLocator, text: stri
     if (stage.kind === 'full' && stage.traffic !== undefined && stage.traffic !== 100) {
       report(SemanticCodes.fullStageTraffic, `A 'full' stage sends all traffic to the candidate; traffic ${stage.traffic} contradicts it. Use kind: canary, or traffic: 100.`, locator.value(['stages', index, 'traffic']));
     }
-    const traffic = stageTraffic(stage);
+    const traffic = candidateTrafficPercent(stage);
     if (firstFullTraffic === undefined && (traffic === undefined || traffic < 100) && (stage.kind === 'shadow' || stage.kind === 'canary')) {
       gradualBeforeFull = true;
     }
@@ -159,7 +159,7 @@ export function semanticDiagnostics(plan: Plan, locator: PlanLocator, text: stri
       report(SemanticCodes.trafficIncomplete, 'No stage sends live traffic to the candidate. Add a canary, blue-green or full stage, or mark the last stage `final: true`.', locator.key(['stages']));
     } else {
       const last = plan.stages[lastTrafficIndex]!;
-      const traffic = stageTraffic(last)!;
+      const traffic = candidateTrafficPercent(last)!;
       if (traffic < 100) {
         report(SemanticCodes.trafficIncomplete, `The last traffic stage '${last.name}' stops at ${traffic}%. Add a stage that reaches 100, or mark this one \`final: true\` if the plan deliberately stops here.`, trafficSpan(lastTrafficIndex));
       }
