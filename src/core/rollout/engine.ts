@@ -231,6 +231,7 @@ export class RolloutEngine {
     const stage = this.currentStage();
     if (!stage) return false;
     this.state.status = 'running';
+    this.emit('approved', `${actor} approved promotion after stage ${stage.name}`, stage.name);
     await this.record('approve', { actor, stage: stage.name, reason: `approved promotion after ${stage.name}` });
     await this.passStage(stage, `approved by ${actor}`);
     return true;
