@@ -95,26 +95,55 @@ export async function startPrometheus(options: PrometheusStartOptions): Promise<
 
 class PortInUseError extends Error {}
 
+/**
+ * Runs Prometheus under a small shell that stops it (and removes its data folder) as soon as
+ * its stdin closes: that happens on a clean stop and also when this Node process dies without
+ * cleaning up (SIGKILL, crash), so no Prometheus is ever orphaned. Ctrl-C in a terminal is
+ * ignored here; the Node process handles it and stops Prometheus in order.
+ */
+const watchdogScript = [
+  "trap '' INT",
+  'exec 3<&0',
+  '"$@" </dev/null &',
+  'child=$!',
+  'echo "rollgate-prometheus-pid $child"',
+  '( read -r _ <&3; kill -TERM "$child" 2>/dev/null ) &',
+  'watcher=$!',
+  'wait "$child"',
+  'status=$?',
+  'kill "$watcher" 2>/dev/null',
+  'rm -rf "$ROLLGATE_PROMETHEUS_DATA"',
+  'exit $status',
+].join('\n');
+
 async function startOnce(options: PrometheusStartOptions, port: number): Promise<PrometheusProcess> {
   const dataDir = mkdtempSync(join(tmpdir(), 'rollgate-prometheus-'));
   const configFile = join(dataDir, 'prometheus.yml');
   writeFileSync(configFile, scrapeConfig(options.target));
-  const child: ChildProcess = spawn(
-    options.bin,
-    [
-      `--config.file=${configFile}`,
-      `--storage.tsdb.path=${join(dataDir, 'data')}`,
-      `--web.listen-address=127.0.0.1:${port}`,
-      // Series of a stopped version disappear from instant queries after 30 s instead of 5 min.
-      '--query.lookback-delta=30s',
-      '--storage.tsdb.retention.time=1d',
-      '--log.level=warn',
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  const prometheusArguments = [
+    `--config.file=${configFile}`,
+    `--storage.tsdb.path=${join(dataDir, 'data')}`,
+    `--web.listen-address=127.0.0.1:${port}`,
+    // Series of a stopped version disappear from instant queries after 30 s instead of 5 min.
+    '--query.lookback-delta=30s',
+    '--storage.tsdb.retention.time=1d',
+    '--log.level=warn',
+  ];
+  const watched = process.platform !== 'win32';
+  const child: ChildProcess = watched
+    ? spawn('/bin/sh', ['-c', watchdogScript, 'rollgate-prometheus-watchdog', options.bin, ...prometheusArguments], {
+        stdio: ['pipe', 'pipe', 'pipe'],
+        env: { ...process.env, ROLLGATE_PROMETHEUS_DATA: dataDir },
+      })
+    : spawn(options.bin, prometheusArguments, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let prometheusPid = watched ? undefined : child.pid;
   const output: string[] = [];
   const remember = (chunk: Buffer): void => {
-    output.push(...chunk.toString('utf8').split('\n').filter((line) => line.trim() !== ''));
+    for (const line of chunk.toString('utf8').split('\n')) {
+      const announced = /^rollgate-prometheus-pid (\d+)$/.exec(line.trim());
+      if (announced) prometheusPid = Number(announced[1]);
+      else if (line.trim() !== '') output.push(line);
+    }
     if (output.length > 40) output.splice(0, output.length - 40);
   };
   child.stdout?.on('data', remember);
@@ -132,9 +161,20 @@ async function startOnce(options: PrometheusStartOptions, port: number): Promise
       resolve();
     });
   });
-  // If this Node process ends without calling stop (a crash), do not leave Prometheus behind.
+  const kill = (signal: NodeJS.Signals): void => {
+    if (prometheusPid !== undefined && prometheusPid !== child.pid) {
+      try {
+        process.kill(prometheusPid, signal);
+      } catch {
+        // already gone
+      }
+    }
+    if (!exited) child.kill(signal);
+  };
+  // If this Node process exits without calling stop, do not leave Prometheus behind. (If it is
+  // killed outright, the watchdog sees its stdin close and does the same.)
   const onProcessExit = (): void => {
-    if (!exited) child.kill('SIGKILL');
+    if (!exited) kill('SIGKILL');
     rmSync(dataDir, { recursive: true, force: true });
   };
   process.once('exit', onProcessExit);
@@ -143,9 +183,11 @@ async function startOnce(options: PrometheusStartOptions, port: number): Promise
   const stop = (): Promise<void> => {
     stopped ??= (async () => {
       if (!exited) {
-        child.kill('SIGTERM');
+        // Closing the watchdog's stdin asks it to stop Prometheus (SIGTERM) and wait for it.
+        if (watched) child.stdin?.end();
+        else child.kill('SIGTERM');
         const timer = setTimeout(() => {
-          if (!exited) child.kill('SIGKILL');
+          if (!exited) kill('SIGKILL');
         }, 10_000);
         await exitedPromise;
         clearTimeout(timer);
@@ -201,5 +243,5 @@ async function startOnce(options: PrometheusStartOptions, port: number): Promise
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
 
-  return { url, port, pid: child.pid ?? -1, dataDir, stop };
+  return { url, port, pid: prometheusPid ?? child.pid ?? -1, dataDir, stop };
 }

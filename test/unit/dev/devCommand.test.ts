@@ -48,55 +48,105 @@ function alive(pid: number): boolean {
   }
 }
 
+interface RunningCli {
+  child: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+}
+
+/** Starts the bundled CLI's `dev` with free ports and resolves once it says it is ready. */
+async function startCli(detached = false): Promise<RunningCli> {
+  if (!existsSync(prometheusBin)) throw new Error(`${prometheusBin} is missing: install the Debian package prometheus (.ci/run does)`);
+  const child = spawn(process.execPath, [cli, 'dev', '--port', '0', '--prometheus-port', '0', '--prometheus-bin', prometheusBin], { stdio: ['ignore', 'pipe', 'pipe'], detached });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no "Press Ctrl-C" within 40 s; stdout:\n${stdout}\nstderr:\n${stderr}`)), 40_000);
+      const check = (): void => {
+        if (stdout.includes('Press Ctrl-C to stop.')) {
+          clearTimeout(timer);
+          resolve();
+        }
+      };
+      child.stdout?.on('data', check);
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`rollgate dev exited early with ${code}; stderr:\n${stderr}`));
+      });
+    });
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw error;
+  }
+  return { child, stdout: () => stdout, stderr: () => stderr };
+}
+
+function printedPrometheus(stdout: string): { url: string; pid: number; dataDir: string } {
+  const match = /prometheus\s+(http:\/\/127\.0\.0\.1:\d+) \(pid (\d+), data in (.+)\)/.exec(stdout);
+  if (!match) throw new Error(`no prometheus line in:\n${stdout}`);
+  return { url: match[1] ?? '', pid: Number(match[2]), dataDir: match[3] ?? '' };
+}
+
 describe('rollgate dev in a child process', () => {
   it('prints its URLs, serves them, and stops everything on SIGINT with exit code 0', async () => {
-    if (!existsSync(prometheusBin)) throw new Error(`${prometheusBin} is missing: install the Debian package prometheus (.ci/run does)`);
-    const child = spawn(process.execPath, [cli, 'dev', '--port', '0', '--prometheus-port', '0', '--prometheus-bin', prometheusBin], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const { child, stdout } = await startCli();
     try {
-      await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no "Press Ctrl-C" within 40 s; stdout:\n${stdout}\nstderr:\n${stderr}`)), 40_000);
-        const check = (): void => {
-          if (stdout.includes('Press Ctrl-C to stop.')) {
-            clearTimeout(timer);
-            resolve();
-          }
-        };
-        child.stdout?.on('data', check);
-        child.once('exit', (code) => {
-          clearTimeout(timer);
-          reject(new Error(`rollgate dev exited early with ${code}; stderr:\n${stderr}`));
-        });
-      });
-
-      const deploymentUrl = /deployment endpoint\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(stdout)?.[1];
-      const prometheusMatch = /prometheus\s+(http:\/\/127\.0\.0\.1:\d+) \(pid (\d+), data in (.+)\)/.exec(stdout);
-      expect(deploymentUrl, stdout).toBeDefined();
-      expect(prometheusMatch, stdout).not.toBeNull();
-      for (const label of ['service', 'router', 'metrics', 'fault injection']) expect(stdout).toMatch(new RegExp(`${label}\\s+http://127\\.0\\.0\\.1:\\d+/`));
-      const [, prometheusUrl = '', pidText = '', dataDir = ''] = prometheusMatch ?? [];
-      const prometheusPid = Number(pidText);
-      expect(alive(prometheusPid)).toBe(true);
-      expect(existsSync(dataDir)).toBe(true);
+      const deploymentUrl = /deployment endpoint\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(stdout())?.[1];
+      expect(deploymentUrl, stdout()).toBeDefined();
+      for (const label of ['service', 'router', 'metrics', 'fault injection']) expect(stdout()).toMatch(new RegExp(`${label}\\s+http://127\\.0\\.0\\.1:\\d+/`));
+      const prometheus = printedPrometheus(stdout());
+      expect(alive(prometheus.pid)).toBe(true);
+      expect(existsSync(prometheus.dataDir)).toBe(true);
 
       const deployment = new DeploymentClient({ baseUrl: deploymentUrl ?? '', service: 'churn-scorer' });
       expect((await deployment.getService()).stable).toBe('41');
-      const { result } = await new PrometheusClient({ baseUrl: prometheusUrl }).query('up{job="rollgate-dev"}');
+      const { result } = await new PrometheusClient({ baseUrl: prometheus.url }).query('up{job="rollgate-dev"}');
       expect(result.resultType === 'vector' && result.samples[0]?.value).toBe(1);
 
       child.kill('SIGINT');
       expect(await waitForExit(child, 20_000)).toBe(0);
-      expect(stdout).toContain('rollgate dev: stopped.');
-      expect(alive(prometheusPid)).toBe(false);
-      expect(existsSync(dataDir)).toBe(false);
+      expect(stdout()).toContain('rollgate dev: stopped.');
+      expect(alive(prometheus.pid)).toBe(false);
+      expect(existsSync(prometheus.dataDir)).toBe(false);
       const gone = await deployment.getService().catch((error: unknown) => error);
       expect(gone).toBeInstanceOf(EndpointError);
       expect((gone as EndpointError).kind).toBe('unreachable');
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  });
+
+  it('Ctrl-C in a terminal (SIGINT to the whole process group) also exits 0 with everything stopped', async () => {
+    // detached: its own process group, as a shell gives a foreground job.
+    const { child, stdout } = await startCli(true);
+    const prometheus = printedPrometheus(stdout());
+    try {
+      process.kill(-(child.pid ?? 0), 'SIGINT');
+      expect(await waitForExit(child, 20_000)).toBe(0);
+      expect(stdout()).toContain('rollgate dev: stopped.');
+      expect(alive(prometheus.pid)).toBe(false);
+      expect(existsSync(prometheus.dataDir)).toBe(false);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  });
+
+  it('a killed rollgate dev (SIGKILL, no cleanup) leaves no Prometheus and no data folder behind', async () => {
+    const { child, stdout } = await startCli();
+    const prometheus = printedPrometheus(stdout());
+    expect(alive(prometheus.pid)).toBe(true);
+    child.kill('SIGKILL');
+    await waitForExit(child, 10_000);
+    const deadline = Date.now() + 15_000;
+    while (alive(prometheus.pid) || existsSync(prometheus.dataDir)) {
+      if (Date.now() > deadline) {
+        if (alive(prometheus.pid)) process.kill(prometheus.pid, 'SIGKILL');
+        throw new Error(`Prometheus ${prometheus.pid} or ${prometheus.dataDir} outlived its rollgate dev`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
     }
   });
 });
