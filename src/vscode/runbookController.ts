@@ -208,7 +208,7 @@ function toNotebookOutput(output: CellOutput): vscode.NotebookCellOutput {
     case 'markdown':
       return new vscode.NotebookCellOutput([vscode.NotebookCellOutputItem.text(output.text, 'text/markdown')]);
     case 'json':
-      return new vscode.NotebookCellOutput([vscode.NotebookCellOutputItem.json(output.value), vscode.NotebookCellOutputItem.text(renderOutputText(output))]);
+      return new vscode.NotebookCellOutput([vscode.NotebookCellOutputItem.json(output.value, 'application/json'), vscode.NotebookCellOutputItem.text(renderOutputText(output))]);
     case 'table':
       return new vscode.NotebookCellOutput([
         vscode.NotebookCellOutputItem.text(renderTableMarkdown(output.columns, output.rows), 'text/markdown'),
