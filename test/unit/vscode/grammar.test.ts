@@ -37,6 +37,9 @@ describe('rollout-plan grammar', () => {
     expect(grammar.scopeName).toBe('source.rollout-plan');
     expect(grammar.patterns).toEqual([{ include: 'source.yaml' }]);
     expect(promql.scopeName).toBe('source.promql');
+    // Without its own contribution VS Code cannot resolve `include: source.promql` (seen in code-server).
+    const grammars = readJson('package.json').contributes.grammars as Array<Record<string, any>>;
+    expect(grammars).toContainEqual(expect.objectContaining({ scopeName: 'source.promql', path: './syntaxes/promql.tmLanguage.json' }));
     expect(JSON.stringify(grammar)).toContain('source.promql#in-yaml-double-quotes');
     expect(promql.repository['in-yaml-double-quotes']).toBeDefined();
   });
