@@ -17,8 +17,16 @@ export interface EndpointClientOptions {
   token?: string;
   /** Time allowed for one attempt, from sending to the last byte of the answer. Default 5000. */
   timeoutMs?: number;
-  /** Extra attempts after a failure that is worth repeating, for repeatable calls only. Default 2. */
+  /**
+   * Extra attempts after a failure worth repeating (connection refused or reset, 429, 502, 503,
+   * 504), for repeatable calls only. Default 2.
+   */
   retries?: number;
+  /**
+   * Also repeat an attempt that timed out. Off by default, so that a call to an endpoint that
+   * does not answer fails after `timeoutMs`, not after a multiple of it.
+   */
+  retryOnTimeout?: boolean;
   /** First backoff delay; doubles per attempt, with jitter, up to `maxBackoffMs`. Default 200. */
   backoffMs?: number;
   /** Upper bound for one backoff delay. Default 2000. */
@@ -120,6 +128,7 @@ export class EndpointHttpClient {
   readonly baseUrl: string;
   readonly timeoutMs: number;
   readonly retries: number;
+  readonly retryOnTimeout: boolean;
   readonly #token: string | undefined;
   readonly #backoffMs: number;
   readonly #maxBackoffMs: number;
@@ -132,6 +141,7 @@ export class EndpointHttpClient {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
     this.timeoutMs = options.timeoutMs ?? 5000;
     this.retries = Math.max(0, Math.floor(options.retries ?? 2));
+    this.retryOnTimeout = options.retryOnTimeout ?? false;
     this.#token = options.token === '' ? undefined : options.token;
     this.#backoffMs = options.backoffMs ?? 200;
     this.#maxBackoffMs = options.maxBackoffMs ?? 2000;
@@ -224,7 +234,7 @@ export class EndpointHttpClient {
       };
     } catch (cause) {
       if (request.signal?.aborted) return { kind: 'aborted', retryable: false, detail: '', cause };
-      if (timedOut) return { kind: 'timeout', retryable: true, detail: '', cause };
+      if (timedOut) return { kind: 'timeout', retryable: this.retryOnTimeout, detail: '', cause };
       const code = networkCode(cause);
       return { kind: 'unreachable', retryable: true, code, detail: describeNetworkCode(code, cause), cause };
     } finally {

@@ -105,9 +105,22 @@ describe('dead and slow endpoints', () => {
     );
   });
 
-  it('a slow metric endpoint names Prometheus and retries a read within its bound', async () => {
+  it('a slow GET fails after one timeout by default, though GETs are retried otherwise', async () => {
     const server = await silentServer();
-    const client = new PrometheusClient({ baseUrl: server.url, timeoutMs: 250, retries: 1, sleep: noWait });
+    const client = new PrometheusClient({ baseUrl: server.url, timeoutMs: 300, sleep: noWait });
+    const started = Date.now();
+    const error = await rejection(client.query('up'));
+    expect(Date.now() - started).toBeLessThan(1500);
+    expect(error).toMatchObject({ kind: 'timeout', attempts: 1 });
+    expect(server.requests).toHaveLength(1);
+    expect(error.message).toBe(
+      `metric endpoint (Prometheus) ${server.url} did not answer within 300ms (GET /api/v1/query). Is Prometheus running (\`rollgate dev\` starts one when the \`prometheus\` binary is installed), and is endpoints.metrics.url right?`,
+    );
+  });
+
+  it('with retryOnTimeout a slow read is repeated, bounded by the retry count', async () => {
+    const server = await silentServer();
+    const client = new PrometheusClient({ baseUrl: server.url, timeoutMs: 250, retries: 1, retryOnTimeout: true, sleep: noWait });
     const started = Date.now();
     const error = await rejection(client.query('up'));
     expect(Date.now() - started).toBeLessThan(2000);
@@ -162,6 +175,18 @@ describe('retries only for repeatable calls', () => {
     await client.rollback('41', 'drill', { idempotencyKey: 'rollback-7' });
     expect(server.requests).toHaveLength(2);
     expect(server.requests.map((request) => request.headers['idempotency-key'])).toEqual(['rollback-7', 'rollback-7']);
+  });
+
+  it('a connection dropped without an answer is retried for a GET and reported for a plain POST', async () => {
+    const dropFirst = await faultServer((request, response, count) => (count === 1 ? request.socket.destroy() : json(response, 200, validState)));
+    const client = new DeploymentClient({ baseUrl: dropFirst.url, service: 'churn-scorer', sleep: noWait });
+    await expect(client.getService()).resolves.toEqual(validState);
+    expect(dropFirst.requests).toHaveLength(2);
+    const dropAll = await faultServer((request) => request.socket.destroy());
+    const error = await rejection(new DeploymentClient({ baseUrl: dropAll.url, service: 'churn-scorer', sleep: noWait }).registerVersion({ version: '43', artifact: 'a', digest: 'd' }));
+    expect(dropAll.requests).toHaveLength(1);
+    expect(error.kind).toBe('unreachable');
+    expect(error.message).toContain('is unreachable (POST /v1/services/churn-scorer/versions): the connection was closed before an answer arrived.');
   });
 
   it('does not retry a client error', async () => {
