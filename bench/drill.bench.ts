@@ -56,14 +56,14 @@ interface Context {
   folder: string;
 }
 
-/** Baseline at 100 percent, no faults, and no earlier fault left in the 5 s rate window. */
+/** Baseline at 100 percent, no faults, and no earlier fault left in the 5 s rate window (the simulator's own 0.2 % errors stay below 3). */
 async function reset({ stack, deployment, prometheus }: Context): Promise<void> {
   stack.clearFaults();
   await deployment.rollback(stack.baselineVersion, 'bench reset');
   await poll(
     async () => {
       const { result } = await prometheus.query('sum(increase(rollgate_dev_requests_total{code=~"5.."}[6s]))');
-      return result.resultType === 'vector' && (result.samples.length === 0 || result.samples[0]!.value === 0) ? true : undefined;
+      return result.resultType === 'vector' && (result.samples.length === 0 || result.samples[0]!.value < 3) ? true : undefined;
     },
     30_000,
     'earlier faults to leave the rate window',

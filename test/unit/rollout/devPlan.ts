@@ -40,7 +40,8 @@ export function devPlan(options: DevPlanOptions): string {
     'guardrails:',
     '  - name: error-rate',
     `    query: '${errorRateQuery}'`,
-    '    max: 0.05',
+    // 10 %: the simulator's 0.2 % base error rate can put one error among the first few requests of a canary.
+    '    max: 0.1',
     '    interval: 1s',
     '    failureLimit: 1',
     // Right after a traffic change the candidate may have no requests in the window yet.

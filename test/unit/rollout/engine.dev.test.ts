@@ -64,11 +64,12 @@ beforeEach(async () => {
   const { stack, deployment, prometheus } = getStack();
   stack.clearFaults();
   await deployment.rollback('41', 'test reset');
-  // A fault injected by an earlier test stays visible in the 5 s rate window; wait until it has left it.
+  // A fault injected by an earlier test (about 20 errors a second) stays visible in the 5 s rate
+  // window; wait until it has left it. The simulator's own 0.2 % error rate stays far below 3.
   await eventually(
     async () => {
       const { result } = await prometheus.query('sum(increase(rollgate_dev_requests_total{code=~"5.."}[6s]))');
-      return result.resultType === 'vector' && (result.samples.length === 0 || result.samples[0]!.value === 0) ? true : undefined;
+      return result.resultType === 'vector' && (result.samples.length === 0 || result.samples[0]!.value < 3) ? true : undefined;
     },
     20_000,
     'earlier faults to leave the rate window',
@@ -81,7 +82,7 @@ describe('rollout engine against rollgate dev and real Prometheus', () => {
     const dir = workspace();
     const { engine, ledger } = await engineFor(dir);
     const final = await engine.run();
-    expect(final.status, final.pauseReason).toBe('promoted');
+    expect(final.status, final.pauseReason ?? final.rollback?.reason).toBe('promoted');
     const service = await getStack().deployment.getService();
     expect(weightOf(service, '42')).toBe(100);
     expect(weightOf(service, '41')).toBe(0);
@@ -117,8 +118,8 @@ describe('rollout engine against rollgate dev and real Prometheus', () => {
     expect(result.faultToRollbackMs!).toBeLessThanOrEqual(bound);
     const breach = (await ledger.list()).find((entry) => entry.action === 'guardrail-breach')!;
     const evidence = (Array.isArray(breach.evidence) ? breach.evidence : [breach.evidence]).find((item) => item?.guardrail === 'error-rate')!;
-    expect(evidence.value).toBeGreaterThan(0.05);
-    expect(evidence.bound).toEqual({ max: 0.05 });
+    expect(evidence.value).toBeGreaterThan(0.1);
+    expect(evidence.bound).toEqual({ max: 0.1 });
     expect(evidence.query).toContain('version="42"');
     expect((await ledger.list()).filter((entry) => entry.action === 'rollback')).toHaveLength(1);
   });
@@ -208,6 +209,31 @@ describe('rollgate rollout CLI against rollgate dev', () => {
     expect((await verifyLedgerFile(ledger.path)).ok).toBe(true);
     // One rollout-start: the second runner continued the first run instead of starting over.
     expect((await ledger.list()).filter((entry) => entry.action === 'rollout-start')).toHaveLength(1);
+  });
+
+  it('Ctrl-C pauses (exit 3) with traffic left in place; --resume finishes the rollout', async () => {
+    const dir = workspace();
+    writeFileSync(path.join(dir, 'plan.rollout.yaml'), planFor({ canaryBake: '4s' }).text);
+    const stateFile = path.join(dir, '.rollgate', 'state', 'churn-scorer.json');
+    const first = runCli(dir, ['plan.rollout.yaml']);
+    await eventually(
+      async () => (existsSync(stateFile) && JSON.parse(readFileSync(stateFile, 'utf8')).stages[0].guardrails[0].measurements >= 1 ? true : undefined),
+      20_000,
+      'the canary to be measured',
+      50,
+    );
+    first.child.kill('SIGINT');
+    expect(await first.exited, first.output().stderr).toBe(3);
+    expect(first.output().stdout).toContain('PAUSED: interrupted from the command line');
+    expect(weightOf(await getStack().deployment.getService(), '42')).toBe(50);
+
+    const again = runCli(dir, ['plan.rollout.yaml']);
+    expect(await again.exited).toBe(3);
+    expect(again.output().stdout).toContain('--resume');
+
+    const resumed = runCli(dir, ['plan.rollout.yaml', '--resume']);
+    expect(await resumed.exited, resumed.output().stderr).toBe(0);
+    expect(weightOf(await getStack().deployment.getService(), '42')).toBe(100);
   });
 
   it('--drill injects a fault, rolls back and reports the fault-to-rollback time', async () => {
