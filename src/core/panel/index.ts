@@ -1,0 +1,4 @@
+export * from './protocol';
+export * from './validate';
+export * from './model';
+export * from './throttle';

@@ -1,0 +1,138 @@
+/**
+ * The side panel's message protocol, shared by the extension host (`src/vscode/sidePanel.ts`)
+ * and the webview script (`src/webview/main.ts`). Types only, so the webview bundle stays free
+ * of node and zod; the host validates inbound messages with `parseViewMessage` (./validate).
+ */
+import type { RolloutStatus, StageStatus } from '../rollout/state';
+
+/** What a person can ask the host to do from the panel or the command palette. */
+export const ROLLOUT_ACTIONS = ['start', 'pause', 'resume', 'approve', 'rollback', 'startDrill'] as const;
+export type RolloutAction = (typeof ROLLOUT_ACTIONS)[number];
+
+/** Messages from the webview to the host. Never trusted: the host validates each one. */
+export type ViewMessage =
+  | { type: 'ready' }
+  /** `planId` is an id the host issued in {@link PanelState.plans}; the host maps it back to a file. */
+  | { type: 'selectPlan'; planId: string }
+  | { type: 'action'; action: RolloutAction }
+  | { type: 'showMoreChangelog' };
+
+/** Messages from the host to the webview. */
+export type HostMessage = { type: 'state'; state: PanelState } | { type: 'changelog'; changelog: PanelChangelog };
+
+export interface PanelPlanChoice {
+  /** Opaque id issued by the host (e.g. `plan-3`). */
+  id: string;
+  /** Workspace-relative path. */
+  label: string;
+  /** Service and environment, when the plan could be read. */
+  description?: string;
+}
+
+export interface PanelNotice {
+  level: 'info' | 'warning' | 'error';
+  text: string;
+}
+
+/** Everything the panel shows except the changelog; the host sends a fresh one on each change. */
+export interface PanelState {
+  trusted: boolean;
+  plans: PanelPlanChoice[];
+  selectedPlanId?: string;
+  /** Why the selected plan cannot run (invalid, unreadable). */
+  planProblem?: string;
+  rollout?: PanelRollout;
+  /** Which actions make sense now (the host re-checks each one when it arrives). */
+  enabled: Record<RolloutAction, boolean>;
+  /** The action in flight, if any. */
+  busy?: RolloutAction;
+  notice?: PanelNotice;
+}
+
+export interface PanelRollout {
+  service: string;
+  planName: string;
+  candidateVersion: string;
+  baselineVersion: string;
+  rollbackTo: string;
+  status: RolloutStatus;
+  /** One line for people, e.g. "Baking canary-10 (40%)". */
+  headline: string;
+  pauseReason?: string;
+  rollbackText?: string;
+  trafficText: string;
+  /** True when this window drives the rollout (otherwise it shows stored state). */
+  driving: boolean;
+  drill: boolean;
+  stages: PanelStage[];
+  updatedAt: string;
+}
+
+export interface PanelStage {
+  name: string;
+  kind: string;
+  status: StageStatus;
+  current: boolean;
+  /** "traffic 10%", "mirror 100%" or "". */
+  trafficText: string;
+  /** Bake progress 0..1 while baking (undefined without a bake). */
+  progress?: number;
+  bakeText?: string;
+  manualApproval: boolean;
+  guardrails: PanelGuardrail[];
+}
+
+export interface PanelGuardrail {
+  name: string;
+  /** Last value, formatted ("0.0132", "no data", "not measured"). */
+  valueText: string;
+  /** "≤ 0.02", "ratio ≤ 1.2", "0.1 … 0.9". */
+  boundText: string;
+  outcome?: 'pass' | 'fail' | 'inconclusive' | 'skipped';
+  consecutiveFailures: number;
+  reason?: string;
+  /** Recent values, oldest first; null for no data. */
+  trend: (number | null)[];
+  /** Upper/lower absolute bound drawn in the sparkline, when the guardrail has one. */
+  max?: number;
+  min?: number;
+}
+
+export interface PanelChangelog {
+  /** Newest first. */
+  entries: PanelChangelogEntry[];
+  /** More (older) entries exist beyond `entries`. */
+  hasMore: boolean;
+  /** Set when the ledger could not be read. */
+  problem?: string;
+  /** Path shown to the user (workspace-relative). */
+  source: string;
+}
+
+export interface PanelChangelogEntry {
+  seq: number;
+  time: string;
+  action: string;
+  actor: string;
+  service?: string;
+  stage?: string;
+  /** "41 100% → 41 90%, 42 10%". */
+  change?: string;
+  reason?: string;
+  failed: boolean;
+  lineage: PanelLineageLine[];
+  evidence: PanelEvidence[];
+  hash: string;
+}
+
+export interface PanelLineageLine {
+  label: string;
+  value: string;
+}
+
+export interface PanelEvidence {
+  guardrail: string;
+  valueText: string;
+  boundText: string;
+  outcome?: string;
+}

@@ -1,0 +1,76 @@
+import * as vscode from 'vscode';
+
+import type { RolloutAction } from '../core/panel/protocol';
+import { SIDE_PANEL_VIEW_ID } from './sidePanel';
+import type { RolloutCommandResult, RolloutController } from './sidePanelRollouts';
+
+/** Palette commands and the action each runs. */
+export const ROLLOUT_COMMANDS: Readonly<Record<string, RolloutAction>> = {
+  'rollgate.rollout.start': 'start',
+  'rollgate.rollout.pause': 'pause',
+  'rollgate.rollout.resume': 'resume',
+  'rollgate.rollout.approve': 'approve',
+  'rollgate.rollout.rollback': 'rollback',
+  'rollgate.rollout.startDrill': 'startDrill',
+};
+export const OPEN_PANEL_COMMAND = 'rollgate.rollout.openPanel';
+
+/**
+ * Arguments a command accepts (from the explorer context menu, keybindings, other extensions or
+ * tests): a plan file to select first, and for rollback `{ confirmed: true }` to skip the modal
+ * (automation that already asked). The side panel never passes either.
+ */
+function parseArguments(args: unknown[]): { uri?: vscode.Uri; confirmed: boolean } {
+  let uri: vscode.Uri | undefined;
+  let confirmed = false;
+  for (const argument of args) {
+    if (argument instanceof vscode.Uri) uri = argument;
+    else if (argument && typeof argument === 'object') {
+      const object = argument as { plan?: unknown; confirmed?: unknown };
+      if (object.plan instanceof vscode.Uri) uri = object.plan;
+      if (object.confirmed === true) confirmed = true;
+    }
+  }
+  return { ...(uri ? { uri } : {}), confirmed };
+}
+
+async function pickPlan(rollouts: RolloutController): Promise<boolean> {
+  await rollouts.refreshPlans();
+  const choices = rollouts.planChoices();
+  if (choices.length === 0) {
+    void vscode.window.showWarningMessage(vscode.l10n.t('No rollout plan (*.rollout.yaml) in this workspace.'));
+    return false;
+  }
+  if (choices.length === 1) return rollouts.selectPlan(choices[0]!.id);
+  const picked = await vscode.window.showQuickPick(
+    choices.map((choice) => ({ label: vscode.workspace.asRelativePath(choice.uri), id: choice.id })),
+    { title: vscode.l10n.t('Rollout plan'), placeHolder: vscode.l10n.t('Pick the plan to roll out') },
+  );
+  return picked ? rollouts.selectPlan(picked.id) : false;
+}
+
+/**
+ * Registers `rollgate.rollout.{start,pause,resume,approve,rollback,startDrill,openPanel}`. Each
+ * returns a {@link RolloutCommandResult} so automation can tell what happened.
+ */
+export function registerRolloutCommands(rollouts: RolloutController): vscode.Disposable {
+  const registrations = Object.entries(ROLLOUT_COMMANDS).map(([command, action]) =>
+    vscode.commands.registerCommand(command, async (...args: unknown[]): Promise<RolloutCommandResult> => {
+      const { uri, confirmed } = parseArguments(args);
+      if (uri) {
+        if (!(await rollouts.selectPlanUri(uri))) return { ok: false, message: vscode.l10n.t('{0} is not a rollout plan of this workspace.', vscode.workspace.asRelativePath(uri)) };
+      } else if (!rollouts.selectedPlanUri() && (action === 'start' || action === 'startDrill' || action === 'rollback')) {
+        if (!(await pickPlan(rollouts))) return { ok: false, message: vscode.l10n.t('No plan picked.') };
+      }
+      return rollouts.perform(action, { confirmed });
+    }),
+  );
+  return vscode.Disposable.from(
+    ...registrations,
+    vscode.commands.registerCommand(OPEN_PANEL_COMMAND, async () => {
+      await vscode.commands.executeCommand(`${SIDE_PANEL_VIEW_ID}.focus`);
+    }),
+    // Hidden: the panel's state and the status bar text, for tests and automation.
+    vscode.commands.registerCommand('rollgate.rollout.state', () => ({ panel: rollouts.panelState(), statusBar: rollouts.statusText(), driving: rollouts.isDriving })),
+  );
+}
