@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
-import { isMap, parseDocument, type Document } from 'yaml';
+import { isMap, parseDocument, type Document, type Pair } from 'yaml';
 import type { Diagnostic } from '../diagnostics';
 import { CredentialScanner } from './credentials';
 import { planSchema, type Plan } from './schema';
 import { schemaDiagnostics } from './schemaIssues';
 import { semanticDiagnostics } from './semantics';
-import { nodeSpan, PlanLocator, restOfLine, toPlainValue } from './yamlTree';
+import { keySpan, nodeSpan, PlanLocator, restOfLine, toPlainValue } from './yamlTree';
 
 export interface PlanValidation {
   /** The plan with defaults applied; present only when the schema accepted it. */
@@ -54,11 +54,11 @@ function validateText(text: string): PlanValidation {
   if (!/\S/.test(text)) {
     return { diagnostics: [{ severity: 'error', code: DocumentCodes.empty, message: 'The file is empty. A rollout plan starts with `apiVersion: rollgate/v1` and `kind: RolloutPlan`.', start: 0, end: text.length }] };
   }
-  // Line/column decoration of errors is left to the caller (it has a LineIndex); skipping it saves time.
-  const document = parseDocument(text, { prettyErrors: false });
+  // Line/column decoration of errors is left to the caller (it has a LineIndex), and duplicate
+  // keys are found during the conversion below, more cheaply than the parser's pairwise check.
+  const document = parseDocument(text, { prettyErrors: false, uniqueKeys: false });
   const diagnostics: Diagnostic[] = yamlDiagnostics(text, document);
-  // Duplicate keys leave a usable tree (the last one wins); real syntax errors do not.
-  if (diagnostics.some((diagnostic) => diagnostic.severity === 'error' && diagnostic.code !== DocumentCodes.duplicateKey)) return { diagnostics };
+  if (document.errors.length > 0) return { diagnostics };
 
   if (!isMap(document.contents)) {
     const span = nodeSpan(text, document.contents) ?? restOfLine(text, 0);
@@ -73,8 +73,13 @@ function validateText(text: string): PlanValidation {
   }
 
   const scanner = new CredentialScanner(text);
-  const value = toPlainValue(document, scanner);
+  const duplicateKeys: Pair[] = [];
+  const value = toPlainValue(document, scanner, duplicateKeys);
   const credentials = scanner.diagnostics;
+  for (const pair of duplicateKeys) {
+    const span = keySpan(text, pair) ?? restOfLine(text, 0);
+    diagnostics.push({ severity: 'error', code: DocumentCodes.duplicateKey, message: DUPLICATE_KEY_MESSAGE, start: span.start, end: span.end });
+  }
   const parsed = planSchema.safeParse(value);
   let locator: PlanLocator | undefined;
   if (!parsed.success) {
@@ -92,32 +97,20 @@ function validateText(text: string): PlanValidation {
   return { plan: parsed.data, diagnostics: sortBySpan(diagnostics) };
 }
 
-/** A plain or quoted mapping key at the start of the text, up to (not including) its colon. */
-const KEY_AT_START = /^(?:"(?:[^"\\\n]|\\.)*"|'(?:[^'\n]|'')*'|[^\s:#,{}[\]][^:\n#]*?)(?=[ \t]*:)/;
+const DUPLICATE_KEY_MESSAGE = 'This key appears twice in the same mapping; the last value would silently win. Remove one.';
 
 function yamlDiagnostics(text: string, document: Document): Diagnostic[] {
-  const diagnostics: Diagnostic[] = [];
-  let syntaxReported = false;
-  for (const error of document.errors) {
-    const duplicate = error.code === 'DUPLICATE_KEY';
-    // After the first real syntax error the parser's further complaints are mostly echoes of
-    // it; report only where it stopped.
-    if (!duplicate && syntaxReported) continue;
-    syntaxReported ||= !duplicate;
-    let [start, end] = clampSpan(text, error.pos);
-    // The parser points at the first character of a repeated key; mark the whole key.
-    if (duplicate) end = Math.max(end, start + (KEY_AT_START.exec(text.slice(start, start + 1100))?.[0].length ?? 0));
-    const message = duplicate ? 'This key appears twice in the same mapping; the last value would silently win. Remove one.' : `YAML syntax error: ${firstLine(error.message)}`;
-    diagnostics.push({ severity: 'error', code: duplicate ? DocumentCodes.duplicateKey : DocumentCodes.yamlSyntax, message, start, end });
+  // After the first syntax error the parser's further complaints are mostly echoes of it (later
+  // lines read as keys of the wrong mapping, and so on): report only where it stopped.
+  const [firstError] = document.errors;
+  if (firstError) {
+    const [start, end] = clampSpan(text, firstError.pos);
+    return [{ severity: 'error', code: DocumentCodes.yamlSyntax, message: `YAML syntax error: ${firstLine(firstError.message)}`, start, end }];
   }
-  // A syntax error can make later lines parse as keys of the wrong mapping; duplicates found
-  // then are echoes of it too.
-  if (syntaxReported) return diagnostics.filter((diagnostic) => diagnostic.code === DocumentCodes.yamlSyntax);
-  for (const warning of document.warnings) {
+  return document.warnings.map((warning) => {
     const [start, end] = clampSpan(text, warning.pos);
-    diagnostics.push({ severity: 'warning', code: DocumentCodes.yamlWarning, message: firstLine(warning.message), start, end });
-  }
-  return diagnostics;
+    return { severity: 'warning', code: DocumentCodes.yamlWarning, message: firstLine(warning.message), start, end };
+  });
 }
 
 /** Keeps a parser position inside the text and at least one character wide, so editors can show it. */

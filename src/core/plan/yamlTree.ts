@@ -27,9 +27,11 @@ export function keyText(key: unknown): string {
  * Converts the YAML tree to plain data in one pass. Lighter than `Document.toJS()` (no tag
  * resolution hooks, no reviver) and safe with aliases: an anchored node is converted once and
  * shared, and an alias that points into its own ancestor becomes null instead of recursing.
- * When a scanner is given, the same pass looks for inline credentials.
+ * When a scanner is given, the same pass looks for inline credentials; when `duplicateKeys` is
+ * given, it collects every pair whose key repeats an earlier key of the same mapping (cheaper
+ * than the parser's own `uniqueKeys` check, which compares every pair with every other).
  */
-export function toPlainValue(document: Document, scanner?: CredentialScanner): unknown {
+export function toPlainValue(document: Document, scanner?: CredentialScanner, duplicateKeys?: Pair[]): unknown {
   const converted = new Map<Node, unknown>();
   const inProgress = new Set<Node>();
 
@@ -68,6 +70,7 @@ export function toPlainValue(document: Document, scanner?: CredentialScanner): u
         for (let index = 0; index < items.length; index++) {
           const pair = items[index]!;
           const key = keyText(pair.key);
+          if (duplicateKeys && Object.prototype.hasOwnProperty.call(object, key)) duplicateKeys.push(pair);
           let value: unknown;
           if (scanner && isCredentialKey(key) && !(isSecretReference && key === 'secret') && scanner.checkCredentialPair(key, pair.value)) {
             value = isScalar(pair.value) ? pair.value.value : null;
