@@ -153,6 +153,17 @@ describe('parseRunbook', () => {
     roundTrips(text);
   });
 
+  it('lets a later `---` line close a front matter opened on the first line (known limit)', () => {
+    // Like code hosts, front matter ends at the next `---` line, even inside a fence. So editing a
+    // cell of such a file to hold `---` turns the top of the file into front matter; the edit
+    // itself still changes only that cell's bytes.
+    const text = '---\ntitle: t\n```http\nGET /\n```\n';
+    expect(parseRunbook(text).metadata.frontMatter).toEqual({});
+    const edited = edit(text, 1, { value: '---' });
+    expect(edited).toBe('---\ntitle: t\n```http\n---\n```\n');
+    expect(parseRunbook(edited).metadata.preamble).toBe('---\ntitle: t\n```http\n---\n');
+  });
+
   it('strips the fence indentation from the value of an indented fence', () => {
     const text = '  ```http\n  GET /a\n     deeper\n nope\n  ```\n';
     expect(parseRunbook(text).cells[0]!.value).toBe('GET /a\n   deeper\nnope');

@@ -30,6 +30,7 @@ afterAll(() => {
   console.log(`runbook property cases (ROLLGATE_PROPERTY_RUNS=${runs}): ${total} total\n${lines.join('\n')}`);
 });
 
+const OPENS_FRONT_MATTER = /^\uFEFF?---[ \t]*(\r\n|\r|\n)/;
 const normalise = (text: string): string => text.replace(/\r\n?/g, '\n');
 
 function withValue(cells: RunbookCell[], index: number, value: string): RunbookCell[] {
@@ -90,7 +91,10 @@ describe('runbook round trip (property)', () => {
   it('an edited code cell reads back with the new value and nothing else moves', { timeout }, () => {
     const input = fc
       .tuple(markdownDocument, fc.nat(), cellValue, fc.option(fc.dictionary(fc.constantFrom('name', 'effect', 'expect'), fc.constantFrom('x', 'mutate', '< 1', 'a`b'))))
-      .filter(([text]) => parseRunbook(text).cells.some((cell) => cell.kind === 'code'));
+      .filter(([text]) => parseRunbook(text).cells.some((cell) => cell.kind === 'code'))
+      // A file whose first line is `---` with no closing line has no front matter, but a `---`
+      // typed into a cell later closes it (as on code hosts); that case is in parseRunbook.test.ts.
+      .filter(([text]) => !(OPENS_FRONT_MATTER.test(text) && !OPENS_FRONT_MATTER.test(parseRunbook(text).metadata.preamble!)));
     check('edit code cell, read back', input, ([text, pick, value, attributes]) => {
       const parsed = parseRunbook(text);
       const codeIndexes = parsed.cells.flatMap((cell, i) => (cell.kind === 'code' ? [i] : []));
