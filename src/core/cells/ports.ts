@@ -6,33 +6,45 @@ import type { DeploymentActions, HttpSender, MetricQuery, MetricSample, MetricSe
 /** Sends requests with the platform `fetch`; a timeout and the caller's signal both abort it. */
 export const fetchHttpSender: HttpSender = {
   async send(request, options) {
-    const signals: AbortSignal[] = [];
-    if (options.signal) signals.push(options.signal);
-    if (options.timeoutMs !== undefined) signals.push(AbortSignal.timeout(options.timeoutMs));
-    const init: RequestInit = { method: request.method, headers: request.headers };
+    // One controller per request, its timer cleared when the answer is read: AbortSignal.timeout
+    // would leave a pending timer per request behind for the whole timeout.
+    const controller = new AbortController();
+    const onAbort = () => controller.abort(options.signal?.reason);
+    if (options.signal?.aborted) onAbort();
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    let timedOut = false;
+    const timer =
+      options.timeoutMs !== undefined
+        ? setTimeout(() => {
+            timedOut = true;
+            controller.abort();
+          }, options.timeoutMs)
+        : undefined;
+    const init: RequestInit = { method: request.method, headers: request.headers, signal: controller.signal };
     if (request.body !== undefined && request.method !== 'GET' && request.method !== 'HEAD') init.body = request.body;
-    if (signals.length === 1) init.signal = signals[0]!;
-    else if (signals.length > 1) init.signal = AbortSignal.any(signals);
     let response: Response;
+    let body: string;
     try {
       response = await fetch(request.url, init);
+      body = await response.text();
     } catch (error) {
-      throw new Error(describeFetchFailure(error, request.method, request.url, options));
+      throw new Error(describeFetchFailure(error, request.method, request.url, { ...options, timedOut }));
+    } finally {
+      if (timer) clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onAbort);
     }
     const headers: Record<string, string> = {};
     response.headers.forEach((value, name) => {
       headers[name] = value;
     });
-    return { status: response.status, statusText: response.statusText, headers, body: await response.text() };
+    return { status: response.status, statusText: response.statusText, headers, body };
   },
 };
 
-function describeFetchFailure(error: unknown, method: string, url: string, options: { signal?: AbortSignal; timeoutMs?: number }): string {
+function describeFetchFailure(error: unknown, method: string, url: string, options: { signal?: AbortSignal; timeoutMs?: number; timedOut: boolean }): string {
   const where = `${method} ${url}`;
+  if (options.timedOut) return `${where} did not answer within ${options.timeoutMs ?? 0} ms; raise the cell's "timeout" attribute or check the endpoint.`;
   if (options.signal?.aborted) return `Cancelled: ${where} was aborted.`;
-  if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
-    return `${where} did not answer within ${options.timeoutMs ?? 0} ms; raise the cell's "timeout" attribute or check the endpoint.`;
-  }
   const cause = (error as { cause?: { code?: string; message?: string } })?.cause;
   const detail = cause?.code ?? cause?.message ?? (error instanceof Error ? error.message : String(error));
   return `${where} failed: ${detail}. Is the endpoint running and reachable?`;

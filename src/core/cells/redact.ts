@@ -16,7 +16,9 @@ export class Redactor {
   add(secret: string): void {
     // Very short values would shred unrelated text and are not credentials worth hiding.
     if (secret.length < 4) return;
-    const forms = [secret, encodeURIComponent(secret), encodeURI(secret), JSON.stringify(secret).slice(1, -1)];
+    const jsonEscaped = JSON.stringify(secret).slice(1, -1);
+    // The twice-escaped form is what a JSON-escaped secret looks like inside serialised JSON.
+    const forms = [secret, encodeURIComponent(secret), encodeURI(secret), jsonEscaped, JSON.stringify(jsonEscaped).slice(1, -1)];
     // A secret placed in a URL is re-encoded by the URL parser with its own (smaller) escape sets.
     try {
       forms.push(new URL(`http://host/${secret}`).pathname.slice(1), new URL(`http://host/?${secret}`).search.slice(1));
@@ -33,20 +35,35 @@ export class Redactor {
 
   redact(text: string): string {
     if (this.values.size === 0) return text;
-    this.pattern ??= new RegExp(
-      [...this.values]
-        .sort((a, b) => b.length - a.length)
-        .map((value) => value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
-        .join('|'),
-      'g',
-    );
-    return text.replace(this.pattern, REDACTED);
+    return text.replace(this.compiled(), REDACTED);
   }
 
   /** Redacts every string inside plain data (objects, arrays), returning a copy. */
   redactDeep<T>(value: T): T {
     if (this.values.size === 0) return value;
+    // One serialisation and search is cheaper than copying the whole value when, as usual,
+    // no secret is in it. JSON escaping is covered: the escaped form is one of the values.
+    const serialised = JSON.stringify(value);
+    if (serialised === undefined || !this.contains(serialised)) return value;
     return walk(value, (text) => this.redact(text)) as T;
+  }
+
+  private contains(text: string): boolean {
+    const pattern = this.compiled();
+    pattern.lastIndex = 0;
+    const found = pattern.test(text);
+    pattern.lastIndex = 0;
+    return found;
+  }
+
+  private compiled(): RegExp {
+    return (this.pattern ??= new RegExp(
+      [...this.values]
+        .sort((a, b) => b.length - a.length)
+        .map((value) => value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+        .join('|'),
+      'g',
+    ));
   }
 }
 

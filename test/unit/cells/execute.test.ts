@@ -100,6 +100,20 @@ describe('http cell', () => {
     }
   });
 
+  it('times out after the cell\'s "timeout" attribute with a message saying so', async () => {
+    const hanging = await startLoopback(() => {
+      /* never answers */
+    });
+    try {
+      const result = await session().run(cell('http', `GET ${hanging.url}/slow`, { timeout: '300ms' }));
+      expect(result.outcome).toBe('failure');
+      expect(result.error).toContain('did not answer within 300 ms');
+      expect(result.durationMs).toBeLessThan(5_000);
+    } finally {
+      await hanging.close();
+    }
+  });
+
   it('asks before a non-GET request and sends nothing when declined', async () => {
     const server = await startLoopback((_request, response) => response.end('{}'));
     try {

@@ -87,6 +87,14 @@ describe('redaction', () => {
     expect(data.list[0]).toBe(`x${REDACTED}`);
   });
 
+  it('finds a JSON-escaped secret inside a string inside data (the serialised pre-check must not miss it)', () => {
+    const redactor = new Redactor();
+    const secret = 'quote"d-secret';
+    redactor.add(secret);
+    const echoed = { body: JSON.stringify({ token: secret }) };
+    expect(JSON.stringify(redactor.redactDeep(echoed))).not.toContain('d-secret');
+  });
+
   it('leaves text alone when no secret is known, and ignores values too short to be credentials', () => {
     const redactor = new Redactor();
     expect(redactor.redact('abc')).toBe('abc');
