@@ -200,9 +200,12 @@ function formatJson(results: FileResult[]): string {
 }
 
 function formatSarif(results: FileResult[], cwd: string, version: string): string {
-  const ruleIds = [...new Set(results.flatMap((result) => result.diagnostics.map((diagnostic) => diagnostic.code)))].sort();
-  const ruleIndex = new Map(ruleIds.map((id, index) => [id, index]));
   const level = { error: 'error', warning: 'warning', info: 'note' } as const;
+  // Each code always has the same severity; the first finding of a code tells it.
+  const ruleLevels = new Map<string, (typeof level)[keyof typeof level]>();
+  for (const result of results) for (const diagnostic of result.diagnostics) if (!ruleLevels.has(diagnostic.code)) ruleLevels.set(diagnostic.code, level[diagnostic.severity]);
+  const ruleIds = [...ruleLevels.keys()].sort();
+  const ruleIndex = new Map(ruleIds.map((id, index) => [id, index]));
   const sarifResults = results.flatMap((result) => {
     const index = new LineIndex(result.text);
     return result.diagnostics.map((diagnostic) => {
@@ -233,11 +236,10 @@ function formatSarif(results: FileResult[], cwd: string, version: string): strin
           driver: {
             name: 'rollgate',
             version,
-            informationUri: 'https://example.invalid/rollgate',
             rules: ruleIds.map((id) => ({
               id,
               shortDescription: { text: planRuleDescriptions[id] ?? id },
-              defaultConfiguration: { level: 'error' },
+              defaultConfiguration: { level: ruleLevels.get(id) },
             })),
           },
         },
