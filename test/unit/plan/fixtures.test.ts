@@ -35,3 +35,16 @@ describe('invalid fixtures: each finding at exactly the marked span', () => {
     expect(actual, `marked: ${spans.map((span) => JSON.stringify(text.slice(span.start, span.end))).join(', ')}`).toEqual(expected);
   });
 });
+
+describe('fixture coverage', () => {
+  it('every schema and semantic rule code has a marker fixture', async () => {
+    const { planRuleDescriptions } = await import('../../../src/core/plan/rules');
+    const covered = new Set(
+      list('invalid').flatMap((name) => readMarkers(readFileSync(join(fixtureRoot, 'invalid', name), 'utf8')).expectations.flat()),
+    );
+    // Covered by inline tests in validate.test.ts instead: whole-file conditions and a bug guard.
+    const elsewhere = new Set(['plan/empty', 'plan/not-a-mapping', 'plan/internal-error', 'yaml/warning', 'schema/invalid']);
+    const missing = Object.keys(planRuleDescriptions).filter((code) => !covered.has(code) && !elsewhere.has(code));
+    expect(missing).toEqual([]);
+  });
+});
