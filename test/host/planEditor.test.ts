@@ -84,6 +84,11 @@ suite('rollout-plan editor', () => {
     assert.strictEqual(editor.document.languageId, PLAN_LANGUAGE);
   });
 
+  test('suggestions pop up while typing in a plan, where YAML makes most text a string token', () => {
+    const quickSuggestions = vscode.workspace.getConfiguration('editor', { languageId: PLAN_LANGUAGE }).get<Record<string, string>>('quickSuggestions');
+    assert.strictEqual(quickSuggestions?.strings, 'on');
+  });
+
   test('a broken plan gets diagnostics with the right ranges, codes and source', async () => {
     const { document } = await openFixture('plan-editor-broken.rollout.yaml');
     const expected = [
