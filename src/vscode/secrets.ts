@@ -31,14 +31,14 @@ export function editorSecretResolver(storage: vscode.SecretStorage, env: NodeJS.
 /** What to tell the user when a secret is missing in the editor. */
 export function missingSecretHint(name: string): string {
   return vscode.l10n.t(
-    'Run "Rollgate: Set Secret" and enter the name "{0}" (or set the environment variable {1} before starting VS Code).',
+    'Run "Rollgate: Set Secret for Runbooks and Plans" and enter the name "{0}" (or set the environment variable {1} before starting VS Code).',
     name,
     secretEnvironmentVariable(name),
   );
 }
 
 /**
- * Registers "Rollgate: Set Secret" and "Rollgate: Delete Secret". Both ask for the name; Set asks
+ * Registers "Rollgate: Set Secret for Runbooks and Plans" and "Rollgate: Delete Secret". Both ask for the name; Set asks
  * for the value in a password box. Arguments `(name, value)` skip the prompts (automation, tests).
  */
 export function registerSecretCommands(storage: vscode.SecretStorage, log?: vscode.LogOutputChannel): vscode.Disposable {
