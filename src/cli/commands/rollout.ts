@@ -60,6 +60,8 @@ Options:
   --dry-run              send nothing; print each decision the engine would take
   --metrics <file.json>  with --dry-run: replay recorded guardrail values
                          ({"<guardrail>": {"<version>": [0.01, null, ...]}}, null = no data)
+  --read-metrics         with --dry-run: read current guardrail values from the plan's metric
+                         endpoint (read-only; the deployment endpoint is still not touched)
   --drill                run against rollgate dev, inject a fault into the candidate and measure
                          the time from the fault to the completed rollback
   --drill-stage <name>   stage in which the fault strikes, after its first healthy measurement
@@ -81,6 +83,7 @@ interface Options {
   plan: string;
   dryRun: boolean;
   metricsFile?: string;
+  readMetrics: boolean;
   drill: boolean;
   drillStage?: string;
   faultErrorRate: number;
@@ -93,8 +96,9 @@ interface Options {
 }
 
 function parseOptions(args: string[]): Options {
-  const options: Partial<Options> & Pick<Options, 'dryRun' | 'drill' | 'yes' | 'resume' | 'restart' | 'format' | 'faultErrorRate' | 'scrapeIntervalMs'> = {
+  const options: Partial<Options> & Pick<Options, 'dryRun' | 'readMetrics' | 'drill' | 'yes' | 'resume' | 'restart' | 'format' | 'faultErrorRate' | 'scrapeIntervalMs'> = {
     dryRun: false,
+    readMetrics: false,
     drill: false,
     yes: false,
     resume: false,
@@ -123,6 +127,9 @@ function parseOptions(args: string[]): Options {
         break;
       case '--drill':
         options.drill = true;
+        break;
+      case '--read-metrics':
+        options.readMetrics = true;
         break;
       case '--yes':
       case '-y':
@@ -170,6 +177,8 @@ function parseOptions(args: string[]): Options {
   if (positional.length !== 1) throw new UsageError(`give exactly one plan file.\n\n${help}`);
   if (options.dryRun && options.drill) throw new UsageError('--dry-run and --drill exclude each other: a drill sends real requests to rollgate dev');
   if (options.metricsFile && !options.dryRun) throw new UsageError('--metrics replays recorded values and works only with --dry-run');
+  if (options.readMetrics && !options.dryRun) throw new UsageError('--read-metrics works only with --dry-run (a live rollout always reads metrics)');
+  if (options.readMetrics && options.metricsFile) throw new UsageError('--read-metrics and --metrics exclude each other');
   if (options.drillStage && !options.drill) throw new UsageError('--drill-stage needs --drill');
   return { ...options, plan: positional[0]! };
 }
@@ -283,6 +292,11 @@ async function dryRun(plan: Plan, digest: string, options: Options, io: CliIo): 
     if (problem) throw new UsageError(`${file}: ${problem}`);
     metrics = new RecordedMetrics(recording as Record<string, Record<string, (number | null)[]>>);
   }
+  if (options.readMetrics) {
+    const endpoint = plan.endpoints.metrics;
+    const token = resolveSecret(endpoint.token, io, 'endpoints.metrics.token');
+    metrics = new PrometheusMetrics(new PrometheusClient({ baseUrl: endpoint.url, ...(token ? { token } : {}) }));
+  }
   const traffic = new DryRunTraffic(plan.model.baseline.version);
   const clock = new VirtualClock();
   const startedAt = clock.now();
@@ -310,7 +324,7 @@ async function dryRun(plan: Plan, digest: string, options: Options, io: CliIo): 
     decisions.push({ at: event.at, kind: event.kind, message: event.message });
     print(event);
   });
-  if (options.format === 'text') io.stdout(`Dry run of ${plan.metadata.name} (${plan.metadata.service}): nothing is sent${options.metricsFile ? '; guardrails read the recording' : '; guardrails are not measured'}.\n`);
+  if (options.format === 'text') io.stdout(`Dry run of ${plan.metadata.name} (${plan.metadata.service}): nothing is sent${options.metricsFile ? '; guardrails read the recording' : options.readMetrics ? `; guardrails read the current values from ${plan.endpoints.metrics.url}` : '; guardrails are not measured'}.\n`);
   const final = await engine.run();
   if (options.format === 'json') {
     io.stdout(`${JSON.stringify({ mode: 'dry-run', status: final.status, exitCode: exitCodeFor(final.status), decisions, calls: traffic.calls, snapshot: final }, null, 2)}\n`);

@@ -267,6 +267,12 @@ describe('rollgate rollout CLI against rollgate dev', () => {
     const recorded = runCli(dir, ['plan.rollout.yaml', '--dry-run', '--metrics', 'metrics.json']);
     expect(await recorded.exited).toBe(1);
     expect(recorded.output().stdout).toContain('would send POST rollback to 41');
+    // Reading live metrics is read-only: the engine decides on real Prometheus values.
+    const live = runCli(dir, ['plan.rollout.yaml', '--dry-run', '--read-metrics']);
+    expect(await live.exited, live.output().stderr).toBe(0);
+    expect(live.output().stdout).toContain(`read the current values from ${getStack().stack.prometheusUrl}`);
+    // The candidate has no traffic (nothing was sent), so its queries return no data: onNoData pass.
+    expect(live.output().stdout).toContain('error-rate: pass: the query returned no data; onNoData: pass');
     expect((await getStack().deployment.getService()).updatedAt).toBe(before.updatedAt);
     expect(existsSync(path.join(dir, '.rollgate'))).toBe(false);
   });
