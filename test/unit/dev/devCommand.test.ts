@@ -3,6 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -233,5 +234,23 @@ describe('rollgate dev options', () => {
     expect(second.err()).toContain(`port ${port} on 127.0.0.1 is already in use`);
     first.interrupt();
     expect(await firstExit).toBe(0);
+  });
+
+  it('a busy Prometheus port is a clear failure (exit 1) naming the flag to change', async () => {
+    // Holds the port; connections to it (readiness probes) are dropped on close.
+    const sockets = new Set<Socket>();
+    const blocker = createNetServer((socket) => sockets.add(socket));
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const busy = (blocker.address() as AddressInfo).port;
+    try {
+      const run = capture();
+      expect(await main(['dev', '--port', '0', '--rps', '0', '--prometheus-port', String(busy), '--prometheus-bin', prometheusBin], run.io)).toBe(1);
+      expect(run.err()).toContain(`Prometheus could not listen on 127.0.0.1:${busy}: the port is in use`);
+      expect(run.err()).toContain('--prometheus-port');
+      expect(run.out()).not.toContain('Press Ctrl-C');
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => blocker.close(() => resolve()));
+    }
   });
 });
