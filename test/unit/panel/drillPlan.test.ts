@@ -1,0 +1,65 @@
+// The drill plan the host suite and the e2e check use, run here with the same core pieces the
+// editor's controller wires (DeploymentTraffic, PrometheusMetrics, Ledger, runDrill) against the
+// real rollgate dev stack and Prometheus; then the panel model is built from what it left behind.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Ledger } from '../../../src/core/ledger/index';
+import { toChangelogEntry, toPanelRollout } from '../../../src/core/panel/model';
+import { validatePlan } from '../../../src/core/plan/validate';
+import { DeploymentTraffic, FileStateStore, injectDevFault, LedgerChangeLog, pickDrillStage, PrometheusMetrics, RolloutEngine, runDrill } from '../../../src/core/rollout/index';
+import { startTestDevStack, type TestDevStack } from '../../support/devStack';
+import { sidePanelDrillPlan } from '../../host/sidePanelPlan';
+
+let dev: TestDevStack;
+let folder: string;
+beforeAll(async () => {
+  dev = await startTestDevStack({ requestsPerSecond: 20 });
+  folder = mkdtempSync(join(tmpdir(), 'rollgate-panel-drill-'));
+});
+afterAll(async () => {
+  await dev?.stack.stop();
+  if (folder) rmSync(folder, { recursive: true, force: true });
+});
+
+describe('the side panel drill plan against rollgate dev', () => {
+  it('is valid, rolls back after the injected fault, and the panel model shows it', async () => {
+    const text = sidePanelDrillPlan({ name: 'panel-drill', deploymentUrl: dev.stack.deploymentUrl, prometheusUrl: dev.stack.prometheusUrl! });
+    const { plan, diagnostics } = validatePlan(text);
+    expect(diagnostics.filter((diagnostic) => diagnostic.severity === 'error')).toEqual([]);
+    if (!plan) throw new Error('no plan');
+    const ledger = new Ledger({ path: join(folder, 'ledger.jsonl') });
+    const traffic = new DeploymentTraffic(dev.deployment, { candidate: plan.model.candidate, baseline: plan.model.baseline });
+    const engine = await RolloutEngine.create({
+      plan,
+      planDigest: 'sha256:' + 'b'.repeat(64),
+      traffic,
+      metrics: new PrometheusMetrics(dev.prometheus),
+      changeLog: new LedgerChangeLog(ledger),
+      stateStore: new FileStateStore(join(folder, 'state')),
+      autoApprove: true,
+      restart: true,
+    });
+    const stage = pickDrillStage(plan)!;
+    expect(stage).toBe('canary-50');
+    const result = await runDrill({
+      engine,
+      stage,
+      rollbackTo: '41',
+      injectFault: () => injectDevFault(dev.stack.deploymentUrl, undefined, { version: '42', errorRate: 1 }),
+      readTraffic: () => traffic.getState(),
+    });
+    dev.stack.clearFaults();
+    expect(result.snapshot.status).toBe('rolled-back');
+    expect(result.faultToRollbackMs).toBeDefined();
+    const panel = toPanelRollout(result.snapshot, { guardrails: plan.guardrails, driving: false, drill: true });
+    expect(panel.stages.map((item) => item.status)).toEqual(['rolled-back', 'pending']);
+    expect(panel.stages[0]!.guardrails[0]!.outcome).toBe('fail');
+    expect(panel.stages[0]!.guardrails[0]!.trend.length).toBeGreaterThan(1);
+    const changelog = (await ledger.list({ newestFirst: true })).map(toChangelogEntry);
+    const rollback = changelog.find((entry) => entry.action === 'rollback')!;
+    expect(rollback.change).toBe('41 50%, 42 50% → 41 100%');
+    expect(dev.stack.state().versions.find((version) => version.version === '41')?.weight).toBe(100);
+  }, 120_000);
+});
