@@ -302,13 +302,17 @@ export class RolloutEngine {
         if (!applied) return;
       }
       stage.trafficApplied = true;
+      if (this.state.status !== 'running') {
+        // Paused or rolled back while the call was in flight: the traffic is set, the bake waits.
+        await this.persist();
+        return;
+      }
       stage.status = 'baking';
       const measuring = stage.guardrails
         .map((state) => `${state.name} every ${this.guardrailsByName.get(state.name)?.interval ?? '?'}`)
         .join(', ');
       await this.transition('baking', `stage ${stage.name} baking for ${formatMs(stage.bakeMs)}${measuring ? `, measuring ${measuring}` : ''}`, stage.name);
     }
-    if (stage.status !== 'baking' && stage.status !== 'running') return;
     stage.status = 'baking';
     const finished = await this.bake(stage);
     if (!finished || this.state.status !== 'running') return;
@@ -378,8 +382,11 @@ export class RolloutEngine {
 
       const due = guardrails.filter(({ guardrail, state }) => dueAt(guardrail, state) <= target);
       if (due.length > 0) {
+        const measuringFrom = this.clock.now();
         const verdict = await this.measure(stage, due, trackers);
         if (verdict === 'stop') return false;
+        // Query time is bake time too; without this, each measurement would push the next one later.
+        stage.bakeElapsedMs += Math.max(0, this.clock.now() - measuringFrom);
       }
       if (target - lastProgress >= progressEvery || due.length > 0) {
         lastProgress = target;
@@ -440,7 +447,7 @@ export class RolloutEngine {
       await this.enterPause(reason, this.actor, measurements);
       return 'stop';
     }
-    await this.persist();
+    // Persisted by the progress transition that follows every measurement.
     return 'continue';
   }
 
