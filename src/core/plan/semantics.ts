@@ -1,6 +1,6 @@
 import type { Diagnostic, Severity } from '../diagnostics';
 import type { Plan, Stage } from './schema';
-import { closestMatch } from './suggest';
+import { closestMatch, createMatcher } from './suggest';
 import type { PlanLocator, PlanPath, Span } from './yamlTree';
 
 /** Stable codes of the semantic rules. Tools and tests match on these; never rename one. */
@@ -25,6 +25,7 @@ export const SemanticCodes = {
 /** Placeholders a guardrail query may use. */
 export const QUERY_PLACEHOLDERS = ['version', 'candidate.version', 'baseline.version', 'metadata.service', 'metadata.name', 'model.name'] as const;
 const knownPlaceholders = new Set<string>(QUERY_PLACEHOLDERS);
+const MAX_SUGGESTIONS = 100;
 
 /** The share of live traffic a stage sends to the candidate: explicit, or implied by its kind. */
 export function candidateTrafficPercent(stage: Stage): number | undefined {
@@ -116,6 +117,8 @@ export function semanticDiagnostics(plan: Plan, locator: PlanLocator, text: stri
   let firstFullTraffic: number | undefined;
   let gradualBeforeFull = false;
   let markedFinal = false;
+  let suggestGuardrail: ((name: string) => string | undefined) | undefined;
+  let suggestionsMade = 0;
   plan.stages.forEach((stage, index) => {
     const earlier = stageIndex.get(stage.name);
     if (earlier !== undefined) {
@@ -125,7 +128,10 @@ export function semanticDiagnostics(plan: Plan, locator: PlanLocator, text: stri
     stage.guardrails?.forEach((name, position) => {
       if (guardrailIndex.has(name)) return;
       const span = locator.value(['stages', index, 'guardrails', position]);
-      const suggestion = closestMatch(name, guardrailIndex.keys());
+      suggestGuardrail ??= createMatcher(guardrailIndex.keys());
+      // Suggestions cost a comparison with every guardrail; past a hundred the list has stopped
+      // being read anyway, so a pathological file stays fast.
+      const suggestion = ++suggestionsMade <= MAX_SUGGESTIONS ? suggestGuardrail(name) : undefined;
       report(
         SemanticCodes.unknownGuardrail,
         `Stage '${stage.name}' names guardrail '${name}', which the plan does not define.${suggestion ? ` Did you mean '${suggestion}'?` : ''}`,
