@@ -161,7 +161,18 @@ export class EndpointHttpClient {
 
   /** Sends `request`, retrying when that is safe; throws {@link EndpointError} on failure. */
   async send(request: EndpointRequest): Promise<EndpointResponse> {
-    const url = this.urlFor(request.path, request.query);
+    let url: string;
+    try {
+      url = this.urlFor(request.path, request.query);
+      if (!/^https?:$/.test(new URL(url).protocol)) throw new Error('not http');
+    } catch {
+      const setting = this.endpoint === 'deployment' ? 'endpoints.deployment.url' : 'endpoints.metrics.url';
+      throw this.fail(request, this.baseUrl, 0, {
+        kind: 'unreachable',
+        code: 'invalid_url',
+        message: `${endpointLabels[this.endpoint]} URL "${this.baseUrl}" is not an http(s) URL (${request.method} ${request.path}); check ${setting}, e.g. http://127.0.0.1:${this.endpoint === 'deployment' ? 8700 : 9090}.`,
+      });
+    }
     const repeatable = idempotentMethods.has(request.method) || request.idempotent === true || request.idempotencyKey !== undefined;
     const maxAttempts = repeatable ? this.retries + 1 : 1;
     const timeoutMs = request.timeoutMs ?? this.timeoutMs;

@@ -292,6 +292,16 @@ describe('tokens stay secret', () => {
   });
 });
 
+describe('configuration mistakes', () => {
+  it('a base URL that is not an http URL is an EndpointError, not a crash', async () => {
+    for (const baseUrl of ['127.0.0.1:8700', 'ftp://127.0.0.1:8700', '']) {
+      const error = await rejection(new DeploymentClient({ baseUrl, service: 'churn-scorer' }).getService());
+      expect(error).toMatchObject({ kind: 'unreachable', code: 'invalid_url', attempts: 0 });
+      expect(error.message).toContain('check endpoints.deployment.url, e.g. http://127.0.0.1:8700');
+    }
+  });
+});
+
 describe('malformed answers', () => {
   it('a deployment endpoint that answers with something else is reported as malformed', async () => {
     const server = await faultServer((_request, response) => json(response, 200, { service: 'churn-scorer', versions: 'many' }));
