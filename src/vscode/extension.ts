@@ -4,6 +4,10 @@ import { registerPlanDiagnostics } from './planDiagnostics';
 import { PlanFixStore } from './planFixes';
 import { registerPlanHover } from './planHover';
 import { registerPlanQuickFix } from './planQuickFix';
+import { registerRunbookController } from './runbookController';
+import { registerRunbookSerializer } from './runbookSerializer';
+import { registerSecretCommands } from './secrets';
+import { registerRolloutUi } from './sidePanelSetup';
 
 /**
  * Composes one registration per capability; each `registerX` lives in its own module and
@@ -20,6 +24,10 @@ export function activate(context: vscode.ExtensionContext): void {
     registerPlanQuickFix(log, planFixes),
     registerPlanCompletion(log),
     registerPlanHover(log),
+    registerRunbookSerializer(log),
+    registerRunbookController({ secrets: context.secrets, log }),
+    registerSecretCommands(context.secrets, log),
+    registerRolloutUi(context, log),
   );
 }
 
