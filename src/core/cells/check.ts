@@ -1,6 +1,7 @@
 import type { Diagnostic } from '../diagnostics';
 import { measureGuardrail, type GuardrailMeasurement, type MetricSource } from '../guardrails/index';
-import { error, type PrepareContext, type PrepareResult } from './prepared';
+import { parseDuration } from '../plan/schema';
+import { durationAttribute, error, retryUntilOk, type ExecuteOutcome, type ExecuteRuntime, type PrepareContext, type PrepareResult } from './prepared';
 import { formatNumber } from './render';
 import { tokenize } from './rollout';
 import type { MetricQuery, Parsed } from './types';
@@ -58,6 +59,7 @@ export function prepareCheckCell(text: string, context: PrepareContext): Prepare
   if (!plan || !metrics) {
     return { diagnostics: [error('cell/no-plan', "A check cell measures the linked plan's guardrails: set `plan:` in the front matter to a valid *.rollout.yaml.")] };
   }
+  const endpoint: MetricQuery = metrics;
   const diagnostics: Diagnostic[] = [];
   const selected = parsed.value.length === 0 ? plan.guardrails : [];
   for (const reference of parsed.value) {
@@ -68,6 +70,7 @@ export function prepareCheckCell(text: string, context: PrepareContext): Prepare
       diagnostics.push(error('check/unknown-guardrail', `The plan has no guardrail "${reference.name}"; guardrails: ${known}.`, reference.start, reference.end));
     }
   }
+  const waitMs = durationAttribute(context.attributes, 'wait', parseDuration, diagnostics);
   if (diagnostics.length > 0) return { diagnostics };
   if (selected.length === 0) return { diagnostics: [error('check/no-guardrails', 'The linked plan defines no guardrails to check.')] };
   const url = `${metrics.baseUrl.replace(/\/+$/, '')}/api/v1/query`;
@@ -84,35 +87,37 @@ export function prepareCheckCell(text: string, context: PrepareContext): Prepare
       mutating: context.attributes.effect === 'mutate',
       request: { method: 'GET', url, action: `check guardrails ${names}` },
       target: { method: 'GET', url, target: `measure guardrails ${names} of ${plan.metadata.name}`, service: plan.metadata.service, ...(context.environment ? { environment: context.environment } : {}) },
-      async execute(runtime) {
-        const source = scalarSource(metrics);
-        const measurements: GuardrailMeasurement[] = [];
-        for (const guardrail of selected) {
-          measurements.push(await measureGuardrail(guardrail, queryContext, source, { ...(runtime.signal ? { signal: runtime.signal } : {}), now: context.now }));
-        }
-        const rows = measurements.map((measurement) => [
-          measurement.guardrail,
-          measurement.outcome === 'pass' ? 'pass' : measurement.outcome === 'fail' ? 'FAIL' : measurement.outcome,
-          measurement.value !== undefined ? formatNumber(measurement.value) : '',
-          measurement.baselineValue !== undefined ? formatNumber(measurement.baselineValue) : '',
-          describeBound(measurement),
-          measurement.reason,
-        ]);
-        // A dry-run guardrail is measured and shown but never decides, as in a rollout.
-        const deciding = measurements.filter((measurement) => !measurement.dryRun);
-        const failed = deciding.filter((measurement) => measurement.outcome === 'fail' || measurement.outcome === 'inconclusive');
-        return {
-          ok: failed.length === 0,
-          outputs: [{ kind: 'table', columns: ['guardrail', 'result', 'value', 'baseline', 'bound', 'reason'], rows }],
-          value: {
-            passed: failed.length === 0,
-            results: Object.fromEntries(measurements.map((measurement) => [measurement.guardrail, measurement])),
-          },
-          ...(failed.length > 0
-            ? { error: failed.map((measurement) => `${measurement.guardrail}: ${measurement.outcome === 'fail' ? 'failed' : measurement.outcome}, ${measurement.reason}`).join('; ') }
-            : {}),
-        };
-      },
+      execute: (runtime) => retryUntilOk(waitMs, runtime, context.now, () => measure(runtime)),
     },
   };
+
+  async function measure(runtime: ExecuteRuntime): Promise<ExecuteOutcome> {
+    const source = scalarSource(endpoint);
+    const measurements: GuardrailMeasurement[] = [];
+    for (const guardrail of selected) {
+      measurements.push(await measureGuardrail(guardrail, queryContext, source, { ...(runtime.signal ? { signal: runtime.signal } : {}), now: context.now }));
+    }
+    const rows = measurements.map((measurement) => [
+      measurement.guardrail,
+      measurement.outcome === 'pass' ? 'pass' : measurement.outcome === 'fail' ? 'FAIL' : measurement.outcome,
+      measurement.value !== undefined ? formatNumber(measurement.value) : '',
+      measurement.baselineValue !== undefined ? formatNumber(measurement.baselineValue) : '',
+      describeBound(measurement),
+      measurement.reason,
+    ]);
+    // A dry-run guardrail is measured and shown but never decides, as in a rollout.
+    const deciding = measurements.filter((measurement) => !measurement.dryRun);
+    const failed = deciding.filter((measurement) => measurement.outcome === 'fail' || measurement.outcome === 'inconclusive');
+    return {
+      ok: failed.length === 0,
+      outputs: [{ kind: 'table', columns: ['guardrail', 'result', 'value', 'baseline', 'bound', 'reason'], rows }],
+      value: {
+        passed: failed.length === 0,
+        results: Object.fromEntries(measurements.map((measurement) => [measurement.guardrail, measurement])),
+      },
+      ...(failed.length > 0
+        ? { error: failed.map((measurement) => `${measurement.guardrail}: ${measurement.outcome === 'fail' ? 'failed' : measurement.outcome}, ${measurement.reason}`).join('; ') }
+        : {}),
+    };
+  }
 }

@@ -73,3 +73,44 @@ export function durationAttribute(
   }
   return millis;
 }
+
+/** Time between attempts of a cell with a `wait` attribute: about one Prometheus scrape. */
+export const WAIT_INTERVAL_MS = 1000;
+
+function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
+
+/**
+ * Repeats a measurement until it succeeds or `waitMs` has passed (the `wait` attribute of promql
+ * and check cells): a drill that has just shifted traffic waits for the metrics to show it,
+ * instead of failing on the first, still empty, reading.
+ */
+export async function retryUntilOk(
+  waitMs: number | undefined,
+  runtime: ExecuteRuntime,
+  now: () => number,
+  attempt: () => Promise<ExecuteOutcome>,
+): Promise<ExecuteOutcome> {
+  let outcome = await attempt();
+  if (waitMs === undefined) return outcome;
+  const deadline = now() + waitMs;
+  let attempts = 1;
+  while (!outcome.ok && !runtime.signal?.aborted && now() < deadline) {
+    await pause(Math.min(WAIT_INTERVAL_MS, Math.max(0, deadline - now())), runtime.signal);
+    if (runtime.signal?.aborted) break;
+    outcome = await attempt();
+    attempts++;
+  }
+  if (!outcome.ok && outcome.error) outcome = { ...outcome, error: `${outcome.error} (still failing after waiting ${Math.round(waitMs / 1000)} s, ${attempts} attempts)` };
+  return outcome;
+}

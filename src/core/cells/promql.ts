@@ -1,8 +1,8 @@
 import type { Diagnostic } from '../diagnostics';
 import { parseDuration } from '../plan/schema';
-import { durationAttribute, error, type PrepareContext, type PrepareResult } from './prepared';
+import { durationAttribute, error, retryUntilOk, type ExecuteOutcome, type ExecuteRuntime, type PrepareContext, type PrepareResult } from './prepared';
 import { formatLabels, formatNumber } from './render';
-import type { CellOutput, MetricSample, MetricSeries, Parsed } from './types';
+import type { CellOutput, MetricQuery, MetricSample, MetricSeries, Parsed } from './types';
 import { renderTemplate, resolveTemplate, unresolvedDiagnostics } from './variables';
 
 export type Comparison = '<' | '<=' | '>' | '>=' | '==' | '!=';
@@ -103,6 +103,7 @@ export function preparePromqlCell(text: string, context: PrepareContext): Prepar
   }
   const rangeMs = durationAttribute(context.attributes, 'range', parseDuration, diagnostics);
   const stepMs = durationAttribute(context.attributes, 'step', parseDuration, diagnostics);
+  const waitMs = durationAttribute(context.attributes, 'wait', parseDuration, diagnostics);
   if (stepMs !== undefined && rangeMs === undefined) diagnostics.push(error('cell/attribute', 'Attribute "step" needs "range" too (e.g. {"range":"30m","step":"30s"}).'));
   const metrics = context.ports.metrics;
   if (!metrics) {
@@ -110,6 +111,8 @@ export function preparePromqlCell(text: string, context: PrepareContext): Prepar
   }
   if (diagnostics.length > 0 || !metrics) return { diagnostics };
 
+  // Captured after the check above, for the measurement function below.
+  const endpoint: MetricQuery = metrics;
   const query = renderTemplate(template).trim();
   const isRange = rangeMs !== undefined;
   // Prometheus refuses more than 11,000 points per series; 120 points is plenty for a small chart.
@@ -121,41 +124,43 @@ export function preparePromqlCell(text: string, context: PrepareContext): Prepar
     prepared: {
       kind: 'promql',
       mutating: context.attributes.effect === 'mutate',
-      request: { method: 'GET', url, action: isRange ? `range query over ${String(context.attributes.range)} step ${stepSeconds}s` : 'instant query' },
+      request: { method: 'GET', url, action: isRange ? `range query over ${String(context.attributes.range)} step ${stepSeconds}s: ${query}` : `instant query: ${query}` },
       target: { method: 'GET', url, target: `query ${query}`, ...(context.environment ? { environment: context.environment } : {}) },
-      async execute(runtime) {
-        const signalOption = runtime.signal ? { signal: runtime.signal } : {};
-        const outputs: CellOutput[] = [];
-        let broken: string | undefined;
-        let value: unknown;
-        let empty: boolean;
-        if (isRange) {
-          const end = Math.floor(context.now() / 1000);
-          const series = await metrics.range(query, { start: end - Math.round(rangeMs / 1000), end, stepSeconds }, signalOption);
-          empty = series.length === 0;
-          const table = rangeTable(series, expectation);
-          outputs.push({ kind: 'table', ...table }, { kind: 'chart', title: query, series });
-          value = { series, value: series[0]?.points[series[0].points.length - 1]?.value };
-          if (expectation) {
-            for (const one of series) {
-              const bad = one.points.find((point) => !satisfies(point.value, expectation));
-              if (bad) {
-                broken = `expect ${describeExpectation(expectation)} broken: ${formatNumber(bad.value)} for ${formatLabels(one.labels)} at ${new Date(bad.timestamp * 1000).toISOString()}`;
-                break;
-              }
-            }
-          }
-        } else {
-          const samples = await metrics.instant(query, signalOption);
-          empty = samples.length === 0;
-          outputs.push({ kind: 'table', ...instantTable(samples, expectation) });
-          value = { value: samples[0]?.value, samples };
-          const bad = expectation ? samples.find((sample) => !satisfies(sample.value, expectation)) : undefined;
-          if (bad && expectation) broken = `expect ${describeExpectation(expectation)} broken: ${formatNumber(bad.value)} for ${formatLabels(bad.labels)}`;
-        }
-        if (expectation && empty) broken = `expect ${describeExpectation(expectation)} cannot be checked: the query returned no data`;
-        return { ok: broken === undefined, outputs, value, ...(broken ? { error: broken } : {}) };
-      },
+      execute: (runtime) => retryUntilOk(waitMs, runtime, context.now, () => measure(runtime)),
     },
   };
+
+  async function measure(runtime: ExecuteRuntime): Promise<ExecuteOutcome> {
+    const signalOption = runtime.signal ? { signal: runtime.signal } : {};
+    const outputs: CellOutput[] = [];
+    let broken: string | undefined;
+    let value: unknown;
+    let empty: boolean;
+    if (isRange) {
+      const end = Math.floor(context.now() / 1000);
+      const series = await endpoint.range(query, { start: end - Math.round(rangeMs / 1000), end, stepSeconds }, signalOption);
+      empty = series.length === 0;
+      const table = rangeTable(series, expectation);
+      outputs.push({ kind: 'table', ...table }, { kind: 'chart', title: query, series });
+      value = { series, value: series[0]?.points[series[0].points.length - 1]?.value };
+      if (expectation) {
+        for (const one of series) {
+          const bad = one.points.find((point) => !satisfies(point.value, expectation));
+          if (bad) {
+            broken = `expect ${describeExpectation(expectation)} broken: ${formatNumber(bad.value)} for ${formatLabels(one.labels)} at ${new Date(bad.timestamp * 1000).toISOString()}`;
+            break;
+          }
+        }
+      }
+    } else {
+      const samples = await endpoint.instant(query, signalOption);
+      empty = samples.length === 0;
+      outputs.push({ kind: 'table', ...instantTable(samples, expectation) });
+      value = { value: samples[0]?.value, samples };
+      const bad = expectation ? samples.find((sample) => !satisfies(sample.value, expectation)) : undefined;
+      if (bad && expectation) broken = `expect ${describeExpectation(expectation)} broken: ${formatNumber(bad.value)} for ${formatLabels(bad.labels)}`;
+    }
+    if (expectation && empty) broken = `expect ${describeExpectation(expectation)} cannot be checked: the query returned no data`;
+    return { ok: broken === undefined, outputs, value, ...(broken ? { error: broken } : {}) };
+  }
 }

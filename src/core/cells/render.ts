@@ -114,7 +114,8 @@ export function renderOutputText(output: CellOutput): string {
 export function renderResultText(result: CellRunResult, label: string): string {
   const status = result.status !== undefined ? ` HTTP ${result.status}` : '';
   const lines = [`── ${label} [${result.kind}] ${result.outcome}${status} ${Math.round(result.durationMs)} ms`];
-  if (result.request) {
+  // A dry run's output already is the request, in full.
+  if (result.request && result.outcome !== 'dry-run') {
     const request = result.request;
     lines.push(`${request.method} ${request.url}${request.action ? `  (${request.action})` : ''}`);
   }

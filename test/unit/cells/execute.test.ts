@@ -193,6 +193,25 @@ describe('promql cell', () => {
     expect(tableColumn(result, 'points').every((count) => Number(count) >= 1)).toBe(true);
   });
 
+  it('"wait" re-measures until the expectation holds, or fails saying how long it waited', async () => {
+    const started = Date.now();
+    const never = await session().run(cell('promql', 'sum(rollgate_dev_requests_total)', { expect: '< 0', wait: '2s' }));
+    expect(never.outcome).toBe('failure');
+    expect(never.error).toMatch(/still failing after waiting 2 s, [2-9]\d* attempts/);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(2_000);
+
+    // Prometheus' time() passes a threshold two seconds from now: the cell succeeds once it does.
+    const threshold = Math.floor(Date.now() / 1000) + 2;
+    const waitedFrom = Date.now();
+    const holds = await session().run(cell('promql', 'time()', { expect: `> ${threshold}`, wait: '15s' }));
+    expect(holds.error).toBeUndefined();
+    expect(holds.outcome).toBe('success');
+    expect(Date.now() - waitedFrom).toBeGreaterThanOrEqual(1_000);
+
+    const badWait = await session().run(cell('promql', 'up', { wait: 'soon' }));
+    expect(badWait.diagnostics[0]).toMatchObject({ code: 'cell/attribute' });
+  });
+
   it('reports a PromQL syntax error from Prometheus', async () => {
     const result = await session().run(cell('promql', 'sum(rate(rollgate_dev_requests_total[1m])'));
     expect(result.outcome).toBe('failure');
