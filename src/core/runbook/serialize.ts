@@ -11,9 +11,11 @@ import type { LineEnding, RunbookCell, RunbookCellSource, RunbookData, RunbookMe
  * get a blank line around them and the file's line ending. Outputs are never part of the data.
  */
 export function serializeRunbook(data: RunbookData): string {
-  const lineEnding: LineEnding = data.metadata.lineEnding ?? '\n';
+  // Plain-JavaScript callers may leave metadata out; treat that as "no front matter".
+  const metadata: RunbookMetadata = data.metadata ?? { frontMatter: {} };
+  const lineEnding: LineEnding = metadata.lineEnding ?? '\n';
   const cells = data.cells;
-  const parts: string[] = [preambleText(data.metadata, lineEnding, cells.length > 0)];
+  const parts: string[] = [preambleText(metadata, lineEnding, cells.length > 0)];
   for (let i = 0; i < cells.length; i++) {
     const cell = cells[i]!;
     const source = cell.source;
