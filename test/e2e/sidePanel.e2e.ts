@@ -1,7 +1,8 @@
 // What a person sees in the Rollgate side panel: pick a plan, press "Start drill", watch the
 // stage list and the changelog show the automatic rollback. Runs against a real `rollgate dev`
 // stack with a real Prometheus, started here on free loopback ports.
-// Screenshots: side-panel-before.png (plan picked, nothing run) and side-panel-after.png.
+// Screenshots: side-panel-before.png (plan picked, nothing run), side-panel-during.png (baking,
+// guardrail measured) and side-panel-after.png (rolled back, rollback entry opened).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { FrameLocator } from 'playwright-core';
@@ -66,6 +67,7 @@ export const sidePanelChecks: E2eCheck[] = [
         // Live: the stage bakes with its guardrail measured, then the fault rolls it back.
         await panel.locator('li.stage[data-stage="canary-50"][data-status="baking"]').waitFor({ timeout: 30_000 });
         await panel.locator('li.stage[data-stage="canary-50"] svg.sparkline polyline').first().waitFor({ timeout: 30_000 });
+        await workbench.page.screenshot({ path: path.join(screenshotsDir, 'side-panel-during.png') });
         await panel.locator('li.stage[data-stage="canary-50"][data-status="rolled-back"]').waitFor({ timeout: 90_000 });
         const headline = await panel.locator('.headline').innerText();
         if (headline !== 'Rolled back to 41') throw new ExpectationError('the headline names the rollback', 'Rolled back to 41', headline);

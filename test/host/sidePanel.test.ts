@@ -28,6 +28,7 @@ interface Inspection {
 
 const DRILL_PLAN = 'host-side-panel.rollout.yaml';
 const TOKEN_PLAN = 'host-side-panel-token.rollout.yaml';
+const GATE_PLAN = 'host-side-panel-gate.rollout.yaml';
 
 /** Polls `probe` until it returns a value, failing after `timeoutMs` with the last value seen. */
 async function poll<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
@@ -64,6 +65,7 @@ suite('side panel', function () {
     assert.ok(stack.prometheusUrl, `rollgate dev started without Prometheus: ${stack.notices.join(' ')}`);
     const write = (name: string, text: string) => vscode.workspace.fs.writeFile(workspaceFile(name), new TextEncoder().encode(text));
     await write(DRILL_PLAN, sidePanelDrillPlan({ name: 'host-side-panel', deploymentUrl: stack.deploymentUrl, prometheusUrl: stack.prometheusUrl }));
+    await write(GATE_PLAN, sidePanelDrillPlan({ name: 'host-side-panel-gate', deploymentUrl: stack.deploymentUrl, prometheusUrl: stack.prometheusUrl, gate: true }));
     await write(TOKEN_PLAN, sidePanelDrillPlan({ name: 'host-side-panel-token', deploymentUrl: stack.deploymentUrl, prometheusUrl: stack.prometheusUrl, tokenSecret: 'side-panel-missing-secret' }));
     const extension = vscode.extensions.getExtension(rollgateExtensionId);
     assert.ok(extension, `${rollgateExtensionId} is installed`);
@@ -169,6 +171,41 @@ suite('side panel', function () {
     assert.deepEqual(written.map((entry) => entry.action), ['rollback']);
     assert.match(String(written[0]!.actor), /^vscode/);
     assert.deepEqual((written[0]!.from as { weights: Record<string, number> }).weights, { '41': 70, '42': 30 });
+  });
+
+  test('a rollout waits at its manual gate; approve, pause, resume and "Roll back now" go through the engine and the ledger', async function () {
+    this.timeout(120_000);
+    const ledgerBefore = ledgerLines().length;
+    const started = await vscode.commands.executeCommand<CommandResult>('rollgate.rollout.start', workspaceFile(GATE_PLAN));
+    assert.equal(started.ok, true, started.message);
+    const waiting = await poll('the manual gate', 30_000, async () => {
+      const reply = await rolloutState();
+      return reply.panel.rollout?.status === 'waiting-approval' ? reply : undefined;
+    });
+    assert.equal(waiting.panel.enabled.approve, true);
+    assert.equal(waiting.statusBar, 'canary-50 awaits approval');
+    assert.equal((await vscode.commands.executeCommand<CommandResult>('rollgate.rollout.approve')).ok, true);
+    await poll('the full stage to bake', 30_000, async () => {
+      const reply = await rolloutState();
+      return reply.panel.rollout?.stages[1]?.status === 'baking' ? reply : undefined;
+    });
+    const paused = await vscode.commands.executeCommand<CommandResult>('rollgate.rollout.pause');
+    assert.equal(paused.ok, true, paused.message);
+    assert.equal((await rolloutState()).panel.rollout?.status, 'paused');
+    const resumed = await vscode.commands.executeCommand<CommandResult>('rollgate.rollout.resume');
+    assert.equal(resumed.ok, true, resumed.message);
+    assert.equal((await rolloutState()).panel.rollout?.status, 'running');
+    const rolledBack = await vscode.commands.executeCommand<CommandResult>('rollgate.rollout.rollback', { confirmed: true });
+    assert.equal(rolledBack.ok, true, rolledBack.message);
+    const done = await poll('the engine to stop after the rollback', 20_000, async () => {
+      const reply = await rolloutState();
+      return reply.panel.rollout?.status === 'rolled-back' && !reply.driving ? reply : undefined;
+    });
+    assert.deepEqual(done.panel.rollout!.stages.map((stage) => stage.status), ['passed', 'rolled-back']);
+    assert.equal(stack.state().versions.find((version) => version.version === '41')?.weight, 100);
+    const actions = ledgerLines().slice(ledgerBefore).map((entry) => `${String(entry.action)}`);
+    for (const expected of ['rollout-start', 'approve', 'promote', 'pause', 'resume', 'rollback', 'rollout-end']) assert.ok(actions.includes(expected), `${expected} in ${actions.join(', ')}`);
+    assert.equal(actions.filter((action) => action === 'rollback').length, 1, 'one rollback entry');
   });
 
   test('the rollout state and ledger stay inside the workspace and hold no view-supplied paths', () => {

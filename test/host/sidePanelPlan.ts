@@ -1,6 +1,10 @@
 // The drill plan the side-panel host suite and e2e check write into their workspace, pointing at
 // a `rollgate dev` stack started for the run. Short intervals keep a drill under a minute.
-export function sidePanelDrillPlan(options: { name: string; deploymentUrl: string; prometheusUrl: string; tokenSecret?: string }): string {
+/**
+ * `gate: true` gives a plan for steering by hand: a short canary with a manual approval, then a
+ * long full-traffic bake to pause, resume and roll back during.
+ */
+export function sidePanelDrillPlan(options: { name: string; deploymentUrl: string; prometheusUrl: string; tokenSecret?: string; gate?: boolean }): string {
   const token = options.tokenSecret ? `, token: { secret: ${options.tokenSecret} }` : '';
   return `apiVersion: rollgate/v1
 kind: RolloutPlan
@@ -35,7 +39,13 @@ guardrails:
     interval: 2s
     failureLimit: 2
     onNoData: pass
-stages:
+${options.gate ? gatedStages : drillStages}rollback:
+  to: baseline
+  automatic: true
+`;
+}
+
+const drillStages = `stages:
   - name: canary-50
     kind: canary
     traffic: 50
@@ -44,8 +54,17 @@ stages:
   - name: full
     kind: full
     traffic: 100
-rollback:
-  to: baseline
-  automatic: true
 `;
-}
+
+const gatedStages = `stages:
+  - name: canary-50
+    kind: canary
+    traffic: 50
+    bake: 3s
+    approval: manual
+  - name: full
+    kind: full
+    traffic: 100
+    bake: 10m
+    guardrails: [error-rate]
+`;

@@ -24,6 +24,11 @@ afterAll(async () => {
 });
 
 describe('the side panel drill plan against rollgate dev', () => {
+  it('has a valid manual-gate variant', () => {
+    const text = sidePanelDrillPlan({ name: 'panel-gate', deploymentUrl: 'http://127.0.0.1:1', prometheusUrl: 'http://127.0.0.1:2', gate: true });
+    expect(validatePlan(text).diagnostics.filter((diagnostic) => diagnostic.severity === 'error')).toEqual([]);
+  });
+
   it('is valid, rolls back after the injected fault, and the panel model shows it', async () => {
     const text = sidePanelDrillPlan({ name: 'panel-drill', deploymentUrl: dev.stack.deploymentUrl, prometheusUrl: dev.stack.prometheusUrl! });
     const { plan, diagnostics } = validatePlan(text);
