@@ -83,6 +83,8 @@ export const quietSettings: Record<string, unknown> = {
   'chat.disableAIFeatures': true,
   'chat.commandCenter.enabled': false,
   'editor.hover.delay': 150,
+  // Only language providers answer completion, so a completion test sees the extension's items.
+  'editor.wordBasedSuggestions': 'off',
 };
 
 export interface VsCodeOptions {
@@ -160,7 +162,10 @@ export async function startVsCode(options: VsCodeOptions): Promise<VsCode> {
     ...options.env,
   };
   const profileArgs = ['--config', configFile, '--user-data-dir', userDataDir, '--extensions-dir', extensionsDir];
-  await execFileAsync(codeServerBin, [...profileArgs, ...options.extensions.flatMap((vsix) => ['--install-extension', vsix])], { env });
+  if (options.extensions.length > 0) {
+    // Without --install-extension the same command would start a server instead.
+    await execFileAsync(codeServerBin, [...profileArgs, ...options.extensions.flatMap((vsix) => ['--install-extension', vsix])], { env, timeout: 120_000 });
+  }
 
   const port = await freePort();
   const logFile = path.join(tempDir, 'code-server.log');

@@ -1,0 +1,75 @@
+// The e2e layer: one real VS Code (code-server, trust disabled) with the packaged extension,
+// driven by Debian's Chromium. Each check ends with a screenshot in test/e2e/screenshots/.
+// Usage: node test/.results/build/e2e/run.mjs [substring of a check name]
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { inspect } from 'node:util';
+import { writeLayerCounts } from '../harness/layerCounts';
+import { repoRoot, startVsCode, type VsCode } from '../harness/vscodeServer';
+import { planEditorChecks, type E2eCheck } from './planEditor.e2e';
+import { sidePanelChecks } from './sidePanel.e2e';
+import { ExpectationError, Workbench } from './workbench';
+
+const allChecks: E2eCheck[] = [...planEditorChecks, ...sidePanelChecks];
+const screenshotsDir = path.join(repoRoot, 'test/e2e/screenshots');
+
+function show(value: unknown): string {
+  const text = typeof value === 'string' ? value : inspect(value, { depth: 4, breakLength: 100 });
+  return text.split('\n').join('\n                 ');
+}
+
+async function main(): Promise<number> {
+  const started = Date.now();
+  const filter = process.argv[2];
+  const checks = filter ? allChecks.filter((check) => check.name.includes(filter)) : allChecks;
+  fs.rmSync(screenshotsDir, { recursive: true, force: true });
+  fs.mkdirSync(screenshotsDir, { recursive: true });
+  let passed = 0;
+  let failed = 0;
+  const failures: string[] = [];
+  let vscode: VsCode | undefined;
+  try {
+    vscode = await startVsCode({ label: 'e2e', trusted: true, extensions: [path.join(repoRoot, 'rollgate.vsix')] });
+    console.log(`e2e: code-server up in ${((Date.now() - started) / 1000).toFixed(1)} s; opening ${vscode.url}`);
+    const workbench = new Workbench(await vscode.openBrowser());
+    await workbench.ready();
+    for (const check of checks) {
+      const checkStarted = Date.now();
+      const screenshot = path.join(screenshotsDir, `${check.screenshot}.png`);
+      try {
+        await check.run(workbench);
+        await workbench.page.screenshot({ path: screenshot });
+        passed++;
+        console.log(`  ok   ${check.name} (${Date.now() - checkStarted} ms)`);
+      } catch (error) {
+        failed++;
+        failures.push(check.name);
+        await workbench.page.screenshot({ path: screenshot }).catch(() => undefined);
+        console.log(`  FAIL ${check.name} (${Date.now() - checkStarted} ms)`);
+        console.log(`       ${error instanceof Error ? error.message : String(error)}`);
+        if (error instanceof ExpectationError) {
+          console.log(`       expected: ${show(error.expected)}`);
+          console.log(`       found:    ${show(error.found)}`);
+        }
+        console.log(`       screenshot: ${path.relative(repoRoot, screenshot)}`);
+      }
+      // Close whatever the check left open (hover, suggestions, quick input) for the next one.
+      await workbench.escape();
+      await workbench.escape();
+    }
+  } catch (error) {
+    failed++;
+    failures.push('harness');
+    console.log(`  FAIL the e2e harness: ${error instanceof Error ? error.message : String(error)}`);
+  } finally {
+    if (failed > 0 && vscode) {
+      console.log(`  evidence (code-server and VS Code logs, last screen) kept in ${await vscode.keepEvidence(failures.join('; '))}`);
+    }
+    await vscode?.stop();
+  }
+  console.log(`  screenshots: ${path.relative(repoRoot, screenshotsDir)}/`);
+  writeLayerCounts(repoRoot, { layer: 'e2e', passed, failed, seconds: (Date.now() - started) / 1000 });
+  return failed > 0 ? 1 : 0;
+}
+
+process.exitCode = await main();
