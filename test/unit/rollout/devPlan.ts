@@ -14,6 +14,8 @@ export interface DevPlanOptions {
   /** Guardrail names for the canary stage. Default [error-rate, p99-latency]. */
   canaryGuardrails?: string[];
   automatic?: boolean;
+  /** `rollback.to`; default `baseline`. */
+  rollbackTo?: string;
   approval?: 'manual' | 'auto';
 }
 
@@ -57,7 +59,7 @@ export function devPlan(options: DevPlanOptions): string {
     'stages:',
     `  - { name: canary-50, kind: canary, traffic: 50, bake: ${options.canaryBake ?? '3s'}, guardrails: [${canaryGuardrails.join(', ')}]${options.approval ? `, approval: ${options.approval}` : ''} }`,
     '  - { name: full, kind: full, traffic: 100 }',
-    `rollback: { to: baseline, automatic: ${options.automatic ?? true} }`,
+    `rollback: { to: ${options.rollbackTo ?? 'baseline'}, automatic: ${options.automatic ?? true} }`,
     '',
   ].join('\n');
 }

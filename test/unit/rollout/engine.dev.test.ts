@@ -124,6 +124,25 @@ describe('rollout engine against rollgate dev and real Prometheus', () => {
     expect((await ledger.list()).filter((entry) => entry.action === 'rollback')).toHaveLength(1);
   });
 
+  it('reports loudly when the endpoint refuses the rollback', async () => {
+    const dir = workspace();
+    // Version 40 was never registered: the endpoint refuses the rollback, which no retry can fix.
+    const { engine, events, ledger } = await engineFor(dir, { canaryBake: '30s', rollbackTo: '"40"' });
+    const { stack } = getStack();
+    engine.onEvent((event) => {
+      if (event.kind === 'measured' && event.measurement?.guardrail === 'error-rate' && event.measurement.outcome === 'pass') stack.injectFault({ version: '42', errorRate: 1 });
+    });
+    const final = await engine.run();
+    expect(final.status).toBe('failed');
+    expect(final.rollback).toMatchObject({ to: '40', attempts: 1 });
+    const loud = events.find((event) => event.kind === 'rollback-failed')!;
+    expect(loud.message).toMatch(/^ROLLBACK FAILED after 1 attempt: .*roll back by hand to 40/);
+    const rollbackEntry = (await ledger.list()).find((entry) => entry.action === 'rollback')!;
+    expect(rollbackEntry.details!.outcome).toBe('failed');
+    // Nothing changed on the endpoint: the canary still serves, which is why it must be loud.
+    expect(weightOf(await getStack().deployment.getService(), '42')).toBe(50);
+  });
+
   it('pauses on inconclusive data and leaves traffic where it was', async () => {
     const dir = workspace();
     const { engine, events } = await engineFor(dir, {
