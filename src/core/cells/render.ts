@@ -41,8 +41,9 @@ const PALETTE = ['#3b82f6', '#ef4444', '#10b981', '#f59e0b', '#8b5cf6', '#06b6d4
  */
 export function renderSeriesSvg(series: MetricSeries[], options: { width?: number; height?: number; title?: string } = {}): string {
   const width = options.width ?? 560;
-  const height = options.height ?? 200;
-  const margin = { left: 56, right: 12, top: options.title ? 22 : 10, bottom: 28 };
+  const legendRows = Math.min(series.length, LEGEND_MAX + (series.length > LEGEND_MAX ? 1 : 0));
+  const height = (options.height ?? 200) + legendRows * 14;
+  const margin = { left: 56, right: 12, top: options.title ? 22 : 10, bottom: 28 + legendRows * 14 };
   const points = series.flatMap((one) => one.points).filter((point) => Number.isFinite(point.value));
   const plotWidth = width - margin.left - margin.right;
   const plotHeight = height - margin.top - margin.bottom;
@@ -71,8 +72,8 @@ export function renderSeriesSvg(series: MetricSeries[], options: { width?: numbe
     `<line x1="${margin.left}" y1="${margin.top + plotHeight}" x2="${margin.left + plotWidth}" y2="${margin.top + plotHeight}" stroke="${axis}"/>`,
     `<text x="${margin.left - 4}" y="${margin.top + 8}" text-anchor="end" fill="#333">${escapeXml(formatNumber(maxValue))}</text>`,
     `<text x="${margin.left - 4}" y="${margin.top + plotHeight}" text-anchor="end" fill="#333">${escapeXml(formatNumber(minValue))}</text>`,
-    `<text x="${margin.left}" y="${height - 8}" fill="#333">${escapeXml(new Date(minTime * 1000).toISOString().slice(11, 19))}</text>`,
-    `<text x="${margin.left + plotWidth}" y="${height - 8}" text-anchor="end" fill="#333">${escapeXml(new Date(maxTime * 1000).toISOString().slice(11, 19))}</text>`,
+    `<text x="${margin.left}" y="${margin.top + plotHeight + 14}" fill="#333">${escapeXml(new Date(minTime * 1000).toISOString().slice(11, 19))}</text>`,
+    `<text x="${margin.left + plotWidth}" y="${margin.top + plotHeight + 14}" text-anchor="end" fill="#333">${escapeXml(new Date(maxTime * 1000).toISOString().slice(11, 19))}</text>`,
   );
   series.forEach((one, index) => {
     const color = PALETTE[index % PALETTE.length]!;
@@ -82,9 +83,21 @@ export function renderSeriesSvg(series: MetricSeries[], options: { width?: numbe
       .join(' ');
     parts.push(`<path d="${path}" fill="none" stroke="${color}" stroke-width="1.5"><title>${escapeXml(formatLabels(one.labels))}</title></path>`);
   });
+  // A legend under the axis: series names are what a reader needs to tell the lines apart.
+  const legendTop = margin.top + plotHeight + 26;
+  series.slice(0, LEGEND_MAX).forEach((one, index) => {
+    const y = legendTop + index * 14;
+    parts.push(
+      `<rect x="${margin.left}" y="${y}" width="10" height="3" fill="${PALETTE[index % PALETTE.length]!}"/>`,
+      `<text x="${margin.left + 14}" y="${y + 4}" fill="#333">${escapeXml(formatLabels(one.labels))}</text>`,
+    );
+  });
+  if (series.length > LEGEND_MAX) parts.push(`<text x="${margin.left}" y="${legendTop + LEGEND_MAX * 14 + 4}" fill="#666">and ${series.length - LEGEND_MAX} more series</text>`);
   parts.push('</svg>');
   return parts.join('');
 }
+
+const LEGEND_MAX = 6;
 
 /** Numbers as people read them in a table: no float noise, exponents only when needed. */
 export function formatNumber(value: number): string {
