@@ -349,18 +349,21 @@ async function live(plan: Plan, digest: string, options: Options, io: CliIo): Pr
   const timeoutOf = (text: string | undefined) => (text ? parseDuration(text) : undefined);
   const deploymentTimeout = timeoutOf(deployment.timeout);
   const metricsTimeout = timeoutOf(metricsEndpoint.timeout);
-  const deploymentClient = new DeploymentClient({
+  const deploymentOptions = {
     baseUrl: deployment.url,
     service: plan.metadata.service,
     ...(deploymentToken ? { token: deploymentToken } : {}),
     ...(deploymentTimeout ? { timeoutMs: deploymentTimeout } : {}),
-  });
+  };
+  const deploymentClient = new DeploymentClient(deploymentOptions);
+  // The engine retries rollbacks itself, reporting each attempt; the client must not retry inside them.
+  const rollbackClient = new DeploymentClient({ ...deploymentOptions, retries: 0 });
   const prometheus = new PrometheusClient({
     baseUrl: metricsEndpoint.url,
     ...(metricsToken ? { token: metricsToken } : {}),
     ...(metricsTimeout ? { timeoutMs: metricsTimeout } : {}),
   });
-  const traffic = new DeploymentTraffic(deploymentClient, { candidate: plan.model.candidate, baseline: plan.model.baseline });
+  const traffic = new DeploymentTraffic(deploymentClient, { candidate: plan.model.candidate, baseline: plan.model.baseline }, rollbackClient);
   const secrets: Record<string, string> = {};
   if (deploymentToken && deployment.token) secrets[deployment.token.secret] = deploymentToken;
   if (metricsToken && metricsEndpoint.token) secrets[metricsEndpoint.token.secret] = metricsToken;

@@ -40,9 +40,15 @@ function classify(error: unknown): unknown {
 export class DeploymentTraffic implements TrafficControl {
   private registered = false;
 
+  /**
+   * @param rollbackClient a client for the rollback call, best created with `retries: 0`: the
+   *   engine retries rollbacks itself and reports every attempt, and two nested retry loops would
+   *   delay the loud report of a rollback that cannot complete. Defaults to `client`.
+   */
   constructor(
     private readonly client: DeploymentClient,
     private readonly versions: { candidate: ModelVersion; baseline: ModelVersion },
+    private readonly rollbackClient: DeploymentClient = client,
   ) {}
 
   async getState(signal?: AbortSignal): Promise<TrafficState> {
@@ -61,7 +67,7 @@ export class DeploymentTraffic implements TrafficControl {
 
   async rollback(to: string, reason: string, options: MutationOptions): Promise<void> {
     try {
-      await this.client.rollback(to, reason, { idempotencyKey: options.idempotencyKey, ...(options.signal ? { signal: options.signal } : {}) });
+      await this.rollbackClient.rollback(to, reason, { idempotencyKey: options.idempotencyKey, ...(options.signal ? { signal: options.signal } : {}) });
     } catch (error) {
       throw classify(error);
     }

@@ -8,6 +8,7 @@ import * as esbuild from 'esbuild';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 import {
+  DeploymentClient,
   DeploymentTraffic,
   drillBoundMs,
   FileStateStore,
@@ -20,6 +21,7 @@ import {
   type RolloutEvent,
 } from '../../../src/core/index';
 import { validatePlan } from '../../../src/core/plan/validate';
+import { freePort } from '../../../src/dev/index';
 import { eventually, useDevStack } from '../../support/devStack';
 import { devPlan } from './devPlan';
 
@@ -141,6 +143,26 @@ describe('rollout engine against rollgate dev and real Prometheus', () => {
     expect(rollbackEntry.details!.outcome).toBe('failed');
     // Nothing changed on the endpoint: the canary still serves, which is why it must be loud.
     expect(weightOf(await getStack().deployment.getService(), '42')).toBe(50);
+  });
+
+  it('retries a rollback while the endpoint is unreachable, then reports every attempt and the failure', async () => {
+    const dir = workspace();
+    const { deployment } = getStack();
+    const { plan } = planFor();
+    // A real refused connection: a loopback port with nothing listening.
+    const closedPort = await freePort();
+    const unreachable = new DeploymentClient({ baseUrl: `http://127.0.0.1:${closedPort}`, service: 'churn-scorer', retries: 0 });
+    const { engine, events } = await engineFor(dir, {}, {
+      traffic: new DeploymentTraffic(deployment, { candidate: plan.model.candidate, baseline: plan.model.baseline }, unreachable),
+      rollbackAttempts: 3,
+      rollbackRetryDelayMs: 50,
+    });
+    const result = await engine.rollbackNow('drill: endpoint down', 'tester');
+    expect(result).toMatchObject({ ok: false, to: '41', attempts: 3 });
+    expect(result.error).toMatch(/ECONNREFUSED|refused/i);
+    expect(events.filter((event) => event.kind === 'rollback-retry')).toHaveLength(2);
+    expect(events.at(-1)!.kind).toBe('rollback-failed');
+    expect(engine.snapshot().status).toBe('failed');
   });
 
   it('pauses on inconclusive data and leaves traffic where it was', async () => {
