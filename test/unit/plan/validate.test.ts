@@ -7,6 +7,8 @@ import { planDigest, validatePlan } from '../../../src/core/plan/validate';
 import { generatePlan } from '../../support/generatePlan';
 import { readMarkers } from './markers';
 
+// A fast subset by default; ROLLGATE_PROPERTY_RUNS=100000 for a nightly-size run.
+const propertyRuns = Number(process.env.ROLLGATE_PROPERTY_RUNS ?? 400);
 const minimal = readMarkers(readFileSync(join(__dirname, '../../fixtures/plans/valid/minimal.rollout.yaml'), 'utf8')).text;
 
 function applyFix(text: string, diagnostic: Diagnostic): string {
@@ -118,7 +120,18 @@ describe('malformed input never throws', () => {
           expect(diagnostics.every((diagnostic) => diagnostic.code !== 'plan/internal-error')).toBe(true);
         },
       ),
-      { numRuns: 400, seed: 20_251_122 },
+      { numRuns: propertyRuns, seed: 20_251_122 },
+    );
+  });
+
+  it('arbitrary text: no throw, spans inside the text', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 400 }), (text) => {
+        const { diagnostics } = validatePlan(text);
+        expectSpansInside(text, diagnostics);
+        expect(diagnostics.every((diagnostic) => diagnostic.code !== 'plan/internal-error')).toBe(true);
+      }),
+      { numRuns: propertyRuns, seed: 7 },
     );
   });
 });
