@@ -121,7 +121,8 @@ Every finding has a stable code; CI tools and suppressions can rely on it.
 | --- | --- |
 ${rules}
 
-Semantic rules (\`plan/...\` codes) run once the schema accepts the plan; \`plan/inline-credential\`
+Semantic rules (\`plan/...\` codes) run on the sections of the plan the schema accepts, so an
+error in one guardrail does not hide a traffic drop between stages; \`plan/inline-credential\`
 runs on every file, since a leaked secret matters even in a broken plan.
 `;
 

@@ -35,21 +35,34 @@ export function candidateTrafficPercent(stage: Stage): number | undefined {
 }
 
 /**
+ * The parts of a plan the semantic rules read. A whole `Plan` is one; when the schema rejects
+ * the plan, the sections it accepted on their own are given, so an error in one guardrail does
+ * not hide, say, a traffic drop between stages. A rule runs only when all it reads is present.
+ */
+export interface PlanSections {
+  metadata?: Plan['metadata'];
+  model?: Plan['model'];
+  guardrails?: Plan['guardrails'];
+  stages?: Plan['stages'];
+  rollback?: Plan['rollback'];
+}
+
+/**
  * Checks the rules a schema cannot express. Linear in the size of the plan; spans are looked up
  * only for the findings.
  */
-export function semanticDiagnostics(plan: Plan, locator: PlanLocator, text: string): Diagnostic[] {
+export function semanticDiagnostics(plan: PlanSections, locator: PlanLocator, text: string): Diagnostic[] {
   const diagnostics: Diagnostic[] = [];
   const report = (code: string, message: string, span: Span, severity: Severity = 'error', fix?: Diagnostic['fix']): void => {
     diagnostics.push({ severity, code, message, start: span.start, end: span.end, ...(fix ? { fix } : {}) });
   };
   // A stage's traffic figure, or its kind when the traffic is implied by it.
   const trafficSpan = (index: number): Span =>
-    locator.value(plan.stages[index]!.traffic !== undefined ? ['stages', index, 'traffic'] : ['stages', index, 'kind']);
+    locator.value(stages[index]!.traffic !== undefined ? ['stages', index, 'traffic'] : ['stages', index, 'kind']);
 
   // Guardrails: unique names, a bound each, consistent bounds, known placeholders.
   const guardrailIndex = new Map<string, number>();
-  plan.guardrails.forEach((guardrail, index) => {
+  plan.guardrails?.forEach((guardrail, index) => {
     const at = (...rest: PropertyKey[]): PlanPath => ['guardrails', index, ...rest];
     const earlier = guardrailIndex.get(guardrail.name);
     if (earlier !== undefined) {
@@ -119,13 +132,15 @@ export function semanticDiagnostics(plan: Plan, locator: PlanLocator, text: stri
   let markedFinal = false;
   let suggestGuardrail: ((name: string) => string | undefined) | undefined;
   let suggestionsMade = 0;
-  plan.stages.forEach((stage, index) => {
+  const stages = plan.stages ?? [];
+  stages.forEach((stage, index) => {
     const earlier = stageIndex.get(stage.name);
     if (earlier !== undefined) {
       report(SemanticCodes.duplicateStage, `Stage name '${stage.name}' is already used by stages[${earlier}]; approvals and the ledger refer to stages by name.`, locator.value(['stages', index, 'name']));
     } else stageIndex.set(stage.name, index);
 
-    stage.guardrails?.forEach((name, position) => {
+    // Without a valid guardrails section there is nothing to check the names against.
+    if (plan.guardrails) stage.guardrails?.forEach((name, position) => {
       if (guardrailIndex.has(name)) return;
       const span = locator.value(['stages', index, 'guardrails', position]);
       suggestGuardrail ??= createMatcher(guardrailIndex.keys());
@@ -151,7 +166,7 @@ export function semanticDiagnostics(plan: Plan, locator: PlanLocator, text: stri
     }
     if (traffic === undefined) return;
     if (previousTraffic && traffic < previousTraffic.value) {
-      const before = plan.stages[previousTraffic.index]!;
+      const before = stages[previousTraffic.index]!;
       report(SemanticCodes.trafficDecreases, `Traffic falls from ${previousTraffic.value}% (stage '${before.name}') to ${traffic}%. Stages only raise traffic; to go back, roll back.`, trafficSpan(index));
     }
     if (traffic >= 100 && firstFullTraffic === undefined) firstFullTraffic = index;
@@ -160,11 +175,11 @@ export function semanticDiagnostics(plan: Plan, locator: PlanLocator, text: stri
     lastTrafficIndex = index;
   });
 
-  if (!markedFinal) {
+  if (plan.stages && !markedFinal) {
     if (lastTrafficIndex === undefined) {
       report(SemanticCodes.trafficIncomplete, 'No stage sends live traffic to the candidate. Add a canary, blue-green or full stage, or mark the last stage `final: true`.', locator.key(['stages']));
     } else {
-      const last = plan.stages[lastTrafficIndex]!;
+      const last = stages[lastTrafficIndex]!;
       const traffic = candidateTrafficPercent(last)!;
       if (traffic < 100) {
         report(SemanticCodes.trafficIncomplete, `The last traffic stage '${last.name}' stops at ${traffic}%. Add a stage that reaches 100, or mark this one \`final: true\` if the plan deliberately stops here.`, trafficSpan(lastTrafficIndex));
@@ -172,19 +187,20 @@ export function semanticDiagnostics(plan: Plan, locator: PlanLocator, text: stri
     }
   }
 
-  if (plan.metadata.environment === 'prod' && firstFullTraffic !== undefined && !gradualBeforeFull) {
+  if (plan.metadata?.environment === 'prod' && firstFullTraffic !== undefined && !gradualBeforeFull) {
     report(
       SemanticCodes.prodNeedsGradualStage,
-      `A prod plan must pass a shadow or canary stage before full traffic, but stage '${plan.stages[firstFullTraffic]!.name}' is the first and goes to 100% at once.`,
+      `A prod plan must pass a shadow or canary stage before full traffic, but stage '${stages[firstFullTraffic]!.name}' is the first and goes to 100% at once.`,
       trafficSpan(firstFullTraffic),
     );
   }
 
   // Model: a rollback target must differ from what is being rolled out.
-  if (plan.model.baseline.version === plan.model.candidate.version) {
-    report(SemanticCodes.baselineIsCandidate, `The baseline version '${plan.model.baseline.version}' is the candidate's version; a rollback would change nothing. Declare the known-good version the candidate replaces.`, locator.value(['model', 'baseline', 'version']));
+  const model = plan.model;
+  if (model && model.baseline.version === model.candidate.version) {
+    report(SemanticCodes.baselineIsCandidate, `The baseline version '${model.baseline.version}' is the candidate's version; a rollback would change nothing. Declare the known-good version the candidate replaces.`, locator.value(['model', 'baseline', 'version']));
   }
-  if (plan.rollback.to !== 'baseline' && plan.rollback.to === plan.model.candidate.version) {
+  if (model && plan.rollback && plan.rollback.to !== 'baseline' && plan.rollback.to === model.candidate.version) {
     report(SemanticCodes.rollbackToCandidate, `'rollback.to' names the candidate's version '${plan.rollback.to}'; roll back to 'baseline' or another known-good version.`, locator.value(['rollback', 'to']));
   }
   return diagnostics;

@@ -4,7 +4,7 @@ import type { Diagnostic } from '../diagnostics';
 import { CredentialScanner } from './credentials';
 import { planSchema, type Plan } from './schema';
 import { schemaDiagnostics } from './schemaIssues';
-import { semanticDiagnostics } from './semantics';
+import { semanticDiagnostics, type PlanSections } from './semantics';
 import { keySpan, nodeSpan, PlanLocator, restOfLine, toPlainValue } from './yamlTree';
 
 export interface PlanValidation {
@@ -90,6 +90,7 @@ function validateText(text: string): PlanValidation {
       if (!credentialStarts.has(diagnostic.start)) diagnostics.push(diagnostic);
     }
     diagnostics.push(...credentials);
+    diagnostics.push(...semanticDiagnostics(acceptedSections(value as Record<string, unknown>), locator, text));
     return { diagnostics: sortBySpan(diagnostics) };
   }
   diagnostics.push(...credentials);
@@ -98,6 +99,23 @@ function validateText(text: string): PlanValidation {
 }
 
 const DUPLICATE_KEY_MESSAGE = 'This key appears twice in the same mapping; the last value would silently win. Remove one.';
+
+/** The sections of a rejected plan that the schema accepts on their own. */
+function acceptedSections(value: Record<string, unknown>): PlanSections {
+  const shape = planSchema.shape;
+  const sections: PlanSections = {};
+  const metadata = shape.metadata.safeParse(value.metadata);
+  if (metadata.success) sections.metadata = metadata.data;
+  const model = shape.model.safeParse(value.model);
+  if (model.success) sections.model = model.data;
+  const guardrails = shape.guardrails.safeParse(value.guardrails);
+  if (guardrails.success) sections.guardrails = guardrails.data;
+  const stages = shape.stages.safeParse(value.stages);
+  if (stages.success) sections.stages = stages.data;
+  const rollback = shape.rollback.safeParse(value.rollback);
+  if (rollback.success) sections.rollback = rollback.data;
+  return sections;
+}
 
 function yamlDiagnostics(text: string, document: Document): Diagnostic[] {
   // After the first syntax error the parser's further complaints are mostly echoes of it (later
