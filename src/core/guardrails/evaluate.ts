@@ -104,7 +104,7 @@ export async function measureGuardrail(
   const reading = await safeRead(metrics, query, options.signal, { guardrail: guardrail.name, version: context.candidateVersion });
   const at = new Date(now()).toISOString();
   if (reading.skipped) {
-    return { ...base, outcome: 'skipped', noData: false, reason: 'not measured (dry run reads no metrics)', at };
+    return { ...base, outcome: 'skipped', noData: false, reason: 'not measured (nothing to read in this dry run)', at };
   }
   if (!hasNumber(reading)) return noData(guardrail, { ...base, at, ...(reading.error ? { error: reading.error } : {}) }, 'the query returned no data');
 
@@ -119,7 +119,7 @@ export async function measureGuardrail(
   const baselineQuery = substitutePlaceholders(guardrail.query, { ...context, version: context.baselineVersion });
   const baselineReading = await safeRead(metrics, baselineQuery, options.signal, { guardrail: guardrail.name, version: context.baselineVersion });
   const withBaseline = { ...base, value, baselineQuery, at };
-  if (baselineReading.skipped) return { ...withBaseline, outcome: 'skipped', noData: false, reason: 'baseline not measured (dry run reads no metrics)' };
+  if (baselineReading.skipped) return { ...withBaseline, outcome: 'skipped', noData: false, reason: 'baseline not measured (nothing to read in this dry run)' };
   if (!hasNumber(baselineReading)) {
     return noData(guardrail, { ...withBaseline, ...(baselineReading.error ? { error: baselineReading.error } : {}) }, 'the baseline query returned no data');
   }

@@ -53,7 +53,10 @@ export const unreadMetrics: MetricSource = {
  */
 export type MetricRecording = Record<string, Record<string, (number | null)[]>>;
 
-/** Replays a {@link MetricRecording}; guardrails or versions it does not name read as "no data". */
+/**
+ * Replays a {@link MetricRecording}. Guardrails or versions it does not name are "not measured"
+ * (they do not decide); record `null` to replay "no data".
+ */
 export class RecordedMetrics implements MetricSource {
   private readonly positions = new Map<string, number>();
 
@@ -61,7 +64,7 @@ export class RecordedMetrics implements MetricSource {
 
   async queryScalar(_promql: string, _signal?: AbortSignal, hint?: MetricHint): Promise<MetricReading> {
     const series = hint ? this.recording[hint.guardrail]?.[hint.version] : undefined;
-    if (!hint || !series || series.length === 0) return { error: 'not in the recording' };
+    if (!hint || !series || series.length === 0) return { skipped: true };
     const key = `${hint.guardrail}\u0000${hint.version}`;
     const position = this.positions.get(key) ?? 0;
     this.positions.set(key, position + 1);

@@ -108,3 +108,12 @@ describe('GuardrailTracker', () => {
     expect(tracker.record(measurement('inconclusive'))).toBe('recorded');
   });
 });
+
+describe('recorded metrics for dry runs', () => {
+  it('reports guardrails the recording does not name as not measured, and they never decide', async () => {
+    const recorded = new RecordedMetrics({ other: { '42': [1] } });
+    const result = await measureGuardrail(guardrail({ max: 0.1 }), context, recorded);
+    expect(result).toMatchObject({ outcome: 'skipped', noData: false });
+    expect(new GuardrailTracker(guardrail({ max: 0.1 })).record(result)).toBe('ok');
+  });
+});
