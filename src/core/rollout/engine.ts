@@ -35,7 +35,6 @@ export type RolloutEventKind =
   | 'rollback-retry'
   | 'rolled-back'
   | 'rollback-failed'
-  | 'failed'
   | 'ledger-error';
 
 export interface RolloutEvent {
