@@ -81,9 +81,9 @@ function validateText(text: string): PlanValidation {
     diagnostics.push({ severity: 'error', code: DocumentCodes.duplicateKey, message: DUPLICATE_KEY_MESSAGE, start: span.start, end: span.end });
   }
   const parsed = planSchema.safeParse(value);
-  let locator: PlanLocator | undefined;
+  // Cheap to make: it walks the tree only for the findings it is asked to place.
+  const locator = new PlanLocator(text, document);
   if (!parsed.success) {
-    locator = new PlanLocator(text, document);
     // A credential finding already explains a value the schema also rejects; say it once.
     const credentialStarts = new Set(credentials.map((diagnostic) => diagnostic.start));
     for (const diagnostic of schemaDiagnostics(parsed.error.issues, value, locator)) {
@@ -94,7 +94,7 @@ function validateText(text: string): PlanValidation {
     return { diagnostics: sortBySpan(diagnostics) };
   }
   diagnostics.push(...credentials);
-  diagnostics.push(...semanticDiagnostics(parsed.data, new PlanLocator(text, document), text));
+  diagnostics.push(...semanticDiagnostics(parsed.data, locator, text));
   return { plan: parsed.data, diagnostics: sortBySpan(diagnostics) };
 }
 
