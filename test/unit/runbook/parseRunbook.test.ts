@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseRunbook, serializeRunbook, type RunbookCell } from '../../../src/core/runbook/index';
+import { generateRunbook } from './generateRunbook';
 
 const roundTrips = (text: string): void => {
   expect(serializeRunbook(parseRunbook(text))).toBe(text);
@@ -208,6 +209,15 @@ describe('lossless round trip, example cases', () => {
   for (const [name, text] of Object.entries(cases)) {
     it(name, () => roundTrips(text));
   }
+
+  it('the 2 MB benchmark runbook, with its CRLF twin', () => {
+    const text = generateRunbook();
+    const { cells, diagnostics } = parseRunbook(text);
+    expect(cells.length).toBeGreaterThan(5000);
+    expect(diagnostics.filter((d) => d.severity !== 'info')).toEqual([]);
+    roundTrips(text);
+    roundTrips(text.replace(/\n/g, '\r\n'));
+  });
 
   it('every fixture and example runbook', () => {
     const folders = [join(__dirname, '../../fixtures/runbooks'), join(__dirname, '../../../examples')];
