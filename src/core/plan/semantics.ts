@@ -75,10 +75,11 @@ export function semanticDiagnostics(plan: PlanSections, locator: PlanLocator, te
     if (hasRatio && !relative) {
       const key = guardrail.maxRatio !== undefined ? 'maxRatio' : 'minRatio';
       report(SemanticCodes.ratioWithoutBaseline, `'${key}' compares with the baseline, but the guardrail has no 'relativeTo: baseline'. Add it, or use min/max.`, locator.key(at(key)));
-    } else if (relative && !hasRatio) {
-      if (hasAbsolute) report(SemanticCodes.relativeWithoutRatio, "'relativeTo: baseline' has no effect without maxRatio or minRatio.", locator.value(at('relativeTo')), 'warning');
+    } else if (relative && !hasRatio && hasAbsolute) {
+      report(SemanticCodes.relativeWithoutRatio, "'relativeTo: baseline' has no effect without maxRatio or minRatio.", locator.value(at('relativeTo')), 'warning');
     }
-    if (!hasAbsolute && !(relative && hasRatio) && !(hasRatio && !relative)) {
+    // A ratio without relativeTo is reported above as its own mistake, not as a missing bound.
+    if (!hasAbsolute && !hasRatio) {
       report(SemanticCodes.guardrailWithoutBound, `Guardrail '${guardrail.name}' has no bound, so it can never fail. Add min and/or max, or relativeTo: baseline with maxRatio/minRatio.`, locator.value(at('name')));
     }
     if (guardrail.min !== undefined && guardrail.max !== undefined && guardrail.min > guardrail.max) {
