@@ -21,7 +21,7 @@ const hostCommon = {
   external: ['vscode'], logLevel: 'error',
 };
 const hostSuites = readdirSync(join(root, 'test/host')).filter((name) => name.endsWith('.test.ts'));
-const nodeScripts = [join(root, 'test/harness/runHostTests.ts'), join(root, 'test/e2e/run.ts')];
+const nodeScripts = [join(root, 'test/harness/runHostTests.ts'), join(root, 'test/e2e/run.ts'), join(root, 'test/host/runWithElectron.ts')];
 
 await Promise.all([
   esbuild.build({ ...hostCommon, entryPoints: [join(runnerDir, 'extension.ts')], outfile: join(runnerDir, 'dist/extension.js') }),
