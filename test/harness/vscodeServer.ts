@@ -127,7 +127,13 @@ function installExitHandlers(): void {
   };
   process.once('SIGINT', stopAll);
   process.once('SIGTERM', stopAll);
+  // Last resort when the harness dies some other way (uncaught error): code-server runs in its
+  // own process group, so it would otherwise outlive us.
+  process.once('exit', () => {
+    for (const kill of killOnExit) kill();
+  });
 }
+const killOnExit = new Set<() => void>();
 
 function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   try {
@@ -187,7 +193,12 @@ export async function startVsCode(options: VsCodeOptions): Promise<VsCode> {
   );
   fs.closeSync(logFd);
   let exited = false;
-  child.once('exit', () => (exited = true));
+  const killNow = () => killGroup(child, 'SIGKILL');
+  killOnExit.add(killNow);
+  child.once('exit', () => {
+    exited = true;
+    killOnExit.delete(killNow);
+  });
 
   const url = `http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}`;
   let browser: Browser | undefined;
