@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseRunbook, serializeRunbook, type RunbookCell } from '../../../src/core/runbook/index';
@@ -47,6 +49,25 @@ describe('runbook round trip (property)', () => {
   it('serialize(parse(text)) === text for raw Markdown noise', { timeout }, () => {
     check('round trip, noise', markdownNoise, (text) => {
       expect(serializeRunbook(parseRunbook(text))).toBe(text);
+    });
+  });
+
+  it('serialize(parse(text)) === text for mutated real runbooks', { timeout }, () => {
+    const samples = ['churn-canary.runbook.md', 'churn-rollout-drill.runbook.md'].map((name) =>
+      readFileSync(join(__dirname, '../../../examples', name), 'utf8'),
+    );
+    // Splice noise into, and cut pieces out of, a real runbook at random places.
+    const mutation = fc.tuple(fc.nat(), fc.nat({ max: 40 }), markdownNoise);
+    const mutated = fc.tuple(fc.constantFrom(...samples), fc.array(mutation, { minLength: 1, maxLength: 6 })).map(([sample, mutations]) =>
+      mutations.reduce((text, [at, cut, insert]) => {
+        const position = text.length === 0 ? 0 : at % (text.length + 1);
+        return text.slice(0, position) + insert + text.slice(position + cut);
+      }, sample),
+    );
+    check('round trip, mutated examples', mutated, (text) => {
+      const parsed = parseRunbook(text);
+      expect(serializeRunbook(parsed)).toBe(text);
+      for (const diagnostic of parsed.diagnostics) expect(diagnostic.end).toBeLessThanOrEqual(text.length);
     });
   });
 
