@@ -136,9 +136,23 @@ function headerValue(headers: Record<string, string>, name: string): string | un
   return headers[name.toLowerCase()];
 }
 
+// Parsing depends on the text alone, and a runbook re-runs the same few cells: keep recent parses.
+const parseCache = new Map<string, Parsed<HttpRequestTemplate>>();
+const PARSE_CACHE_SIZE = 256;
+
+function parseCached(text: string): Parsed<HttpRequestTemplate> {
+  let parsed = parseCache.get(text);
+  if (!parsed) {
+    parsed = parseHttpCell(text);
+    if (parseCache.size >= PARSE_CACHE_SIZE) parseCache.delete(parseCache.keys().next().value!);
+    parseCache.set(text, parsed);
+  }
+  return parsed;
+}
+
 /** Resolves an http cell's variables; the request is sent only by `execute`. */
 export function prepareHttpCell(text: string, context: PrepareContext): PrepareResult {
-  const parsed = parseHttpCell(text);
+  const parsed = parseCached(text);
   if (!parsed.value) return { diagnostics: parsed.diagnostics };
   const template = parsed.value;
   const resolved: ResolvedHttp = {
