@@ -5,6 +5,9 @@ import type { Diagnostic } from '../diagnostics';
 export interface FrontMatterBlock {
   /** Offset just past the closing `---`/`...` line (including its line ending). */
   end: number;
+  /** Where the YAML between the fence lines starts and ends. */
+  contentStart: number;
+  contentEnd: number;
   /** Parsed keys; empty when the YAML is invalid or not a mapping. */
   values: Record<string, unknown>;
   diagnostics: Diagnostic[];
@@ -83,5 +86,5 @@ export function readFrontMatter(text: string, offset: number): FrontMatterBlock 
       end: closingStart,
     });
   }
-  return { end: closingEnd, values, diagnostics };
+  return { end: closingEnd, contentStart, contentEnd: closingStart, values, diagnostics };
 }

@@ -45,7 +45,21 @@ export function parseRunbook(text: string): ParsedRunbook {
   const hasByteOrderMark = text.charCodeAt(0) === 0xfeff;
   const frontMatter = readFrontMatter(text, hasByteOrderMark ? 1 : 0);
   const bodyStart = frontMatter ? frontMatter.end : hasByteOrderMark ? 1 : 0;
-  if (frontMatter) diagnostics.push(...frontMatter.diagnostics);
+  if (frontMatter) {
+    diagnostics.push(...frontMatter.diagnostics);
+    for (const key of ['title', 'plan', 'environment']) {
+      const value = frontMatter.values[key];
+      if (value !== undefined && typeof value !== 'string') {
+        diagnostics.push({
+          severity: 'warning',
+          code: 'runbook/front-matter-type',
+          message: `Front matter "${key}" must be text, e.g. ${key}: ${key === 'plan' ? './churn-canary.rollout.yaml' : key === 'environment' ? 'staging' : 'Rollback drill'}; it is ignored.`,
+          start: frontMatter.contentStart,
+          end: frontMatter.contentEnd,
+        });
+      }
+    }
+  }
 
   const body = bodyStart === 0 ? text : text.slice(bodyStart);
   const cells = bodyToCells(body, bodyStart, diagnostics);

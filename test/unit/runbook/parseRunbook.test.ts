@@ -141,6 +141,11 @@ describe('parseRunbook', () => {
     expect(summary(cells)).toEqual(['markdown:markdown:# Body']);
     roundTrips(text);
 
+    const wrongType = '---\nenvironment: 3\n---\n';
+    const typed = parseRunbook(wrongType);
+    expect(typed.metadata.environment).toBeUndefined();
+    expect(typed.diagnostics.map((d) => [d.code, wrongType.slice(d.start, d.end)])).toEqual([['runbook/front-matter-type', 'environment: 3\n']]);
+
     const notMapping = '---\n- a\n---\n';
     expect(parseRunbook(notMapping).diagnostics.map((d) => d.code)).toEqual(['runbook/front-matter-not-mapping']);
     roundTrips(notMapping);
