@@ -57,7 +57,10 @@ export function registerRunbookController(options: RunbookControllerOptions): vs
   const secretResolver = editorSecretResolver(options.secrets);
 
   const ledgerFor = (notebook: vscode.NotebookDocument): Ledger | undefined => {
-    const folder = vscode.workspace.getWorkspaceFolder(notebook.uri)?.uri ?? vscode.workspace.workspaceFolders?.[0]?.uri;
+    // The runbook's workspace folder; a runbook opened outside any folder records beside itself.
+    const folder =
+      vscode.workspace.getWorkspaceFolder(notebook.uri)?.uri ??
+      (notebook.uri.scheme === 'file' ? vscode.Uri.joinPath(notebook.uri, '..') : vscode.workspace.workspaceFolders?.[0]?.uri);
     if (!folder || folder.scheme !== 'file') return undefined;
     const path = defaultLedgerPath(folder.fsPath);
     let ledger = ledgers.get(path);
