@@ -75,13 +75,25 @@ class SidePanelProvider implements vscode.WebviewViewProvider {
       title: 'Rollgate',
     });
     const stateUpdates = throttle(() => void this.post({ type: 'state', state: this.rollouts.panelState() }), UPDATE_INTERVAL_MS);
-    const changelogUpdates = throttle(() => void this.sendChangelog(), 500);
+    // A reset (another plan) replaces the view's list; otherwise only the newest page travels.
+    let resetPending = true;
+    const changelogUpdates = throttle(() => {
+      const mode = resetPending ? 'replace' : 'head';
+      resetPending = false;
+      void this.sendChangelog(mode);
+    }, 500);
     this.sendState = () => stateUpdates.flush();
-    this.sendChangelogNow = () => changelogUpdates.flush();
+    this.sendChangelogNow = () => {
+      resetPending = true;
+      changelogUpdates.flush();
+    };
     const subscriptions = [
       view.webview.onDidReceiveMessage((raw: unknown) => void this.receive(raw)),
       this.rollouts.onDidChange(() => stateUpdates.schedule()),
-      this.rollouts.onDidChangeChangelog(() => changelogUpdates.schedule()),
+      this.rollouts.onDidChangeChangelog((change) => {
+        if (change.reset) resetPending = true;
+        changelogUpdates.schedule();
+      }),
       view.onDidChangeVisibility(() => {
         // A hidden webview drops messages; a visible one asks again with `ready`.
         if (view.visible) stateUpdates.schedule();
@@ -118,7 +130,7 @@ class SidePanelProvider implements vscode.WebviewViewProvider {
         }
         return;
       case 'showMoreChangelog':
-        this.rollouts.showMoreChangelog();
+        await this.sendChangelog('append', message.beforeSeq);
         return;
       case 'action':
         await this.rollouts.perform(message.action);
@@ -126,9 +138,9 @@ class SidePanelProvider implements vscode.WebviewViewProvider {
     }
   }
 
-  private async sendChangelog(): Promise<void> {
+  private async sendChangelog(mode: 'replace' | 'head' | 'append', beforeSeq?: number): Promise<void> {
     if (!this.view) return;
-    await this.post({ type: 'changelog', changelog: await this.rollouts.changelog() });
+    await this.post({ type: 'changelog', changelog: await this.rollouts.changelog(mode, beforeSeq) });
   }
 
   private async post(message: HostMessage): Promise<void> {

@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { stat } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
@@ -31,7 +32,8 @@ import { editorSecretResolver, missingSecretHint } from './secrets';
 
 /** Plan files the panel offers. */
 export const PLAN_GLOB = '**/*.rollout.{yaml,yml}';
-const CHANGELOG_PAGE = 200;
+/** Entries per changelog message: the newest page, then older pages on request. */
+export const CHANGELOG_PAGE = 200;
 
 interface LoadedPlan {
   uri: vscode.Uri;
@@ -59,6 +61,18 @@ export interface RolloutCommandResult {
 
 class UserFacingError extends Error {}
 
+/** Index of the first entry older than `seq` in a newest-first list (binary search). */
+export function firstOlderIndex(entries: readonly { seq: number }[], seq: number): number {
+  let low = 0;
+  let high = entries.length;
+  while (low < high) {
+    const middle = (low + high) >> 1;
+    if (entries[middle]!.seq >= seq) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
 function actorName(): string {
   try {
     return `vscode:${userInfo().username}`;
@@ -78,10 +92,10 @@ function errorText(error: unknown): string {
  */
 export class RolloutController implements vscode.Disposable {
   private readonly changeEmitter = new vscode.EventEmitter<void>();
-  private readonly changelogEmitter = new vscode.EventEmitter<void>();
+  private readonly changelogEmitter = new vscode.EventEmitter<{ reset: boolean }>();
   /** Fires when anything shown changed (state); listeners throttle. */
   readonly onDidChange = this.changeEmitter.event;
-  /** Fires when the ledger may have new entries. */
+  /** Fires when the ledger may have new entries (`reset`: another plan, so another list). */
   readonly onDidChangeChangelog = this.changelogEmitter.event;
 
   private plans: { id: string; uri: vscode.Uri }[] = [];
@@ -92,7 +106,6 @@ export class RolloutController implements vscode.Disposable {
   private run: ActiveRun | undefined;
   private busy: RolloutAction | undefined;
   private notice: PanelNotice | undefined;
-  private changelogLimit = CHANGELOG_PAGE;
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(
@@ -111,8 +124,8 @@ export class RolloutController implements vscode.Disposable {
         if (this.loaded && uri.toString() === this.loaded.uri.toString()) void this.loadSelected();
       }),
       ledgerWatcher,
-      ledgerWatcher.onDidChange(() => this.changelogEmitter.fire()),
-      ledgerWatcher.onDidCreate(() => this.changelogEmitter.fire()),
+      ledgerWatcher.onDidChange(() => this.changelogEmitter.fire({ reset: false })),
+      ledgerWatcher.onDidCreate(() => this.changelogEmitter.fire({ reset: true })),
       vscode.workspace.onDidGrantWorkspaceTrust(() => this.changeEmitter.fire()),
     );
   }
@@ -190,7 +203,7 @@ export class RolloutController implements vscode.Disposable {
       }
     }
     this.changeEmitter.fire();
-    this.changelogEmitter.fire();
+    this.changelogEmitter.fire({ reset: true });
   }
 
   /** The snapshot shown: the running engine's, else the stored one of the selected plan's service. */
@@ -265,25 +278,52 @@ export class RolloutController implements vscode.Disposable {
     }
   }
 
-  showMoreChangelog(): void {
-    this.changelogLimit += 500;
-    this.changelogEmitter.fire();
-  }
-
-  /** Reads the newest ledger entries (the panel's page), newest first. */
-  async changelog(): Promise<PanelChangelog> {
+  /**
+   * One page of the changelog, newest first: the newest entries, or (with `beforeSeq`) the
+   * entries older than that one. Reading stops after the page, so a page costs the same
+   * however long the ledger is beyond it.
+   */
+  async changelog(mode: 'replace' | 'head' | 'append', beforeSeq?: number): Promise<PanelChangelog> {
     const root = this.workspaceRoot();
-    if (!root) return { entries: [], hasMore: false, source: '', problem: vscode.l10n.t('Open a folder to see its changelog.') };
+    if (!root) return { mode: 'replace', entries: [], hasMore: false, source: '', problem: vscode.l10n.t('Open a folder to see its changelog.') };
     const file = this.ledgerPath(root);
     const source = vscode.workspace.asRelativePath(file);
     try {
       const service = this.loaded?.plan?.metadata.service;
-      const entries = await new Ledger({ path: file }).list({ newestFirst: true, limit: this.changelogLimit + 1, ...(service ? { service } : {}) });
-      return { entries: entries.slice(0, this.changelogLimit).map(toChangelogEntry), hasMore: entries.length > this.changelogLimit, source };
+      if (mode === 'append' && beforeSeq !== undefined) {
+        // Older pages come from one full read kept while the file is unchanged: paging through
+        // a long ledger then costs a slice per page, not a re-read of everything newer.
+        const all = await this.allEntries(file, service);
+        const start = firstOlderIndex(all, beforeSeq);
+        const page = all.slice(start, start + CHANGELOG_PAGE);
+        return { mode, entries: page, hasMore: start + CHANGELOG_PAGE < all.length, source };
+      }
+      const page: PanelChangelog['entries'] = [];
+      let hasMore = false;
+      for await (const entry of new Ledger({ path: file }).read({ newestFirst: true, ...(service ? { service } : {}) })) {
+        if (page.length === CHANGELOG_PAGE) {
+          hasMore = true;
+          break;
+        }
+        page.push(toChangelogEntry(entry));
+      }
+      return { mode, entries: page, hasMore, source };
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { entries: [], hasMore: false, source };
-      return { entries: [], hasMore: false, source, problem: `cannot read the ledger: ${errorText(error)}` };
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { mode: 'replace', entries: [], hasMore: false, source };
+      return { mode: 'replace', entries: [], hasMore: false, source, problem: `cannot read the ledger: ${errorText(error)}` };
     }
+  }
+
+  private entryCache: { key: string; entries: PanelChangelog['entries'] } | undefined;
+
+  private async allEntries(file: string, service: string | undefined): Promise<PanelChangelog['entries']> {
+    const info = await stat(file);
+    const key = `${file}\0${info.size}\0${info.mtimeMs}\0${service ?? ''}`;
+    if (this.entryCache?.key === key) return this.entryCache.entries;
+    const entries: PanelChangelog['entries'] = [];
+    for await (const entry of new Ledger({ path: file }).read({ newestFirst: true, ...(service ? { service } : {}) })) entries.push(toChangelogEntry(entry));
+    this.entryCache = { key, entries };
+    return entries;
   }
 
   private ledgerPath(root: vscode.Uri): string {
@@ -322,7 +362,7 @@ export class RolloutController implements vscode.Disposable {
     } finally {
       this.busy = previousBusy === action ? undefined : previousBusy;
       this.changeEmitter.fire();
-      this.changelogEmitter.fire();
+      this.changelogEmitter.fire({ reset: false });
     }
   }
 
@@ -446,7 +486,7 @@ export class RolloutController implements vscode.Disposable {
         void vscode.window.showErrorMessage(`Rollgate: ${event.message}`);
       } else if (event.kind !== 'measured' && event.kind !== 'baking') this.log.info(`Rollgate ${event.snapshot.service}: ${event.message}`);
       this.changeEmitter.fire();
-      if (event.kind !== 'measured' && event.kind !== 'baking') this.changelogEmitter.fire();
+      if (event.kind !== 'measured' && event.kind !== 'baking') this.changelogEmitter.fire({ reset: false });
     });
     const run: ActiveRun = { engine, planUri: uri, plan, drill, lock, done: Promise.resolve() };
     this.run = run;
@@ -482,7 +522,7 @@ export class RolloutController implements vscode.Disposable {
         if (this.run === run) this.run = undefined;
         await lock.release().catch(() => undefined);
         this.changeEmitter.fire();
-        this.changelogEmitter.fire();
+        this.changelogEmitter.fire({ reset: false });
       });
     return drill
       ? vscode.l10n.t('Drill of {0} started: a fault strikes {1} in stage {2}.', plan.metadata.name, plan.model.candidate.version, drillStage ?? '')

@@ -23,6 +23,7 @@ declare function acquireVsCodeApi(): VsCodeApi;
 
 interface SavedState {
   state?: PanelState;
+  /** Only the newest page is kept: saving thousands of entries on every update would cost more than asking again. */
   changelog?: PanelChangelog;
   /** Changelog entries (by seq) whose details are open. */
   open?: number[];
@@ -32,7 +33,11 @@ const vscode = acquireVsCodeApi();
 const saved: SavedState = (vscode.getState() as SavedState | undefined) ?? {};
 const openEntries = new Set<number>(saved.open ?? []);
 let currentState: PanelState | undefined = saved.state;
-let currentChangelog: PanelChangelog | undefined = saved.changelog;
+/** What the list shows, newest first; grows by pages. */
+let shownEntries: PanelChangelogEntry[] = saved.changelog?.entries ?? [];
+let changelogHasMore = saved.changelog?.hasMore ?? false;
+let changelogSource: { source: string; problem?: string } | undefined;
+const SAVED_ENTRIES = 200;
 
 const SVG = 'http://www.w3.org/2000/svg';
 const STATUS_SYMBOL: Record<string, string> = {
@@ -66,7 +71,10 @@ function element<K extends keyof HTMLElementTagNameMap>(tag: K, className?: stri
 function persist(): void {
   const state: SavedState = { open: [...openEntries] };
   if (currentState) state.state = currentState;
-  if (currentChangelog) state.changelog = currentChangelog;
+  if (changelogSource) {
+    state.changelog = { mode: 'replace', entries: shownEntries.slice(0, SAVED_ENTRIES), hasMore: changelogHasMore || shownEntries.length > SAVED_ENTRIES, source: changelogSource.source };
+    if (changelogSource.problem) state.changelog.problem = changelogSource.problem;
+  }
   vscode.setState(state);
 }
 
@@ -108,15 +116,18 @@ summary.setAttribute('aria-label', 'Rollout');
 const stagesHeading = element('h2', undefined, 'Stages');
 const stageList = element('ol', 'stages');
 const changelogHeading = element('h2', undefined, 'Changelog');
-const changelogSource = element('p', 'muted source');
+const changelogSourceLine = element('p', 'muted source');
 const changelogList = element('ol', 'changelog');
 const showMore = element('button', 'show-more', 'Show older entries');
 showMore.type = 'button';
 showMore.addEventListener('click', () => {
+  const oldest = shownEntries[shownEntries.length - 1];
+  if (!oldest) return;
   showMore.disabled = true;
-  vscode.postMessage({ type: 'showMoreChangelog' });
+  vscode.postMessage({ type: 'showMoreChangelog', beforeSeq: oldest.seq });
 });
-app.append(noticeBox, planRow, planProblem, actions, summary, stagesHeading, stageList, changelogHeading, changelogSource, changelogList, showMore);
+const emptyNote = element('p', 'muted', 'No entries yet.');
+app.append(noticeBox, planRow, planProblem, actions, summary, stagesHeading, stageList, changelogHeading, changelogSourceLine, emptyNote, changelogList, showMore);
 
 planSelect.addEventListener('change', () => {
   if (planSelect.value) vscode.postMessage({ type: 'selectPlan', planId: planSelect.value });
@@ -330,15 +341,41 @@ function renderEntry(entry: PanelChangelogEntry): HTMLLIElement {
   return item;
 }
 
-function renderChangelog(changelog: PanelChangelog): void {
-  changelogSource.textContent = changelog.problem ?? (changelog.source ? `${changelog.source}, newest first` : '');
-  changelogSource.classList.toggle('problem', changelog.problem !== undefined);
-  const rows = changelog.entries.map(renderEntry);
-  const keep = new Set(changelog.entries.map(entryKey));
-  for (const key of rowCache.keys()) if (!keep.has(key)) rowCache.delete(key);
-  if (rows.length === 0) rows.push(element('li', 'muted', 'No entries yet.') as HTMLLIElement);
-  changelogList.replaceChildren(...rows);
-  showMore.hidden = !changelog.hasMore;
+/** Merges a changelog message into the list, touching only the rows that change. */
+function applyChangelog(changelog: PanelChangelog): void {
+  changelogSource = { source: changelog.source, ...(changelog.problem ? { problem: changelog.problem } : {}) };
+  changelogSourceLine.textContent = changelog.problem ?? (changelog.source ? `${changelog.source}, newest first` : '');
+  changelogSourceLine.classList.toggle('problem', changelog.problem !== undefined);
+  const newest = shownEntries[0];
+  const incoming = changelog.entries;
+  let mode = changelog.mode;
+  // A head page that does not reach back to what is shown (or disagrees with it) starts the list again.
+  if (mode === 'head' && newest) {
+    const overlap = incoming.find((entry) => entry.seq === newest.seq);
+    const reaches = incoming.length === 0 || incoming[incoming.length - 1]!.seq <= newest.seq;
+    if (!reaches || (overlap && overlap.hash !== newest.hash)) mode = 'replace';
+  } else if (mode === 'head') mode = 'replace';
+  if (mode === 'replace') {
+    for (const row of rowCache.values()) row.remove();
+    rowCache.clear();
+    shownEntries = incoming;
+    changelogHasMore = changelog.hasMore;
+    changelogList.replaceChildren(...incoming.map(renderEntry));
+  } else if (mode === 'head') {
+    const fresh = incoming.filter((entry) => entry.seq > newest!.seq);
+    if (fresh.length > 0) {
+      shownEntries = [...fresh, ...shownEntries];
+      changelogList.prepend(...fresh.map(renderEntry));
+    }
+  } else {
+    const oldest = shownEntries[shownEntries.length - 1];
+    const older = oldest ? incoming.filter((entry) => entry.seq < oldest.seq) : incoming;
+    shownEntries = [...shownEntries, ...older];
+    changelogList.append(...older.map(renderEntry));
+    changelogHasMore = changelog.hasMore;
+  }
+  emptyNote.hidden = shownEntries.length > 0;
+  showMore.hidden = !changelogHasMore;
   showMore.disabled = false;
 }
 
@@ -349,12 +386,11 @@ window.addEventListener('message', (event: MessageEvent<HostMessage>) => {
     currentState = message.state;
     renderState(message.state);
   } else if (message.type === 'changelog') {
-    currentChangelog = message.changelog;
-    renderChangelog(message.changelog);
+    applyChangelog(message.changelog);
   } else return;
   persist();
 });
 
 if (currentState) renderState(currentState);
-if (currentChangelog) renderChangelog(currentChangelog);
+if (saved.changelog) applyChangelog(saved.changelog);
 vscode.postMessage({ type: 'ready' });

@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { FrameLocator } from 'playwright-core';
+import { Ledger } from '../../src/core/ledger/index';
 import { startDevStack } from '../../src/dev/index';
 import { repoRoot, waitFor } from '../harness/vscodeServer';
 import { sidePanelDrillPlan } from '../host/sidePanelPlan';
@@ -89,6 +90,78 @@ export const sidePanelChecks: E2eCheck[] = [
       } finally {
         await stack.stop();
       }
+    },
+  },
+  {
+    name: 'a changelog of 10,000 entries opens in pages and every page renders quickly',
+    screenshot: 'side-panel-changelog-10000',
+    async run(workbench) {
+      const ledgerFile = path.join(workspaceOf(workbench), '.rollgate/ledger.jsonl');
+      const ledger = new Ledger({ path: ledgerFile });
+      const existing = (await ledger.list()).length;
+      const lineage = {
+        candidate: { version: '42', artifact: 's3://models/churn/42', digest: `sha256:${'4f'.repeat(32)}` },
+        baseline: { version: '41', artifact: 's3://models/churn/41', digest: `sha256:${'9b'.repeat(32)}` },
+        data: [{ name: 'events', snapshot: '2025-07-01', digest: `sha256:${'1c'.repeat(32)}` }],
+        features: [{ name: 'churn-features', version: '7' }],
+        training: { run: 'run-8812', commit: '1a2b3c4' },
+      };
+      const target = 10_000;
+      const batch = Array.from({ length: target }, (_, index) => ({
+        actor: 'e2e-generator',
+        action: index % 2 === 0 ? 'traffic-change' : 'guardrail-measurement',
+        service: 'churn-scorer',
+        from: { weights: { '41': 100 - (index % 50), '42': index % 50 } },
+        to: { weights: { '41': 99 - (index % 50), '42': (index % 50) + 1 } },
+        reason: `generated entry ${index}`,
+        evidence: [{ guardrail: 'error-rate', query: 'sum(rate(x[1m]))', value: 0.001 * (index % 7), bound: { max: 0.1 }, outcome: 'pass' as const }],
+        lineage,
+      }));
+      await ledger.appendMany(batch);
+      const panel = panelFrame(workbench);
+      if (!(await panel.locator('select#plan').isVisible().catch(() => false))) await runCommand(workbench, 'Rollgate: Open Rollout Panel');
+      const rows = panel.locator('ol.changelog > li.entry');
+      await waitFor('the newest generated entries in the changelog', 20_000, async () => ((await rows.first().innerText()).includes('traffic-change') || (await rows.first().innerText()).includes('guardrail-measurement') ? true : undefined));
+      const pageTimes: number[] = [];
+      let shown = await rows.count();
+      const showMore = panel.locator('button.show-more');
+      const changelogList = panel.locator('ol.changelog');
+      while (await showMore.isVisible()) {
+        // Timed inside the page: from the click to the new rows in the list (host read, message, render).
+        const step = await changelogList.evaluate(
+          (list, timeoutMs) =>
+            new Promise<{ ms: number; count: number }>((resolve, reject) => {
+              const before = list.children.length;
+              const started = performance.now();
+              const observer = new MutationObserver(() => {
+                if (list.children.length <= before) return;
+                observer.disconnect();
+                clearTimeout(timer);
+                // Wait for the frame that paints the new rows.
+                requestAnimationFrame(() => resolve({ ms: performance.now() - started, count: list.children.length }));
+              });
+              const timer = setTimeout(() => {
+                observer.disconnect();
+                reject(new Error(`no new rows within ${timeoutMs} ms`));
+              }, timeoutMs);
+              observer.observe(list, { childList: true });
+              (list.ownerDocument.querySelector('button.show-more') as HTMLButtonElement).click();
+            }),
+          20_000,
+        );
+        pageTimes.push(Math.round(step.ms));
+        shown = step.count;
+      }
+      const total = existing + target;
+      if (shown < total) throw new ExpectationError('every entry is reachable with "Show older entries"', total, shown);
+      // Opening an old entry builds its details on demand.
+      const oldest = rows.last();
+      await oldest.scrollIntoViewIfNeeded();
+      await oldest.locator('summary').click();
+      await oldest.locator('.entry-body').waitFor({ timeout: 10_000 });
+      const slowest = Math.max(...pageTimes);
+      console.log(`       changelog: ${shown} entries in ${pageTimes.length} pages; page times ms: median ${pageTimes.sort((a, b) => a - b)[Math.floor(pageTimes.length / 2)]}, slowest ${slowest}`);
+      if (slowest > 1000) throw new ExpectationError('each page of the changelog appears within a second', '< 1000 ms', pageTimes);
     },
   },
 ];

@@ -15,7 +15,8 @@ export type ViewMessage =
   /** `planId` is an id the host issued in {@link PanelState.plans}; the host maps it back to a file. */
   | { type: 'selectPlan'; planId: string }
   | { type: 'action'; action: RolloutAction }
-  | { type: 'showMoreChangelog' };
+  /** Asks for the page of entries older than `beforeSeq` (the oldest the view shows). */
+  | { type: 'showMoreChangelog'; beforeSeq: number };
 
 /** Messages from the host to the webview. */
 export type HostMessage = { type: 'state'; state: PanelState } | { type: 'changelog'; changelog: PanelChangelog };
@@ -98,10 +99,18 @@ export interface PanelGuardrail {
   min?: number;
 }
 
+/**
+ * How the view merges a changelog message: `replace` its list (first load, another plan),
+ * put new `head` entries on top (the ledger grew), or `append` an older page (show more).
+ * Pages keep each message small however long the ledger is.
+ */
+export type ChangelogMode = 'replace' | 'head' | 'append';
+
 export interface PanelChangelog {
+  mode: ChangelogMode;
   /** Newest first. */
   entries: PanelChangelogEntry[];
-  /** More (older) entries exist beyond `entries`. */
+  /** More (older) entries exist beyond `entries` (a `head` page's flag matters only if it replaces the list). */
   hasMore: boolean;
   /** Set when the ledger could not be read. */
   problem?: string;

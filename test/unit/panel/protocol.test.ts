@@ -9,7 +9,8 @@ describe('parseViewMessage', () => {
       { type: 'ready' },
       { type: 'selectPlan', planId: 'plan-1' },
       { type: 'selectPlan', planId: 'plan-123456' },
-      { type: 'showMoreChangelog' },
+      { type: 'showMoreChangelog', beforeSeq: 10_001 },
+      { type: 'showMoreChangelog', beforeSeq: 0 },
       ...ROLLOUT_ACTIONS.map((action) => ({ type: 'action', action })),
     ];
     for (const message of valid) {
@@ -31,6 +32,10 @@ describe('parseViewMessage', () => {
     ['a plan id with a suffix', { type: 'selectPlan', planId: 'plan-1\nplan-2' }],
     ['a numeric plan id', { type: 'selectPlan', planId: 1 }],
     ['a missing plan id', { type: 'selectPlan' }],
+    ['show more without a position', { type: 'showMoreChangelog' }],
+    ['show more with a string position', { type: 'showMoreChangelog', beforeSeq: '12' }],
+    ['show more with a negative position', { type: 'showMoreChangelog', beforeSeq: -1 }],
+    ['show more with a fractional position', { type: 'showMoreChangelog', beforeSeq: 1.5 }],
     ['a prototype key', JSON.parse('{"type":"ready","__proto__":{"polluted":true}}')],
   ])('refuses %s', (_what, message) => {
     const check = parseViewMessage(message);
@@ -45,15 +50,16 @@ describe('parseViewMessage', () => {
 
   it('never throws and accepts only exact protocol shapes, for arbitrary JSON', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.jsonValue(), fc.record({ type: fc.constantFrom('ready', 'selectPlan', 'action', 'showMoreChangelog'), planId: fc.string(), action: fc.string() }, { requiredKeys: ['type'] })), (value) => {
+      fc.property(fc.oneof(fc.jsonValue(), fc.record({ type: fc.constantFrom('ready', 'selectPlan', 'action', 'showMoreChangelog'), planId: fc.string(), action: fc.string(), beforeSeq: fc.oneof(fc.integer(), fc.double(), fc.string()) }, { requiredKeys: ['type'] })), (value) => {
         const check = parseViewMessage(value);
         if (!check.ok) return true;
         const message = check.message as Record<string, unknown>;
         const keys = Object.keys(message).sort().join(',');
         switch (message.type) {
           case 'ready':
-          case 'showMoreChangelog':
             return keys === 'type';
+          case 'showMoreChangelog':
+            return keys === 'beforeSeq,type' && Number.isSafeInteger(message.beforeSeq) && (message.beforeSeq as number) >= 0;
           case 'selectPlan':
             return keys === 'planId,type' && /^plan-\d{1,6}$/.test(String(message.planId));
           case 'action':
