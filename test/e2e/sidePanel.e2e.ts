@@ -64,12 +64,31 @@ export const sidePanelChecks: E2eCheck[] = [
         fs.mkdirSync(screenshotsDir, { recursive: true });
         await workbench.page.screenshot({ path: path.join(screenshotsDir, 'side-panel-before.png') });
 
+        // Note (in the page, by the wall clock) when the stage list first shows the rollback.
+        await panel.locator('ol.stages').evaluate((list) => {
+          const page = list.ownerDocument.defaultView as Window & { rolledBackSeenAt?: number };
+          const observer = new MutationObserver(() => {
+            if (page.rolledBackSeenAt === undefined && list.querySelector('li.stage[data-status="rolled-back"]')) {
+              page.rolledBackSeenAt = Date.now();
+              observer.disconnect();
+            }
+          });
+          observer.observe(list, { childList: true, subtree: true, attributes: true });
+        });
         await panel.locator('button.action-startDrill').click();
         // Live: the stage bakes with its guardrail measured, then the fault rolls it back.
         await panel.locator('li.stage[data-stage="canary-50"][data-status="baking"]').waitFor({ timeout: 30_000 });
         await panel.locator('li.stage[data-stage="canary-50"] svg.sparkline polyline').first().waitFor({ timeout: 30_000 });
         await workbench.page.screenshot({ path: path.join(screenshotsDir, 'side-panel-during.png') });
         await panel.locator('li.stage[data-stage="canary-50"][data-status="rolled-back"]').waitFor({ timeout: 90_000 });
+        // The rollback completed (engine state, written at once) and the panel showed it within a second.
+        const seenAt = await panel.locator('ol.stages').evaluate((list) => (list.ownerDocument.defaultView as Window & { rolledBackSeenAt?: number }).rolledBackSeenAt);
+        const state = JSON.parse(fs.readFileSync(path.join(workspaceOf(workbench), '.rollgate/state/churn-scorer.json'), 'utf8')) as { rollback?: { completedAt?: string } };
+        const completedAt = Date.parse(state.rollback?.completedAt ?? '');
+        if (seenAt === undefined || Number.isNaN(completedAt)) throw new ExpectationError('a rollback time in the state and in the page', 'both', { seenAt, completedAt: state.rollback?.completedAt });
+        const delay = seenAt - completedAt;
+        console.log(`       rollback completed to shown in the panel: ${delay} ms`);
+        if (delay > 1000) throw new ExpectationError('the panel shows the rollback within a second', '<= 1000 ms', delay);
         const headline = await panel.locator('.headline').innerText();
         if (headline !== 'Rolled back to 41') throw new ExpectationError('the headline names the rollback', 'Rolled back to 41', headline);
 
