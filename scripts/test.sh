@@ -30,7 +30,13 @@ node -e '
   const fs = require("node:fs");
   const [file, out, seconds] = process.argv.slice(1);
   let passed = 0, failed = 1;
-  try { const r = JSON.parse(fs.readFileSync(file, "utf8")); passed = r.numPassedTests; failed = r.numFailedTests + (r.success || r.numFailedTestSuites === 0 ? 0 : r.numFailedTestSuites); } catch {}
+  try {
+    const r = JSON.parse(fs.readFileSync(file, "utf8"));
+    // A test file that failed before running any test (import error) counts as one failure.
+    const brokenFiles = r.testResults.filter((t) => t.status === "failed" && t.assertionResults.length === 0).length;
+    passed = r.numPassedTests;
+    failed = r.numFailedTests + brokenFiles;
+  } catch {}
   fs.writeFileSync(out, JSON.stringify({ layer: "unit", passed, failed, seconds: Number(seconds) }) + "\n");
   console.log(`unit: ${passed} passed, ${failed} failed (${seconds} s)`);
 ' "$results/vitest.json" "$results/counts/unit.json" "$(elapsed "$start")"
