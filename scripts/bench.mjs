@@ -27,19 +27,27 @@ if (benches.length === 0) {
 }
 
 mkdirSync(outDir, { recursive: true });
-await esbuild.build({
-  entryPoints: benches.map((name) => join(benchDir, `${name}.bench.ts`)),
-  outdir: outDir,
-  bundle: true,
-  platform: 'node',
-  target: 'node20',
-  format: 'cjs',
-  outExtension: { '.js': '.cjs' },
-  sourcemap: 'inline',
-  logLevel: 'warning',
-  // Benches may import the optional peers they compare against; those stay outside the bundle.
-  packages: 'external',
-});
+
+/** Bundles one bench; a bench that does not build fails alone instead of stopping the others. */
+async function buildBench(name) {
+  try {
+    await esbuild.build({
+      entryPoints: [join(benchDir, `${name}.bench.ts`)],
+      outfile: join(outDir, `${name}.bench.cjs`),
+      bundle: true,
+      platform: 'node',
+      target: 'node20',
+      format: 'cjs',
+      sourcemap: 'inline',
+      logLevel: 'silent',
+      // Benches may import the optional peers they compare against; those stay outside the bundle.
+      packages: 'external',
+    });
+    return undefined;
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
+}
 
 /** Runs one bundled bench in a fresh node process; resolves to its exit code and stdout. */
 function runBench(name) {
@@ -58,6 +66,13 @@ const reports = [];
 let failed = false;
 for (const name of benches) {
   if (!json) process.stdout.write(`\n== ${name} ==\n`);
+  const buildError = await buildBench(name);
+  if (buildError) {
+    failed = true;
+    process.stderr.write(`bench: ${name} does not build:\n${buildError}\n`);
+    if (json) reports.push({ bench: name, error: 'does not build', output: buildError.slice(0, 2000) });
+    continue;
+  }
   const { code, stdout } = await runBench(name);
   if (code !== 0) {
     failed = true;
