@@ -23,10 +23,15 @@ export const planEditorChecks: E2eCheck[] = [
     screenshot: 'plan-problems',
     async run(workbench) {
       await workbench.openFile(brokenPlan);
-      await workbench.waitForProblems('errors on Ln 8 (environment: prd) and Ln 34 (trafic)', (problems) => {
-        const lines = problems.map((problem) => problem.line);
-        return lines.includes(8) && lines.includes(34);
-      });
+      // An invalid value marks the value, an unknown key marks the key (docs: plan diagnostics).
+      const expected = [
+        { line: 8, column: 16, mentions: 'prd' },
+        { line: 34, column: 5, mentions: 'trafic' },
+      ];
+      await workbench.waitForProblems(
+        expected.map((e) => `Ln ${e.line}, Col ${e.column} naming '${e.mentions}'`).join(' and '),
+        (problems) => expected.every((e) => problems.some((p) => p.line === e.line && p.column === e.column && p.message.includes(e.mentions))),
+      );
     },
   },
   {
