@@ -149,7 +149,7 @@ function bodyToCells(body: string, bodyStart: number, diagnostics: Diagnostic[])
     const languageMatch = LANGUAGE_WORD.exec(afterMarkup)!;
     const infoTail = afterMarkup.slice(languageMatch[0].length);
     const infoTailOffset = bodyStart + openStart + indentLength + markup.length + languageMatch[0].length;
-    const parsedAttributes = parseAttributes(infoTail, infoTailOffset);
+    const parsedAttributes = parseAttributes(infoTail, infoTailOffset, language);
     for (const diagnostic of parsedAttributes.diagnostics) diagnostics.push(diagnostic);
 
     const lastLine = body.slice(starts[toLine - 1], starts[toLine]);
