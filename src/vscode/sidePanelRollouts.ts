@@ -7,7 +7,7 @@ import * as vscode from 'vscode';
 import { DeploymentClient, PrometheusClient } from '../core/endpoints/index';
 import { defaultLedgerPath, Ledger } from '../core/ledger/index';
 import { ROLLOUT_ACTIONS, type PanelChangelog, type PanelNotice, type PanelPlanChoice, type PanelState, type RolloutAction } from '../core/panel/protocol';
-import { toChangelogEntry, toPanelRollout, trafficText } from '../core/panel/model';
+import { firstOlderIndex, toChangelogEntry, toPanelRollout, trafficText } from '../core/panel/model';
 import { parseDuration, type Plan, type SecretRef } from '../core/plan/schema';
 import { validatePlan } from '../core/plan/validate';
 import {
@@ -60,18 +60,6 @@ export interface RolloutCommandResult {
 }
 
 class UserFacingError extends Error {}
-
-/** Index of the first entry older than `seq` in a newest-first list (binary search). */
-export function firstOlderIndex(entries: readonly { seq: number }[], seq: number): number {
-  let low = 0;
-  let high = entries.length;
-  while (low < high) {
-    const middle = (low + high) >> 1;
-    if (entries[middle]!.seq >= seq) low = middle + 1;
-    else high = middle;
-  }
-  return low;
-}
 
 function actorName(): string {
   try {

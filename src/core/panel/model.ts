@@ -261,3 +261,15 @@ export function sparkline(
   if (bounds.min !== undefined) result.minY = y(bounds.min);
   return result;
 }
+
+/** Index of the first entry older than `seq` in a newest-first list (binary search). */
+export function firstOlderIndex(entries: readonly { seq: number }[], seq: number): number {
+  let low = 0;
+  let high = entries.length;
+  while (low < high) {
+    const middle = (low + high) >> 1;
+    if (entries[middle]!.seq >= seq) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Ledger } from '../../../src/core/ledger/index';
-import { boundText, formatValue, sparkline, toChangelogEntry, toPanelRollout, trafficText } from '../../../src/core/panel/model';
+import { boundText, firstOlderIndex, formatValue, sparkline, toChangelogEntry, toPanelRollout, trafficText } from '../../../src/core/panel/model';
 import { throttle, type Timers } from '../../../src/core/panel/throttle';
 import { validatePlan } from '../../../src/core/plan/validate';
 import { DryRunTraffic, LedgerChangeLog, MemoryStateStore, RecordedMetrics, RolloutEngine, VirtualClock } from '../../../src/core/rollout/index';
@@ -184,5 +184,17 @@ describe('throttle', () => {
     throttled.dispose();
     advance(5000);
     expect(runs).toBe(3);
+  });
+});
+
+describe('firstOlderIndex', () => {
+  it('finds where the page older than a seq starts in a newest-first list', () => {
+    const entries = [10, 9, 7, 4, 1].map((seq) => ({ seq }));
+    expect(firstOlderIndex(entries, 11)).toBe(0);
+    expect(firstOlderIndex(entries, 10)).toBe(1);
+    expect(firstOlderIndex(entries, 8)).toBe(2);
+    expect(firstOlderIndex(entries, 7)).toBe(3);
+    expect(firstOlderIndex(entries, 1)).toBe(5);
+    expect(firstOlderIndex([], 5)).toBe(0);
   });
 });
