@@ -188,7 +188,7 @@ async function httpRows(): Promise<Row[]> {
   if (!httpRegion) throw new Error('httpyac parsed no request');
   let peerStatus = 0;
   const peer = async () => {
-    const sent = await httpyac.send({ httpFile, httpRegion, variables: { base }, logResponse: (response) => void (peerStatus = response?.statusCode ?? 0) });
+    const sent = await httpyac.send({ httpFile, httpRegion, variables: { base }, logResponse: async (response) => void (peerStatus = response?.statusCode ?? 0) });
     if (!sent || peerStatus !== 200) throw new Error(`httpyac got ${peerStatus}`);
   };
 
