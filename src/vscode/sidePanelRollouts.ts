@@ -210,10 +210,10 @@ export class RolloutController implements vscode.Disposable {
     const trusted = vscode.workspace.isTrusted;
     const snapshot = this.currentSnapshot();
     const status = snapshot?.status;
-    const finished = status === undefined || FINISHED_STATUSES.includes(status);
     const canAct = trusted && this.busy === undefined && this.loaded?.plan !== undefined;
     const enabled: Record<RolloutAction, boolean> = {
-      start: canAct && !this.run && (finished || status === 'pending' || status === 'running'),
+      // Without an engine in this window, Start also picks up a stored unfinished rollout (resume, gate).
+      start: canAct && !this.run,
       startDrill: canAct && !this.run,
       pause: canAct && (status === 'running' || status === 'waiting-approval') && this.run !== undefined,
       resume: canAct && status === 'paused',
@@ -436,15 +436,17 @@ export class RolloutController implements vscode.Disposable {
     const stateDir = path.join(root.fsPath, DEFAULT_STATE_DIR);
     const store = new FileStateStore(stateDir);
     const stored = await store.load(plan.metadata.service).catch(() => undefined);
-    let restart = drill || (stored !== undefined && FINISHED_STATUSES.includes(stored.status));
-    if (stored && !restart && stored.planDigest !== digest) {
+    const unfinished = stored !== undefined && !FINISHED_STATUSES.includes(stored.status);
+    let restart = drill || !unfinished;
+    // A drill starts over, and another plan cannot continue this one: either way ask before discarding unfinished state.
+    if (stored && unfinished && (drill || stored.planDigest !== digest)) {
       const discard = vscode.l10n.t('Discard and start');
       const answer = await vscode.window.showWarningMessage(
         vscode.l10n.t('{0} has an unfinished rollout of plan {1} ({2}).', stored.service, stored.planName, stored.status),
         { modal: true, detail: vscode.l10n.t('Starting this plan discards that rollout state (the ledger keeps its history). Traffic stays as it is until this rollout sets it.') },
         discard,
       );
-      if (answer !== discard) throw new UserFacingError(vscode.l10n.t('Not started: another rollout of {0} is unfinished.', stored.service));
+      if (answer !== discard) throw new UserFacingError(vscode.l10n.t('Not started: a rollout of {0} is unfinished.', stored.service));
       restart = true;
     }
     const lock = await acquireServiceLock(stateDir, plan.metadata.service);
