@@ -29,6 +29,9 @@ interface Inspection {
 const DRILL_PLAN = 'host-side-panel.rollout.yaml';
 const TOKEN_PLAN = 'host-side-panel-token.rollout.yaml';
 const GATE_PLAN = 'host-side-panel-gate.rollout.yaml';
+/** The dev stack's bearer token: set through "Rollgate: Set Secret" and searched for afterwards. */
+const SECRET_NAME = 'side-panel-deploy-token';
+const SECRET = 'side-panel-secret-5d1c9a77e2f04b';
 
 /** Polls `probe` until it returns a value, failing after `timeoutMs` with the last value seen. */
 async function poll<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
@@ -61,15 +64,16 @@ suite('side panel', function () {
   suiteSetup(async function () {
     this.timeout(90_000);
     assert.equal(vscode.workspace.isTrusted, true, 'this suite runs in a trusted folder');
-    stack = await startDevStack({ port: 0, prometheusPort: 0, prometheus: 'required', prometheusBin: process.env.ROLLGATE_PROMETHEUS_BIN ?? '/usr/bin/prometheus', requestsPerSecond: 20 });
+    stack = await startDevStack({ port: 0, prometheusPort: 0, prometheus: 'required', prometheusBin: process.env.ROLLGATE_PROMETHEUS_BIN ?? '/usr/bin/prometheus', requestsPerSecond: 20, token: SECRET });
     assert.ok(stack.prometheusUrl, `rollgate dev started without Prometheus: ${stack.notices.join(' ')}`);
     const write = (name: string, text: string) => vscode.workspace.fs.writeFile(workspaceFile(name), new TextEncoder().encode(text));
-    await write(DRILL_PLAN, sidePanelDrillPlan({ name: 'host-side-panel', deploymentUrl: stack.deploymentUrl, prometheusUrl: stack.prometheusUrl }));
-    await write(GATE_PLAN, sidePanelDrillPlan({ name: 'host-side-panel-gate', deploymentUrl: stack.deploymentUrl, prometheusUrl: stack.prometheusUrl, gate: true }));
+    await write(DRILL_PLAN, sidePanelDrillPlan({ name: 'host-side-panel', deploymentUrl: stack.deploymentUrl, prometheusUrl: stack.prometheusUrl, tokenSecret: SECRET_NAME }));
+    await write(GATE_PLAN, sidePanelDrillPlan({ name: 'host-side-panel-gate', deploymentUrl: stack.deploymentUrl, prometheusUrl: stack.prometheusUrl, tokenSecret: SECRET_NAME, gate: true }));
     await write(TOKEN_PLAN, sidePanelDrillPlan({ name: 'host-side-panel-token', deploymentUrl: stack.deploymentUrl, prometheusUrl: stack.prometheusUrl, tokenSecret: 'side-panel-missing-secret' }));
     const extension = vscode.extensions.getExtension(rollgateExtensionId);
     assert.ok(extension, `${rollgateExtensionId} is installed`);
     await extension.activate();
+    assert.equal(await vscode.commands.executeCommand<boolean>('rollgate.setSecret', SECRET_NAME, SECRET), true, 'the token is in SecretStorage');
   });
 
   suiteTeardown(async () => {
@@ -162,7 +166,7 @@ suite('side panel', function () {
 
   test('"Roll back now" without a running engine sends one rollback through the deployment endpoint and records it', async () => {
     // Put the candidate back on some traffic first, as a person might have.
-    await new DeploymentClient({ baseUrl: stack.deploymentUrl, service: stack.service }).setTraffic({ '41': 70, '42': 30 }, undefined, { idempotencyKey: `host-side-panel-${Date.now()}` });
+    await new DeploymentClient({ baseUrl: stack.deploymentUrl, service: stack.service, token: SECRET }).setTraffic({ '41': 70, '42': 30 }, undefined, { idempotencyKey: `host-side-panel-${Date.now()}` });
     const ledgerBefore = ledgerLines().length;
     const result = await vscode.commands.executeCommand<CommandResult>('rollgate.rollout.rollback', { plan: workspaceFile(DRILL_PLAN), confirmed: true });
     assert.equal(result.ok, true, result.message);
@@ -208,8 +212,17 @@ suite('side panel', function () {
     assert.equal(actions.filter((action) => action === 'rollback').length, 1, 'one rollback entry');
   });
 
-  test('the rollout state and ledger stay inside the workspace and hold no view-supplied paths', () => {
-    assert.ok(fs.existsSync(workspaceFile('.rollgate/state/churn-scorer.json').fsPath));
+  test('the token from SecretStorage reaches no panel state, page, ledger line or state file', async () => {
+    const statePath = workspaceFile('.rollgate/state/churn-scorer.json').fsPath;
+    assert.ok(fs.existsSync(statePath), 'the rollout state is in the workspace');
+    const places: [string, string][] = [
+      ['panel state', JSON.stringify(await rolloutState())],
+      ['panel page', (await inspect()).html ?? ''],
+      ['ledger', fs.readFileSync(workspaceFile('.rollgate/ledger.jsonl').fsPath, 'utf8')],
+      ...fs.readdirSync(workspaceFile('.rollgate/state').fsPath).map((name): [string, string] => [name, fs.readFileSync(workspaceFile(`.rollgate/state/${name}`).fsPath, 'utf8')]),
+    ];
+    assert.ok(places.length >= 4);
+    for (const [where, text] of places) assert.equal(text.includes(SECRET), false, `the secret is in ${where}`);
     assert.ok(workspaceFile('.rollgate/ledger.jsonl').fsPath.startsWith(workspaceRoot().fsPath));
   });
 });
