@@ -3,7 +3,7 @@
  * shows. No DOM, no node: used by the host to build messages and by the webview for sparklines.
  */
 import type { GuardrailBound } from '../guardrails/evaluate';
-import type { LedgerEntry, LedgerEvidence, LedgerTraffic } from '../ledger/types';
+import type { LedgerEntry, LedgerTraffic } from '../ledger/types';
 import type { Guardrail } from '../plan/schema';
 import type { TrafficState } from '../rollout/ports';
 import type { GuardrailState, RolloutSnapshot, StageSnapshot } from '../rollout/state';
@@ -163,61 +163,108 @@ export function toPanelRollout(
   return result;
 }
 
+// Ledger entries are read back from a file other tools may append to: every field is checked
+// before use, so an odd entry shows as a plain row instead of breaking the panel.
 function stringOf(value: unknown): string | undefined {
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
   return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
-function lineageLines(entry: LedgerEntry): PanelLineageLine[] {
-  const lineage = entry.lineage;
-  if (!lineage) return [];
-  const lines: PanelLineageLine[] = [];
-  const version = (label: string, item: { version: string; digest?: string; artifact?: string } | undefined) => {
-    if (!item) return;
-    lines.push({ label, value: [item.version, item.artifact, item.digest].filter(Boolean).join(' · ') });
-  };
-  version('candidate', lineage.candidate);
-  version('baseline', lineage.baseline);
-  for (const data of lineage.data ?? []) lines.push({ label: 'data', value: [data.name, data.snapshot, data.digest].filter(Boolean).join(' · ') });
-  for (const feature of lineage.features ?? []) lines.push({ label: 'features', value: [feature.name, feature.version ? `v${feature.version}` : undefined].filter(Boolean).join(' ') });
-  if (lineage.training && (lineage.training.run || lineage.training.commit)) {
-    lines.push({ label: 'training', value: [lineage.training.run ? `run ${lineage.training.run}` : undefined, lineage.training.commit ? `commit ${lineage.training.commit}` : undefined].filter(Boolean).join(', ') });
+function objectOf(value: unknown): Record<string, unknown> | undefined {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+}
+
+function objectsOf(value: unknown): Record<string, unknown>[] {
+  const list = Array.isArray(value) ? value : value === undefined ? [] : [value];
+  return list.map(objectOf).filter((item): item is Record<string, unknown> => item !== undefined);
+}
+
+function numberOf(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+}
+
+function joined(parts: (string | undefined)[], separator: string): string {
+  return parts.filter((part): part is string => part !== undefined).join(separator);
+}
+
+function trafficOf(value: unknown): string {
+  const traffic = objectOf(value);
+  if (!traffic) return '';
+  const weights: Record<string, number> = {};
+  for (const [version, weight] of Object.entries(objectOf(traffic.weights) ?? {})) {
+    const percent = numberOf(weight);
+    if (percent !== undefined) weights[version] = percent;
   }
-  if (entry.planDigest) lines.push({ label: 'plan', value: entry.planDigest });
+  const mirror = objectOf(traffic.mirror);
+  const mirrorVersion = stringOf(mirror?.version);
+  const mirrorPercent = numberOf(mirror?.percent);
+  const text = trafficText({ weights, ...(mirrorVersion && mirrorPercent !== undefined ? { mirror: { version: mirrorVersion, percent: mirrorPercent } } : {}) });
+  return text || (stringOf(traffic.version) ? `${stringOf(traffic.version)}` : '');
+}
+
+function lineageLines(entry: LedgerEntry): PanelLineageLine[] {
+  const lineage = objectOf(entry.lineage);
+  const lines: PanelLineageLine[] = [];
+  if (lineage) {
+    for (const label of ['candidate', 'baseline'] as const) {
+      const item = objectOf(lineage[label]);
+      if (item) lines.push({ label, value: joined([stringOf(item.version), stringOf(item.artifact), stringOf(item.digest)], ' · ') });
+    }
+    for (const data of objectsOf(lineage.data)) lines.push({ label: 'data', value: joined([stringOf(data.name), stringOf(data.snapshot), stringOf(data.digest)], ' · ') });
+    for (const feature of objectsOf(lineage.features)) {
+      const version = stringOf(feature.version);
+      lines.push({ label: 'features', value: joined([stringOf(feature.name), version ? `v${version}` : undefined], ' ') });
+    }
+    const training = objectOf(lineage.training);
+    const run = stringOf(training?.run);
+    const commit = stringOf(training?.commit);
+    if (run || commit) lines.push({ label: 'training', value: joined([run ? `run ${run}` : undefined, commit ? `commit ${commit}` : undefined], ', ') });
+  }
+  const planDigest = stringOf(entry.planDigest);
+  if (planDigest) lines.push({ label: 'plan', value: planDigest });
   return lines;
 }
 
-function panelEvidence(evidence: LedgerEvidence): PanelEvidence {
+function panelEvidence(evidence: Record<string, unknown>): PanelEvidence {
+  const bound = objectOf(evidence.bound);
   const item: PanelEvidence = {
-    guardrail: evidence.guardrail ?? '?',
-    valueText: evidence.value === undefined ? '' : formatValue(evidence.value),
-    boundText: boundText(evidence.bound),
+    guardrail: stringOf(evidence.guardrail) ?? '?',
+    valueText: evidence.value === null ? 'no data' : numberOf(evidence.value) !== undefined ? formatValue(numberOf(evidence.value)) : '',
+    boundText: bound ? boundText({ min: numberOf(bound.min), max: numberOf(bound.max), minRatio: numberOf(bound.minRatio), maxRatio: numberOf(bound.maxRatio) } as Partial<GuardrailBound>) : '',
   };
-  if (evidence.outcome) item.outcome = evidence.outcome;
+  const outcome = stringOf(evidence.outcome);
+  if (outcome) item.outcome = outcome;
   return item;
 }
 
 /** The panel's view of one ledger entry: what changed, why, and the lineage and evidence behind it. */
 export function toChangelogEntry(entry: LedgerEntry): PanelChangelogEntry {
-  const evidence = entry.evidence === undefined ? [] : Array.isArray(entry.evidence) ? entry.evidence : [entry.evidence];
-  const from = trafficText(entry.from);
-  const to = trafficText(entry.to);
-  const outcome = entry.details?.outcome ?? entry.request?.outcome;
-  const stage = stringOf(entry.details?.stage) ?? entry.to?.stage ?? entry.from?.stage;
+  const details = objectOf(entry.details);
+  const request = objectOf(entry.request);
+  const from = trafficOf(entry.from);
+  const to = trafficOf(entry.to);
+  const outcome = details?.outcome ?? request?.outcome;
+  const stage = stringOf(details?.stage) ?? stringOf(objectOf(entry.to)?.stage) ?? stringOf(objectOf(entry.from)?.stage);
   const result: PanelChangelogEntry = {
-    seq: entry.seq,
-    time: entry.time,
-    action: entry.action,
-    actor: entry.actor,
+    seq: numberOf(entry.seq) ?? 0,
+    time: stringOf(entry.time) ?? '',
+    action: stringOf(entry.action) ?? '?',
+    actor: stringOf(entry.actor) ?? '?',
     failed: outcome === 'failed' || outcome === 'error',
     lineage: lineageLines(entry),
-    evidence: evidence.map(panelEvidence),
-    hash: entry.hash,
+    evidence: objectsOf(entry.evidence).map(panelEvidence),
+    hash: stringOf(entry.hash) ?? '',
   };
-  if (entry.service) result.service = entry.service;
+  const service = stringOf(entry.service);
+  if (service) result.service = service;
   if (stage) result.stage = stage;
   if (from || to) result.change = `${from || '—'} → ${to || '—'}`;
-  else if (entry.request) result.change = `${entry.request.method} ${entry.request.url}${entry.request.status ? ` → ${entry.request.status}` : ''}`;
-  if (entry.reason) result.reason = entry.reason;
+  else if (request && stringOf(request.method) && stringOf(request.url)) {
+    const status = numberOf(request.status);
+    result.change = `${stringOf(request.method)} ${stringOf(request.url)}${status !== undefined ? ` → ${status}` : ''}`;
+  }
+  const reason = stringOf(entry.reason);
+  if (reason) result.reason = reason;
   return result;
 }
 

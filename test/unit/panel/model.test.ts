@@ -1,8 +1,9 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Ledger } from '../../../src/core/ledger/index';
+import { Ledger, type LedgerEntry } from '../../../src/core/ledger/index';
 import { boundText, firstOlderIndex, formatValue, sparkline, toChangelogEntry, toPanelRollout, trafficText } from '../../../src/core/panel/model';
 import { throttle, type Timers } from '../../../src/core/panel/throttle';
 import { validatePlan } from '../../../src/core/plan/validate';
@@ -196,5 +197,40 @@ describe('firstOlderIndex', () => {
     expect(firstOlderIndex(entries, 7)).toBe(3);
     expect(firstOlderIndex(entries, 1)).toBe(5);
     expect(firstOlderIndex([], 5)).toBe(0);
+  });
+});
+
+describe('toChangelogEntry on entries written by anyone', () => {
+  it('never throws, whatever shape the optional fields have (teams may append their own entries)', () => {
+    const anyValue = fc.anything({ maxDepth: 3 });
+    fc.assert(
+      fc.property(
+        fc.record(
+          {
+            seq: fc.nat(),
+            time: fc.string(),
+            action: fc.string(),
+            actor: fc.string(),
+            hash: fc.string(),
+            prev: fc.string(),
+            service: anyValue,
+            from: anyValue,
+            to: anyValue,
+            reason: anyValue,
+            evidence: anyValue,
+            lineage: fc.oneof(anyValue, fc.record({ candidate: anyValue, baseline: anyValue, data: anyValue, features: anyValue, training: anyValue }, { requiredKeys: [] })),
+            request: anyValue,
+            details: anyValue,
+            planDigest: anyValue,
+          },
+          { requiredKeys: ['seq', 'time', 'action', 'actor', 'hash', 'prev'] },
+        ),
+        (entry) => {
+          const row = toChangelogEntry(entry as unknown as LedgerEntry);
+          return typeof row.action === 'string' && Array.isArray(row.lineage) && Array.isArray(row.evidence);
+        },
+      ),
+      { numRuns: 3000 },
+    );
   });
 });
