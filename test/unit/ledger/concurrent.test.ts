@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,7 +22,10 @@ afterAll(() => folder.cleanup());
 describe('several writers at once', () => {
   it(`${writers} processes x ${appendsPerWriter} appends make one valid chain with nothing lost`, async () => {
     const file = join(folder.path, 'processes', 'ledger.jsonl');
-    const running = Array.from({ length: writers }, (_, index) => startAppendWorker(worker, [file, `p${index}`, String(appendsPerWriter)]));
+    const gate = join(folder.path, 'processes.go');
+    const running = Array.from({ length: writers }, (_, index) => startAppendWorker(worker, [file, `p${index}`, String(appendsPerWriter)], { gate }));
+    await Promise.all(running.map((item) => Promise.race([item.ready, item.exited])));
+    writeFileSync(gate, '');
     const exits = await Promise.all(running.map((item) => item.exited));
     for (const exit of exits) expect(exit.code, exit.stderr).toBe(0);
 

@@ -1,8 +1,10 @@
 // A child process that appends to a ledger, for crash and concurrency tests.
 // argv: <ledger path> <writer id> <appends, 0 = until killed> [tear-at <n>]
+// With env ROLLGATE_WORKER_GATE=<file> it prints "ready" and waits for that file to exist.
 // After each acknowledged append it prints "appended <seq> <writer> <n>". With "tear-at n", the
 // n-th append writes a random part of its line and then SIGKILLs its own process, which is
 // exactly what a crash in the middle of a write leaves behind.
+import { existsSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 
 import { Ledger } from '../../../../src/core/ledger/index';
@@ -12,6 +14,17 @@ async function main(): Promise<void> {
   if (!path) throw new Error('usage: appendWorker <ledger> <writer> <count> [tear-at n]');
   const count = Number(countText);
   const tearAt = mode === 'tear-at' ? Number(tearAtText) : -1;
+  // With a start gate, every writer waits at the same line, so slow process start-up under load
+  // cannot let one writer finish before the others begin.
+  const gate = process.env.ROLLGATE_WORKER_GATE;
+  if (gate) {
+    process.stdout.write('ready\n');
+    const deadline = Date.now() + 60_000;
+    while (!existsSync(gate)) {
+      if (Date.now() > deadline) throw new Error(`start gate ${gate} never opened`);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  }
   let appendNumber = 0;
   const ledger = new Ledger({
     path,

@@ -24,12 +24,19 @@ export interface RunningWorker {
   acknowledged(): number;
   /** Resolves once `count` appends are acknowledged; rejects if the worker exits first. */
   waitForAppends(count: number): Promise<void>;
+  /** Resolves once the worker waits at its start gate (ROLLGATE_WORKER_GATE). */
+  ready: Promise<void>;
   /** Resolves with the exit code and signal. */
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>;
 }
 
-export function startAppendWorker(script: string, args: string[]): RunningWorker {
-  const child = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+export function startAppendWorker(script: string, args: string[], options: { gate?: string } = {}): RunningWorker {
+  const env = options.gate ? { ...process.env, ROLLGATE_WORKER_GATE: options.gate } : process.env;
+  const child = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
+  let markReady: () => void = () => undefined;
+  const ready = new Promise<void>((resolve) => {
+    markReady = resolve;
+  });
   let acknowledged = 0;
   let buffered = '';
   let stderr = '';
@@ -39,6 +46,7 @@ export function startAppendWorker(script: string, args: string[]): RunningWorker
     buffered += text;
     const lines = buffered.split('\n');
     buffered = lines.pop() ?? '';
+    if (lines.includes('ready')) markReady();
     acknowledged += lines.filter((line) => line.startsWith('appended ')).length;
     for (const waiter of waiters.filter((item) => acknowledged >= item.count)) {
       waiters.splice(waiters.indexOf(waiter), 1);
@@ -58,6 +66,7 @@ export function startAppendWorker(script: string, args: string[]): RunningWorker
   });
   return {
     child,
+    ready,
     acknowledged: () => acknowledged,
     waitForAppends: (count) =>
       acknowledged >= count ? Promise.resolve() : new Promise((resolve, reject) => waiters.push({ count, resolve, reject })),
