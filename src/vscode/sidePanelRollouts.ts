@@ -92,7 +92,8 @@ export class RolloutController implements vscode.Disposable {
   private loaded: LoadedPlan | undefined;
   private storedSnapshot: RolloutSnapshot | undefined;
   private run: ActiveRun | undefined;
-  private busy: RolloutAction | undefined;
+  /** Actions in flight (a rollback may overlap another action). */
+  private readonly inFlight = new Set<RolloutAction>();
   private notice: PanelNotice | undefined;
   private readonly disposables: vscode.Disposable[] = [];
 
@@ -210,7 +211,8 @@ export class RolloutController implements vscode.Disposable {
     const trusted = vscode.workspace.isTrusted;
     const snapshot = this.currentSnapshot();
     const status = snapshot?.status;
-    const canAct = trusted && this.busy === undefined && this.loaded?.plan !== undefined;
+    const busy = this.inFlight.values().next().value;
+    const canAct = trusted && busy === undefined && this.loaded?.plan !== undefined;
     const enabled: Record<RolloutAction, boolean> = {
       // Without an engine in this window, Start also picks up a stored unfinished rollout (resume, gate).
       start: canAct && !this.run,
@@ -218,7 +220,7 @@ export class RolloutController implements vscode.Disposable {
       pause: canAct && (status === 'running' || status === 'waiting-approval') && this.run !== undefined,
       resume: canAct && status === 'paused',
       approve: canAct && status === 'waiting-approval' && this.run !== undefined,
-      rollback: trusted && this.busy !== 'rollback' && this.loaded?.plan !== undefined && status !== 'rolled-back',
+      rollback: trusted && !this.inFlight.has('rollback') && (this.run !== undefined || this.loaded?.plan !== undefined) && status !== 'rolled-back',
     };
     const plans: PanelPlanChoice[] = this.plans.map((plan) => {
       const choice: PanelPlanChoice = { id: plan.id, label: vscode.workspace.asRelativePath(plan.uri) };
@@ -230,12 +232,12 @@ export class RolloutController implements vscode.Disposable {
     if (this.loaded?.problem) state.planProblem = this.loaded.problem;
     if (snapshot) {
       state.rollout = toPanelRollout(snapshot, {
-        guardrails: this.loaded?.plan?.guardrails ?? this.run?.plan.guardrails ?? [],
+        guardrails: this.run?.plan.guardrails ?? this.loaded?.plan?.guardrails ?? [],
         driving: this.run !== undefined,
         drill: this.run?.drill ?? false,
       });
     }
-    if (this.busy) state.busy = this.busy;
+    if (busy) state.busy = busy;
     if (!trusted) state.notice = { level: 'warning', text: vscode.l10n.t('This folder is not trusted: Rollgate shows plans and the changelog but runs no rollout action. Trust the folder (Workspaces: Manage Workspace Trust) to start, pause, approve or roll back.') };
     else if (this.notice) state.notice = this.notice;
     return state;
@@ -279,16 +281,18 @@ export class RolloutController implements vscode.Disposable {
     try {
       const service = this.loaded?.plan?.metadata.service;
       if (mode === 'append' && beforeSeq !== undefined) {
-        // Older pages come from one full read kept while the file is unchanged: paging through
-        // a long ledger then costs a slice per page, not a re-read of everything newer.
-        const all = await this.allEntries(file, service);
-        const start = firstOlderIndex(all, beforeSeq);
-        const page = all.slice(start, start + CHANGELOG_PAGE);
-        return { mode, entries: page, hasMore: start + CHANGELOG_PAGE < all.length, source };
+        // Older pages are sliced from one full read kept while the file is unchanged; until that
+        // read is ready (it starts with the first older page) a page streams from the end.
+        const all = await this.cachedEntries(file, service);
+        if (all) {
+          const start = firstOlderIndex(all, beforeSeq);
+          return { mode, entries: all.slice(start, start + CHANGELOG_PAGE), hasMore: start + CHANGELOG_PAGE < all.length, source };
+        }
       }
       const page: PanelChangelog['entries'] = [];
       let hasMore = false;
       for await (const entry of new Ledger({ path: file }).read({ newestFirst: true, ...(service ? { service } : {}) })) {
+        if (beforeSeq !== undefined && entry.seq >= beforeSeq) continue;
         if (page.length === CHANGELOG_PAGE) {
           hasMore = true;
           break;
@@ -302,16 +306,24 @@ export class RolloutController implements vscode.Disposable {
     }
   }
 
-  private entryCache: { key: string; entries: PanelChangelog['entries'] } | undefined;
+  private entryCache: { key: string; entries?: PanelChangelog['entries']; loading?: Promise<void> } | undefined;
 
-  private async allEntries(file: string, service: string | undefined): Promise<PanelChangelog['entries']> {
+  /** The whole (service-filtered) changelog if a read for the file as it is now is complete; else starts one. */
+  private async cachedEntries(file: string, service: string | undefined): Promise<PanelChangelog['entries'] | undefined> {
     const info = await stat(file);
     const key = `${file}\0${info.size}\0${info.mtimeMs}\0${service ?? ''}`;
     if (this.entryCache?.key === key) return this.entryCache.entries;
-    const entries: PanelChangelog['entries'] = [];
-    for await (const entry of new Ledger({ path: file }).read({ newestFirst: true, ...(service ? { service } : {}) })) entries.push(toChangelogEntry(entry));
-    this.entryCache = { key, entries };
-    return entries;
+    const cache: NonNullable<typeof this.entryCache> = { key };
+    this.entryCache = cache;
+    cache.loading = (async () => {
+      const entries: PanelChangelog['entries'] = [];
+      for await (const entry of new Ledger({ path: file }).read({ newestFirst: true, ...(service ? { service } : {}) })) entries.push(toChangelogEntry(entry));
+      cache.entries = entries;
+    })().catch((error: unknown) => {
+      this.log.warn(`Rollgate: could not read the whole ledger: ${errorText(error)}`);
+      if (this.entryCache === cache) this.entryCache = undefined;
+    });
+    return undefined;
   }
 
   private ledgerPath(root: vscode.Uri): string {
@@ -330,11 +342,11 @@ export class RolloutController implements vscode.Disposable {
       void vscode.window.showWarningMessage(message);
       return { ok: false, message };
     }
-    if (this.busy && action !== 'rollback') {
-      return { ok: false, message: vscode.l10n.t('Rollgate is still busy with "{0}"; try again when it is done.', this.busy) };
+    const busy = this.inFlight.values().next().value;
+    if (action === 'rollback' ? this.inFlight.has('rollback') : busy !== undefined) {
+      return { ok: false, message: vscode.l10n.t('Rollgate is still busy with "{0}"; try again when it is done.', busy ?? action) };
     }
-    const previousBusy = this.busy;
-    this.busy = action;
+    this.inFlight.add(action);
     this.notice = undefined;
     this.changeEmitter.fire();
     try {
@@ -348,7 +360,7 @@ export class RolloutController implements vscode.Disposable {
       void vscode.window.showErrorMessage(`Rollgate: ${message}`);
       return { ok: false, message };
     } finally {
-      this.busy = previousBusy === action ? undefined : previousBusy;
+      this.inFlight.delete(action);
       this.changeEmitter.fire();
       this.changelogEmitter.fire({ reset: false });
     }
@@ -525,7 +537,8 @@ export class RolloutController implements vscode.Disposable {
   }
 
   private async rollback(confirmed: boolean): Promise<string> {
-    const { plan, digest } = this.requirePlan();
+    // A running rollout is what "Roll back now" acts on, whichever plan the panel shows.
+    const { plan, digest } = this.run ? { plan: this.run.plan, digest: this.run.engine.snapshot().planDigest } : this.requirePlan();
     const snapshot = this.currentSnapshot();
     const to = snapshot?.rollbackTo ?? (plan.rollback.to === 'baseline' ? plan.model.baseline.version : plan.rollback.to);
     if (!confirmed) {
