@@ -5,6 +5,7 @@ import { PlanFixStore } from './planFixes';
 import { registerPlanHover } from './planHover';
 import { registerPlanQuickFix } from './planQuickFix';
 import { registerRunbookController } from './runbookController';
+import { registerRunbookDiagnostics } from './runbookDiagnostics';
 import { registerRunbookSerializer } from './runbookSerializer';
 import { registerSecretCommands } from './secrets';
 import { registerRolloutUi } from './sidePanelSetup';
@@ -25,6 +26,7 @@ export function activate(context: vscode.ExtensionContext): void {
     registerPlanCompletion(log),
     registerPlanHover(log),
     registerRunbookSerializer(log),
+    registerRunbookDiagnostics(log),
     registerRunbookController({ secrets: context.secrets, log }),
     registerSecretCommands(context.secrets, log),
     registerRolloutUi(context, log),
