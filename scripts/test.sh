@@ -45,7 +45,7 @@ layer "package (rollgate.vsix + host-runner .vsix)"
 start=$(date +%s)
 packaged=1
 bash test/harness/ensureCodeServer.sh >/dev/null || { echo "code-server is not installed"; packaged=0; }
-if [ "$packaged" = 1 ] && npx vsce package --no-dependencies -o rollgate.vsix >/dev/null && node test/harness/buildTests.mjs; then
+if [ "$packaged" = 1 ] && npm run --silent package:vsix >/dev/null && node test/harness/buildTests.mjs; then
   echo "package: ok ($(elapsed "$start") s)"
 else
   echo "package: FAILED"
