@@ -5,6 +5,7 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -130,10 +131,17 @@ function startChild(name, command, args, { essential = true, ...options } = {}) 
   return child;
 }
 
+// The sample plans reference the secret `deploy-token`. A fresh token per run protects the demo
+// deployment endpoint and reaches the extension through its environment fallback
+// (ROLLGATE_SECRET_DEPLOY_TOKEN), so nothing is stored; "Rollgate: Set Secret" overrides it.
+const demoToken = randomBytes(18).toString('base64url');
+const devEnv = { ...process.env, ROLLGATE_DEV_TOKEN: demoToken };
+env.ROLLGATE_SECRET_DEPLOY_TOKEN = demoToken;
+
 const devAvailable = spawnSync(process.execPath, ['dist/cli.js', 'dev', '--help'], { stdio: 'ignore' }).status === 0;
 if (devAvailable) {
   console.log('== rollgate dev (deployment endpoint 127.0.0.1:8700, Prometheus 127.0.0.1:9090)');
-  startChild('rollgate dev', process.execPath, ['dist/cli.js', 'dev'], { essential: false });
+  startChild('rollgate dev', process.execPath, ['dist/cli.js', 'dev'], { essential: false, env: devEnv });
 } else {
   console.log('== rollgate dev is missing from dist/cli.js: starting VS Code without the demo stack');
 }
@@ -146,6 +154,9 @@ if (!(await waitForHttp(`http://127.0.0.1:${port}/healthz`, 30_000))) {
   stopAll(1);
 } else {
   console.log(`\nRollgate in VS Code: open http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}`);
-  if (devAvailable) console.log('Demo stack: deployment endpoint http://127.0.0.1:8700, Prometheus http://127.0.0.1:9090');
+  if (devAvailable) {
+    console.log('Demo stack: deployment endpoint http://127.0.0.1:8700, Prometheus http://127.0.0.1:9090');
+    console.log('Its bearer token is generated for this run and given to VS Code; it is never printed.');
+  }
   console.log('Ctrl-C stops everything.');
 }
