@@ -54,16 +54,24 @@ interface Row {
   fasterThanPeer: boolean;
 }
 
-async function timeAsync(work: () => Promise<unknown>): Promise<number> {
+interface Sample {
+  wall: number;
+  /** CPU time of this process (user + system): steadier than wall time on a shared machine. */
+  cpu: number;
+}
+
+async function timeAsync(work: () => Promise<unknown>): Promise<Sample> {
   collectGarbage();
+  const cpuStart = process.cpuUsage();
   const start = process.hrtime.bigint();
   await work();
-  return Number(process.hrtime.bigint() - start) / 1e6;
+  const cpu = process.cpuUsage(cpuStart);
+  return { wall: Number(process.hrtime.bigint() - start) / 1e6, cpu: (cpu.user + cpu.system) / 1000 };
 }
 
 /** Runs the three workloads back to back per round, rotating the order so drift hits all alike. */
-async function interleave(rounds: number, workloads: [() => Promise<unknown>, () => Promise<unknown>, () => Promise<unknown>]): Promise<number[][]> {
-  const samples: number[][] = [[], [], []];
+async function interleave(rounds: number, workloads: [() => Promise<unknown>, () => Promise<unknown>, () => Promise<unknown>]): Promise<Sample[][]> {
+  const samples: Sample[][] = [[], [], []];
   for (let round = 0; round < rounds; round++) {
     for (let step = 0; step < 3; step++) {
       const which = (round + step) % 3;
@@ -71,6 +79,13 @@ async function interleave(rounds: number, workloads: [() => Promise<unknown>, ()
     }
   }
   return samples;
+}
+
+/** Two rows, wall and CPU time, from the same samples. */
+function rows(name: string, unit: string, samples: Sample[][], scale: number, names: { floor: string; peer: string }, floorGoal: number): Row[] {
+  return (['wall', 'cpu'] as const).map((key) =>
+    row(name, `${unit}, ${key === 'wall' ? 'wall' : 'CPU'} time`, samples.map((list) => list.map((sample) => sample[key])), scale, names, floorGoal),
+  );
 }
 
 function row(name: string, unit: string, samples: number[][], scale: number, names: { floor: string; peer: string }, floorGoal: number): Row {
@@ -110,7 +125,7 @@ async function planValidationRows(): Promise<Row[]> {
     { label: '~5,000-line plan', stages: 400, guardrails: 400, rounds: quick ? 5 : 15 },
     { label: '~20,000-line plan', stages: 1600, guardrails: 1600, rounds: quick ? 3 : 9 },
   ];
-  const rows: Row[] = [];
+  const result: Row[] = [];
   for (const size of sizes) {
     const text = generatePlan(size);
     const own = validatePlan(text);
@@ -127,8 +142,8 @@ async function planValidationRows(): Promise<Row[]> {
     }
     const samples = await interleave(size.rounds, [async () => validatePlan(text), async () => parseDocument(text), () => peerValidate(text)]);
     const lines = text.split('\n').length;
-    rows.push(
-      row(
+    result.push(
+      ...rows(
         `validate a ${size.label} (${lines} lines, ${(text.length / 1024).toFixed(0)} KiB)`,
         'ms per validation (median)',
         samples,
@@ -138,7 +153,7 @@ async function planValidationRows(): Promise<Row[]> {
       ),
     );
   }
-  return rows;
+  return result;
 }
 
 async function httpRows(): Promise<Row[]> {
@@ -202,9 +217,9 @@ async function httpRows(): Promise<Row[]> {
   server.closeAllConnections();
   server.close();
   return [
-    row(
+    ...rows(
       `http GET with a variable and a secret header, ${requests} sequential requests per sample`,
-      'µs per request (wall, median)',
+      'µs per request (median)',
       samples,
       1000 / requests,
       { floor: 'plain fetch', peer: 'httpyac send (.http file)' },
@@ -214,23 +229,23 @@ async function httpRows(): Promise<Row[]> {
 }
 
 async function main(): Promise<void> {
-  const rows = [...(await planValidationRows()), ...(await httpRows())];
+  const all = [...(await planValidationRows()), ...(await httpRows())];
   const machine = { cpu: cpus()[0]?.model.trim() ?? 'unknown', cores: cpus().length, node: process.version, loadAverage1m: Number(loadavg()[0]!.toFixed(2)) };
   const peers = { 'yaml-language-server': peerVersion('yaml-language-server'), httpyac: peerVersion('httpyac') };
   if (json) {
-    process.stdout.write(`${JSON.stringify({ bench: 'peers', machine, peers, rows })}\n`);
+    process.stdout.write(`${JSON.stringify({ bench: 'peers', machine, peers, rows: all })}\n`);
     return;
   }
   process.stdout.write(
     `Rollgate vs peers and floors (medians; yaml-language-server ${peers['yaml-language-server']}, httpyac ${peers.httpyac}; ${machine.cpu}, ${machine.cores} cores, node ${machine.node}, load average ${machine.loadAverage1m})\n`,
   );
-  for (const entry of rows) {
+  for (const entry of all) {
     process.stdout.write(`\n${entry.case} — ${entry.unit}\n`);
     process.stdout.write(`  rollgate  ${entry.rollgate.toFixed(1).padStart(9)}\n`);
     process.stdout.write(`  floor     ${entry.floor.toFixed(1).padStart(9)}  (${entry.floorName})  rollgate/floor ${entry.floorRatio.toFixed(3)}x, goal <= ${entry.floorGoal}x: ${entry.floorGoalMet ? 'met' : 'NOT MET'}\n`);
     process.stdout.write(`  peer      ${entry.peer.toFixed(1).padStart(9)}  (${entry.peerName})  rollgate/peer ${entry.peerRatio.toFixed(3)}x, goal < 1x: ${entry.fasterThanPeer ? 'met' : 'NOT MET'}\n`);
   }
-  process.stdout.write('\nRatios are medians of per-round ratios (the three workloads run back to back, order rotated each round).\n');
+  process.stdout.write('\nRatios are medians of per-round ratios (the three workloads run back to back, order rotated each round). CPU time is this process\'s; for http it includes the loopback server, the same for all three.\n');
 }
 
 function peerVersion(name: string): string {
