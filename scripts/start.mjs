@@ -72,6 +72,9 @@ if (!fs.existsSync(settingsFile)) {
     'update.mode': 'none',
     'extensions.autoCheckUpdates': false,
     'extensions.ignoreRecommendations': true,
+    // examples/ sits inside the Rollgate repository: don't offer to open it, keep the demo quiet.
+    'git.openRepositoryInParentFolders': 'never',
+    'chat.disableAIFeatures': true,
   }, null, 2));
 }
 const configFile = path.join(profile, 'code-server.yaml');
