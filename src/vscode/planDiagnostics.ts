@@ -15,8 +15,9 @@ const severities: Record<CoreDiagnostic['severity'], vscode.DiagnosticSeverity> 
 };
 
 /**
- * Validates open rollout plans and publishes their diagnostics: at once on open and save,
- * after `rollgate.validation.debounceMs` of quiet while typing; cleared when a plan closes.
+ * Validates open rollout plans and publishes their diagnostics: at once on open and save; while
+ * typing, at once for the first keystroke after a quiet spell and then after
+ * `rollgate.validation.debounceMs` of quiet; cleared when a plan closes.
  * Each diagnostic's "did you mean" fix goes to `fixes` for the quick-fix provider.
  */
 export function registerPlanDiagnostics(log: vscode.LogOutputChannel, fixes: PlanFixStore): vscode.Disposable {
@@ -76,7 +77,7 @@ export function registerPlanDiagnostics(log: vscode.LogOutputChannel, fixes: Pla
     vscode.workspace.onDidChangeTextDocument((event) => {
       if (!isPlanDocument(event.document) || event.contentChanges.length === 0) return;
       const document = event.document;
-      debouncer.schedule(document.uri.toString(), debounceMs(document), () => validate(document));
+      debouncer.scheduleLeading(document.uri.toString(), debounceMs(document), () => validate(document));
     }),
     // A language change arrives as close + open, so this also clears a file switched away from rollout-plan.
     vscode.workspace.onDidCloseTextDocument(forget),

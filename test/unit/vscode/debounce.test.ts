@@ -50,4 +50,25 @@ describe('KeyedDebouncer', () => {
     vi.advanceTimersByTime(0);
     expect(runs).toEqual(['a']);
   });
+
+  it('runs the first keystroke after a quiet spell at once and a following burst once, after it', () => {
+    const debouncer = new KeyedDebouncer();
+    const runs: number[] = [];
+    debouncer.scheduleLeading('plan', 150, () => runs.push(1));
+    vi.advanceTimersByTime(0);
+    expect(runs).toEqual([1]);
+    // A burst right after that run waits for quiet and runs its last task only.
+    for (let keystroke = 2; keystroke <= 4; keystroke++) {
+      debouncer.scheduleLeading('plan', 150, () => runs.push(keystroke));
+      vi.advanceTimersByTime(50);
+    }
+    expect(runs).toEqual([1]);
+    vi.advanceTimersByTime(100);
+    expect(runs).toEqual([1, 4]);
+    // After a quiet spell longer than the delay, the next keystroke runs at once again.
+    vi.advanceTimersByTime(500);
+    debouncer.scheduleLeading('plan', 150, () => runs.push(5));
+    vi.advanceTimersByTime(0);
+    expect(runs).toEqual([1, 4, 5]);
+  });
 });
