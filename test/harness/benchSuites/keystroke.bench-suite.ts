@@ -1,0 +1,144 @@
+// A benchmark, not a test: run only by bench/vscodeLatency.bench.ts, which bundles this file into
+// its own suites folder and points the host runner at it (ROLLGATE_HOST_SUITES). It is not named
+// test/host/*.test.ts, so `npm test` never runs it, and it asserts no timing: it records
+// timings into the side file named by ROLLGATE_BENCH_OUT and fails only when the measurement
+// itself could not be made (the plan did not open, diagnostics never changed).
+//
+// Environment (set by the bench on the code-server process, inherited by the extension host):
+//   ROLLGATE_BENCH_OUT    where to write the timings (JSON)
+//   ROLLGATE_BENCH_PLAN   the generated plan, relative to the workspace folder
+//   ROLLGATE_BENCH_EDITS  how many one-character edits to time (default 50)
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+
+const extensionId = 'rollgate.rollgate';
+
+/** What the bench reads back. Times are milliseconds of the extension host's performance.now(). */
+export interface KeystrokeBenchOutput {
+  activation: { measured: true; ms: number } | { measured: false; reason: string };
+  planLines: number;
+  debounceMs: number;
+  quietGapMs: number;
+  baselineFindings: number;
+  samplesMs: number[];
+  /** Per edit: `ms` is applyEdit to the changed diagnostics; `changeEventMs` is applyEdit to the
+   * extension host's onDidChangeTextDocument for it (VS Code's own part of the path). */
+  edits: { kind: 'add' | 'remove'; line: number; ms: number; changeEventMs: number }[];
+}
+
+/**
+ * Resolves with the time at which onDidChangeDiagnostics reported `uri` holding `expected`
+ * findings. Subscribed before the caller's edit, so the event cannot be missed.
+ */
+function nextDiagnosticsCount(uri: vscode.Uri, expected: number, timeoutMs: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const subscription = vscode.languages.onDidChangeDiagnostics((event) => {
+      const at = performance.now();
+      if (!event.uris.some((changed) => changed.toString() === uri.toString())) return;
+      if (vscode.languages.getDiagnostics(uri).length !== expected) return;
+      cleanup();
+      resolve(at);
+    });
+    const timer = setTimeout(() => {
+      cleanup();
+      reject(new Error(`diagnostics of ${uri.fsPath} did not reach ${expected} finding(s) within ${timeoutMs} ms (now ${vscode.languages.getDiagnostics(uri).length})`));
+    }, timeoutMs);
+    const cleanup = () => {
+      clearTimeout(timer);
+      subscription.dispose();
+    };
+  });
+}
+
+suite('bench: keystroke to diagnostics and activation (real VS Code)', () => {
+  test('times activation and ~50 one-character edits of a 5,000-line plan', async function () {
+    this.timeout(240_000);
+    const outPath = process.env.ROLLGATE_BENCH_OUT;
+    const planPath = process.env.ROLLGATE_BENCH_PLAN;
+    assert.ok(outPath && planPath, 'ROLLGATE_BENCH_OUT and ROLLGATE_BENCH_PLAN are set by bench/vscodeLatency.bench.ts');
+    const editCount = Number(process.env.ROLLGATE_BENCH_EDITS ?? 50);
+
+    // Activation first, before anything opens a plan (which would activate Rollgate itself).
+    const extension = vscode.extensions.getExtension(extensionId);
+    assert.ok(extension, `${extensionId} is installed`);
+    let activation: KeystrokeBenchOutput['activation'];
+    if (extension.isActive) {
+      activation = { measured: false, reason: 'Rollgate was already active when the bench suite started' };
+    } else {
+      const started = performance.now();
+      await extension.activate();
+      activation = { measured: true, ms: performance.now() - started };
+    }
+
+    const folder = vscode.workspace.workspaceFolders?.[0];
+    assert.ok(folder, 'a workspace folder is open');
+    const uri = vscode.Uri.file(path.join(folder.uri.fsPath, planPath));
+    // Subscribe before opening: the plan is validated as soon as it opens.
+    const firstDiagnostics = new Promise<void>((resolve) => {
+      const subscription = vscode.languages.onDidChangeDiagnostics((event) => {
+        if (event.uris.some((changed) => changed.toString() === uri.toString()) && vscode.languages.getDiagnostics(uri).length > 0) {
+          subscription.dispose();
+          resolve();
+        }
+      });
+    });
+    const document = await vscode.workspace.openTextDocument(uri);
+    await vscode.window.showTextDocument(document);
+    if (vscode.languages.getDiagnostics(uri).length === 0) {
+      await Promise.race([
+        firstDiagnostics,
+        new Promise((_, reject) => setTimeout(() => reject(new Error('no first diagnostics within 30 s')), 30_000)),
+      ]);
+    }
+    const baselineFindings = vscode.languages.getDiagnostics(uri).length;
+
+    const debounceMs = vscode.workspace.getConfiguration('rollgate.validation', document).get<number>('debounceMs', 150);
+    // Longer than the debounce, so every edit is "a lone keystroke after a quiet spell".
+    const quietGapMs = debounceMs + 100;
+
+    // Each pair of edits types an `x` in front of one guardrail's `description` key (an unknown
+    // key: one more finding) and deletes it again (back to the baseline), at a different
+    // guardrail each pair, so every edit changes the diagnostics.
+    const text = document.getText();
+    const keyOffsets = [...text.matchAll(/^ {4}description: Generated guardrail/gm)].map((match) => match.index + 4);
+    assert.ok(keyOffsets.length > 10, 'the generated plan has guardrail descriptions to edit');
+    const edits: KeystrokeBenchOutput['edits'] = [];
+    for (let index = 0; index < editCount; index++) {
+      const adding = index % 2 === 0;
+      const offset = keyOffsets[Math.floor(index / 2) * 7 % keyOffsets.length]!;
+      const position = document.positionAt(offset);
+      const edit = new vscode.WorkspaceEdit();
+      if (adding) edit.insert(uri, position, 'x');
+      else edit.delete(uri, new vscode.Range(position, position.translate(0, 1)));
+      // The quiet spell is the condition being measured (a keystroke after a pause), not a wait
+      // for something to happen, so it is a deliberate pause.
+      await new Promise((resolve) => setTimeout(resolve, quietGapMs));
+      const changed = nextDiagnosticsCount(uri, adding ? baselineFindings + 1 : baselineFindings, 10_000);
+      let changeEventAt = Number.NaN;
+      const changeSubscription = vscode.workspace.onDidChangeTextDocument((event) => {
+        if (event.document.uri.toString() === uri.toString() && Number.isNaN(changeEventAt)) changeEventAt = performance.now();
+      });
+      const started = performance.now();
+      const applied = await vscode.workspace.applyEdit(edit);
+      assert.ok(applied, `edit ${index + 1} was applied`);
+      const ms = (await changed) - started;
+      changeSubscription.dispose();
+      edits.push({ kind: adding ? 'add' : 'remove', line: position.line + 1, ms, changeEventMs: changeEventAt - started });
+    }
+
+    const output: KeystrokeBenchOutput = {
+      activation,
+      planLines: document.lineCount,
+      debounceMs,
+      quietGapMs,
+      baselineFindings,
+      samplesMs: edits.map((edit) => edit.ms),
+      edits,
+    };
+    fs.mkdirSync(path.dirname(outPath), { recursive: true });
+    fs.writeFileSync(outPath, `${JSON.stringify(output, null, 2)}\n`);
+    assert.equal(edits.length, editCount, 'every edit was timed');
+  });
+});
