@@ -61,13 +61,12 @@ async function engineFor(dir: string, overrides: Partial<Parameters<typeof devPl
 
 const weightOf = (state: { versions: { version: string; weight: number }[] }, version: string) => state.versions.find((entry) => entry.version === version)?.weight;
 
-beforeEach(async () => {
-  // Every test starts from the dev stack's initial state: baseline 41 at 100 percent, no faults.
-  const { stack, deployment, prometheus } = getStack();
-  stack.clearFaults();
-  await deployment.rollback('41', 'test reset');
-  // A fault injected by an earlier test (about 20 errors a second) stays visible in the 5 s rate
-  // window; wait until it has left it. The simulator's own 0.2 % error rate stays far below 3.
+/**
+ * A fault injected earlier (about 20 errors a second) stays visible in the 5 s rate window; wait
+ * until it has left it. The simulator's own 0.2 % error rate stays far below 3.
+ */
+async function faultsLeftRateWindow(): Promise<void> {
+  const { prometheus } = getStack();
   await eventually(
     async () => {
       const { result } = await prometheus.query('sum(increase(rollgate_dev_requests_total{code=~"5.."}[6s]))');
@@ -77,6 +76,14 @@ beforeEach(async () => {
     'earlier faults to leave the rate window',
     200,
   );
+}
+
+beforeEach(async () => {
+  // Every test starts from the dev stack's initial state: baseline 41 at 100 percent, no faults.
+  const { stack, deployment } = getStack();
+  stack.clearFaults();
+  await deployment.rollback('41', 'test reset');
+  await faultsLeftRateWindow();
 });
 
 describe('rollout engine against rollgate dev and real Prometheus', () => {
@@ -295,6 +302,48 @@ describe('rollgate rollout CLI against rollgate dev', () => {
     const faults = await fetch(new URL('v1/faults', `${getStack().stack.deploymentUrl}/`), { headers: { authorization: `Bearer ${token}` } }).then((response) => response.json());
     expect(faults).toEqual({ faults: [] });
   });
+
+  it('--drill --restart after a promoted rollout leaves the baseline at 100 percent and stable', async () => {
+    // Reported: after a promotion (42 at 100, stable 42) a drill said rolled-back while the
+    // endpoint still showed 42. A rollback key that repeats across runs would do exactly that
+    // (the server answers a repeated key with its first result and changes nothing), so the
+    // session drills once before the promotion: the second drill must not reuse its keys.
+    const dir = workspace();
+    const planFile = path.join(dir, 'plan.rollout.yaml');
+    const stateFile = path.join(dir, '.rollgate', 'state', 'churn-scorer.json');
+    const drillPlan = planFor({ canaryBake: '30s' }).text; // long: the canary cannot pass before the fault strikes
+    const drillOnce = async () => {
+      writeFileSync(planFile, drillPlan);
+      const drill = runCli(dir, ['plan.rollout.yaml', '--drill', '--restart', '--yes', '--format', 'json']);
+      const code = await drill.exited;
+      const { stdout, stderr } = drill.output();
+      expect(code, stderr).toBe(0);
+      const report = JSON.parse(stdout);
+      expect(report.status).toBe('rolled-back');
+      return report.snapshot as { runId: string; rollback: { idempotencyKey: string } };
+    };
+
+    const firstDrill = await drillOnce();
+    await faultsLeftRateWindow();
+    writeFileSync(planFile, planFor({ canaryBake: '3s' }).text);
+    const rollout = runCli(dir, ['plan.rollout.yaml', '--restart', '--yes']);
+    expect(await rollout.exited, `${rollout.output().stdout}\n${rollout.output().stderr}`).toBe(0);
+    const promoted = await getStack().deployment.getService();
+    expect(promoted).toMatchObject({ stable: '42', phase: 'stable' });
+    expect(weightOf(promoted, '42')).toBe(100);
+    const promotedRun = JSON.parse(readFileSync(stateFile, 'utf8')).runId as string;
+
+    const secondDrill = await drillOnce();
+    expect(new Set([firstDrill.runId, promotedRun, secondDrill.runId]).size).toBe(3);
+    expect(secondDrill.rollback.idempotencyKey).not.toBe(firstDrill.rollback.idempotencyKey);
+    const service = await getStack().deployment.getService();
+    expect(weightOf(service, '41')).toBe(100);
+    expect(weightOf(service, '42')).toBe(0);
+    expect(service).toMatchObject({ stable: '41', phase: 'rolled-back' });
+    const entries = await new Ledger({ path: path.join(dir, '.rollgate', 'ledger.jsonl') }).list();
+    expect(entries.filter((entry) => entry.action === 'rollout-start').map((entry) => entry.runId)).toEqual([firstDrill.runId, promotedRun, secondDrill.runId]);
+    expect(entries.filter((entry) => entry.action === 'rollback')).toHaveLength(2);
+  }, 90_000);
 
   it('--dry-run sends nothing and prints the decisions; a recording can make it roll back', async () => {
     const dir = workspace();
