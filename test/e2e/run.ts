@@ -7,10 +7,11 @@ import { inspect } from 'node:util';
 import { writeLayerCounts } from '../harness/layerCounts';
 import { repoRoot, startVsCode, type VsCode } from '../harness/vscodeServer';
 import { planEditorChecks, type E2eCheck } from './planEditor.e2e';
+import { runbookChecks } from './runbook.e2e';
 import { sidePanelChecks } from './sidePanel.e2e';
 import { ExpectationError, Workbench } from './workbench';
 
-const allChecks: E2eCheck[] = [...planEditorChecks, ...sidePanelChecks];
+const allChecks: E2eCheck[] = [...planEditorChecks, ...sidePanelChecks, ...runbookChecks];
 const screenshotsDir = path.join(repoRoot, 'test/e2e/screenshots');
 
 function show(value: unknown): string {

@@ -1,0 +1,319 @@
+// What a person sees running a runbook: the token set through the palette, the runbook opened
+// from the Explorer as a notebook, an http and a promql cell run with their outputs rendered,
+// then a mutating rollout cell that asks first, names its target, and changes the real
+// `rollgate dev` stack (started here on free loopback ports, with a real Prometheus and a
+// bearer token) only once confirmed.
+// Screenshots: runbook-output.png (http and promql outputs) and runbook-confirm.png (the
+// confirmation dialog); the runner saves runbook-confirmed.png (the rollout cell after it ran).
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Frame, Locator } from 'playwright-core';
+import { startDevStack, type DevStack } from '../../src/dev/index';
+import { repoRoot, waitFor } from '../harness/vscodeServer';
+import type { E2eCheck } from './planEditor.e2e';
+import { ExpectationError, type Workbench } from './workbench';
+
+const RUNBOOK_FILE = 'e2e-runbook.runbook.md';
+const PLAN_FILE = 'e2e-runbook.rollout.yaml';
+/** Only ever typed into VS Code's password box and given to the dev stack; never written to a file. */
+const TOKEN = 'e2e-token-5c1f9a';
+const screenshotsDir = path.join(repoRoot, 'test/e2e/screenshots');
+
+/** The folder code-server opened, read from the page's `?folder=` parameter. */
+function workspaceOf(workbench: Workbench): string {
+  const folder = new URL(workbench.page.url()).searchParams.get('folder');
+  if (!folder) throw new Error(`the workbench URL names no folder: ${workbench.page.url()}`);
+  return folder;
+}
+
+function runbookText(): string {
+  const fence = '```';
+  return [
+    '---',
+    'title: E2E runbook',
+    `plan: ./${PLAN_FILE}`,
+    'environment: staging',
+    '---',
+    '# Where is traffic going?',
+    '',
+    `${fence}http {"name":"status"}`,
+    'GET {{endpoints.deployment.url}}/v1/services/{{metadata.service}}',
+    'Authorization: Bearer {{secret:deploy-token}}',
+    fence,
+    '',
+    '# Requests per version',
+    '',
+    `${fence}promql {"name":"served"}`,
+    'sum by (version) (rollgate_dev_requests_total)',
+    fence,
+    '',
+    '# Move 5% to the candidate',
+    '',
+    `${fence}rollout`,
+    'set-traffic 5',
+    fence,
+    '',
+  ].join('\n');
+}
+
+/** The sample canary plan pointed at this run's stack (its token stays `{ secret: deploy-token }`). */
+function planText(stack: DevStack): string {
+  const sample = fs.readFileSync(path.join(repoRoot, 'examples/churn-canary.rollout.yaml'), 'utf8');
+  const text = sample
+    .replace('http://127.0.0.1:8700', stack.deploymentUrl)
+    .replace('http://127.0.0.1:9090', stack.prometheusUrl ?? '')
+    .replace('$schema=../dist/', '$schema=./');
+  if (!text.includes(stack.deploymentUrl) || !text.includes('{ secret: deploy-token }')) throw new Error('the sample plan no longer has the endpoints this check rewrites');
+  return text;
+}
+
+/** Runs a command by its palette title (F1), as a person would. */
+async function runCommand(workbench: Workbench, title: string): Promise<void> {
+  const page = workbench.page;
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget .quick-input-box input');
+  await input.waitFor({ state: 'visible', timeout: 10_000 });
+  await input.fill(`>${title}`);
+  await page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: title }).first().waitFor({ state: 'visible', timeout: 10_000 });
+  await input.press('Enter');
+}
+
+/** Answers the quick input whose title contains `title` with `text`. */
+async function answerInputBox(workbench: Workbench, title: string, text: string): Promise<void> {
+  const widget = workbench.page.locator('.quick-input-widget', { hasText: title });
+  await widget.waitFor({ state: 'visible', timeout: 10_000 });
+  const input = widget.locator('.quick-input-box input');
+  await input.fill(text);
+  await input.press('Enter');
+}
+
+/** Opens the runbook from the Explorer (Quick Open when its row is off screen) and waits for the notebook. */
+async function openRunbook(workbench: Workbench): Promise<void> {
+  const page = workbench.page;
+  const row = page.locator(`.explorer-folders-view .monaco-list-row[aria-label="${RUNBOOK_FILE}"]`);
+  await waitFor(`${RUNBOOK_FILE} in the Explorer`, 10_000, async () => ((await row.isVisible()) ? true : undefined)).catch(() => undefined);
+  if (await row.isVisible()) {
+    await row.click();
+  } else {
+    await page.keyboard.press('Control+P');
+    const input = page.locator('.quick-input-widget .quick-input-box input');
+    await input.waitFor({ state: 'visible', timeout: 10_000 });
+    await input.fill(RUNBOOK_FILE);
+    await page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: RUNBOOK_FILE }).first().waitFor({ state: 'visible', timeout: 30_000 });
+    await input.press('Enter');
+  }
+  await page.locator(`.tabs-container .tab.active[aria-label*="${RUNBOOK_FILE}"]`).waitFor({ timeout: 30_000 });
+  // A notebook, not a text editor: the cell list with three code cells.
+  const codeCells = page.locator('.notebook-editor .code-cell-row');
+  await waitFor('the runbook open as a notebook with three code cells', 30_000, async () => ((await codeCells.count()) === 3 ? true : undefined)).catch(async () => {
+    throw new ExpectationError(`${RUNBOOK_FILE} did not open as a notebook`, '3 code cells in .notebook-editor', {
+      codeCells: await codeCells.count(),
+      textEditor: await page.locator('.editor-group-container.active .monaco-editor .view-lines').first().innerText().catch(() => ''),
+    });
+  });
+}
+
+/** Text each code cell's editor shows, to find it among the rows the list has rendered. */
+const CELL_MARKERS = ['/v1/services/', 'rollgate_dev_requests_total', 'set-traffic'] as const;
+
+function codeCell(workbench: Workbench, index: number): Locator {
+  return workbench.page.locator('.notebook-editor .code-cell-row', { hasText: CELL_MARKERS[index] });
+}
+
+/**
+ * Scrolls the notebook down (mouse wheel, as a person would) until the cell is on screen: the
+ * cell list renders only the rows near the viewport.
+ */
+async function revealCell(workbench: Workbench, index: number): Promise<Locator> {
+  const cell = codeCell(workbench, index);
+  const list = workbench.page.locator('.notebook-editor .cell-list-container').first();
+  const box = await list.boundingBox();
+  if (!box) throw new Error('the notebook cell list is not on screen');
+  await workbench.page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  // Cells run top to bottom, so the next one is always further down.
+  await waitFor(`code cell ${index + 1} on screen`, 20_000, async () => {
+    if ((await cell.count()) > 0 && (await cell.isVisible())) return true;
+    await workbench.page.mouse.wheel(0, 300);
+    return undefined;
+  }, 150);
+  await cell.scrollIntoViewIfNeeded();
+  return cell;
+}
+
+/**
+ * Runs a code cell with its run button, as a person would (hover, click). VS Code may ask for
+ * the kernel the first time: pick Rollgate.
+ */
+async function runCell(workbench: Workbench, index: number): Promise<void> {
+  const cell = await revealCell(workbench, index);
+  // The run button shows for the focused or hovered cell: click the cell's text, then the button.
+  await cell.locator('.monaco-editor .view-lines').first().click();
+  const runButton = cell.locator('.run-button-container .action-label').first();
+  await waitFor(`the run button of code cell ${index + 1}`, 10_000, async () => {
+    await cell.hover();
+    if (!(await runButton.isVisible())) return undefined;
+    await runButton.click({ timeout: 2_000 });
+    return true;
+  }, 200);
+  const kernelPick = workbench.page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: 'Rollgate' }).first();
+  // Either the cell starts (or ends) running, or the kernel picker asks first.
+  const seen = await waitFor('the cell to run or a kernel picker', 15_000, async () => {
+    if (await kernelPick.isVisible()) return 'picker';
+    const status = await cellState(cell);
+    return status !== 'idle' ? 'running' : undefined;
+  });
+  if (seen === 'picker') await kernelPick.click();
+}
+
+type CellState = 'idle' | 'running' | 'success' | 'error';
+
+/** The cell's execution state as its status bar shows it (check mark, cross, spinner). */
+async function cellState(cell: Locator): Promise<CellState> {
+  const statusBar = cell.locator('.cell-statusbar-container');
+  if ((await statusBar.locator('.codicon-notebook-state-success').count()) > 0) return 'success';
+  if ((await statusBar.locator('.codicon-notebook-state-error').count()) > 0) return 'error';
+  if ((await statusBar.locator('.codicon-notebook-state-executing, .codicon-modifier-spin, .codicon-notebook-state-pending').count()) > 0) return 'running';
+  return 'idle';
+}
+
+async function waitForCellEnd(workbench: Workbench, index: number, timeoutMs = 30_000): Promise<CellState> {
+  const cell = codeCell(workbench, index);
+  return waitFor(`code cell ${index + 1} to finish`, timeoutMs, async () => {
+    const state = await cellState(cell);
+    return state === 'success' || state === 'error' ? state : undefined;
+  }, 200);
+}
+
+/** The text of every frame of the notebook's output webview (the rendered cell outputs). */
+async function outputTexts(workbench: Workbench): Promise<string[]> {
+  const texts: string[] = [];
+  for (const frame of workbench.page.frames()) {
+    // The renderer's document is the inner frame of a webview; the side panel's is skipped by its select.
+    if (frame === workbench.page.mainFrame()) continue;
+    const text = await frameText(frame);
+    if (text && !(await frame.locator('select#plan').count().catch(() => 0))) texts.push(text);
+  }
+  return texts;
+}
+
+async function frameText(frame: Frame): Promise<string | undefined> {
+  try {
+    // Renderers draw into shadow roots, which innerText does not enter: walk them too.
+    return await frame.evaluate(() => {
+      const parts: string[] = [];
+      const walk = (root: Node): void => {
+        for (const node of Array.from(root.childNodes)) {
+          if (node.nodeType === Node.TEXT_NODE) parts.push(node.textContent ?? '');
+          else if (node instanceof Element && node.tagName !== 'SCRIPT' && node.tagName !== 'STYLE') {
+            if (node.shadowRoot) walk(node.shadowRoot);
+            walk(node);
+            if (/^(DIV|P|PRE|TR|LI|BR|H\d)$/.test(node.tagName)) parts.push('\n');
+          }
+        }
+      };
+      if (document.body) walk(document.body);
+      return parts.join('');
+    });
+  } catch {
+    return undefined; // a frame that navigated or closed meanwhile
+  }
+}
+
+async function waitForOutput(workbench: Workbench, what: string, accept: (text: string) => boolean, timeoutMs = 20_000): Promise<void> {
+  let last: string[] = [];
+  try {
+    await waitFor(what, timeoutMs, async () => {
+      last = await outputTexts(workbench);
+      return last.some(accept) ? true : undefined;
+    }, 250);
+  } catch {
+    throw new ExpectationError(`the notebook's outputs never showed ${what}`, what, last.map((text) => text.slice(0, 600)));
+  }
+}
+
+/** The outputs shown for cell `index`, read from the editor's accessible output list (text only). */
+async function errorOf(workbench: Workbench, index: number): Promise<string> {
+  return (await outputTexts(workbench)).join('\n---\n').slice(0, 1500) || `cell ${index + 1} shows no output`;
+}
+
+export const runbookChecks: E2eCheck[] = [
+  {
+    name: 'a runbook opened from the Explorer runs http and promql cells, then a confirmed rollout cell changes rollgate dev',
+    screenshot: 'runbook-confirmed',
+    async run(workbench) {
+      const stack = await startDevStack({ port: 0, prometheusPort: 0, prometheus: 'required', prometheusBin: process.env.ROLLGATE_PROMETHEUS_BIN ?? '/usr/bin/prometheus', token: TOKEN, requestsPerSecond: 20 });
+      try {
+        await runReadingCells(workbench, stack);
+        await workbench.page.screenshot({ path: path.join(screenshotsDir, 'runbook-output.png') });
+        await runConfirmedRollout(workbench, stack);
+      } finally {
+        await stack.stop();
+      }
+    },
+  },
+];
+
+async function runReadingCells(workbench: Workbench, stack: DevStack): Promise<void> {
+  if (!stack.prometheusUrl) throw new Error(`rollgate dev started without Prometheus: ${stack.notices.join(' ')}`);
+  const workspace = workspaceOf(workbench);
+  fs.writeFileSync(path.join(workspace, PLAN_FILE), planText(stack));
+  fs.writeFileSync(path.join(workspace, RUNBOOK_FILE), runbookText());
+
+  // The token, as a person sets it: the palette command and its two input boxes.
+  await runCommand(workbench, 'Rollgate: Set Secret for Runbooks and Plans');
+  await answerInputBox(workbench, 'Rollgate secret name', 'deploy-token');
+  await answerInputBox(workbench, 'Value of secret "deploy-token"', TOKEN);
+  await workbench.page.locator('.notifications-toasts .notification-toast', { hasText: 'Secret "deploy-token" stored.' }).waitFor({ timeout: 10_000 });
+
+  await openRunbook(workbench);
+
+  await runCell(workbench, 0);
+  const httpState = await waitForCellEnd(workbench, 0);
+  if (httpState !== 'success') throw new ExpectationError('the http cell succeeds (check mark)', 'success', { state: httpState, outputs: await errorOf(workbench, 0) });
+  await waitForOutput(workbench, 'HTTP 200 OK', (text) => text.includes('HTTP 200 OK'));
+  await waitForOutput(workbench, '"stable": "41"', (text) => /"stable":\s*"41"/.test(text));
+
+  // Prometheus needs a scrape or two before the series exist: run again until the table shows both versions.
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    await runCell(workbench, 1);
+    const state = await waitForCellEnd(workbench, 1);
+    if (state === 'success' && (await renderedTables(workbench)).some((table) => table.includes('version') && /\b41\b/.test(table) && /\b42\b/.test(table))) break;
+    if (Date.now() > deadline) {
+      throw new ExpectationError('the promql cell shows a table of requests per version', 'a <table> with versions 41 and 42', { state, tables: await renderedTables(workbench), outputs: await errorOf(workbench, 1) });
+    }
+  }
+  const candidate = stack.state().versions.find((version) => version.version === '42');
+  if (candidate?.weight !== 0) throw new ExpectationError('reading cells change nothing', 'candidate at 0 %', stack.state());
+}
+
+/** The text of every rendered HTML table in the output webview. */
+async function renderedTables(workbench: Workbench): Promise<string[]> {
+  const found: string[] = [];
+  for (const frame of workbench.page.frames()) {
+    found.push(...(await frame.locator('table').allInnerTexts().catch(() => [])));
+  }
+  return found;
+}
+
+async function runConfirmedRollout(workbench: Workbench, stack: DevStack): Promise<void> {
+  const before = stack.state();
+  await runCell(workbench, 2);
+  const dialog = workbench.page.locator('.monaco-dialog-box');
+  await dialog.waitFor({ state: 'visible', timeout: 15_000 });
+  const text = await dialog.innerText();
+  for (const expected of ['changes something', `PUT ${stack.deploymentUrl}/v1/services/churn-scorer/traffic`, 'churn-scorer', '42 5%', '41 95%']) {
+    if (!text.includes(expected)) throw new ExpectationError('the confirmation names the resolved target', expected, text);
+  }
+  if (text.includes(TOKEN)) throw new ExpectationError('the confirmation never shows the token', 'no token', text);
+  // Nothing is sent before the answer.
+  if (stack.state().updatedAt !== before.updatedAt) throw new ExpectationError('nothing changes before confirming', before, stack.state());
+  await workbench.page.screenshot({ path: path.join(screenshotsDir, 'runbook-confirm.png') });
+  await dialog.locator('.monaco-button', { hasText: /^Run$/ }).click();
+  const state = await waitForCellEnd(workbench, 2);
+  if (state !== 'success') throw new ExpectationError('the confirmed rollout cell succeeds', 'success', { state, outputs: await errorOf(workbench, 2) });
+  const weights = Object.fromEntries(stack.state().versions.map((version) => [version.version, version.weight]));
+  if (weights['42'] !== 5 || weights['41'] !== 95) throw new ExpectationError('the stack moved 5% to the candidate', { '41': 95, '42': 5 }, weights);
+  const ledger = fs.readFileSync(path.join(workspaceOf(workbench), '.rollgate/ledger.jsonl'), 'utf8');
+  if (ledger.includes(TOKEN)) throw new ExpectationError('the ledger never holds the token', 'no token', 'token found in .rollgate/ledger.jsonl');
+}
