@@ -140,6 +140,17 @@ async function revealCell(workbench: Workbench, index: number): Promise<Locator>
   return cell;
 }
 
+/** Scrolls down (mouse wheel) until the cell sits in the upper part of the notebook, so its output is in the screenshot. */
+async function scrollCellUp(workbench: Workbench, index: number): Promise<void> {
+  const cell = codeCell(workbench, index);
+  await waitFor(`code cell ${index + 1} near the top`, 3_000, async () => {
+    const box = await cell.boundingBox();
+    if (box && box.y < 300) return true;
+    await workbench.page.mouse.wheel(0, 200);
+    return undefined;
+  }, 150).catch(() => undefined); // the last cell may not scroll that far: as far as it goes is fine
+}
+
 /**
  * Runs a code cell with its run button, as a person would (hover, click). VS Code may ask for
  * the kernel the first time: pick Rollgate.
@@ -244,6 +255,7 @@ export const runbookChecks: E2eCheck[] = [
       const stack = await startDevStack({ port: 0, prometheusPort: 0, prometheus: 'required', prometheusBin: process.env.ROLLGATE_PROMETHEUS_BIN ?? '/usr/bin/prometheus', token: TOKEN, requestsPerSecond: 20 });
       try {
         await runReadingCells(workbench, stack);
+        await scrollCellUp(workbench, 1);
         await workbench.page.screenshot({ path: path.join(screenshotsDir, 'runbook-output.png') });
         await runConfirmedRollout(workbench, stack);
       } finally {
@@ -314,6 +326,8 @@ async function runConfirmedRollout(workbench: Workbench, stack: DevStack): Promi
   if (state !== 'success') throw new ExpectationError('the confirmed rollout cell succeeds', 'success', { state, outputs: await errorOf(workbench, 2) });
   const weights = Object.fromEntries(stack.state().versions.map((version) => [version.version, version.weight]));
   if (weights['42'] !== 5 || weights['41'] !== 95) throw new ExpectationError('the stack moved 5% to the candidate', { '41': 95, '42': 5 }, weights);
+  await waitForOutput(workbench, 'the new weight 5 in the rollout output', (text) => /"weight":\s*5\b/.test(text));
+  await scrollCellUp(workbench, 2);
   const ledger = fs.readFileSync(path.join(workspaceOf(workbench), '.rollgate/ledger.jsonl'), 'utf8');
   if (ledger.includes(TOKEN)) throw new ExpectationError('the ledger never holds the token', 'no token', 'token found in .rollgate/ledger.jsonl');
 }
