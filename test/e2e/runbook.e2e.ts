@@ -90,6 +90,8 @@ async function answerInputBox(workbench: Workbench, title: string, text: string)
 /** Opens the runbook from the Explorer (Quick Open when its row is off screen) and waits for the notebook. */
 async function openRunbook(workbench: Workbench): Promise<void> {
   const page = workbench.page;
+  // Show the Explorer (an earlier check may have left the Rollgate side panel in its place).
+  if (!(await page.locator('.explorer-folders-view').isVisible())) await page.keyboard.press('Control+Shift+E');
   const row = page.locator(`.explorer-folders-view .monaco-list-row[aria-label="${RUNBOOK_FILE}"]`);
   await waitFor(`${RUNBOOK_FILE} in the Explorer`, 10_000, async () => ((await row.isVisible()) ? true : undefined)).catch(() => undefined);
   if (await row.isVisible()) {
@@ -242,7 +244,7 @@ async function waitForOutput(workbench: Workbench, what: string, accept: (text: 
   }
 }
 
-/** The outputs shown for cell `index`, read from the editor's accessible output list (text only). */
+/** What the output webview shows (all cells' outputs, text only), for a failure message about cell `index`. */
 async function errorOf(workbench: Workbench, index: number): Promise<string> {
   return (await outputTexts(workbench)).join('\n---\n').slice(0, 1500) || `cell ${index + 1} shows no output`;
 }
