@@ -1,5 +1,7 @@
 // The e2e layer: one real VS Code (code-server, trust disabled) with the packaged extension,
-// driven by Debian's Chromium. Each check ends with a screenshot in test/e2e/screenshots/.
+// driven by Debian's Chromium, runs the trusted checks; then a second VS Code with workspace
+// trust ON (its own temporary workspace) runs the untrusted checks. Each check ends with a
+// screenshot in test/e2e/screenshots/.
 // Usage: node test/.results/build/e2e/run.mjs [substring of a check name]
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -9,9 +11,10 @@ import { repoRoot, startVsCode, type VsCode } from '../harness/vscodeServer';
 import { planEditorChecks, type E2eCheck } from './planEditor.e2e';
 import { runbookChecks } from './runbook.e2e';
 import { sidePanelChecks } from './sidePanel.e2e';
+import { untrustedChecks } from './untrusted.e2e';
 import { ExpectationError, Workbench } from './workbench';
 
-const allChecks: E2eCheck[] = [...planEditorChecks, ...sidePanelChecks, ...runbookChecks];
+const trustedChecks: E2eCheck[] = [...planEditorChecks, ...sidePanelChecks, ...runbookChecks];
 const screenshotsDir = path.join(repoRoot, 'test/e2e/screenshots');
 
 function show(value: unknown): string {
@@ -19,19 +22,21 @@ function show(value: unknown): string {
   return text.split('\n').join('\n                 ');
 }
 
-async function main(): Promise<number> {
+interface Tally {
+  passed: number;
+  failed: number;
+  failures: string[];
+}
+
+/** Starts one VS Code, runs `checks` in it in order, stops it; adds to `tally`. */
+async function runPhase(label: string, trusted: boolean, checks: E2eCheck[], tally: Tally): Promise<void> {
+  if (checks.length === 0) return;
   const started = Date.now();
-  const filter = process.argv[2];
-  const checks = filter ? allChecks.filter((check) => check.name.includes(filter)) : allChecks;
-  fs.rmSync(screenshotsDir, { recursive: true, force: true });
-  fs.mkdirSync(screenshotsDir, { recursive: true });
-  let passed = 0;
-  let failed = 0;
-  const failures: string[] = [];
+  const failedBefore = tally.failures.length;
   let vscode: VsCode | undefined;
   try {
-    vscode = await startVsCode({ label: 'e2e', trusted: true, extensions: [path.join(repoRoot, 'rollgate.vsix')] });
-    console.log(`e2e: code-server up in ${((Date.now() - started) / 1000).toFixed(1)} s; opening ${vscode.url}`);
+    vscode = await startVsCode({ label, trusted, extensions: [path.join(repoRoot, 'rollgate.vsix')] });
+    console.log(`${label}: code-server up (workspace trust ${trusted ? 'off' : 'ON'}) in ${((Date.now() - started) / 1000).toFixed(1)} s; opening ${vscode.url}`);
     const workbench = new Workbench(await vscode.openBrowser());
     await workbench.ready();
     for (const check of checks) {
@@ -40,11 +45,11 @@ async function main(): Promise<number> {
       try {
         await check.run(workbench);
         await workbench.page.screenshot({ path: screenshot });
-        passed++;
+        tally.passed++;
         console.log(`  ok   ${check.name} (${Date.now() - checkStarted} ms)`);
       } catch (error) {
-        failed++;
-        failures.push(check.name);
+        tally.failed++;
+        tally.failures.push(check.name);
         await workbench.page.screenshot({ path: screenshot }).catch(() => undefined);
         console.log(`  FAIL ${check.name} (${Date.now() - checkStarted} ms)`);
         console.log(`       ${error instanceof Error ? error.message : String(error)}`);
@@ -59,18 +64,29 @@ async function main(): Promise<number> {
       await workbench.escape();
     }
   } catch (error) {
-    failed++;
-    failures.push('harness');
-    console.log(`  FAIL the e2e harness: ${error instanceof Error ? error.message : String(error)}`);
+    tally.failed++;
+    tally.failures.push(`${label} harness`);
+    console.log(`  FAIL the ${label} harness: ${error instanceof Error ? error.message : String(error)}`);
   } finally {
-    if (failed > 0 && vscode) {
-      console.log(`  evidence (code-server and VS Code logs, last screen) kept in ${await vscode.keepEvidence(failures.join('; '))}`);
+    if (tally.failures.length > failedBefore && vscode) {
+      console.log(`  evidence (code-server and VS Code logs, last screen) kept in ${await vscode.keepEvidence(tally.failures.slice(failedBefore).join('; '))}`);
     }
     await vscode?.stop();
   }
+}
+
+async function main(): Promise<number> {
+  const started = Date.now();
+  const filter = process.argv[2];
+  const pick = (checks: E2eCheck[]): E2eCheck[] => (filter ? checks.filter((check) => check.name.includes(filter)) : checks);
+  fs.rmSync(screenshotsDir, { recursive: true, force: true });
+  fs.mkdirSync(screenshotsDir, { recursive: true });
+  const tally: Tally = { passed: 0, failed: 0, failures: [] };
+  await runPhase('e2e', true, pick(trustedChecks), tally);
+  await runPhase('e2e-untrusted', false, pick(untrustedChecks), tally);
   console.log(`  screenshots: ${path.relative(repoRoot, screenshotsDir)}/`);
-  writeLayerCounts(repoRoot, { layer: 'e2e', passed, failed, seconds: (Date.now() - started) / 1000 });
-  return failed > 0 ? 1 : 0;
+  writeLayerCounts(repoRoot, { layer: 'e2e', passed: tally.passed, failed: tally.failed, seconds: (Date.now() - started) / 1000 });
+  return tally.failed > 0 ? 1 : 0;
 }
 
 process.exitCode = await main();

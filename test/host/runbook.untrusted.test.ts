@@ -1,28 +1,19 @@
 // Runs only with workspace trust ON (harness mode `untrusted`): a runbook still opens as a
-// notebook in Restricted Mode, and nothing is sent or recorded.
+// notebook in Restricted Mode, with Rollgate's notebook type and its code cell. That a cell then
+// refuses to run (nothing sent, no ledger) is shown by the e2e check test/e2e/untrusted.e2e.ts:
+// executing a cell here makes VS Code ask "Do you trust the authors…?" in a modal that a host
+// test cannot answer.
 import * as assert from 'node:assert/strict';
-import { once } from 'node:events';
-import * as fs from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import * as path from 'node:path';
 import * as vscode from 'vscode';
 
-import { rollgateExtensionId, workspaceFile, workspaceRoot } from './hostSupport';
+import { rollgateExtensionId, workspaceFile } from './hostSupport';
 
 suite('runbook notebook in an untrusted workspace', function () {
   this.timeout(60_000);
 
-  test('a runbook opens as a notebook; nothing is sent and no ledger is written', async () => {
+  test('a runbook opens as a Rollgate notebook in Restricted Mode', async () => {
     assert.equal(vscode.workspace.isTrusted, false);
-    let requests = 0;
-    const server = createServer((_request, response) => {
-      requests++;
-      response.end('{}');
-    });
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const url = 'http://127.0.0.1:9'; // never contacted: nothing here executes a cell
     try {
       const fence = '```';
       const text = `---\ntitle: Untrusted\n---\n# Refuses\n\n${fence}http\nGET ${url}/v1/services/churn-scorer\n${fence}\n`;
@@ -36,14 +27,7 @@ suite('runbook notebook in an untrusted workspace', function () {
       const cell = notebook.getCells().find((one) => one.kind === vscode.NotebookCellKind.Code);
       assert.ok(cell, 'the runbook opens as a notebook with its code cell, in Restricted Mode');
       assert.equal(notebook.notebookType, 'rollgate-runbook');
-      // Executing a cell here makes VS Code itself ask "Do you trust the authors…?" (a modal a host
-      // test cannot answer); declining runs nothing. The controller's own refusal is a second gate,
-      // for executions that reach it without that prompt.
-      assert.equal(requests, 0, 'no request reached the endpoint');
-      assert.equal(fs.existsSync(path.join(workspaceRoot().fsPath, '.rollgate')), false, 'no ledger written');
     } finally {
-      server.closeAllConnections();
-      server.close();
       await vscode.workspace.fs.delete(workspaceFile('untrusted.runbook.md')).then(undefined, () => undefined);
     }
   });
