@@ -113,7 +113,9 @@ export interface VsCode {
 }
 
 function copyTree(from: string, to: string): void {
-  if (fs.existsSync(from)) fs.cpSync(from, to, { recursive: true });
+  // A local `npm start` leaves a git-ignored .rollgate/ (ledger, rollout state) in examples/;
+  // tests must start from what a fresh clone has.
+  if (fs.existsSync(from)) fs.cpSync(from, to, { recursive: true, filter: (source) => path.basename(source) !== '.rollgate' });
 }
 
 const running = new Set<VsCode>();
