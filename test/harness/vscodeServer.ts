@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { GiveUp, waitFor } from '../support/poll';
 
 /** The clone's root: the nearest folder above this (compiled) file holding Rollgate's package.json. */
 export const repoRoot = (() => {
@@ -29,27 +30,7 @@ export const chromiumPath = process.env.ROLLGATE_CHROMIUM ?? '/usr/bin/chromium'
 
 const execFileAsync = promisify(execFile);
 
-/** Thrown from a waitFor probe to stop waiting at once (the thing waited for can no longer happen). */
-export class GiveUp extends Error {}
-
-/** Polls `probe` until it returns a value other than undefined, or throws after `timeoutMs`. */
-export async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined> | T | undefined, intervalMs = 100): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (error) {
-      if (error instanceof GiveUp) throw error;
-      lastError = error;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (last error: ${String(lastError)})` : ''}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
-}
+export { GiveUp, waitFor };
 
 /** Asks the kernel for a free loopback port (closed again before code-server binds it). */
 export function freePort(): Promise<number> {

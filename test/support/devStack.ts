@@ -6,6 +6,7 @@ import { afterAll, beforeAll } from 'vitest';
 
 import { DeploymentClient, PrometheusClient } from '../../src/core/endpoints/index';
 import { startDevStack, type DevStack, type DevStackOptions } from '../../src/dev/index';
+import { waitFor } from './poll';
 
 /** The Prometheus binary tests use; override with ROLLGATE_PROMETHEUS_BIN. */
 export const prometheusBin = process.env.ROLLGATE_PROMETHEUS_BIN ?? '/usr/bin/prometheus';
@@ -55,19 +56,6 @@ export function useDevStack(options: DevStackOptions = {}): () => TestDevStack {
 }
 
 /** Polls `probe` until it returns a value other than `undefined`, or fails after `timeoutMs`. */
-export async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs: number, what: string, intervalMs = 250): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (error) {
-      lastError = error;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (last error: ${lastError instanceof Error ? lastError.message : String(lastError)})` : ''}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
+export function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs: number, what: string, intervalMs = 250): Promise<T> {
+  return waitFor(what, timeoutMs, probe, intervalMs);
 }
