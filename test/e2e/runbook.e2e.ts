@@ -19,13 +19,6 @@ const PLAN_FILE = 'e2e-runbook.rollout.yaml';
 const TOKEN = 'e2e-token-5c1f9a';
 const screenshotsDir = path.join(repoRoot, 'test/e2e/screenshots');
 
-/** The folder code-server opened, read from the page's `?folder=` parameter. */
-function workspaceOf(workbench: Workbench): string {
-  const folder = new URL(workbench.page.url()).searchParams.get('folder');
-  if (!folder) throw new Error(`the workbench URL names no folder: ${workbench.page.url()}`);
-  return folder;
-}
-
 function runbookText(): string {
   const fence = '```';
   return [
@@ -65,17 +58,6 @@ function planText(stack: DevStack): string {
     .replace('$schema=../dist/', '$schema=./');
   if (!text.includes(stack.deploymentUrl) || !text.includes('{ secret: deploy-token }')) throw new Error('the sample plan no longer has the endpoints this check rewrites');
   return text;
-}
-
-/** Runs a command by its palette title (F1), as a person would. */
-async function runCommand(workbench: Workbench, title: string): Promise<void> {
-  const page = workbench.page;
-  await page.keyboard.press('F1');
-  const input = page.locator('.quick-input-widget .quick-input-box input');
-  await input.waitFor({ state: 'visible', timeout: 10_000 });
-  await input.fill(`>${title}`);
-  await page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: title }).first().waitFor({ state: 'visible', timeout: 10_000 });
-  await input.press('Enter');
 }
 
 /** Answers the quick input whose title contains `title` with `text`. */
@@ -269,12 +251,12 @@ export const runbookChecks: E2eCheck[] = [
 
 async function runReadingCells(workbench: Workbench, stack: DevStack): Promise<void> {
   if (!stack.prometheusUrl) throw new Error(`rollgate dev started without Prometheus: ${stack.notices.join(' ')}`);
-  const workspace = workspaceOf(workbench);
+  const workspace = workbench.workspaceFolder();
   fs.writeFileSync(path.join(workspace, PLAN_FILE), planText(stack));
   fs.writeFileSync(path.join(workspace, RUNBOOK_FILE), runbookText());
 
   // The token, as a person sets it: the palette command and its two input boxes.
-  await runCommand(workbench, 'Rollgate: Set Secret for Runbooks and Plans');
+  await workbench.runCommand('Rollgate: Set Secret for Runbooks and Plans');
   await answerInputBox(workbench, 'Rollgate secret name', 'deploy-token');
   await answerInputBox(workbench, 'Value of secret "deploy-token"', TOKEN);
   await workbench.page.locator('.notifications-toasts .notification-toast', { hasText: 'Secret "deploy-token" stored.' }).waitFor({ timeout: 10_000 });
@@ -330,6 +312,6 @@ async function runConfirmedRollout(workbench: Workbench, stack: DevStack): Promi
   if (weights['42'] !== 5 || weights['41'] !== 95) throw new ExpectationError('the stack moved 5% to the candidate', { '41': 95, '42': 5 }, weights);
   await waitForOutput(workbench, 'the new weight 5 in the rollout output', (text) => /"weight":\s*5\b/.test(text));
   await scrollCellUp(workbench, 2);
-  const ledger = fs.readFileSync(path.join(workspaceOf(workbench), '.rollgate/ledger.jsonl'), 'utf8');
+  const ledger = fs.readFileSync(path.join(workbench.workspaceFolder(), '.rollgate/ledger.jsonl'), 'utf8');
   if (ledger.includes(TOKEN)) throw new ExpectationError('the ledger never holds the token', 'no token', 'token found in .rollgate/ledger.jsonl');
 }

@@ -16,24 +16,6 @@ import { ExpectationError, type Workbench } from './workbench';
 const PLAN_FILE = 'e2e-side-panel.rollout.yaml';
 const screenshotsDir = path.join(repoRoot, 'test/e2e/screenshots');
 
-/** The folder code-server opened, read from the page's `?folder=` parameter. */
-function workspaceOf(workbench: Workbench): string {
-  const folder = new URL(workbench.page.url()).searchParams.get('folder');
-  if (!folder) throw new Error(`the workbench URL names no folder: ${workbench.page.url()}`);
-  return folder;
-}
-
-/** Runs a command by its palette title (F1), as a person would. */
-async function runCommand(workbench: Workbench, title: string): Promise<void> {
-  const page = workbench.page;
-  await page.keyboard.press('F1');
-  const input = page.locator('.quick-input-widget .quick-input-box input');
-  await input.waitFor({ state: 'visible', timeout: 10_000 });
-  await input.fill(`>${title}`);
-  await page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: title }).first().waitFor({ state: 'visible', timeout: 10_000 });
-  await input.press('Enter');
-}
-
 /** The panel's document: VS Code nests a webview's page in two iframes. */
 function panelFrame(workbench: Workbench): FrameLocator {
   return workbench.page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
@@ -47,9 +29,9 @@ export const sidePanelChecks: E2eCheck[] = [
       const stack = await startDevStack({ port: 0, prometheusPort: 0, prometheus: 'required', prometheusBin: process.env.ROLLGATE_PROMETHEUS_BIN ?? '/usr/bin/prometheus', requestsPerSecond: 20 });
       try {
         if (!stack.prometheusUrl) throw new Error(`rollgate dev started without Prometheus: ${stack.notices.join(' ')}`);
-        fs.writeFileSync(path.join(workspaceOf(workbench), PLAN_FILE), sidePanelDrillPlan({ name: 'e2e-side-panel', deploymentUrl: stack.deploymentUrl, prometheusUrl: stack.prometheusUrl }));
+        fs.writeFileSync(path.join(workbench.workspaceFolder(), PLAN_FILE), sidePanelDrillPlan({ name: 'e2e-side-panel', deploymentUrl: stack.deploymentUrl, prometheusUrl: stack.prometheusUrl }));
 
-        await runCommand(workbench, 'Rollgate: Open Rollout Panel');
+        await workbench.runCommand('Rollgate: Open Rollout Panel');
         const panel = panelFrame(workbench);
         const select = panel.locator('select#plan');
         await select.waitFor({ state: 'visible', timeout: 30_000 });
@@ -83,7 +65,7 @@ export const sidePanelChecks: E2eCheck[] = [
         await panel.locator('li.stage[data-stage="canary-50"][data-status="rolled-back"]').waitFor({ timeout: 90_000 });
         // The rollback completed (engine state, written at once) and the panel showed it within a second.
         const seenAt = await panel.locator('ol.stages').evaluate((list) => (list.ownerDocument.defaultView as Window & { rolledBackSeenAt?: number }).rolledBackSeenAt);
-        const state = JSON.parse(fs.readFileSync(path.join(workspaceOf(workbench), '.rollgate/state/churn-scorer.json'), 'utf8')) as { rollback?: { completedAt?: string } };
+        const state = JSON.parse(fs.readFileSync(path.join(workbench.workspaceFolder(), '.rollgate/state/churn-scorer.json'), 'utf8')) as { rollback?: { completedAt?: string } };
         const completedAt = Date.parse(state.rollback?.completedAt ?? '');
         if (seenAt === undefined || Number.isNaN(completedAt)) throw new ExpectationError('a rollback time in the state and in the page', 'both', { seenAt, completedAt: state.rollback?.completedAt });
         const delay = seenAt - completedAt;
@@ -117,7 +99,7 @@ export const sidePanelChecks: E2eCheck[] = [
     name: 'a changelog of 10,000 entries opens in pages and every page renders quickly',
     screenshot: 'side-panel-changelog-10000',
     async run(workbench) {
-      const ledgerFile = path.join(workspaceOf(workbench), '.rollgate/ledger.jsonl');
+      const ledgerFile = path.join(workbench.workspaceFolder(), '.rollgate/ledger.jsonl');
       const ledger = new Ledger({ path: ledgerFile });
       const existing = (await ledger.list()).length;
       const lineage = {
@@ -140,7 +122,7 @@ export const sidePanelChecks: E2eCheck[] = [
       }));
       await ledger.appendMany(batch);
       const panel = panelFrame(workbench);
-      if (!(await panel.locator('select#plan').isVisible().catch(() => false))) await runCommand(workbench, 'Rollgate: Open Rollout Panel');
+      if (!(await panel.locator('select#plan').isVisible().catch(() => false))) await workbench.runCommand('Rollgate: Open Rollout Panel');
       const rows = panel.locator('ol.changelog > li.entry');
       await waitFor('the newest generated entries in the changelog', 20_000, async () => ((await rows.first().innerText()).includes('traffic-change') || (await rows.first().innerText()).includes('guardrail-measurement') ? true : undefined));
       const pageTimes: number[] = [];

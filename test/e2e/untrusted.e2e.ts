@@ -17,12 +17,6 @@ const screenshotsDir = path.join(repoRoot, 'test/e2e/screenshots');
 /** The controller's own refusal (src/vscode/runbookController.ts), should VS Code let the run reach it. */
 const CONTROLLER_REFUSAL = 'Rollgate runs no runbook cell in an untrusted workspace';
 
-function workspaceOf(workbench: Workbench): string {
-  const folder = new URL(workbench.page.url()).searchParams.get('folder');
-  if (!folder) throw new Error(`the workbench URL names no folder: ${workbench.page.url()}`);
-  return folder;
-}
-
 /** The text of every frame but the workbench's own (the notebook's output webview), shadow roots included. */
 async function outputTexts(workbench: Workbench): Promise<string[]> {
   const texts: string[] = [];
@@ -64,7 +58,7 @@ export const untrustedChecks: E2eCheck[] = [
       await once(counter, 'listening');
       const url = `http://127.0.0.1:${(counter.address() as AddressInfo).port}`;
       try {
-        const workspace = workspaceOf(workbench);
+        const workspace = workbench.workspaceFolder();
         // The temporary workspace is a copy of examples/, where a local drill may have left a
         // (git-ignored) .rollgate/: start without one so any ledger afterwards came from this click.
         fs.rmSync(path.join(workspace, '.rollgate'), { recursive: true, force: true });

@@ -32,6 +32,20 @@ export class Workbench {
     await this.page.locator('.explorer-folders-view .monaco-list-row').first().waitFor({ state: 'visible', timeout: timeoutMs });
   }
 
+  /** The folder code-server opened, read from the page's `?folder=` parameter. */
+  workspaceFolder(): string {
+    const folder = new URL(this.page.url()).searchParams.get('folder');
+    if (!folder) throw new Error(`the workbench URL names no folder: ${this.page.url()}`);
+    return folder;
+  }
+
+  /** Runs a command by its palette title (F1), as a person would. */
+  async runCommand(title: string): Promise<void> {
+    const input = await this.quickInput('F1', `>${title}`);
+    await this.page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: title }).first().waitFor({ state: 'visible', timeout: 10_000 });
+    await input.press('Enter');
+  }
+
   private async quickInput(keys: string, text: string): Promise<Locator> {
     const input = this.page.locator('.quick-input-widget .quick-input-box input');
     await this.page.keyboard.press(keys);
