@@ -2,8 +2,9 @@
 // driven through the core's DeploymentClient, including the error and idempotency cases.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
-import { DeploymentClient, EndpointError, type ServiceState } from '../../../src/core/endpoints/index';
+import { DeploymentClient, type ServiceState } from '../../../src/core/endpoints/index';
 import { devDigest, startDevStack, type DevStack } from '../../../src/dev/index';
+import { rejection } from '../../support/rejection';
 
 let stack: DevStack;
 let client: DeploymentClient;
@@ -16,16 +17,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await stack?.stop();
 });
-
-async function rejection(promise: Promise<unknown>): Promise<EndpointError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(EndpointError);
-    return error as EndpointError;
-  }
-  throw new Error('expected the call to fail');
-}
 
 function weights(state: ServiceState): Record<string, [number, number]> {
   return Object.fromEntries(state.versions.map((version) => [version.version, [version.weight, version.mirror]]));

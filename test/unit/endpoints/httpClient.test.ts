@@ -5,8 +5,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 
-import { DeploymentClient, EndpointError, EndpointHttpClient, PrometheusClient } from '../../../src/core/endpoints/index';
+import { DeploymentClient, EndpointHttpClient, PrometheusClient } from '../../../src/core/endpoints/index';
 import { freePort } from '../../../src/dev/index';
+import { rejection } from '../../support/rejection';
 
 interface FaultServer {
   url: string;
@@ -58,16 +59,6 @@ const validState = {
 
 /** 503 on the first request, then a valid service state. */
 const flakyServer = () => faultServer((_request, response, count) => (count === 1 ? json(response, 503, { error: { code: 'unavailable', message: 'restarting' } }) : json(response, 200, validState)));
-
-async function rejection(promise: Promise<unknown>): Promise<EndpointError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(EndpointError);
-    return error as EndpointError;
-  }
-  throw new Error('expected the call to fail');
-}
 
 const noWait = async (): Promise<void> => undefined;
 

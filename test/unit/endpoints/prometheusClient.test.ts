@@ -2,20 +2,11 @@
 // decoded to plain data, and Prometheus' own error answers surfaced clearly.
 import { describe, expect, it } from 'vitest';
 
-import { EndpointError, decodePromResult, parsePromSampleValue, type PromResult } from '../../../src/core/endpoints/index';
+import { decodePromResult, parsePromSampleValue, type PromResult } from '../../../src/core/endpoints/index';
 import { useDevStack } from '../../support/devStack';
+import { rejection } from '../../support/rejection';
 
 const dev = useDevStack({ requestsPerSecond: 20 });
-
-async function rejection(promise: Promise<unknown>): Promise<EndpointError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(EndpointError);
-    return error as EndpointError;
-  }
-  throw new Error('expected the query to fail');
-}
 
 describe('PrometheusClient against a real Prometheus', () => {
   it('decodes an instant vector with labels and numeric values', async () => {
