@@ -255,7 +255,12 @@ export class EndpointHttpClient {
   }
 
   /** Builds an {@link EndpointError} for a failure outside the transport (e.g. a malformed body). */
-  fail(request: Pick<EndpointRequest, 'method' | 'path'>, url: string, attempts: number, failure: { kind: EndpointErrorKind; message: string; status?: number; code?: string }): EndpointError {
+  fail(
+    request: Pick<EndpointRequest, 'method' | 'path'>,
+    url: string,
+    attempts: number,
+    failure: { kind: EndpointErrorKind; message: string; status?: number; code?: string; cause?: unknown },
+  ): EndpointError {
     return new EndpointError(this.redact(failure.message), {
       endpoint: this.endpoint,
       kind: failure.kind,
@@ -264,6 +269,7 @@ export class EndpointHttpClient {
       status: failure.status,
       code: failure.code,
       attempts,
+      cause: failure.cause,
     });
   }
 
@@ -297,14 +303,11 @@ export class EndpointHttpClient {
         message = `${this.describe()} answered ${failure.status ?? '?'}${code}: ${failure.detail} ${what}.${tries}${statusHint(this.endpoint, failure.status)}`;
       }
     }
-    return new EndpointError(this.redact(message), {
-      endpoint: this.endpoint,
+    return this.fail(request, url, attempts, {
       kind: failure.kind,
-      url,
-      method: request.method,
+      message,
       status: failure.status,
       code: failure.code,
-      attempts,
       cause: failure.kind === 'aborted' || failure.kind === 'http' ? undefined : scrubCause(failure.cause, (text) => this.redact(text)),
     });
   }
