@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { hostname } from 'node:os';
+import { isProcessAlive } from '../processes';
 
 /** What the lock file holds, so that others can tell who holds it and since when. */
 export interface LockOwner {
@@ -50,16 +51,6 @@ export interface HeldLock {
   readonly owner: LockOwner;
   assertHeld(): Promise<void>;
   release(): Promise<void>;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: the process exists but belongs to someone else.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 function parseOwner(text: string): LockOwner | undefined {
@@ -124,7 +115,7 @@ export async function acquireFileLock(lockPath: string, options: FileLockOptions
       const holder = parseOwner(current.text);
       lastHolder = holder;
       const stale = holder
-        ? (holder.host === owner.host && holder.pid !== process.pid && !isAlive(holder.pid)) || now() - Date.parse(holder.time) > staleAfterMs
+        ? (holder.host === owner.host && holder.pid !== process.pid && !isProcessAlive(holder.pid)) || now() - Date.parse(holder.time) > staleAfterMs
         : now() - current.mtimeMs > unreadableStaleAfterMs;
       if (stale && (await takeOver(lockPath, current.text))) {
         delayMs = 1;

@@ -3,6 +3,7 @@ import { promises as fs } from 'node:fs';
 import { hostname } from 'node:os';
 import * as path from 'node:path';
 import type { RolloutSnapshot, StateStore } from './state';
+import { isProcessAlive } from '../processes';
 
 /** Default folder for rollout state, relative to the workspace. */
 export const DEFAULT_STATE_DIR = path.join('.rollgate', 'state');
@@ -85,16 +86,6 @@ export interface ServiceLock {
   release(): Promise<void>;
 }
 
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: the process exists but belongs to someone else.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** Locks held by this process, so a second engine in the same process is refused too. */
 const heldTokens = new Set<string>();
 
@@ -130,7 +121,7 @@ export async function acquireServiceLock(dir: string, service: string): Promise<
       }
     } else {
       const sameProcess = holder.pid === process.pid && holder.host === mine.host;
-      const alive = sameProcess ? heldTokens.has(holder.token) : holder.host !== mine.host || processAlive(holder.pid);
+      const alive = sameProcess ? heldTokens.has(holder.token) : holder.host !== mine.host || isProcessAlive(holder.pid);
       if (alive) throw new LockHeldError(service, holder);
     }
     // Stale: move it aside under a unique name so two takers cannot both delete a fresh lock.
