@@ -130,6 +130,8 @@ export class RolloutEngine {
   /** Serialises every call that changes traffic, so a rollback can never be overtaken by a stage's traffic change. */
   private trafficQueue: Promise<unknown> = Promise.resolve();
   private rollbackInFlight: Promise<RollbackResult> | undefined;
+  /** Set while an outside operation is changing the state; the driving loop waits for it. */
+  private heldBy: Promise<void> | undefined;
 
   private constructor(
     private readonly options: RolloutEngineOptions,
@@ -219,8 +221,10 @@ export class RolloutEngine {
       stage.status = stage.trafficApplied ? 'baking' : 'pending';
       for (const guardrail of stage.guardrails) guardrail.consecutiveFailures = 0;
     }
-    await this.transition('resumed', 'resumed', stage?.name);
-    await this.record('resume', { actor, ...(stage ? { stage: stage.name } : {}), reason: 'resumed' });
+    await this.holdingTheRun(async () => {
+      await this.transition('resumed', 'resumed', stage?.name);
+      await this.record('resume', { actor, ...(stage ? { stage: stage.name } : {}), reason: 'resumed' });
+    });
     return true;
   }
 
@@ -230,9 +234,11 @@ export class RolloutEngine {
     const stage = this.currentStage();
     if (!stage) return false;
     this.state.status = 'running';
-    this.emit('approved', `${actor} approved promotion after stage ${stage.name}`, stage.name);
-    await this.record('approve', { actor, stage: stage.name, reason: `approved promotion after ${stage.name}` });
-    await this.passStage(stage, `approved by ${actor}`);
+    await this.holdingTheRun(async () => {
+      this.emit('approved', `${actor} approved promotion after stage ${stage.name}`, stage.name);
+      await this.record('approve', { actor, stage: stage.name, reason: `approved promotion after ${stage.name}` });
+      await this.passStage(stage, `approved by ${actor}`);
+    });
     return true;
   }
 
@@ -263,6 +269,8 @@ export class RolloutEngine {
     }
 
     for (;;) {
+      // An approve or resume that is still recording has changed the state only halfway.
+      while (this.heldBy) await this.heldBy;
       const status = this.state.status;
       if (status === 'rolling-back') {
         // Resolve with the rollback's outcome, not with a half-done state.
@@ -285,6 +293,23 @@ export class RolloutEngine {
         return;
       }
       await this.runStage(stage);
+    }
+  }
+
+  /**
+   * Runs an operation called from outside (approve, resume) while the driving loop waits at its
+   * next turn. Without this, a run that had just set the gate (its state file still being
+   * written) could read the status already approved but the stage not yet passed, and re-enter
+   * the passed stage's gate.
+   */
+  private async holdingTheRun(operation: () => Promise<void>): Promise<void> {
+    const held = operation();
+    const released = held.catch(() => undefined);
+    this.heldBy = released;
+    try {
+      await held;
+    } finally {
+      if (this.heldBy === released) this.heldBy = undefined;
     }
   }
 

@@ -146,6 +146,35 @@ describe('RolloutEngine state machine (virtual clock, dry-run traffic, recorded 
     expect((await yes.engine.run()).status).toBe('promoted');
   });
 
+  it('an approval that lands while the gate is still being saved promotes once, not back into the gate', async () => {
+    // The panel sees "waiting-approval" as soon as it is set, before the state file is written.
+    // An approve pressed in that window used to let the run re-enter the passed stage's gate and wait forever.
+    const plan = makePlan({
+      stages: [{ name: 'canary', kind: 'canary', traffic: 50, bake: '3s', approval: 'manual' }, { name: 'full', kind: 'full', traffic: 100 }],
+    });
+    const slowly = () => new Promise((resolve) => setTimeout(resolve, 5));
+    let approval: Promise<boolean> | undefined;
+    let engine: RolloutEngine | undefined;
+    const store = new MemoryStateStore();
+    const racingStore = {
+      load: (service: string) => store.load(service),
+      save: async (snapshot: Parameters<MemoryStateStore['save']>[0]) => {
+        if (snapshot.status === 'waiting-approval' && !approval && engine) approval = engine.approve('erin');
+        await slowly();
+        await store.save(snapshot);
+      },
+    };
+    const entries: ChangeEntry[] = [];
+    // A ledger append (fsync) is slower than a state save: the approval is still recording when the run moves on.
+    const changeLog = { append: async (entry: ChangeEntry) => void (await new Promise((resolve) => setTimeout(resolve, 30)), entries.push(entry)) };
+    engine = await RolloutEngine.create({ plan, planDigest: digest('c'), traffic: new DryRunTraffic('41'), metrics: new RecordedMetrics({}), changeLog, clock: new VirtualClock(), progressIntervalMs: Infinity, stateStore: racingStore, waitForPeople: true });
+    const stuck = new Promise<'stuck'>((resolve) => setTimeout(() => resolve('stuck'), 3000).unref());
+    const outcome = await Promise.race([engine.run().then((final) => final.status), stuck]);
+    expect(outcome, `status ${engine.snapshot().status}, stages ${engine.snapshot().stages.map((stage) => stage.status).join(', ')}`).toBe('promoted');
+    expect(await approval).toBe(true);
+    expect(entries.map((entry) => entry.action)).toEqual(['rollout-start', 'traffic-change', 'approve', 'promote', 'traffic-change', 'promote', 'rollout-end']);
+  });
+
   it('pause() during a bake stops it; rollbackNow() from a pause rolls back once', async () => {
     const { engine, traffic, events } = await setup(makePlan(), { 'error-rate': { '42': [0] } });
     engine.onEvent((event) => {
