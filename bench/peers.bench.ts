@@ -18,7 +18,7 @@ import { TextDocument } from 'vscode-languageserver-textdocument';
 import { parseDocument } from 'yaml';
 import { getLanguageService } from 'yaml-language-server/lib/umd/languageservice/yamlLanguageService';
 
-import { environmentSecretResolver, fetchHttpSender, RunbookSession } from '../src/core/cells/index';
+import { environmentSecretResolver, nodeHttpSender, RunbookSession } from '../src/core/cells/index';
 import { planJsonSchema } from '../src/core/plan/jsonSchema';
 import { validatePlan } from '../src/core/plan/validate';
 import { generatePlan } from '../test/support/generatePlan';
@@ -183,7 +183,7 @@ async function httpRows(): Promise<Row[]> {
   // Rollgate: an http cell with a variable and a secret reference, as in a runbook.
   const session = new RunbookSession({
     frontMatter: { base, metadata: { service: 'churn-scorer' } },
-    ports: { http: fetchHttpSender },
+    ports: { http: nodeHttpSender },
     secrets: environmentSecretResolver({ ROLLGATE_SECRET_DEPLOY_TOKEN: secret }),
     actor: 'bench',
   });

@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 
 import {
   describeTarget,
-  fetchHttpSender,
+  nodeHttpSender,
   ledgerRecorder,
   renderOutputText,
   renderSeriesSvg,
@@ -96,7 +96,7 @@ export function registerRunbookController(options: RunbookControllerOptions): vs
       frontMatter: metadata.frontMatter,
       ...(plan ? { plan } : {}),
       runbook: vscode.workspace.asRelativePath(notebook.uri),
-      ports: { http: options.http ?? fetchHttpSender },
+      ports: { http: options.http ?? nodeHttpSender },
       secrets: secretResolver,
       missingSecretHint,
       ...(ledger ? { ledger: ledgerRecorder(ledger) } : {}),

@@ -4,7 +4,7 @@ import { dirname, relative, resolve } from 'node:path';
 
 import {
   environmentSecretResolver,
-  fetchHttpSender,
+  nodeHttpSender,
   ledgerRecorder,
   renderResultText,
   RunbookSession,
@@ -155,7 +155,7 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
     ...(plan ? { plan } : {}),
     ...(parsedArgs.environment ? { environment: parsedArgs.environment } : {}),
     runbook: relative(io.cwd, runbookPath) || runbookPath,
-    ports: { http: fetchHttpSender },
+    ports: { http: nodeHttpSender },
     secrets: environmentSecretResolver(io.env),
     missingSecretHint: (name) => `Set the environment variable ${secretEnvironmentVariable(name)}.`,
     ...(ledger ? { ledger: ledgerRecorder(ledger) } : {}),

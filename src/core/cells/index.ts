@@ -11,7 +11,8 @@ export { parseHttpCell, prepareHttpCell, isMutatingMethod, HTTP_METHODS, type Ht
 export { parseExpectation, satisfies, instantTable, rangeTable, preparePromqlCell, type Comparison, type Expectation } from './promql';
 export { parseRolloutCell, prepareRolloutCell, isMutatingRolloutAction, tokenize, ROLLOUT_ACTIONS, type RolloutAction, type Token } from './rollout';
 export { parseCheckCell, prepareCheckCell, scalarSource, type GuardrailReference } from './check';
-export { fetchHttpSender, planMetricQuery, planDeploymentActions, type SecretLookup } from './ports';
+export { nodeHttpSender } from './httpSender';
+export { planMetricQuery, planDeploymentActions, type SecretLookup } from './ports';
 export {
   RunbookSession,
   isMutating,

@@ -1,54 +1,7 @@
 import { DeploymentClient, PrometheusClient, type PromResult } from '../endpoints/index';
 import type { Plan } from '../plan/schema';
 import { parseDuration } from '../plan/schema';
-import type { DeploymentActions, HttpSender, MetricQuery, MetricSample, MetricSeries } from './types';
-
-/** Sends requests with the platform `fetch`; a timeout and the caller's signal both abort it. */
-export const fetchHttpSender: HttpSender = {
-  async send(request, options) {
-    // One controller per request, its timer cleared when the answer is read: AbortSignal.timeout
-    // would leave a pending timer per request behind for the whole timeout.
-    const controller = new AbortController();
-    const onAbort = () => controller.abort(options.signal?.reason);
-    if (options.signal?.aborted) onAbort();
-    options.signal?.addEventListener('abort', onAbort, { once: true });
-    let timedOut = false;
-    const timer =
-      options.timeoutMs !== undefined
-        ? setTimeout(() => {
-            timedOut = true;
-            controller.abort();
-          }, options.timeoutMs)
-        : undefined;
-    const init: RequestInit = { method: request.method, headers: request.headers, signal: controller.signal };
-    if (request.body !== undefined && request.method !== 'GET' && request.method !== 'HEAD') init.body = request.body;
-    let response: Response;
-    let body: string;
-    try {
-      response = await fetch(request.url, init);
-      body = await response.text();
-    } catch (error) {
-      throw new Error(describeFetchFailure(error, request.method, request.url, { ...options, timedOut }));
-    } finally {
-      if (timer) clearTimeout(timer);
-      options.signal?.removeEventListener('abort', onAbort);
-    }
-    const headers: Record<string, string> = {};
-    response.headers.forEach((value, name) => {
-      headers[name] = value;
-    });
-    return { status: response.status, statusText: response.statusText, headers, body };
-  },
-};
-
-function describeFetchFailure(error: unknown, method: string, url: string, options: { signal?: AbortSignal; timeoutMs?: number; timedOut: boolean }): string {
-  const where = `${method} ${url}`;
-  if (options.timedOut) return `${where} did not answer within ${options.timeoutMs ?? 0} ms; raise the cell's "timeout" attribute or check the endpoint.`;
-  if (options.signal?.aborted) return `Cancelled: ${where} was aborted.`;
-  const cause = (error as { cause?: { code?: string; message?: string } })?.cause;
-  const detail = cause?.code ?? cause?.message ?? (error instanceof Error ? error.message : String(error));
-  return `${where} failed: ${detail}. Is the endpoint running and reachable?`;
-}
+import type { DeploymentActions, MetricQuery, MetricSample, MetricSeries } from './types';
 
 function toSamples(result: PromResult): MetricSample[] {
   switch (result.resultType) {

@@ -7,7 +7,7 @@ import { parseHttpCell } from '../../../src/core/cells/http';
 import { parseExpectation } from '../../../src/core/cells/promql';
 import { parseRolloutCell } from '../../../src/core/cells/rollout';
 import { RunbookSession, isMutating } from '../../../src/core/cells/session';
-import { fetchHttpSender } from '../../../src/core/cells/ports';
+import { nodeHttpSender } from '../../../src/core/cells/httpSender';
 import { resolveTemplate } from '../../../src/core/cells/variables';
 
 const RUNS = Number(process.env.ROLLGATE_PROPERTY_RUNS ?? 2000);
@@ -48,7 +48,7 @@ describe('cell parsers on arbitrary text', () => {
   });
 
   it('preparing any text as any cell kind reports, never throws', async () => {
-    const session = new RunbookSession({ ports: { http: fetchHttpSender }, secrets: { get: async () => undefined }, actor: 'property' });
+    const session = new RunbookSession({ ports: { http: nodeHttpSender }, secrets: { get: async () => undefined }, actor: 'property' });
     await fc.assert(
       fc.asyncProperty(cellText, fc.constantFrom('http', 'promql', 'rollout', 'check', 'sql'), async (text, language) => {
         const result = await session.prepare({ language, attributes: {}, value: text });

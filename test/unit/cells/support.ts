@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 
 import { Ledger } from '../../../src/core/ledger/index';
-import { environmentSecretResolver, fetchHttpSender, ledgerRecorder, RunbookSession, type RunbookSessionOptions } from '../../../src/core/cells/index';
+import { environmentSecretResolver, nodeHttpSender, ledgerRecorder, RunbookSession, type RunbookSessionOptions } from '../../../src/core/cells/index';
 import type { Plan } from '../../../src/core/plan/schema';
 import { validatePlan } from '../../../src/core/plan/validate';
 
@@ -36,7 +36,7 @@ export function newSession(options: Partial<RunbookSessionOptions> & { secret?: 
   const { secret, ledgerPath, ...rest } = options;
   return new RunbookSession({
     frontMatter: { title: 'test', environment: 'staging' },
-    ports: { http: fetchHttpSender },
+    ports: { http: nodeHttpSender },
     secrets: environmentSecretResolver(secret ? { ROLLGATE_SECRET_DEPLOY_TOKEN: secret } : {}),
     actor: 'test',
     ...(ledgerPath ? { ledger: ledgerRecorder(new Ledger({ path: ledgerPath })) } : {}),
