@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { Diagnostic as CoreDiagnostic } from '../core/diagnostics';
-import { validatePlan } from '../core/plan/index';
+import { PlanValidator } from '../core/plan/incremental';
 import { KeyedDebouncer } from './debounce';
 import { DIAGNOSTIC_SOURCE, isPlanDocument } from './planLanguage';
 import type { PlanFix, PlanFixStore } from './planFixes';
@@ -23,13 +23,22 @@ const severities: Record<CoreDiagnostic['severity'], vscode.DiagnosticSeverity> 
 export function registerPlanDiagnostics(log: vscode.LogOutputChannel, fixes: PlanFixStore): vscode.Disposable {
   const collection = vscode.languages.createDiagnosticCollection(DIAGNOSTIC_SOURCE);
   const debouncer = new KeyedDebouncer();
+  // One incremental validator per open plan: a keystroke re-parses only the piece it changed.
+  const validators = new Map<string, PlanValidator>();
+  const validatorFor = (document: vscode.TextDocument): PlanValidator => {
+    const key = document.uri.toString();
+    let validator = validators.get(key);
+    if (!validator) validators.set(key, (validator = new PlanValidator()));
+    return validator;
+  };
 
   const validate = (document: vscode.TextDocument): void => {
     if (!isPlanDocument(document) || document.isClosed) return;
     const version = document.version;
     try {
       const started = performance.now();
-      const result = validatePlan(document.getText());
+      const validator = validatorFor(document);
+      const result = validator.validate(document.getText());
       // Only the newest text's findings may be shown: a run that finishes after a newer edit
       // (or after the document closed) is dropped; the newer edit has its own run scheduled.
       if (document.isClosed || document.version !== version) return;
@@ -39,7 +48,7 @@ export function registerPlanDiagnostics(log: vscode.LogOutputChannel, fixes: Pla
         document.uri,
         published.flatMap(({ diagnostic, fix }) => (fix ? [{ diagnostic, fix }] : [])),
       );
-      log.trace(`validated ${document.uri.fsPath} v${version}: ${published.length} finding(s) in ${(performance.now() - started).toFixed(1)} ms`);
+      log.trace(`validated ${document.uri.fsPath} v${version}: ${published.length} finding(s) in ${(performance.now() - started).toFixed(1)} ms (${validator.lastParse} parse)`);
     } catch (error) {
       log.error(`validation of ${document.uri.toString()} failed`, error);
       // Say so where the user looks, rather than leaving stale or no findings without a word.
@@ -67,6 +76,7 @@ export function registerPlanDiagnostics(log: vscode.LogOutputChannel, fixes: Pla
 
   const forget = (document: vscode.TextDocument): void => {
     debouncer.cancel(document.uri.toString());
+    validators.delete(document.uri.toString());
     collection.delete(document.uri);
     fixes.delete(document.uri);
   };
@@ -88,6 +98,7 @@ export function registerPlanDiagnostics(log: vscode.LogOutputChannel, fixes: Pla
     debouncer.dispose();
     for (const subscription of subscriptions) subscription.dispose();
     collection.dispose();
+    validators.clear();
     fixes.clear();
   });
 }

@@ -7,3 +7,4 @@ export * from './yamlPath';
 export * from './completion';
 export * from './hover';
 export { planRuleDescriptions } from './rules';
+export { PlanValidator, type PlanValidatorOptions } from './incremental';

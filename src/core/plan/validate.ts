@@ -30,8 +30,23 @@ export const DocumentCodes = {
  * errors may still be reported alongside it).
  */
 export function validatePlan(text: string): PlanValidation {
+  return validateGuarded(text, parsePlanDocument);
+}
+
+/** How a plan's text becomes a YAML document: one full parse, or an incremental one (see `PlanValidator`). */
+export type PlanParser = (text: string) => Document;
+
+/** Options of the one full parse; an incremental parse must parse its pieces with the same. */
+export const PLAN_PARSE_OPTIONS = { prettyErrors: false, uniqueKeys: false } as const;
+
+// Line/column decoration of errors is left to the caller (it has a LineIndex), and duplicate
+// keys are found during the conversion below, more cheaply than the parser's pairwise check.
+const parsePlanDocument: PlanParser = (text) => parseDocument(text, PLAN_PARSE_OPTIONS);
+
+/** Validates with the given parser; a bug of ours becomes a finding on the first line, never a throw. */
+export function validateGuarded(text: string, parse: PlanParser): PlanValidation {
   try {
-    return validateText(text);
+    return validateText(text, parse);
   } catch (error) {
     // A bug of ours must not take the editor or CI down: report it on the first line instead.
     const span = restOfLine(text, 0);
@@ -49,14 +64,12 @@ export function validatePlan(text: string): PlanValidation {
   }
 }
 
-function validateText(text: string): PlanValidation {
+function validateText(text: string, parse: PlanParser): PlanValidation {
   // A regex stops at the first non-blank character; trim() would copy the whole text.
   if (!/\S/.test(text)) {
     return { diagnostics: [{ severity: 'error', code: DocumentCodes.empty, message: 'The file is empty. A rollout plan starts with `apiVersion: rollgate/v1` and `kind: RolloutPlan`.', start: 0, end: text.length }] };
   }
-  // Line/column decoration of errors is left to the caller (it has a LineIndex), and duplicate
-  // keys are found during the conversion below, more cheaply than the parser's pairwise check.
-  const document = parseDocument(text, { prettyErrors: false, uniqueKeys: false });
+  const document = parse(text);
   const diagnostics: Diagnostic[] = yamlDiagnostics(text, document);
   if (document.errors.length > 0) return { diagnostics };
 
