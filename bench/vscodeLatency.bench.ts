@@ -2,8 +2,11 @@
 // as the host tests, see docs/testing.md):
 //  - keystroke to diagnostics: a 5,030-line generated plan is opened; ~50 times, after a quiet
 //    spell longer than `rollgate.validation.debounceMs`, a one-character WorkspaceEdit adds or
-//    removes one finding; timed in the extension host from the applyEdit call to
-//    `languages.onDidChangeDiagnostics` reporting the changed set for that file. Goal: p95 < 150 ms.
+//    removes one finding (after 5 warm-up edits, reported apart); timed in the extension host from the applyEdit call to the changed
+//    diagnostics being published (`languages.getDiagnostics` shows them; the same
+//    `DiagnosticCollection.set` call sends them to the workbench). Goal: p95 < 150 ms. Also
+//    reported: the time to `languages.onDidChangeDiagnostics`, which VS Code fires through a
+//    50 ms debounce in the extension host, so it trails the publication by up to 50 ms.
 //  - activation: `extensions.getExtension('rollgate.rollgate').activate()` timed in the extension
 //    host, called before anything opened a plan (so Rollgate was not active yet).
 // The in-host part is test/harness/benchSuites/keystroke.bench-suite.ts, bundled here into its
@@ -124,6 +127,9 @@ async function main(): Promise<void> {
   const changeEvent = output.edits.map((edit) => edit.changeEventMs);
   const changeEventP50 = percentile(changeEvent, 0.5);
   const changeEventP95 = percentile(changeEvent, 0.95);
+  const diagnosticsEvent = output.edits.map((edit) => edit.diagnosticsEventMs);
+  const diagnosticsEventP50 = percentile(diagnosticsEvent, 0.5);
+  const diagnosticsEventP95 = percentile(diagnosticsEvent, 0.95);
   const machine = { cpu: cpus()[0]?.model.trim() ?? 'unknown', cores: cpus().length, node: process.version, loadAverage1m: Number(loadavg()[0]!.toFixed(2)) };
   const keystroke = {
     planLines: output.planLines,
@@ -135,6 +141,9 @@ async function main(): Promise<void> {
     maxMs: Number(max.toFixed(1)),
     editToChangeEventP50Ms: Number(changeEventP50.toFixed(1)),
     editToChangeEventP95Ms: Number(changeEventP95.toFixed(1)),
+    editToDiagnosticsEventP50Ms: Number(diagnosticsEventP50.toFixed(1)),
+    editToDiagnosticsEventP95Ms: Number(diagnosticsEventP95.toFixed(1)),
+    warmupEditsMs: output.warmupMs.map((ms) => Number(ms.toFixed(1))),
     goalMs: P95_GOAL_MS,
     met: p95 < P95_GOAL_MS,
   };
@@ -146,10 +155,14 @@ async function main(): Promise<void> {
   }
   process.stdout.write(`Real VS Code (code-server 4.139.1, headless Chromium) on ${machine.cpu}, ${machine.cores} cores, node ${machine.node}, load average ${machine.loadAverage1m}\n`);
   process.stdout.write(
-    `  keystroke to diagnostics (${keystroke.planLines}-line plan, ${keystroke.edits} one-character edits, each after ${keystroke.quietGapMs} ms quiet; debounceMs ${keystroke.debounceMs}): ` +
+    `  keystroke to published diagnostics (${keystroke.planLines}-line plan, ${keystroke.edits} one-character edits, each after ${keystroke.quietGapMs} ms quiet; debounceMs ${keystroke.debounceMs}): ` +
       `p50 ${p50.toFixed(1)} ms, p95 ${p95.toFixed(1)} ms, max ${max.toFixed(1)} ms (goal p95 < ${P95_GOAL_MS} ms: ${keystroke.met ? 'met' : 'NOT MET'})\n`,
   );
   process.stdout.write(`    of which applyEdit to onDidChangeTextDocument (VS Code's edit round trip): p50 ${changeEventP50.toFixed(1)} ms, p95 ${changeEventP95.toFixed(1)} ms\n`);
+  process.stdout.write(`    the ${output.warmupMs.length} warm-up edits before them (first edits of the freshly opened file; not in the figures above): ${output.warmupMs.map((ms) => ms.toFixed(0)).join(', ')} ms\n`);
+  process.stdout.write(
+    `    to languages.onDidChangeDiagnostics instead (VS Code debounces that event by 50 ms in the extension host): p50 ${diagnosticsEventP50.toFixed(1)} ms, p95 ${diagnosticsEventP95.toFixed(1)} ms\n`,
+  );
   process.stdout.write(
     `  activation (extension host, getExtension('rollgate.rollgate').activate() while inactive): ${
       activation.ms === null ? `not measured: ${output.activation.measured ? '' : output.activation.reason}` : `${activation.ms.toFixed(1)} ms`
