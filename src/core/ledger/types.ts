@@ -1,11 +1,8 @@
 /** Any value that survives a JSON round trip unchanged. */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
-/**
- * What an entry records. The named actions are the ones Rollgate writes; other strings are
- * accepted so that teams can record their own events in the same chain.
- */
-export type LedgerAction =
+/** The actions Rollgate itself writes. */
+export type KnownLedgerAction =
   | 'rollout-start'
   | 'rollout-end'
   | 'traffic-change'
@@ -17,8 +14,13 @@ export type LedgerAction =
   | 'guardrail-breach'
   | 'guardrail-measurement'
   | 'cell-run'
-  | 'ledger-repair'
-  | (string & {});
+  | 'ledger-repair';
+
+/**
+ * What an entry records: one of Rollgate's own actions, or any other string, so that teams can
+ * record their own events in the same chain.
+ */
+export type LedgerAction = KnownLedgerAction | (string & {});
 
 /** Traffic before or after an action: versions and their weights (percent), mirror and stage. */
 export interface LedgerTraffic {

@@ -1,4 +1,5 @@
 import type { GuardrailMeasurement } from '../guardrails/evaluate';
+import type { KnownLedgerAction } from '../ledger/types';
 
 export type { MetricSource, MetricReading, MetricHint } from '../guardrails/evaluate';
 
@@ -31,17 +32,8 @@ export interface TrafficControl {
   rollback(to: string, reason: string, options: MutationOptions): Promise<void>;
 }
 
-/** Ledger actions the engine writes. */
-export type ChangeAction =
-  | 'rollout-start'
-  | 'traffic-change'
-  | 'promote'
-  | 'pause'
-  | 'resume'
-  | 'approve'
-  | 'rollback'
-  | 'guardrail-breach'
-  | 'rollout-end';
+/** Ledger actions the engine writes: all of Rollgate's own but those of runbooks and the ledger itself. */
+export type ChangeAction = Exclude<KnownLedgerAction, 'cell-run' | 'ledger-repair' | 'guardrail-measurement'>;
 
 /** Where the candidate came from, copied to every ledger entry. */
 export interface RolloutLineage {
