@@ -2,6 +2,7 @@
 // completion, hover, the "did you mean" quick fix, and diagnostics following edits.
 import * as assert from 'node:assert';
 import * as vscode from 'vscode';
+import { generatePlan } from '../support/generatePlan';
 import { openFixture, rollgateExtensionId, waitForDiagnostics, workspaceFile } from './hostSupport';
 
 const PLAN_LANGUAGE = 'rollout-plan';
@@ -183,5 +184,37 @@ suite('rollout-plan editor', () => {
     await replaceOnce(document, 'environment: staging-eu', 'environment: prod');
     const afterFix = await waitForDiagnostics(document.uri, (found) => !found.some((d) => codeOf(d) === 'schema/invalid-value'));
     assert.ok(afterFix.every((d) => codeOf(d) !== 'schema/invalid-value'));
+  });
+
+  test('in a 5,000-line plan (validated incrementally), findings land on the right lines as edits move the text', async () => {
+    const { document } = await openUntitledPlan(generatePlan({ stages: 400, guardrails: 400 }));
+    assert.ok(document.getText().length > 64 * 1024, 'large enough for the incremental validator');
+    await waitForDiagnostics(document.uri, (found) => found.length === 0);
+
+    // A typo in a stage key in the middle of the plan.
+    const middle = document.getText().indexOf('  - name: stage-200\n');
+    assert.ok(middle > 0, 'the generated plan has a stage-200');
+    const keyAt = document.getText().indexOf('traffic:', middle);
+    const edit = new vscode.WorkspaceEdit();
+    edit.insert(document.uri, document.positionAt(keyAt), 'x');
+    assert.ok(await vscode.workspace.applyEdit(edit));
+    const typoLine = document.positionAt(keyAt).line;
+    const unknown = (found: readonly vscode.Diagnostic[]) => found.filter((d) => codeOf(d) === 'schema/unknown-key');
+    const first = await waitForDiagnostics(document.uri, (found) => unknown(found).length === 1);
+    assert.deepStrictEqual(unknown(first).map((d) => describeRange(d.range)), [`${typoLine + 1}:5-${typoLine + 1}:13`], 'the typo `xtraffic` is marked');
+
+    // Two lines added near the top move everything below; the finding must move with its text.
+    const top = new vscode.WorkspaceEdit();
+    top.insert(document.uri, new vscode.Position(2, 0), '# added while typing\n# another line\n');
+    assert.ok(await vscode.workspace.applyEdit(top));
+    const moved = await waitForDiagnostics(document.uri, (found) => unknown(found).some((d) => d.range.start.line === typoLine + 2));
+    assert.deepStrictEqual(unknown(moved).map((d) => describeRange(d.range)), [`${typoLine + 3}:5-${typoLine + 3}:13`]);
+    assert.strictEqual(document.lineAt(typoLine + 2).text, '    xtraffic: 50', 'the marked line holds the typo');
+
+    // Fixing it clears the finding.
+    const fix = new vscode.WorkspaceEdit();
+    fix.delete(document.uri, new vscode.Range(typoLine + 2, 4, typoLine + 2, 5));
+    assert.ok(await vscode.workspace.applyEdit(fix));
+    await waitForDiagnostics(document.uri, (found) => found.length === 0);
   });
 });
