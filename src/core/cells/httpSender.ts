@@ -11,6 +11,8 @@ import { brotliDecompressSync, gunzipSync, inflateRawSync, inflateSync } from 'n
 import type { HttpRequest, HttpResponse, HttpSender } from './types';
 
 const MAX_REDIRECTS = 10;
+/** An answer larger than this is not read to the end: a cell's output is for a person to read. */
+export const MAX_ANSWER_BYTES = 32 * 1024 * 1024;
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 /** Headers that describe a body, dropped when a redirect turns the request into a GET. */
 const BODY_HEADERS = new Set(['content-type', 'content-length', 'content-encoding', 'content-language', 'content-location']);
@@ -34,6 +36,8 @@ interface Exchange {
 }
 
 class Cancelled extends Error {}
+/** A problem with the answer itself, not with reaching the endpoint: said without the reachability hint. */
+class BadAnswer extends Error {}
 
 /** Sends requests with node's http client; a timeout and the caller's signal both abort it. */
 export const nodeHttpSender: HttpSender = {
@@ -76,12 +80,13 @@ export const nodeHttpSender: HttpSender = {
         const answer = await Promise.race([sendWithOneRetry(exchange, (sent) => (current = sent)), stopped]);
         const location = answer.headers.location;
         if (!isRedirect(answer.status) || typeof location !== 'string') return toResponse(answer, exchange.method);
-        if (redirects === MAX_REDIRECTS) throw new Error(`more than ${MAX_REDIRECTS} redirects`);
+        if (redirects === MAX_REDIRECTS) throw new BadAnswer(`more than ${MAX_REDIRECTS} redirects`);
         exchange = redirected(exchange, answer.status, new URL(location, exchange.url));
       }
     } catch (error) {
       if (timedOut) throw new Error(`${where} did not answer within ${options.timeoutMs ?? 0} ms; raise the cell's "timeout" attribute or check the endpoint.`);
       if (options.signal?.aborted || error instanceof Cancelled) throw new Error(`Cancelled: ${where} was aborted.`);
+      if (error instanceof BadAnswer) throw new Error(`${where} failed: ${error.message}.`);
       const code = (error as NodeJS.ErrnoException).code;
       throw new Error(`${where} failed: ${code ?? (error instanceof Error ? error.message : String(error))}. Is the endpoint running and reachable?`);
     } finally {
@@ -150,7 +155,15 @@ function sendOnce(exchange: Exchange, onSent: (request: http.ClientRequest) => v
     });
     request.on('response', (response) => {
       const chunks: Buffer[] = [];
-      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      let size = 0;
+      response.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > MAX_ANSWER_BYTES) {
+          request.destroy(new BadAnswer(`the answer is larger than ${MAX_ANSWER_BYTES / (1024 * 1024)} MB; Rollgate stopped reading it (narrow the request)`));
+          return;
+        }
+        chunks.push(chunk);
+      });
       response.on('error', reject);
       response.on('aborted', () => reject(Object.assign(new Error('the connection closed before the whole answer arrived'), { code: 'ECONNRESET' })));
       response.on('end', () => resolve({ status: response.statusCode ?? 0, statusText: response.statusMessage ?? '', headers: response.headers, body: Buffer.concat(chunks) }));
@@ -165,7 +178,7 @@ function isRedirect(status: number): boolean {
 
 /** The next request of a redirect, as fetch follows it. */
 function redirected(previous: Exchange, status: number, target: URL): Exchange {
-  if (target.protocol !== 'http:' && target.protocol !== 'https:') throw new Error(`a redirect to ${target.protocol} URLs is not followed`);
+  if (target.protocol !== 'http:' && target.protocol !== 'https:') throw new BadAnswer(`a redirect to ${target.protocol} URLs is not followed`);
   const becomesGet = status === 303 ? previous.method !== 'GET' && previous.method !== 'HEAD' : (status === 301 || status === 302) && previous.method === 'POST';
   const sameOrigin = target.origin === previous.url.origin;
   const headers = previous.headers.filter(([name]) => {
@@ -189,10 +202,15 @@ function decompress(body: Buffer, encoding: string | undefined): Buffer {
   // Encodings apply in the order listed; undo them last to first.
   let data = body;
   for (const coding of encoding.split(',').map((part) => part.trim().toLowerCase()).reverse()) {
-    if (coding === 'gzip' || coding === 'x-gzip') data = gunzipSync(data);
-    else if (coding === 'deflate') data = inflateDeflate(data);
-    else if (coding === 'br') data = brotliDecompressSync(data);
-    else if (coding !== 'identity') throw new Error(`the answer uses content-encoding "${coding}", which Rollgate cannot decode`);
+    try {
+      if (coding === 'gzip' || coding === 'x-gzip') data = gunzipSync(data);
+      else if (coding === 'deflate') data = inflateDeflate(data);
+      else if (coding === 'br') data = brotliDecompressSync(data);
+      else if (coding !== 'identity') throw new BadAnswer(`the answer uses content-encoding "${coding}", which Rollgate cannot decode`);
+    } catch (error) {
+      if (error instanceof BadAnswer) throw error;
+      throw new BadAnswer(`the answer says content-encoding "${coding}" but does not decode as such (${(error as Error).message})`);
+    }
   }
   return data;
 }

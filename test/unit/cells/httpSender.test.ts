@@ -6,7 +6,7 @@ import { createServer as createTcpServer, type AddressInfo, type Socket } from '
 import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 
-import { nodeHttpSender } from '../../../src/core/cells/httpSender';
+import { MAX_ANSWER_BYTES, nodeHttpSender } from '../../../src/core/cells/httpSender';
 import { startLoopback, type LoopbackServer } from './support';
 
 const servers: Array<{ close(): Promise<void> | void }> = [];
@@ -68,6 +68,15 @@ describe('nodeHttpSender', () => {
     expect((await send('GET', `${server.url}/`, [['Accept-Encoding', 'gzip']])).body).toBe('{"stable":"41"}');
   });
 
+  it('says so when a compressed answer does not decode', async () => {
+    const server = await loopback((_request, response) => {
+      response.setHeader('content-encoding', 'gzip');
+      response.end('not gzip at all');
+    });
+    const error = await rejection(send('GET', `${server.url}/`, [['Accept-Encoding', 'gzip']]));
+    expect(error.message).toMatch(/failed: the answer says content-encoding "gzip" but does not decode as such \(.+\)\.$/);
+  });
+
   it('follows redirects, keeps the token on the same origin and drops it on another', async () => {
     const other = await loopback((_request, response) => response.end('other origin'));
     const server = await loopback((request, response) => {
@@ -100,7 +109,7 @@ describe('nodeHttpSender', () => {
   it('stops after ten redirects with a message saying so', async () => {
     const server = await loopback((_request, response) => response.writeHead(302, { location: '/again' }).end());
     const error = await rejection(send('GET', `${server.url}/again`));
-    expect(error.message).toMatch(/GET http:\/\/127\.0\.0\.1:\d+\/again failed: more than 10 redirects/);
+    expect(error.message).toBe(`GET ${server.url}/again failed: more than 10 redirects.`);
     expect(server.requests).toHaveLength(11);
   });
 
@@ -130,6 +139,25 @@ describe('nodeHttpSender', () => {
     const url = `${server.url}/v1/services/x`;
     await server.close();
     expect((await rejection(send('GET', url))).message).toBe(`GET ${url} failed: ECONNREFUSED. Is the endpoint running and reachable?`);
+  });
+
+  it('stops reading an answer larger than the limit and says so', async () => {
+    const chunk = Buffer.alloc(1024 * 1024, 'x');
+    const server = await loopback((_request, response) => {
+      // Keeps writing until the client goes away; never more than the limit plus a little.
+      let sent = 0;
+      const more = () => {
+        while (sent <= MAX_ANSWER_BYTES + 4 * chunk.length) {
+          sent += chunk.length;
+          if (!response.write(chunk)) return void response.once('drain', more);
+        }
+        response.end();
+      };
+      response.on('error', () => undefined);
+      more();
+    });
+    const error = await rejection(send('GET', `${server.url}/huge`));
+    expect(error.message).toBe(`GET ${server.url}/huge failed: the answer is larger than 32 MB; Rollgate stopped reading it (narrow the request).`);
   });
 
   it('refuses a header value with a line break before sending anything', async () => {
