@@ -3,15 +3,14 @@
 // sending the same request (the floor the goal names), in the same process and run. Goal:
 // within 1.2x. Cells send with node:http, so a plain node:http loop is measured too: the cell's
 // ratio to it is Rollgate's own per-run work, apart from the choice of transport.
-import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { Agent, createServer, request as httpRequest } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { Agent, request as httpRequest } from 'node:http';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { environmentSecretResolver, nodeHttpSender, ledgerRecorder, RunbookSession } from '../src/core/cells/index';
+import { ledgerRecorder } from '../src/core/cells/index';
 import { Ledger } from '../src/core/ledger/index';
+import { startHttpCase } from './support/httpCase';
 
 const GOAL = 1.2;
 const quick = process.argv.includes('--quick');
@@ -19,7 +18,6 @@ const REQUESTS = quick ? 200 : 1000;
 const ROUNDS = quick ? 5 : 15;
 const LEDGER_REQUESTS = quick ? 50 : 200;
 const SECRET = 'bench-secret-0c7d1e9a44';
-const BODY = JSON.stringify({ service: 'churn-scorer', stable: '41', phase: 'stable', versions: [{ version: '41', weight: 100 }, { version: '42', weight: 0 }] });
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -55,21 +53,9 @@ interface Row {
 
 async function main(): Promise<void> {
   const json = process.argv.includes('--json');
-  const server = createServer((_request, response) => {
-    response.setHeader('content-type', 'application/json');
-    response.end(BODY);
-  });
-  server.keepAliveTimeout = 60_000;
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const url = `${base}/v1/services/churn-scorer`;
+  const httpCase = await startHttpCase(SECRET);
+  const { url, floor } = httpCase;
 
-  const floor = async () => {
-    const response = await fetch(url, { method: 'GET', headers: [['Authorization', `Bearer ${SECRET}`]] });
-    if (response.status !== 200) throw new Error(`floor got ${response.status}`);
-    JSON.parse(await response.text());
-  };
   // The same request through node:http on a keep-alive pool, as the cell's transport sends it.
   const agent = new Agent({ keepAlive: true });
   const transport = () =>
@@ -86,20 +72,7 @@ async function main(): Promise<void> {
       sent.on('error', reject);
       sent.end();
     });
-  const cell = { language: 'http', attributes: {}, value: 'GET {{base}}/v1/services/{{metadata.service}}\nAuthorization: Bearer {{secret:deploy-token}}' };
-  const newSession = (ledger?: Ledger) =>
-    new RunbookSession({
-      frontMatter: { base, metadata: { service: 'churn-scorer' } },
-      ports: { http: nodeHttpSender },
-      secrets: environmentSecretResolver({ ROLLGATE_SECRET_DEPLOY_TOKEN: SECRET }),
-      actor: 'bench',
-      ...(ledger ? { ledger: ledgerRecorder(ledger) } : {}),
-    });
-  const session = newSession();
-  const rollgate = async () => {
-    const result = await session.run(cell);
-    if (!result.ok) throw new Error(`cell failed: ${result.error}`);
-  };
+  const rollgate = httpCase.cellRunner();
 
   // Warm every path (JIT, the connection pools) before measuring.
   const workloads = [floor, rollgate, transport];
@@ -123,15 +96,10 @@ async function main(): Promise<void> {
   // The same cell with the durable ledger on: each run appends and fsyncs one entry. Information
   // only: the disk's fsync time, not the cell, dominates it.
   const ledgerDir = mkdtempSync(join(tmpdir(), 'rollgate-bench-'));
-  const recorded = newSession(new Ledger({ path: join(ledgerDir, 'ledger.jsonl') }));
-  const withLedger = await timeRequests(LEDGER_REQUESTS, async () => {
-    const result = await recorded.run(cell);
-    if (!result.ok) throw new Error(`cell failed: ${result.error}`);
-  });
+  const withLedger = await timeRequests(LEDGER_REQUESTS, httpCase.cellRunner(ledgerRecorder(new Ledger({ path: join(ledgerDir, 'ledger.jsonl') }))));
   rmSync(ledgerDir, { recursive: true, force: true });
   agent.destroy();
-  server.closeAllConnections();
-  server.close();
+  httpCase.close();
 
   const wallRatio = rollgateWall / floorWall;
   const cpuRatio = rollgateCpu / floorCpu;

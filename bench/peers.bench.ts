@@ -6,10 +6,7 @@
 //    same request from a parsed .http file (the peer) vs a plain `fetch` loop (the floor).
 // Goals (issue 7): validation within 1.15x of the floor and faster than the peer; http cell
 // within 1.2x of the floor and faster than the peer. `--quick` shrinks the run counts.
-import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -18,10 +15,10 @@ import { TextDocument } from 'vscode-languageserver-textdocument';
 import { parseDocument } from 'yaml';
 import { getLanguageService } from 'yaml-language-server/lib/umd/languageservice/yamlLanguageService';
 
-import { environmentSecretResolver, nodeHttpSender, RunbookSession } from '../src/core/cells/index';
 import { planJsonSchema } from '../src/core/plan/jsonSchema';
 import { validatePlan } from '../src/core/plan/validate';
 import { generatePlan } from '../test/support/generatePlan';
+import { startHttpCase } from './support/httpCase';
 
 const quick = process.argv.includes('--quick');
 const json = process.argv.includes('--json');
@@ -158,40 +155,10 @@ async function planValidationRows(): Promise<Row[]> {
 
 async function httpRows(): Promise<Row[]> {
   const secret = 'peer-bench-secret-5b1e';
-  const body = JSON.stringify({ service: 'churn-scorer', stable: '41', phase: 'stable', versions: [{ version: '41', weight: 100 }, { version: '42', weight: 0 }] });
-  const server = createServer((request, response) => {
-    if (request.headers.authorization !== `Bearer ${secret}`) {
-      response.statusCode = 401;
-      response.end('{}');
-      return;
-    }
-    response.setHeader('content-type', 'application/json');
-    response.end(body);
-  });
-  server.keepAliveTimeout = 60_000;
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const url = `${base}/v1/services/churn-scorer`;
-
-  // The floor: the same request with fetch, the answer read and parsed.
-  const floor = async () => {
-    const response = await fetch(url, { method: 'GET', headers: [['Authorization', `Bearer ${secret}`]] });
-    if (response.status !== 200) throw new Error(`floor got ${response.status}`);
-    JSON.parse(await response.text());
-  };
+  const httpCase = await startHttpCase(secret);
+  const { base, floor } = httpCase;
   // Rollgate: an http cell with a variable and a secret reference, as in a runbook.
-  const session = new RunbookSession({
-    frontMatter: { base, metadata: { service: 'churn-scorer' } },
-    ports: { http: nodeHttpSender },
-    secrets: environmentSecretResolver({ ROLLGATE_SECRET_DEPLOY_TOKEN: secret }),
-    actor: 'bench',
-  });
-  const cell = { language: 'http', attributes: {}, value: 'GET {{base}}/v1/services/{{metadata.service}}\nAuthorization: Bearer {{secret:deploy-token}}' };
-  const rollgate = async () => {
-    const result = await session.run(cell);
-    if (!result.ok) throw new Error(`cell failed: ${result.error}`);
-  };
+  const rollgate = httpCase.cellRunner();
   // The peer: httpyac, as its CLI does it (node file and IO providers), sending the same request
   // from a parsed .http file with a variable and the secret from the environment.
   httpyac.cli.initFileProvider();
@@ -214,8 +181,7 @@ async function httpRows(): Promise<Row[]> {
   };
   for (const warm of [rollgate, floor, peer]) await batch(warm)();
   const samples = await interleave(rounds, [batch(rollgate), batch(floor), batch(peer)]);
-  server.closeAllConnections();
-  server.close();
+  httpCase.close();
   return [
     ...rows(
       `http GET with a variable and a secret header, ${requests} sequential requests per sample`,
