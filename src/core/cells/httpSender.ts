@@ -55,10 +55,17 @@ export const nodeHttpSender: HttpSender = {
     // One deadline and one cancellation for the whole exchange, redirects included.
     let current: http.ClientRequest | undefined;
     let stop: ((reason: Error) => void) | undefined;
+    let stoppedBy: Error | undefined;
     let timedOut = false;
     const abort = (reason: Error) => {
+      stoppedBy = reason;
       stop?.(reason);
       current?.destroy(reason);
+    };
+    // A request made after the abort (a redirect's, a retry's) is destroyed as soon as it exists.
+    const onSent = (sent: http.ClientRequest) => {
+      current = sent;
+      if (stoppedBy) sent.destroy(stoppedBy);
     };
     const onAbort = () => abort(new Cancelled());
     options.signal?.addEventListener('abort', onAbort, { once: true });
@@ -77,7 +84,7 @@ export const nodeHttpSender: HttpSender = {
     try {
       let exchange = firstExchange(request, url);
       for (let redirects = 0; ; redirects++) {
-        const answer = await Promise.race([sendWithOneRetry(exchange, (sent) => (current = sent)), stopped]);
+        const answer = await Promise.race([sendWithOneRetry(exchange, onSent), stopped]);
         const location = answer.headers.location;
         if (!isRedirect(answer.status) || typeof location !== 'string') return toResponse(answer, exchange.method);
         if (redirects === MAX_REDIRECTS) throw new BadAnswer(`more than ${MAX_REDIRECTS} redirects`);
