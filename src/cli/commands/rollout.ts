@@ -481,7 +481,7 @@ function drillReport(result: DrillResult, stage: string, boundMs: number): strin
     `  fault -> breach decided          ${ms(result.faultToBreachMs)}`,
     `  fault -> rollback call completed ${ms(result.faultToRollbackCallMs)}`,
     `  fault -> endpoint at baseline    ${ms(result.faultToRollbackMs)}`,
-    `  bound (interval + scrape + 500)  ${ms(boundMs)}  ${result.faultToRollbackMs === undefined ? 'NOT ROLLED BACK' : within ? 'within bound' : 'OVER BOUND'}`,
+    `  bound                            ${ms(boundMs)}  ${result.faultToRollbackMs === undefined ? 'NOT ROLLED BACK' : within ? 'within bound' : 'OVER BOUND'} (guardrail interval × failureLimit + scrape + 500 ms)`,
     '',
   ].join('\n');
 }

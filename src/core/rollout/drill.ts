@@ -51,16 +51,18 @@ export function pickDrillStage(plan: Plan, name?: string): string | undefined {
 }
 
 /**
- * The time a drill's fault-to-rollback may take: the longest guardrail interval in the stage,
- * plus one scrape interval (the fault must reach Prometheus), plus 500 ms for the rollback call.
+ * The time a drill's fault-to-rollback may take: the longest guardrail interval × failureLimit in
+ * the stage (the breach needs that many failed measurements), plus one scrape interval (the fault
+ * must reach Prometheus), plus 500 ms for the rollback call.
  */
 export function drillBoundMs(plan: Plan, stageName: string, scrapeIntervalMs: number): number {
   const stage = plan.stages.find((candidate) => candidate.name === stageName);
-  const intervals = (stage?.guardrails ?? []).map((name) => {
+  // A breach needs failureLimit consecutive failed measurements, one interval apart.
+  const detection = (stage?.guardrails ?? []).map((name) => {
     const guardrail = plan.guardrails.find((candidate) => candidate.name === name);
-    return guardrail ? (parseDuration(guardrail.interval) ?? 30_000) : 0;
+    return guardrail ? (parseDuration(guardrail.interval) ?? 30_000) * guardrail.failureLimit : 0;
   });
-  return Math.max(0, ...intervals) + scrapeIntervalMs + 500;
+  return Math.max(0, ...detection) + scrapeIntervalMs + 500;
 }
 
 export interface DrillOptions {

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   acquireServiceLock,
+  drillBoundMs,
   DryRunTraffic,
   FileStateStore,
   LockHeldError,
@@ -144,6 +145,21 @@ describe('RolloutEngine state machine (virtual clock, dry-run traffic, recorded 
 
     const yes = await setup(plan, { 'error-rate': { '42': [0] } }, { autoApprove: true });
     expect((await yes.engine.run()).status).toBe('promoted');
+  });
+
+  it("a drill's bound allows failureLimit measurements of the stage's slowest guardrail, a scrape and the rollback call", () => {
+    const plan = makePlan({
+      guardrails: [
+        { name: 'error-rate', query: 'e{version="{{version}}"}', max: 0.02, interval: '10s', failureLimit: 2 },
+        { name: 'latency', query: 'l{version="{{version}}"}', max: 1, interval: '15s' },
+      ],
+      stages: [
+        { name: 'canary', kind: 'canary', traffic: 10, bake: '1m', guardrails: ['error-rate', 'latency'] },
+        { name: 'full', kind: 'full', traffic: 100, guardrails: ['latency'] },
+      ],
+    });
+    expect(drillBoundMs(plan, 'canary', 1000)).toBe(2 * 10_000 + 1000 + 500);
+    expect(drillBoundMs(plan, 'full', 1000)).toBe(15_000 + 1000 + 500);
   });
 
   it('an approval that lands while the gate is still being saved promotes once, not back into the gate', async () => {
