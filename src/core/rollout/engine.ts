@@ -13,7 +13,7 @@ import {
   type StageSnapshot,
   type StateStore,
 } from './state';
-import { describeTraffic, rollbackTraffic, stageTraffic } from './traffic';
+import { describeTraffic, rollbackTraffic, sameTraffic, stageTraffic } from './traffic';
 
 /** What happened; every event carries the snapshot after it, ready to render. */
 export type RolloutEventKind =
@@ -352,6 +352,7 @@ export class RolloutEngine {
   /** Sends a stage's traffic; a failure pauses the rollout (a person decides) and returns false. */
   private async applyTraffic(stage: StageSnapshot, wanted: TrafficState): Promise<boolean> {
     const from = this.state.traffic;
+    if (from && !(await this.trafficStillOurs(stage, from))) return false;
     try {
       await this.serialiseTraffic(async () => {
         if (this.state.status !== 'running') throw new Interrupted();
@@ -368,6 +369,31 @@ export class RolloutEngine {
     await this.transition('traffic-set', `traffic set: ${describeTraffic(wanted)}`, stage.name);
     await this.record('traffic-change', { stage: stage.name, ...(from ? { from } : {}), to: wanted, reason: `stage ${stage.name}` });
     return true;
+  }
+
+  /**
+   * Before changing traffic, checks that the endpoint still shows what this rollout last set. If
+   * someone changed it meanwhile (a rollback from a runbook, another tool, a person), stepping on
+   * to the next stage would undo their change, perhaps a rollback during an incident: the rollout
+   * pauses instead, and takes the endpoint's traffic as its own so a resume goes on from there.
+   * An endpoint that cannot be read does not block: the traffic change itself will fail and say so.
+   */
+  private async trafficStillOurs(stage: StageSnapshot, expected: TrafficState): Promise<boolean> {
+    let current: TrafficState;
+    try {
+      current = await this.options.traffic.getState();
+    } catch {
+      return true;
+    }
+    if (sameTraffic(current, expected) || this.state.status !== 'running') return true;
+    this.state.traffic = current;
+    await this.enterPause(
+      `traffic was changed outside this rollout: the deployment endpoint shows ${describeTraffic(current)}, this rollout last set ${describeTraffic(expected)}. ` +
+        `Nothing was changed. Resume to go on with stage ${stage.name} (it sets its own traffic), or start over.`,
+      this.actor,
+      [],
+    );
+    return false;
   }
 
   /**

@@ -41,3 +41,15 @@ export function describeTraffic(traffic: TrafficState | undefined): string {
     .join(' ');
   return traffic.mirror ? `${weights}, mirror ${traffic.mirror.percent}% to ${traffic.mirror.version}` : weights;
 }
+
+/** True when two traffic states send the same shares (zero weights and a zero mirror count as absent). */
+export function sameTraffic(a: TrafficState, b: TrafficState): boolean {
+  const shares = (traffic: TrafficState) =>
+    Object.entries(traffic.weights)
+      .filter(([, weight]) => weight > 0)
+      .sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0))
+      .map(([version, weight]) => `${version}=${weight}`)
+      .join(' ');
+  const mirror = (traffic: TrafficState) => (traffic.mirror && traffic.mirror.percent > 0 ? `${traffic.mirror.version}:${traffic.mirror.percent}` : '');
+  return shares(a) === shares(b) && mirror(a) === mirror(b);
+}

@@ -191,6 +191,32 @@ describe('RolloutEngine state machine (virtual clock, dry-run traffic, recorded 
     expect(entries.map((entry) => entry.action)).toEqual(['rollout-start', 'traffic-change', 'approve', 'promote', 'traffic-change', 'promote', 'rollout-end']);
   });
 
+  it('pauses instead of undoing a rollback made outside the rollout, and goes on when resumed', async () => {
+    const { engine, traffic, entries } = await setup(makePlan(), { 'error-rate': { '42': [0.001] } });
+    let rolledBackOutside = false;
+    engine.onEvent((event) => {
+      // Someone rolls back with another tool while the shadow stage bakes.
+      if (event.kind === 'measured' && event.stage === 'shadow' && !rolledBackOutside) {
+        rolledBackOutside = true;
+        void traffic.rollback('41', 'incident: rolled back from a runbook', { idempotencyKey: 'outside' });
+      }
+    });
+    const paused = await engine.run();
+    expect(paused.status).toBe('paused');
+    expect(paused.pauseReason).toContain('traffic was changed outside this rollout');
+    expect(paused.pauseReason).toContain('41=100%');
+    // The canary's traffic was never sent: the outside rollback stands.
+    expect(traffic.calls.map((call) => call.kind)).toEqual(['set-traffic', 'rollback']);
+    expect(await traffic.getState()).toEqual({ weights: { '41': 100 } });
+    expect(paused.stages.map((stage) => stage.status)).toEqual(['passed', 'paused', 'pending']);
+
+    expect(await engine.resume('erin')).toBe(true);
+    const final = await engine.run();
+    expect(final.status).toBe('promoted');
+    expect(traffic.calls.filter((call) => call.kind === 'set-traffic').map((call) => call.weights)).toEqual([{ '41': 100, '42': 0 }, { '41': 95, '42': 5 }, { '41': 0, '42': 100 }]);
+    expect(entries.map((entry) => entry.action)).toContain('pause');
+  });
+
   it('pause() during a bake stops it; rollbackNow() from a pause rolls back once', async () => {
     const { engine, traffic, events } = await setup(makePlan(), { 'error-rate': { '42': [0] } });
     engine.onEvent((event) => {
@@ -260,7 +286,10 @@ describe('RolloutEngine state machine (virtual clock, dry-run traffic, recorded 
     const stored = JSON.parse(readFileSync(path.join(dir, 'churn-scorer.json'), 'utf8'));
     expect(stored).toMatchObject({ status: 'paused', stageIndex: 1, stages: [{ status: 'passed' }, { status: 'paused', bakeElapsedMs: 20_000 }, {}] });
 
-    const second = await setup(plan, { 'error-rate': { '42': [0] } }, { stateStore: store });
+    // The restarted runner talks to the same endpoint, which still holds the canary's traffic.
+    const endpoint = first.traffic;
+    const callsBefore = endpoint.calls.length;
+    const second = await setup(plan, { 'error-rate': { '42': [0] } }, { stateStore: store, traffic: endpoint });
     expect(second.engine.resumedFromStore).toBe(true);
     expect(second.engine.snapshot().runId).toBe(stored.runId);
     await second.engine.resume();
@@ -269,7 +298,7 @@ describe('RolloutEngine state machine (virtual clock, dry-run traffic, recorded 
     // The canary bake continued from 20 s: four more measurements, not six.
     expect(final.stages[1]!.guardrails[0]!.measurements).toBe(6);
     // The canary traffic was already applied; the resumed runner only sends the full stage.
-    expect(second.traffic.calls.map((call) => call.weights)).toEqual([{ '41': 0, '42': 100 }]);
+    expect(endpoint.calls.slice(callsBefore).map((call) => call.weights)).toEqual([{ '41': 0, '42': 100 }]);
 
     // Another plan for the same service must not take over the unfinished one...
     writeFileSync(path.join(dir, 'churn-scorer.json'), JSON.stringify({ ...stored, status: 'running' }));
