@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import * as path from 'node:path';
@@ -24,6 +24,8 @@ import {
   PrometheusMetrics,
   RolloutConflictError,
   RolloutEngine,
+  rollBackService,
+  rollbackTarget,
   runDrill,
   type RolloutSnapshot,
   type ServiceLock,
@@ -540,7 +542,7 @@ export class RolloutController implements vscode.Disposable {
     // A running rollout is what "Roll back now" acts on, whichever plan the panel shows.
     const { plan, digest } = this.run ? { plan: this.run.plan, digest: this.run.engine.snapshot().planDigest } : this.requirePlan();
     const snapshot = this.currentSnapshot();
-    const to = snapshot?.rollbackTo ?? (plan.rollback.to === 'baseline' ? plan.model.baseline.version : plan.rollback.to);
+    const to = snapshot?.rollbackTo ?? rollbackTarget(plan);
     if (!confirmed) {
       const rollBack = vscode.l10n.t('Roll back now');
       const answer = await vscode.window.showWarningMessage(
@@ -568,45 +570,20 @@ export class RolloutController implements vscode.Disposable {
     const root = this.workspaceRoot();
     if (!root) throw new UserFacingError(vscode.l10n.t('Open a folder first: the ledger lives in the workspace.'));
     const { deployment, secrets } = await this.clients(plan);
-    const ledger = new Ledger({ path: this.ledgerPath(root), secrets });
-    const idempotencyKey = `vscode:rollback:${randomUUID()}`;
-    const lineage = {
-      candidate: { ...plan.model.candidate },
-      baseline: { ...plan.model.baseline },
-      ...(plan.lineage?.data ? { data: plan.lineage.data } : {}),
-      ...(plan.lineage?.features ? { features: plan.lineage.features } : {}),
-      ...(plan.lineage?.training ? { training: plan.lineage.training } : {}),
-    };
-    let before: string | undefined;
-    let fromWeights: Record<string, number> | undefined;
-    try {
-      const service = await deployment.getService();
-      fromWeights = Object.fromEntries(service.versions.filter((version) => version.weight > 0).map((version) => [version.version, version.weight]));
-      before = trafficText({ weights: fromWeights });
-    } catch {
-      // The rollback matters more than knowing what it replaces.
-    }
-    try {
-      await deployment.rollback(to, reason, { idempotencyKey });
-    } catch (error) {
-      await ledger
-        .append({ actor: actorName(), action: 'rollback', service: plan.metadata.service, ...(fromWeights ? { from: { weights: fromWeights } } : {}), reason: `${reason}; FAILED: ${errorText(error)}`, planDigest: digest, lineage, ...(snapshot ? { runId: snapshot.runId } : {}), details: { outcome: 'failed', idempotencyKey } })
-        .catch((ledgerError: unknown) => this.log.error(`Rollgate: could not record the failed rollback: ${errorText(ledgerError)}`));
-      throw new UserFacingError(vscode.l10n.t('ROLLBACK FAILED: {0}. Roll back by hand to {1} now.', errorText(error), to));
-    }
-    await ledger.append({
-      actor: actorName(),
-      action: 'rollback',
-      service: plan.metadata.service,
-      ...(fromWeights ? { from: { weights: fromWeights } } : {}),
-      to: { version: to, weights: { [to]: 100 } },
-      reason,
+    const result = await rollBackService({
+      plan,
       planDigest: digest,
-      lineage,
+      deployment,
+      ledger: new Ledger({ path: this.ledgerPath(root), secrets }),
+      actor: actorName(),
+      reason,
+      to,
+      keyPrefix: 'vscode',
       ...(snapshot ? { runId: snapshot.runId } : {}),
-      details: { outcome: 'ok', idempotencyKey },
     });
-    this.log.info(`Rollgate: rolled back ${plan.metadata.service} to ${to}${before ? ` (was ${before})` : ''}`);
+    if (result.ledgerError) this.log.error(`Rollgate: could not record the rollback in the ledger: ${result.ledgerError}`);
+    if (!result.ok) throw new UserFacingError(vscode.l10n.t('ROLLBACK FAILED: {0}. Roll back by hand to {1} now.', result.error ?? '', to));
+    this.log.info(`Rollgate: rolled back ${plan.metadata.service} to ${to}${result.from ? ` (was ${trafficText(result.from)})` : ''}`);
     return vscode.l10n.t('Rolled back to {0}.', to);
   }
 

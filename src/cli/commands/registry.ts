@@ -10,5 +10,6 @@ export const commands: Record<string, { summary: string; load: () => Promise<Com
   ledger: { summary: 'Verify or show the hash-chained changelog (ledger verify|show)', load: async () => (await import('./ledger')).ledgerCommand },
   run: { summary: 'Run runbook cells headlessly (drills, CI): --cell, --env, --yes, --dry-run', load: async () => (await import('./run')).runCommand },
   dev: { summary: 'Start the local demo stack: model simulator, deployment endpoint, Prometheus', load: async () => (await import('./dev')).devCommand },
+  rollback: { summary: "Roll the plan's service back now: one recorded, idempotency-keyed call (--yes)", load: async () => (await import('./rollback')).rollbackCommand },
   rollout: { summary: "Walk a plan's stages with guardrails and automatic rollback (--dry-run, --drill)", load: async () => (await import('./rollout')).rolloutCommand },
 };

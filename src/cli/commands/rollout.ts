@@ -190,7 +190,7 @@ export function secretVariable(name: string): string {
   return `ROLLGATE_SECRET_${name.toUpperCase().replace(/-/g, '_')}`;
 }
 
-function resolveSecret(ref: SecretRef | undefined, io: CliIo, where: string): string | undefined {
+export function resolveSecret(ref: SecretRef | undefined, io: CliIo, where: string): string | undefined {
   if (!ref) return undefined;
   const variable = secretVariable(ref.secret);
   const value = io.env[variable];
@@ -210,7 +210,7 @@ export function exitCodeFor(status: RolloutStatus): number {
   }
 }
 
-async function loadPlan(file: string, io: CliIo): Promise<{ plan: Plan; digest: string }> {
+export async function loadPlan(file: string, io: CliIo): Promise<{ plan: Plan; digest: string }> {
   let text: string;
   try {
     text = await fs.readFile(file, 'utf8');
@@ -486,7 +486,7 @@ function drillReport(result: DrillResult, stage: string, boundMs: number): strin
   ].join('\n');
 }
 
-function safeUser(): string {
+export function safeUser(): string {
   try {
     return userInfo().username;
   } catch {

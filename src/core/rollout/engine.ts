@@ -13,6 +13,7 @@ import {
   type StageSnapshot,
   type StateStore,
 } from './state';
+import { planLineage, rollbackTarget } from './manualRollback';
 import { describeTraffic, rollbackTraffic, sameTraffic, stageTraffic } from './traffic';
 
 /** What happened; every event carries the snapshot after it, ready to render. */
@@ -144,13 +145,7 @@ export class RolloutEngine {
     this.actor = options.actor ?? 'rollgate';
     const { plan } = options;
     this.guardrailsByName = new Map(plan.guardrails.map((guardrail) => [guardrail.name, guardrail]));
-    this.lineage = {
-      candidate: { ...plan.model.candidate },
-      baseline: { ...plan.model.baseline },
-      ...(plan.lineage?.data ? { data: plan.lineage.data } : {}),
-      ...(plan.lineage?.features ? { features: plan.lineage.features } : {}),
-      ...(plan.lineage?.training ? { training: plan.lineage.training } : {}),
-    };
+    this.lineage = planLineage(plan);
   }
 
   /**
@@ -701,7 +696,7 @@ function formatMs(ms: number): string {
 
 function initialState(plan: Plan, planDigest: string, now: number): RolloutSnapshot {
   const iso = new Date(now).toISOString();
-  const rollbackTo = plan.rollback.to === 'baseline' ? plan.model.baseline.version : plan.rollback.to;
+  const rollbackTo = rollbackTarget(plan);
   return {
     schema: 1,
     runId: randomUUID(),

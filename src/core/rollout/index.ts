@@ -6,3 +6,4 @@ export * from './engine';
 export * from './dryRun';
 export * from './adapters';
 export * from './drill';
+export * from './manualRollback';
