@@ -18,6 +18,7 @@ import {
   rollbackTarget,
   type RolloutSnapshot,
 } from '../../core/rollout/index';
+import { walkArguments } from '../arguments';
 import type { CliIo } from '../io';
 import { ExitCode, UsageError } from '../io';
 import { loadPlan, resolveSecret, safeUser } from './rollout';
@@ -53,17 +54,7 @@ class HelpRequested extends Error {}
 
 function parseOptions(args: string[]): Options {
   const options: Omit<Options, 'plan'> = { yes: false, format: 'text' };
-  const positional: string[] = [];
-  for (let index = 0; index < args.length; index += 1) {
-    const argument = args[index]!;
-    const eq = argument.startsWith('--') ? argument.indexOf('=') : -1;
-    const flag = eq > 0 ? argument.slice(0, eq) : argument;
-    const inline = eq > 0 ? argument.slice(eq + 1) : undefined;
-    const value = (): string => {
-      const given = inline ?? args[++index];
-      if (given === undefined || given.trim() === '') throw new UsageError(`${flag} needs a value`);
-      return given;
-    };
+  const positional = walkArguments(args, help, (flag, value) => {
     switch (flag) {
       case '--help':
       case '-h':
@@ -71,27 +62,26 @@ function parseOptions(args: string[]): Options {
       case '--yes':
       case '-y':
         options.yes = true;
-        break;
+        return true;
       case '--reason':
         options.reason = value();
-        break;
+        return true;
       case '--to':
         options.to = value();
-        break;
+        return true;
       case '--ledger':
         options.ledger = value();
-        break;
+        return true;
       case '--format': {
         const format = value();
         if (format !== 'text' && format !== 'json') throw new UsageError(`--format must be text or json, got '${format}'`);
         options.format = format;
-        break;
+        return true;
       }
       default:
-        if (argument.startsWith('-')) throw new UsageError(`unknown option '${argument}'.\n\n${help}`);
-        positional.push(argument);
+        return false;
     }
-  }
+  });
   if (positional.length !== 1) throw new UsageError(`give exactly one plan file.\n\n${help}`);
   return { ...options, plan: positional[0]! };
 }

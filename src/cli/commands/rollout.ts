@@ -38,6 +38,7 @@ import {
   type RolloutStatus,
 } from '../../core/rollout/index';
 import { LineIndex } from '../../core/text/lineIndex';
+import { walkArguments } from '../arguments';
 import type { CliIo } from '../io';
 import { ExitCode, UsageError } from '../io';
 
@@ -107,73 +108,62 @@ function parseOptions(args: string[]): Options {
     faultErrorRate: 1,
     scrapeIntervalMs: 1000,
   };
-  const positional: string[] = [];
-  for (let index = 0; index < args.length; index += 1) {
-    const argument = args[index]!;
-    const eq = argument.startsWith('--') ? argument.indexOf('=') : -1;
-    const flag = eq > 0 ? argument.slice(0, eq) : argument;
-    const inline = eq > 0 ? argument.slice(eq + 1) : undefined;
-    const value = (): string => {
-      const given = inline ?? args[++index];
-      if (given === undefined || given === '') throw new UsageError(`${flag} needs a value`);
-      return given;
-    };
+  const positional = walkArguments(args, help, (flag, value) => {
     switch (flag) {
       case '--help':
       case '-h':
         throw new HelpRequested();
       case '--dry-run':
         options.dryRun = true;
-        break;
+        return true;
       case '--drill':
         options.drill = true;
-        break;
+        return true;
       case '--read-metrics':
         options.readMetrics = true;
-        break;
+        return true;
       case '--yes':
       case '-y':
         options.yes = true;
-        break;
+        return true;
       case '--resume':
         options.resume = true;
-        break;
+        return true;
       case '--restart':
         options.restart = true;
-        break;
+        return true;
       case '--metrics':
         options.metricsFile = value();
-        break;
+        return true;
       case '--drill-stage':
         options.drillStage = value();
-        break;
+        return true;
       case '--ledger':
         options.ledger = value();
-        break;
+        return true;
       case '--fault-error-rate': {
         const rate = Number(value());
         if (!(rate > 0 && rate <= 1)) throw new UsageError('--fault-error-rate needs a number above 0 and at most 1');
         options.faultErrorRate = rate;
-        break;
+        return true;
       }
       case '--scrape-interval': {
         const text = value();
         const ms = parseDuration(text);
         if (ms === undefined || ms === 0) throw new UsageError(`--scrape-interval needs a duration such as 1s or 15s, got '${text}'`);
         options.scrapeIntervalMs = ms;
-        break;
+        return true;
       }
       case '--format': {
         const format = value();
         if (format !== 'text' && format !== 'json') throw new UsageError(`--format must be text or json, got '${format}'`);
         options.format = format;
-        break;
+        return true;
       }
       default:
-        if (argument.startsWith('-')) throw new UsageError(`unknown option '${argument}'.\n\n${help}`);
-        positional.push(argument);
+        return false;
     }
-  }
+  });
   if (positional.length !== 1) throw new UsageError(`give exactly one plan file.\n\n${help}`);
   if (options.dryRun && options.drill) throw new UsageError('--dry-run and --drill exclude each other: a drill sends real requests to rollgate dev');
   if (options.metricsFile && !options.dryRun) throw new UsageError('--metrics replays recorded values and works only with --dry-run');
