@@ -25,3 +25,9 @@ export function walkArguments(args: string[], help: string, onFlag: (flag: strin
   }
   return positional;
 }
+
+/** The value of `--format` for commands that print text or JSON. */
+export function textOrJson(value: string): 'text' | 'json' {
+  if (value !== 'text' && value !== 'json') throw new UsageError(`--format must be text or json, got '${value}'`);
+  return value;
+}

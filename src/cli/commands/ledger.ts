@@ -2,6 +2,7 @@ import { promises as fs } from 'node:fs';
 import { relative, resolve } from 'node:path';
 
 import { defaultLedgerPath, Ledger, type LedgerEntry, type LedgerEvidence, type LedgerTraffic } from '../../core/ledger/index';
+import { textOrJson } from '../arguments';
 import type { CliIo } from '../io';
 import { ExitCode, UsageError } from '../io';
 
@@ -51,8 +52,7 @@ function parseOptions(args: string[], allowed: readonly string[], io: CliIo): Op
         break;
       }
       case '--format':
-        if (value !== 'text' && value !== 'json') throw new UsageError(`--format must be text or json, got '${value}'`);
-        options.format = value;
+        options.format = textOrJson(value);
         break;
     }
   }

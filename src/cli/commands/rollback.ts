@@ -18,7 +18,7 @@ import {
   rollbackTarget,
   type RolloutSnapshot,
 } from '../../core/rollout/index';
-import { walkArguments } from '../arguments';
+import { textOrJson, walkArguments } from '../arguments';
 import type { CliIo } from '../io';
 import { ExitCode, UsageError } from '../io';
 import { loadPlan, resolveSecret, safeUser } from './rollout';
@@ -72,12 +72,9 @@ function parseOptions(args: string[]): Options {
       case '--ledger':
         options.ledger = value();
         return true;
-      case '--format': {
-        const format = value();
-        if (format !== 'text' && format !== 'json') throw new UsageError(`--format must be text or json, got '${format}'`);
-        options.format = format;
+      case '--format':
+        options.format = textOrJson(value());
         return true;
-      }
       default:
         return false;
     }

@@ -38,7 +38,7 @@ import {
   type RolloutStatus,
 } from '../../core/rollout/index';
 import { LineIndex } from '../../core/text/lineIndex';
-import { walkArguments } from '../arguments';
+import { textOrJson, walkArguments } from '../arguments';
 import type { CliIo } from '../io';
 import { ExitCode, UsageError } from '../io';
 
@@ -154,12 +154,9 @@ function parseOptions(args: string[]): Options {
         options.scrapeIntervalMs = ms;
         return true;
       }
-      case '--format': {
-        const format = value();
-        if (format !== 'text' && format !== 'json') throw new UsageError(`--format must be text or json, got '${format}'`);
-        options.format = format;
+      case '--format':
+        options.format = textOrJson(value());
         return true;
-      }
       default:
         return false;
     }
