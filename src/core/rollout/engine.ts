@@ -13,7 +13,7 @@ import {
   type StageSnapshot,
   type StateStore,
 } from './state';
-import { planLineage, rollbackTarget } from './manualRollback';
+import { planLineage, rollbackTarget } from './planFacts';
 import { describeTraffic, rollbackTraffic, sameTraffic, stageTraffic } from './traffic';
 
 /** What happened; every event carries the snapshot after it, ready to render. */

@@ -7,3 +7,4 @@ export * from './dryRun';
 export * from './adapters';
 export * from './drill';
 export * from './manualRollback';
+export * from './planFacts';

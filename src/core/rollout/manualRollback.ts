@@ -9,23 +9,8 @@ import type { Ledger } from '../ledger/ledger';
 import type { LedgerEntry } from '../ledger/types';
 import type { Plan } from '../plan/schema';
 import { trafficFromService } from './adapters';
+import { planLineage, rollbackTarget } from './planFacts';
 import type { TrafficState } from './ports';
-
-/** Where the candidate came from, as every ledger entry about the plan records it. */
-export function planLineage(plan: Plan) {
-  return {
-    candidate: { ...plan.model.candidate },
-    baseline: { ...plan.model.baseline },
-    ...(plan.lineage?.data ? { data: plan.lineage.data } : {}),
-    ...(plan.lineage?.features ? { features: plan.lineage.features } : {}),
-    ...(plan.lineage?.training ? { training: plan.lineage.training } : {}),
-  };
-}
-
-/** The version a plan rolls back to: `rollback.to`, where `baseline` names the baseline's version. */
-export function rollbackTarget(plan: Plan): string {
-  return plan.rollback.to === 'baseline' ? plan.model.baseline.version : plan.rollback.to;
-}
 
 export interface ManualRollbackOptions {
   plan: Plan;
