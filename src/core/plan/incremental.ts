@@ -46,9 +46,9 @@ export class PlanValidator {
     return validateGuarded(text, (whole) => {
       const document = whole.length >= this.minIncrementalLength ? this.compose(whole) : undefined;
       this.lastParse = document ? 'incremental' : 'full';
-      if (document) return document;
-      this.cache.clear();
-      return parseDocument(whole, PLAN_PARSE_OPTIONS);
+      // The cache is kept: text that must be parsed whole (a YAML error while typing, say) is
+      // usually followed by text whose untouched pieces are the cached ones again.
+      return document ?? parseDocument(whole, PLAN_PARSE_OPTIONS);
     });
   }
 
@@ -57,13 +57,19 @@ export class PlanValidator {
     const sections = topLevelSections(text);
     if (!sections) return undefined;
     const next = new Map<string, ParsedPiece[]>();
+    // A cached piece serves one place per text (identical pieces each have their own nodes); it
+    // stays in the cache until this composition succeeds, so a fallback loses nothing.
+    const used = new Set<ParsedPiece>();
     const take = (start: number, end: number, kind: PieceKind): ParsedPiece | undefined => {
       const pieceText = text.slice(start, end);
       const key = `${kind}\0${pieceText}`;
-      const cached = this.cache.get(key);
-      let piece = cached?.pop();
-      if (piece) shiftPiece(piece, start);
-      else piece = parsePiece(pieceText, start, kind);
+      let piece = this.cache.get(key)?.find((candidate) => !used.has(candidate));
+      if (piece) {
+        used.add(piece);
+        shiftPiece(piece, start);
+      } else {
+        piece = parsePiece(pieceText, start, kind);
+      }
       if (!piece) return undefined;
       const list = next.get(key);
       if (list) list.push(piece);
