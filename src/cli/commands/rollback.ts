@@ -16,7 +16,6 @@ import {
   LockHeldError,
   rollBackService,
   rollbackTarget,
-  type RolloutSnapshot,
 } from '../../core/rollout/index';
 import { textOrJson, walkArguments } from '../arguments';
 import type { CliIo } from '../io';
@@ -83,18 +82,16 @@ function parseOptions(args: string[]): Options {
   return { ...options, plan: positional[0]! };
 }
 
-/** Who else drives the service, said after the rollback so nobody is surprised by what follows. */
-async function otherRunners(stateDir: string, service: string): Promise<{ runner?: string; stored?: RolloutSnapshot }> {
-  const found: { runner?: string; stored?: RolloutSnapshot } = {};
+/** The runner holding the service's lock, if any: named after the rollback, which goes first. */
+async function runnerHolding(stateDir: string, service: string): Promise<string | undefined> {
   try {
     const lock = await acquireServiceLock(stateDir, service);
     await lock.release();
+    return undefined;
   } catch (error) {
-    if (error instanceof LockHeldError) found.runner = `pid ${error.holder.pid} on ${error.holder.host}, since ${error.holder.since}`;
+    if (error instanceof LockHeldError) return `pid ${error.holder.pid} on ${error.holder.host}, since ${error.holder.since}`;
+    return undefined;
   }
-  const stored = await new FileStateStore(stateDir).load(service).catch(() => undefined);
-  if (stored && !FINISHED_STATUSES.includes(stored.status)) found.stored = stored;
-  return found;
 }
 
 export async function rollbackCommand(args: string[], io: CliIo): Promise<number> {
@@ -122,7 +119,9 @@ export async function rollbackCommand(args: string[], io: CliIo): Promise<number
   const ledgerPath = options.ledger ? path.resolve(io.cwd, options.ledger) : defaultLedgerPath(io.cwd);
   const secrets = token && endpoint.token ? { [endpoint.token.secret]: token } : {};
   const stateDir = path.join(io.cwd, DEFAULT_STATE_DIR);
-  const others = await otherRunners(stateDir, service);
+  // An unfinished stored rollout lends the rollback its run id, so the ledger groups them.
+  const loaded = await new FileStateStore(stateDir).load(service).catch(() => undefined);
+  const stored = loaded && !FINISHED_STATUSES.includes(loaded.status) ? loaded : undefined;
 
   const result = await rollBackService({
     plan,
@@ -133,12 +132,13 @@ export async function rollbackCommand(args: string[], io: CliIo): Promise<number
     reason: options.reason ?? `manual rollback by ${actor}`,
     to,
     keyPrefix: 'cli',
-    ...(others.stored ? { runId: others.stored.runId } : {}),
+    ...(stored ? { runId: stored.runId } : {}),
   });
+  const runner = await runnerHolding(stateDir, service);
 
   const notes: string[] = [];
-  if (others.runner) notes.push(`A rollout runner (${others.runner}) drives ${service}: it pauses at its next traffic change instead of undoing this rollback. Stop it, or leave it paused.`);
-  else if (others.stored) notes.push(`The stored rollout of plan ${others.stored.planName} is unfinished (${others.stored.status}): \`rollgate rollout <plan> --resume\` would pause on the changed traffic; use --restart to start over.`);
+  if (runner) notes.push(`A rollout runner (${runner}) drives ${service}: it pauses at its next traffic change instead of undoing this rollback. Stop it, or leave it paused.`);
+  else if (stored) notes.push(`The stored rollout of plan ${stored.planName} is unfinished (${stored.status}): \`rollgate rollout <plan> --resume\` would pause on the changed traffic; use --restart to start over.`);
   if (result.ledgerError) notes.push(`The ledger could not record this rollback: ${result.ledgerError}`);
 
   if (options.format === 'json') {
