@@ -1,5 +1,6 @@
 import type { Diagnostic } from '../diagnostics';
 import type { Plan } from '../plan/schema';
+import type { BodyFiles } from './httpBody';
 import type { VariableScope } from './variables';
 import type { CellKind, CellOutput, DeploymentActions, HttpSender, MetricQuery, RequestSummary, TargetDescription } from './types';
 
@@ -19,6 +20,8 @@ export interface PrepareContext {
   environment?: string;
   /** Milliseconds since the epoch; injectable so range windows are testable. */
   now: () => number;
+  /** Where http cells' `< ./file` bodies are read from (the runbook's folder) and the folder they must stay in. */
+  files?: BodyFiles;
 }
 
 /** Given to `execute`: secrets resolve only here, at send time. */
@@ -31,6 +34,8 @@ export interface ExecuteRuntime {
 }
 
 export interface ExecuteOutcome {
+  /** The request as it went on the wire (http cells), recorded instead of the prepared one. */
+  request?: RequestSummary;
   ok: boolean;
   outputs: CellOutput[];
   value?: unknown;

@@ -2,7 +2,7 @@
 export const REDACTED = '‹redacted›';
 
 /** Header names whose values are credentials even when they were not written as secrets. */
-const CREDENTIAL_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'x-api-key']);
+export const CREDENTIAL_HEADERS: ReadonlySet<string> = new Set(['authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'x-api-key']);
 
 /**
  * Remembers every secret value resolved during a session and removes them from any text or data
