@@ -2,7 +2,7 @@ import type { Diagnostic } from '../diagnostics';
 import { parseDuration } from '../plan/schema';
 import { bodyTemplates, GraphqlVariablesError, planBody, renderBody, type BodyPlan } from './httpBody';
 import { HTTP_METHODS, parseHttpCell, type HttpRequestTemplate, type TextPiece } from './httpParse';
-import { requestVariable, systemVariable } from './httpSystemVariables';
+import { requestVariable, scriptVariable, systemVariable } from './httpSystemVariables';
 import { summarizeWire, wireRequest } from './httpWire';
 import { durationAttribute, error, type ExecuteRuntime, type PrepareContext, type PrepareResult } from './prepared';
 import { maskCredentialHeaders } from './redact';
@@ -92,7 +92,7 @@ function cellVariables(template: HttpRequestTemplate, context: PrepareContext): 
   const extra: ExtraVariables = (expression, placeholder) => {
     const own = fileVariables.get(expression);
     if (own) return own;
-    const system = systemVariable(expression, placeholder, context.now);
+    const system = systemVariable(expression, placeholder, context.now) ?? scriptVariable(expression, placeholder);
     if (system) return system;
     if (!lookupVariable(context.scope, expression).found) return requestVariable(expression, placeholder);
     return undefined;
@@ -126,6 +126,8 @@ interface Rendered {
   request: HttpRequest;
   secretBody: boolean;
 }
+
+const urlStartOf = (template: HttpRequestTemplate) => template.url[0]!.start;
 
 /** Resolves an http cell's variables; the request is sent only by `execute`. */
 export function prepareHttpCell(text: string, context: PrepareContext): PrepareResult {
@@ -173,14 +175,20 @@ export function prepareHttpCell(text: string, context: PrepareContext): PrepareR
   }
   if (diagnostics.length > 0) return { diagnostics };
 
-  // A relative URL takes its host from the Host header (REST Client); https for ports 443 and 8443.
+  // A relative URL takes its host from the Host header (REST Client; https for ports 443 and
+  // 8443), else from the variable `host` (httpYac).
   const hostHeader = headers.find((header) => header.name.toLowerCase() === 'host');
+  const hostVariable = resolve({ text: '{{host}}', start: urlStartOf(template) });
   const urlText = (write: SecretWriter) => {
     const written = renderTemplate(url, write);
-    if (!written.startsWith('/') || !hostHeader) return written;
-    const host = renderTemplate(hostHeader.value, write).trim();
-    const port = host.split(':')[1];
-    return `${port === '443' || port === '8443' ? 'https' : 'http'}://${host}${written}`;
+    if (!written.startsWith('/')) return written;
+    if (hostHeader) {
+      const host = renderTemplate(hostHeader.value, write).trim();
+      const port = host.split(':')[1];
+      return `${port === '443' || port === '8443' ? 'https' : 'http'}://${host}${written}`;
+    }
+    if (hostVariable.unresolved.length === 0 && !hostVariable.refused) return `${renderTemplate(hostVariable, write).replace(/\/+$/, '')}${written}`;
+    return written;
   };
   const shownUrl = urlText(secretMarker);
   const urlStart = template.url[0]!.start;
@@ -193,7 +201,7 @@ export function prepareHttpCell(text: string, context: PrepareContext): PrepareR
     parsedUrl = undefined;
   }
   if (!parsedUrl || (parsedUrl.protocol !== 'http:' && parsedUrl.protocol !== 'https:')) {
-    const hint = shownUrl.startsWith('/') ? ' A path alone needs a Host header (REST Client) or a full URL.' : '';
+    const hint = shownUrl.startsWith('/') ? ' A path alone needs a Host header (REST Client), a `host` variable (httpYac) or a full URL.' : '';
     return { diagnostics: [error('http/bad-url', `"${shownUrl}" is not an http:// or https:// URL.${hint}`, urlStart, lastPiece.start + lastPiece.text.length)] };
   }
 

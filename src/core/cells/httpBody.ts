@@ -73,6 +73,7 @@ function graphqlParts(lines: BodyLine[], context: BodyContext): { query: TextPie
     }
     text.push(line.piece);
   }
+  while (text.length > 0 && text[0]!.text.trim() === '') text.shift();
   const blank = text.findIndex((piece) => piece.text.trim() === '');
   return blank === -1 ? { query: text, variables: [] } : { query: text.slice(0, blank), variables: text.slice(blank + 1) };
 }

@@ -234,7 +234,7 @@ function parseBody(lines: TextPiece[], diagnostics: Diagnostic[]): BodyLine[] | 
       );
       continue;
     }
-    if (afterBlank && /^HTTP\/[\d.]+\s+\d{3}\b/.test(line.text)) {
+    if (/^HTTP\/[\d.]+\s+\d{3}\b/.test(line.text)) {
       diagnostics.push(refuse('response-example', `A response written after the request (httpYac) ${SUFFIX}: remove it, or put it in a Markdown block.`, line));
       continue;
     }

@@ -17,9 +17,9 @@ const OFFSET_UNITS: Record<string, (date: Date, amount: number) => void> = {
   ms: (date, amount) => date.setTime(date.getTime() + amount),
 };
 
-const refusal = (placeholder: Placeholder, message: string): Diagnostic => ({
+const refusal = (placeholder: Placeholder, message: string, code = 'http/system-variable'): Diagnostic => ({
   severity: 'error',
-  code: 'http/system-variable',
+  code,
   message,
   start: placeholder.start,
   end: placeholder.end,
@@ -107,5 +107,12 @@ export function requestVariable(expression: string, placeholder: Placeholder): D
   return refusal(
     placeholder,
     `\`{{${expression}}}\` is a REST Client request variable, which is not supported in Rollgate http cells: name the earlier cell "${match[1]}" and read {{${match[1]}.${match[3] === 'headers' ? 'headers.<name>' : 'body.<path>'}}} (its result, not JSONPath or XPath).`,
+    'http/request-variable',
   );
+}
+
+/** `{{() => new Date()}}`: a REST Client script variable, refused (Rollgate runs no scripts). */
+export function scriptVariable(expression: string, placeholder: Placeholder): Diagnostic | undefined {
+  if (!/^\(.*\)\s*=>/.test(expression)) return undefined;
+  return refusal(placeholder, `\`{{${expression}}}\`: REST Client script variables (JavaScript) are not supported in Rollgate http cells; Rollgate runs no scripts.`, 'http/script-variable');
 }
