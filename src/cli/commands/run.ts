@@ -15,7 +15,7 @@ import {
 import { defaultLedgerPath, Ledger } from '../../core/ledger/index';
 import type { Plan } from '../../core/plan/schema';
 import { validatePlan } from '../../core/plan/validate';
-import { parseRunbook } from '../../core/runbook/index';
+import { parseRunbook, skippedFences } from '../../core/runbook/index';
 import { LineIndex } from '../../core/text/lineIndex';
 import { ExitCode, UsageError, type CliIo } from '../io';
 
@@ -147,6 +147,15 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
     }
   }
   const selected = parsedArgs.cells.length > 0 ? codeCells.filter(({ cell }) => parsedArgs.cells.includes(String(cell.attributes.name))) : codeCells;
+  const skipped = describeSkipped(text);
+  if (selected.length === 0) {
+    // A drill that ran nothing must not pass as if it had: say what was there instead.
+    io.stderr(
+      `rollgate run: nothing ran: ${parsedArgs.runbook} has no http, promql, rollout or check cell${skipped ? `; ${skipped}` : ' and no fenced block'}. ` +
+        'A fenced block runs when its language is http, promql, rollout or check and it is not inside a list or quote.\n',
+    );
+    return ExitCode.failure;
+  }
 
   const ledger = parsedArgs.dryRun ? undefined : new Ledger({ path: defaultLedgerPath(io.cwd) });
   const actor = io.env.ROLLGATE_ACTOR ?? `cli:${safeUserName()}`;
@@ -197,9 +206,21 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
       ) + '\n',
     );
   } else if (exitCode === ExitCode.ok) {
-    io.stdout(`${results.length} cell${results.length === 1 ? '' : 's'} ${parsedArgs.dryRun ? 'resolved (dry run, nothing sent)' : 'succeeded'}.\n`);
+    const noData = results.filter((result) => result.noData).length;
+    const notes = [noData > 0 ? `${noData} returned no data` : '', skipped && parsedArgs.cells.length === 0 ? skipped : ''].filter(Boolean);
+    io.stdout(`${results.length} cell${results.length === 1 ? '' : 's'} ${parsedArgs.dryRun ? 'resolved (dry run, nothing sent)' : 'succeeded'}${notes.length ? ` (${notes.join('; ')})` : ''}.\n`);
   }
   return exitCode;
+}
+
+/** `3 fenced blocks were skipped (sh, python ×2)`, or '' when every fence is a cell. */
+function describeSkipped(text: string): string {
+  const fences = skippedFences(text);
+  if (fences.length === 0) return '';
+  const counts = new Map<string, number>();
+  for (const fence of fences) counts.set(fence.language || 'no language', (counts.get(fence.language || 'no language') ?? 0) + 1);
+  const languages = [...counts].map(([language, count]) => (count > 1 ? `${language} ×${count}` : language)).join(', ');
+  return `${fences.length} fenced block${fences.length === 1 ? ' was' : 's were'} skipped (${languages})`;
 }
 
 function safeUserName(): string {

@@ -41,6 +41,8 @@ export interface ExecuteOutcome {
   value?: unknown;
   status?: number;
   error?: string;
+  /** A metric query that returned no series. */
+  noData?: boolean;
 }
 
 /** A cell whose variables are resolved: it can be described, confirmed, dry-run or executed. */

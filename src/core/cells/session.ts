@@ -259,6 +259,7 @@ export class RunbookSession {
         ...(outcome.value !== undefined ? { value: outcome.value } : {}),
         ...(outcome.status !== undefined ? { status: outcome.status } : {}),
         ...(outcome.error !== undefined ? { error: outcome.error } : {}),
+        ...(outcome.noData ? { noData: true } : {}),
       });
     } catch (caught) {
       const message = caught instanceof Error ? caught.message : String(caught);

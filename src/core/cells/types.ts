@@ -210,4 +210,6 @@ export interface CellRunResult {
   request?: RequestSummary;
   status?: number;
   durationMs: number;
+  /** A metric query that returned no series (the cell may still succeed without `expect`). */
+  noData?: boolean;
 }

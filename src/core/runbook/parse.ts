@@ -235,6 +235,34 @@ function bodyToCells(body: string, bodyStart: number, diagnostics: Diagnostic[])
   return cells;
 }
 
+/** A fenced block that does not run: its language (`''` when it has none) and where it starts. */
+export interface SkippedFence {
+  language: string;
+  start: number;
+}
+
+/**
+ * The fenced blocks of a runbook that are not cells: other languages, no language, and runnable
+ * languages nested in a list or quote. `rollgate run` names them when nothing ran.
+ */
+export function skippedFences(text: string): SkippedFence[] {
+  let tokens: BlockToken[];
+  try {
+    tokens = markdownBlockParser().parse(text, {});
+  } catch {
+    return [];
+  }
+  const starts = lineStartOffsets(text);
+  const skipped: SkippedFence[] = [];
+  for (const token of tokens) {
+    if (token.type !== 'fence' || !token.map) continue;
+    const runnable = runnableLanguage(token.info);
+    if (runnable !== undefined && token.level === 0) continue;
+    skipped.push({ language: LANGUAGE_WORD.exec(token.info)![1]!, start: starts[token.map[0]] ?? 0 });
+  }
+  return skipped;
+}
+
 function runnableLanguage(info: string): string | undefined {
   if (info.length === 0) return undefined;
   const word = LANGUAGE_WORD.exec(info)![1]!;
