@@ -59,7 +59,8 @@ function check(path: string, root: string, what: string, shown: string): Checked
   return { real };
 }
 
-function describeKind(stats: { isDirectory(): boolean; isFIFO(): boolean; isCharacterDevice(): boolean; isSocket(): boolean }): string {
+/** `a folder`, `a FIFO (named pipe)`, `a device`…: what a path is when it is not a regular file. */
+export function describeKind(stats: { isDirectory(): boolean; isFIFO(): boolean; isCharacterDevice(): boolean; isSocket(): boolean }): string {
   if (stats.isDirectory()) return 'a folder';
   if (stats.isFIFO()) return 'a FIFO (named pipe)';
   if (stats.isCharacterDevice()) return 'a device';
