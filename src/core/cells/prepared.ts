@@ -64,18 +64,26 @@ export function error(code: string, message: string, start = 0, end = 0): Diagno
   return { severity: 'error', code, message, start, end };
 }
 
-/** Reads a duration attribute such as `"30s"`; reports a diagnostic when it is not one. */
+/** Longest duration attribute used as a timer: Node fires a timer above 2^31-1 ms (24.8 days) at once. */
+export const MAX_TIMER_MS = 24 * 3_600_000;
+
+/** Reads a duration attribute such as `"30s"`; reports a diagnostic when it is not one or is too long. */
 export function durationAttribute(
   attributes: Record<string, unknown>,
   name: string,
   parse: (text: string) => number | undefined,
   diagnostics: Diagnostic[],
+  maxMs = MAX_TIMER_MS,
 ): number | undefined {
   const raw = attributes[name];
   if (raw === undefined) return undefined;
   const millis = typeof raw === 'string' ? parse(raw) : undefined;
   if (millis === undefined || millis <= 0) {
     diagnostics.push(error('cell/attribute', `Attribute "${name}" must be a duration such as "30s", "5m" or "1h"; got ${JSON.stringify(raw)}.`));
+    return undefined;
+  }
+  if (millis > maxMs) {
+    diagnostics.push(error('cell/attribute', `Attribute "${name}" may be at most ${Math.round(maxMs / 3_600_000)}h; got ${JSON.stringify(raw)}.`));
     return undefined;
   }
   return millis;

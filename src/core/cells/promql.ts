@@ -101,8 +101,8 @@ export function preparePromqlCell(text: string, context: PrepareContext): Prepar
     if (parsed.value) expectation = parsed.value;
     else diagnostics.push(...parsed.diagnostics.map((diagnostic) => ({ ...diagnostic, code: 'cell/attribute', start: 0, end: 0 })));
   }
-  const rangeMs = durationAttribute(context.attributes, 'range', parseDuration, diagnostics);
-  const stepMs = durationAttribute(context.attributes, 'step', parseDuration, diagnostics);
+  const rangeMs = durationAttribute(context.attributes, 'range', parseDuration, diagnostics, Number.MAX_SAFE_INTEGER);
+  const stepMs = durationAttribute(context.attributes, 'step', parseDuration, diagnostics, Number.MAX_SAFE_INTEGER);
   const waitMs = durationAttribute(context.attributes, 'wait', parseDuration, diagnostics);
   if (stepMs !== undefined && rangeMs === undefined) diagnostics.push(error('cell/attribute', 'Attribute "step" needs "range" too (e.g. {"range":"30m","step":"30s"}).'));
   const metrics = context.ports.metrics;
