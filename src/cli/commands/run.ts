@@ -12,6 +12,7 @@ import {
   type CellRunResult,
   type CellSpec,
 } from '../../core/cells/index';
+import { fileOversize, MAX_RUNBOOK_BYTES, tooLargeMessage } from '../../core/files/limits';
 import { defaultLedgerPath, Ledger } from '../../core/ledger/index';
 import type { Plan } from '../../core/plan/schema';
 import { validatePlan } from '../../core/plan/validate';
@@ -102,6 +103,11 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
     return ExitCode.ok;
   }
   const runbookPath = resolve(io.cwd, parsedArgs.runbook);
+  const tooLarge = await fileOversize(runbookPath, MAX_RUNBOOK_BYTES);
+  if (tooLarge !== undefined) {
+    io.stderr(`rollgate run: ${parsedArgs.runbook}: ${tooLargeMessage('runbook', tooLarge)}\n`);
+    return ExitCode.usage;
+  }
   let text: string;
   try {
     text = await fs.readFile(runbookPath, 'utf8');

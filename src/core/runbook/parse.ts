@@ -1,3 +1,4 @@
+import { MAX_RUNBOOK_BYTES, oversize, tooLargeMessage } from '../files/limits';
 import MarkdownIt from 'markdown-it';
 import type { Diagnostic } from '../diagnostics';
 import { parseAttributes } from './attributes';
@@ -41,6 +42,19 @@ function markdownBlockParser(): MarkdownIt {
  * offsets into `text`.
  */
 export function parseRunbook(text: string): ParsedRunbook {
+  const bytes = oversize(text, MAX_RUNBOOK_BYTES);
+  if (bytes !== undefined) {
+    // Not parsed: one Markdown cell holding the whole text keeps it byte for byte.
+    const finalLineEnding = trailingLineEnding(text);
+    const value = text.slice(0, text.length - finalLineEnding.length);
+    const source = { start: 0, end: text.length, text, separator: '', kind: 'markdown' as const, language: 'markdown', value, attributesJson: '{}', finalLineEnding };
+    const cell: RunbookCell = { kind: 'markdown', language: 'markdown', attributes: {}, value, source };
+    return {
+      metadata: { frontMatter: {}, preamble: '' },
+      cells: [cell],
+      diagnostics: [{ severity: 'error', code: 'runbook/too-large', message: tooLargeMessage('runbook', bytes), start: 0, end: Math.min(text.length, text.indexOf('\n') === -1 ? text.length : text.indexOf('\n')) }],
+    };
+  }
   const diagnostics: Diagnostic[] = [];
   const hasByteOrderMark = text.charCodeAt(0) === 0xfeff;
   const frontMatter = readFrontMatter(text, hasByteOrderMark ? 1 : 0);
