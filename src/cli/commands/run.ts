@@ -12,7 +12,8 @@ import {
   type CellRunResult,
   type CellSpec,
 } from '../../core/cells/index';
-import { fileOversize, MAX_RUNBOOK_BYTES, tooLargeMessage } from '../../core/files/limits';
+import { readConfinedFile, workspaceRootFor } from '../../core/files/confined';
+import { fileOversize, MAX_PLAN_BYTES, MAX_RUNBOOK_BYTES, tooLargeMessage } from '../../core/files/limits';
 import { defaultLedgerPath, Ledger } from '../../core/ledger/index';
 import type { Plan } from '../../core/plan/schema';
 import { validatePlan } from '../../core/plan/validate';
@@ -124,13 +125,17 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
 
   let plan: Plan | undefined;
   const planReference = runbook.metadata.plan;
+  // What the runbook may reach on disk (its plan, `< ./file` bodies): its repository, or the
+  // current folder when it lies below it, or its own folder.
+  const root = workspaceRootFor(runbookPath, io.cwd);
   if (planReference) {
     const planPath = resolve(dirname(runbookPath), planReference);
     let planText: string;
     try {
-      planText = await fs.readFile(planPath, 'utf8');
+      const bytes = await readConfinedFile(planReference, { base: dirname(runbookPath), root, maxBytes: MAX_PLAN_BYTES, what: 'The linked plan' });
+      planText = new TextDecoder('utf-8').decode(bytes);
     } catch (error) {
-      io.stderr(`rollgate run: the runbook links plan ${planReference}, which cannot be read: ${(error as Error).message}\n`);
+      io.stderr(`rollgate run: the runbook links plan ${planReference}, which cannot be used: ${(error as Error).message}\n`);
       return ExitCode.usage;
     }
     const validation = validatePlan(planText);
@@ -170,6 +175,7 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
     ...(plan ? { plan } : {}),
     ...(parsedArgs.environment ? { environment: parsedArgs.environment } : {}),
     runbook: relative(io.cwd, runbookPath) || runbookPath,
+    files: { base: dirname(runbookPath), root },
     ports: { http: nodeHttpSender },
     secrets: environmentSecretResolver(io.env),
     missingSecretHint: (name) => `Set the environment variable ${secretEnvironmentVariable(name)}.`,

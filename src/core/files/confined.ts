@@ -69,6 +69,18 @@ export function describeKind(stats: { isDirectory(): boolean; isFIFO(): boolean;
 }
 
 /**
+ * The real path of `path` (absolute, or relative to `base`) when it is a regular file inside
+ * `root`, without reading it; throws {@link ConfinedFileError} saying why not. For callers that
+ * read through another API (the editor reads an open document, with its unsaved edits).
+ */
+export function locateConfinedFile(path: string, options: { base: string; root: string; what: string }): string {
+  const { real } = check(resolve(options.base, path), options.root, options.what, path);
+  const stats = statSync(real);
+  if (!stats.isFile()) throw new ConfinedFileError(`${options.what} ${path} is ${describeKind(stats)}, not a regular file.`);
+  return real;
+}
+
+/**
  * Reads `path` (absolute, or relative to `base`) when it is a regular file inside `root` of at
  * most `maxBytes`; throws {@link ConfinedFileError} saying why not. `what` names the file for
  * messages ("the linked plan", "the body file").

@@ -1,0 +1,57 @@
+// Red-team finding: a runbook's `plan:` read any file (/etc/passwd, /proc/self/environ, a FIFO
+// that hung even --dry-run) and printed its keys in diagnostics. The linked plan, like an http
+// cell's `< ./file` body, must be a regular file inside the runbook's repository.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+import { main } from '../../../src/cli/main';
+
+const sample = readFileSync(join(__dirname, '..', '..', '..', 'examples', 'churn-canary.rollout.yaml'), 'utf8');
+let outside = '';
+let repo = '';
+
+beforeAll(() => {
+  outside = mkdtempSync(join(tmpdir(), 'rollgate-confine-'));
+  repo = join(outside, 'repo');
+  mkdirSync(join(repo, '.git'), { recursive: true });
+  mkdirSync(join(repo, 'runbooks'));
+  writeFileSync(join(repo, 'plan.rollout.yaml'), sample);
+  writeFileSync(join(outside, 'elsewhere.rollout.yaml'), sample);
+  symlinkSync('/etc/passwd', join(repo, 'sneaky.rollout.yaml'));
+  execFileSync('mkfifo', [join(repo, 'fifo.rollout.yaml')]);
+});
+
+async function runWith(plan: string, extra: string[] = ['--dry-run']) {
+  writeFileSync(join(repo, 'runbooks', 'r.runbook.md'), `---\ntitle: t\nplan: ${plan}\n---\n\n\`\`\`http\nGET {{endpoints.deployment.url}}/v1/services/{{metadata.service}}\n\`\`\`\n`);
+  let stdout = '';
+  let stderr = '';
+  const code = await main(['run', join('runbooks', 'r.runbook.md'), ...extra], { stdout: (text) => (stdout += text), stderr: (text) => (stderr += text), cwd: repo, env: {} });
+  return { code, stdout, stderr };
+}
+
+describe('the linked plan', () => {
+  it('inside the repository is used', async () => {
+    const result = await runWith('../plan.rollout.yaml');
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('GET http://127.0.0.1:8700/v1/services/churn-scorer');
+  });
+
+  it.each([
+    ['/etc/passwd', 'is outside the workspace'],
+    ['/proc/self/environ', 'is outside the workspace'],
+    ['../../elsewhere.rollout.yaml', 'is outside the workspace'],
+    ['../sneaky.rollout.yaml', 'is outside the workspace'],
+    ['../fifo.rollout.yaml', 'is a FIFO (named pipe), not a regular file'],
+    ['..', 'is a folder, not a regular file'],
+  ])('%s is refused before it is read (%s)', async (plan, why) => {
+    const result = await runWith(plan);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(`The linked plan ${plan} ${why}`);
+    expect(result.stderr).not.toContain('root:');
+    expect(result.stdout).toBe('');
+  });
+});
