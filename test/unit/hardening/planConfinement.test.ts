@@ -55,3 +55,17 @@ describe('the linked plan', () => {
     expect(result.stdout).toBe('');
   });
 });
+
+describe('an http cell body file (`< ./file`)', () => {
+  it.each([
+    ['/etc/passwd', 'is outside the workspace'],
+    ['../../elsewhere.rollout.yaml', 'is outside the workspace'],
+    ['../fifo.rollout.yaml', 'is a FIFO (named pipe), not a regular file'],
+  ])('%s is refused before anything is read or sent (%s)', async (path, why) => {
+    const { newSession } = await import('../cells/support');
+    const session = newSession({ files: { base: join(repo, 'runbooks'), root: repo } });
+    const result = await session.run({ language: 'http', attributes: {}, value: `POST http://127.0.0.1:1/upload\nContent-Type: text/plain\n\n< ${path}` }, { confirmed: true });
+    expect(result.outcome).toBe('failure');
+    expect(result.diagnostics[0]).toMatchObject({ code: 'http/file-body', message: `The body file ${path} ${why}.` });
+  });
+});
