@@ -263,6 +263,14 @@ export function prepareHttpCell(text: string, context: PrepareContext): PrepareR
           }
         }
         const request = render((name) => values.get(name) ?? '', false).request;
+        // A header value built from a secret may come back whole or encoded: redact it as one.
+        headers.forEach((header, index) => {
+          if (!hasSecret(header.value)) return;
+          const sent = request.headers[index]![1];
+          runtime.redact?.(sent);
+          const scheme = /^(\w+)\s+(.+)$/.exec(sent);
+          if (scheme) runtime.redact?.(scheme[2]!);
+        });
         const sentRecord = record(request);
         let response;
         try {

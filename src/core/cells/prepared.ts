@@ -31,6 +31,11 @@ export interface ExecuteRuntime {
   secret(name: string): Promise<string>;
   /** A fresh key for one mutating action, so a retried action is applied once. */
   idempotencyKey(): string;
+  /**
+   * Registers a value built from secrets (a whole header value such as `Bearer <token>`, a Basic
+   * credential) for redaction, with its encoded forms, like a secret itself.
+   */
+  redact?(value: string): void;
 }
 
 export interface ExecuteOutcome {

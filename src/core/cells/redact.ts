@@ -19,6 +19,10 @@ export class Redactor {
     const jsonEscaped = JSON.stringify(secret).slice(1, -1);
     // The twice-escaped form is what a JSON-escaped secret looks like inside serialised JSON.
     const forms = [secret, encodeURIComponent(secret), encodeURI(secret), jsonEscaped, JSON.stringify(jsonEscaped).slice(1, -1)];
+    // A server may echo a credential back base64-encoded (a JWT's payload, a debug endpoint).
+    // Padding is left off: the same bytes are found inside a longer encoding too.
+    const bytes = Buffer.from(secret, 'utf8');
+    forms.push(bytes.toString('base64').replace(/=+$/, ''), bytes.toString('base64url'));
     // A secret placed in a URL is re-encoded by the URL parser with its own (smaller) escape sets.
     try {
       forms.push(new URL(`http://host/${secret}`).pathname.slice(1), new URL(`http://host/?${secret}`).search.slice(1));

@@ -249,6 +249,7 @@ export class RunbookSession {
         ...(options.signal ? { signal: options.signal } : {}),
         secret: (secretName) => this.secret(secretName),
         idempotencyKey: () => randomUUID(),
+        redact: (value) => this.redactor.add(value),
       });
       return finish({
         outcome: outcome.ok ? 'success' : 'failure',
