@@ -194,7 +194,7 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
     const label = result.name ?? `cell ${index + 1}`;
     if (parsedArgs.format === 'text') {
       const line = cell.source ? positionOf(text, cell.source.start) : undefined;
-      io.stdout(renderResultText(result, `${label}${line ? ` (${parsedArgs.runbook}:${line})` : ''}`));
+      io.stdout(renderResultText(result, `${label}${line ? ` (${parsedArgs.runbook}:${line})` : ''}`, cell.source ? locateInCell(text, cell.source.start, cell.value, parsedArgs.runbook) : undefined));
     }
     if (!result.ok) {
       exitCode = ExitCode.failure;
@@ -223,6 +223,20 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
     io.stdout(`${results.length} cell${results.length === 1 ? '' : 's'} ${parsedArgs.dryRun ? 'resolved (dry run, nothing sent)' : 'succeeded'}${notes.length ? ` (${notes.join('; ')})` : ''}.\n`);
   }
   return exitCode;
+}
+
+/**
+ * `runbook:line:column` of an offset in a cell's body: the body starts on the line after the
+ * opening fence (columns of an indented fence's lines are counted without the indent).
+ */
+function locateInCell(text: string, fenceStart: number, value: string, name: string): (offset: number) => string {
+  const index = new LineIndex(text);
+  const fenceLine = index.positionAt(fenceStart).line;
+  return (offset) => {
+    const before = value.slice(0, offset);
+    const lines = before.split('\n');
+    return `${name}:${fenceLine + lines.length + 1}:${lines[lines.length - 1]!.replace(/\r$/, '').length + 1}`;
+  };
 }
 
 /** `3 fenced blocks were skipped (sh, python ×2)`, or '' when every fence is a cell. */

@@ -143,4 +143,12 @@ describe('rollgate run', () => {
       'rollgate run: nothing ran: nothing.runbook.md has no http, promql, rollout or check cell; 4 fenced blocks were skipped (sh, python ×2, http). A fenced block runs when its language is http, promql, rollout or check and it is not inside a list or quote.\n',
     );
   });
+
+  it('a refused construct is reported at its line and column in the runbook', async () => {
+    writeFileSync(join(folder, 'digest.runbook.md'), runbook('```http\nGET http://127.0.0.1:1/x\nAuthorization: Digest user passwd\n```\n'));
+    const result = await rollgate(['run', 'digest.runbook.md']);
+    expect(result.code).toBe(1);
+    // Front matter (5 lines), the heading, a blank line, the fence: the header is line 10.
+    expect(result.stdout).toContain('digest.runbook.md:10:16: error: Digest authentication (`Authorization: Digest user passwd`) is not supported');
+  });
 });
