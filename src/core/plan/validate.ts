@@ -6,6 +6,7 @@ import { planSchema, type Plan } from './schema';
 import { schemaDiagnostics } from './schemaIssues';
 import { semanticDiagnostics, type PlanSections } from './semantics';
 import { keySpan, nodeSpan, PlanLocator, restOfLine, toPlainValue } from './yamlTree';
+import { errorMessage } from '../errors';
 
 export interface PlanValidation {
   /** The plan with defaults applied; present only when the schema accepted it. */
@@ -55,7 +56,7 @@ export function validateGuarded(text: string, parse: PlanParser): PlanValidation
         {
           severity: 'error',
           code: DocumentCodes.internal,
-          message: `Rollgate could not validate this file (${error instanceof Error ? error.message : String(error)}). Please report this.`,
+          message: `Rollgate could not validate this file (${errorMessage(error)}). Please report this.`,
           start: span.start,
           end: span.end,
         },
