@@ -163,16 +163,6 @@ export function restOfLine(text: string, start: number): Span {
   return { start, end: Math.max(end, Math.min(start + 1, text.length)) };
 }
 
-/** Renders a path the way a user reads it: `stages[2].traffic`. */
-export function pathLabel(path: PlanPath): string {
-  let label = '';
-  for (const segment of path) {
-    if (typeof segment === 'number') label += `[${segment}]`;
-    else label += label === '' ? String(segment) : `.${String(segment)}`;
-  }
-  return label === '' ? 'the plan' : label;
-}
-
 export { isMap, isPair, isScalar, isSeq };
 
 /**
