@@ -7,22 +7,13 @@ import { summarizeWire, wireRequest } from './httpWire';
 import { durationAttribute, error, type ExecuteRuntime, type PrepareContext, type PrepareResult } from './prepared';
 import { maskCredentialHeaders } from './redact';
 import type { CellOutput, HttpRequest, Parsed, RequestSummary } from './types';
-import {
-  findPlaceholders,
-  lookupVariable,
-  renderTemplate,
-  resolveTemplate,
-  secretMarker,
-  unresolvedDiagnostics,
-  type ExtraVariables,
-  type ResolvedTemplate,
-  type SecretWriter,
-} from './variables';
+import { findPlaceholders, lookupVariable, renderTemplate, resolveTemplate, secretMarker, unresolvedDiagnostics, type ExtraVariables, type ResolvedTemplate, type SecretWriter } from './variables';
 
 export { HTTP_METHODS, parseHttpCell, type HttpRequestTemplate, type TextPiece };
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 const DEFAULT_TIMEOUT_MS = 30_000;
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
 const CONTROL_CHARACTER = /[\u0000-\u0008\u000a-\u001f\u007f]/;
 /** What a dry run shows for the length of a body whose secrets are filled in only when it is sent. */
 export const LENGTH_WHEN_SENT = '‹length when sent›';
@@ -107,9 +98,7 @@ function controlCharacterDiagnostics(piece: TextPiece, where: string, resolve: (
   for (const placeholder of findPlaceholders(piece.text, piece.start)) {
     const value = renderTemplate(resolve({ text: `{{${placeholder.expression}}}`, start: placeholder.start }));
     if (CONTROL_CHARACTER.test(value)) {
-      found.push(
-        error('http/control-character', `The variable {{${placeholder.expression}}} holds a line break or control character, which cannot go in ${where}; nothing was sent.`, placeholder.start, placeholder.end),
-      );
+      found.push(error('http/control-character', `The variable {{${placeholder.expression}}} holds a line break or control character, which cannot go in ${where}; nothing was sent.`, placeholder.start, placeholder.end));
     }
   }
   return found;
@@ -150,7 +139,13 @@ export function prepareHttpCell(text: string, context: PrepareContext): PrepareR
     }
     const span = [header.value.start, header.value.start + header.value.text.length] as const;
     if (lower === 'authorization' && /^Digest\s+\S+\s+\S+\s*$/i.test(shown)) {
-      diagnostics.push(error('http/digest-auth', 'Digest authentication (`Authorization: Digest user passwd`) is not supported in Rollgate http cells: its challenge and response are not implemented, and the literal would be sent. Use a token or Basic authentication.', ...span));
+      diagnostics.push(
+        error(
+          'http/digest-auth',
+          'Digest authentication (`Authorization: Digest user passwd`) is not supported in Rollgate http cells: its challenge and response are not implemented, and the literal would be sent. Use a token or Basic authentication.',
+          ...span,
+        ),
+      );
       continue;
     }
     if (lower === 'authorization' && /^(AWS|COGNITO)\s/i.test(shown)) {
@@ -221,9 +216,7 @@ export function prepareHttpCell(text: string, context: PrepareContext): PrepareR
     const summary = summarizeWire(wireRequest(shown.request), { secretBody: shown.secretBody });
     summary.url = readableUrl(summary.url);
     const realLength = sent ? wireRequest(sent).headers.find(([name]) => name === 'Content-Length')?.[1] : undefined;
-    summary.headers = maskCredentialHeaders(
-      summary.headers!.map(([name, value]) => [name, name === 'Content-Length' && shown.secretBody ? (realLength ?? LENGTH_WHEN_SENT) : value]),
-    );
+    summary.headers = maskCredentialHeaders(summary.headers!.map(([name, value]) => [name, name === 'Content-Length' && shown.secretBody ? (realLength ?? LENGTH_WHEN_SENT) : value]));
     if (shown.secretBody) {
       delete summary.bodyBytes;
       if (sent) summary.bodyBytes = Number(realLength);

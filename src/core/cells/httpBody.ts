@@ -18,9 +18,7 @@ export interface BodyFiles {
 
 type Segment = { kind: 'text'; template: ResolvedTemplate; form: boolean } | { kind: 'bytes'; data: Buffer };
 
-export type BodyPlan =
-  | { kind: 'segments'; segments: Segment[] }
-  | { kind: 'graphql'; query: ResolvedTemplate; variables?: ResolvedTemplate; operationName?: string; style: 'rest-client' | 'httpyac' };
+export type BodyPlan = { kind: 'segments'; segments: Segment[] } | { kind: 'graphql'; query: ResolvedTemplate; variables?: ResolvedTemplate; operationName?: string; style: 'rest-client' | 'httpyac' };
 
 const literal = (text: string): ResolvedTemplate => ({ parts: [{ kind: 'text', text }], unresolved: [], secrets: [] });
 

@@ -13,9 +13,7 @@ export interface TextPiece {
 }
 
 /** A body line: text, or a file whose contents go there (`< ./file`, `<@ ./file`, `<@latin1 ./file`). */
-export type BodyLine =
-  | { kind: 'text'; piece: TextPiece }
-  | { kind: 'file'; path: string; processVariables: boolean; encoding: BufferEncoding; start: number; end: number };
+export type BodyLine = { kind: 'text'; piece: TextPiece } | { kind: 'file'; path: string; processVariables: boolean; encoding: BufferEncoding; start: number; end: number };
 
 /** A REST Client-style request before variables are resolved. */
 export interface HttpRequestTemplate {
@@ -229,9 +227,7 @@ function parseBody(lines: TextPiece[], diagnostics: Diagnostic[]): BodyLine[] | 
       continue;
     }
     if (afterBlank && REQUEST_LINE_SHAPE.test(line.text)) {
-      diagnostics.push(
-        refuse('several-requests', 'A second request line in the body (after a blank line, httpYac starts a new request here): one request per cell. Put it in a cell of its own.', line),
-      );
+      diagnostics.push(refuse('several-requests', 'A second request line in the body (after a blank line, httpYac starts a new request here): one request per cell. Put it in a cell of its own.', line));
       continue;
     }
     if (/^HTTP\/[\d.]+\s+\d{3}\b/.test(line.text)) {

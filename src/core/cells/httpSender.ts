@@ -8,6 +8,7 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 
 import { AnswerTooLargeError, MAX_ANSWER_BYTES, readDecoded, UndecodableAnswerError } from '../endpoints/bounded';
+import { errorMessage } from '../errors';
 import { CREDENTIAL_HEADERS } from './redact';
 import type { HttpResponse, HttpSender, RedirectHop } from './types';
 import { wireRequest, type WireRequest } from './httpWire';
@@ -103,7 +104,7 @@ export const nodeHttpSender: HttpSender = {
         throw new Error(`${where} failed: ${error.message}.`);
       }
       const code = (error as NodeJS.ErrnoException).code;
-      throw new Error(`${where} failed: ${code ?? (error instanceof Error ? error.message : String(error))}. Is the endpoint running and reachable?`);
+      throw new Error(`${where} failed: ${code ?? errorMessage(error)}. Is the endpoint running and reachable?`);
     } finally {
       if (timer) clearTimeout(timer);
       options.signal?.removeEventListener('abort', onAbort);

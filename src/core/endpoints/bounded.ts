@@ -12,7 +12,10 @@ const megabytes = (bytes: number) => `${Math.round(bytes / (1024 * 1024))} MB`;
 
 /** The answer is larger than the limit, or does not decode: a problem with the answer, not with reaching the endpoint. */
 export class AnswerTooLargeError extends Error {
-  constructor(readonly limit: number, readonly decoded: boolean) {
+  constructor(
+    readonly limit: number,
+    readonly decoded: boolean,
+  ) {
     super(
       decoded
         ? `the answer decodes to more than ${megabytes(limit)}; Rollgate stopped decoding it (narrow the request)`

@@ -5,6 +5,7 @@
 // valid and a person sees that something odd was there.
 
 /** C0 controls but tab and newline, DEL, C1 controls, and the bidirectional overrides and isolates. */
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
 const CONTROL = /\r\n|[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 
 /** `text` with every control character but `\n` and `\t` written as `\u001b` and the like; `\r\n` becomes `\n`. */

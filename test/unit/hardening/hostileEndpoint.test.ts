@@ -67,9 +67,7 @@ describe('a decompression bomb', () => {
       () => undefined,
       (error: Error) => error,
     );
-    expect(failure?.message).toBe(
-      `GET ${server.url}/bomb failed: the answer decodes to more than ${MAX_ANSWER_BYTES / (1024 * 1024)} MB; Rollgate stopped decoding it (narrow the request).`,
-    );
+    expect(failure?.message).toBe(`GET ${server.url}/bomb failed: the answer decodes to more than ${MAX_ANSWER_BYTES / (1024 * 1024)} MB; Rollgate stopped decoding it (narrow the request).`);
     // Never the whole 512 MB: at most the limit and the decoders' buffers.
     expect(process.memoryUsage().rss - before).toBeLessThan(MAX_ANSWER_BYTES * 4);
   });
@@ -161,10 +159,7 @@ describe('a redirect to another origin', () => {
     const other = await serve((_request, response) => response.end('other'));
     const origin = await serve((_request, response) => response.writeHead(307, { location: `${other.url}/there` }).end());
     const session = newSession({ secret: 'tok-1a2b3c4d5e6f' });
-    const result = await session.run(
-      { language: 'http', attributes: {}, value: `POST ${origin.url}/hook\nContent-Type: application/json\n\n{"token":"{{secret:deploy-token}}"}` },
-      { confirmed: true },
-    );
+    const result = await session.run({ language: 'http', attributes: {}, value: `POST ${origin.url}/hook\nContent-Type: application/json\n\n{"token":"{{secret:deploy-token}}"}` }, { confirmed: true });
     expect(result.outcome).toBe('failure');
     expect(result.error).toContain('redirected to another origin');
     expect(other.seen).toHaveLength(0);

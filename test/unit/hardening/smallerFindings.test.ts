@@ -51,12 +51,7 @@ describe('secrets echoed back encoded', () => {
     });
     expect(result.outcome).toBe('success');
     const everything = JSON.stringify(result);
-    for (const form of [
-      SECRET,
-      Buffer.from(SECRET).toString('base64'),
-      Buffer.from(SECRET).toString('base64url'),
-      Buffer.from(`Bearer ${SECRET}`).toString('base64'),
-    ]) {
+    for (const form of [SECRET, Buffer.from(SECRET).toString('base64'), Buffer.from(SECRET).toString('base64url'), Buffer.from(`Bearer ${SECRET}`).toString('base64')]) {
       expect(everything).not.toContain(form);
     }
     expect(everything).toContain('‹redacted›');

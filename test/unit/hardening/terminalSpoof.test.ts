@@ -40,6 +40,7 @@ async function run(args: string[]) {
   return { code, stdout, stderr };
 }
 
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
 
 describe('a hostile endpoint cannot drive the terminal', () => {
