@@ -8,6 +8,7 @@ import { parseDuration, type Plan } from '../../core/plan/schema';
 import {
   checkMetricRecording,
   connectMetrics,
+  describeDevFaults,
   describeTraffic,
   drillBoundMs,
   DrillNotPossibleError,
@@ -341,6 +342,8 @@ async function live(plan: Plan, digest: string, options: Options, io: CliIo): Pr
           if (options.format === 'text') io.stdout(`[drill] fault injected into ${plan.model.candidate.version}: error rate ${options.faultErrorRate}\n`);
         },
         onClearFailed: (error) => io.stderr(`[drill] could not clear the fault: ${String(error)}\n`),
+        onStaleFaultsCleared: (faults) =>
+          io.stderr(`[drill] cleared ${faults.length === 1 ? 'a fault' : `${faults.length} faults`} already on rollgate dev before this drill (${describeDevFaults(faults)}), probably left by a drill that was killed\n`),
       });
       final = result.snapshot;
     } else {

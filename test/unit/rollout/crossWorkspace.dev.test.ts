@@ -51,7 +51,7 @@ describe('a second runner from another workspace', () => {
     expect(final.pauseReason).toContain('Nothing was changed');
     // Nothing changed at the endpoint, and the second runner sent no traffic change.
     expect(weights()).toEqual({ '41': 50, '42': 50 });
-    expect(second.events.some((event) => event.type === 'traffic-set')).toBe(false);
+    expect(second.events.some((event) => event.kind === 'traffic-set')).toBe(false);
 
     // The first rollout is still in charge: roll it back to leave the stack stable.
     await first.engine.rollbackNow('test cleanup');
