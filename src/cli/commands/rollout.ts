@@ -266,6 +266,8 @@ async function dryRun(plan: Plan, digest: string, options: Options, io: CliIo): 
     print(event);
   });
   if (options.format === 'text') io.stdout(`Dry run of ${plan.metadata.name} (${plan.metadata.service}): nothing is sent${options.metricsFile ? '; guardrails read the recording' : options.readMetrics ? `; guardrails read the current values from ${plan.endpoints.metrics.url}` : '; guardrails are not measured'}.\n`);
+  // Ctrl-C stops a dry run as it stops a live one: paused, exit 3.
+  void io.interrupted?.then(() => void engine.pause('interrupted from the command line'));
   const final = await engine.run();
   if (options.format === 'json') {
     io.stdout(`${JSON.stringify({ mode: 'dry-run', status: final.status, exitCode: exitCodeFor(final.status), decisions, calls: traffic.calls, snapshot: final }, null, 2)}\n`);

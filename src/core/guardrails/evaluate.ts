@@ -21,6 +21,12 @@ export interface MetricHint {
 /** Where guardrail measurements come from: Prometheus in production, a recording in dry runs. */
 export interface MetricSource {
   queryScalar(promql: string, signal?: AbortSignal, hint?: MetricHint): Promise<MetricReading>;
+  /**
+   * True when every further reading for `guardrail` can only repeat the last one (a dry run's
+   * recording that is used up, or no metrics at all): a bake may then compute its remaining
+   * measurements instead of stepping through them. Live sources leave it out.
+   */
+  isSteady?(guardrail: string): boolean;
 }
 
 /** Result of one measurement before `failureLimit` and `dryRun` are applied. */

@@ -41,6 +41,7 @@ export class DryRunTraffic implements TrafficControl {
 /** A dry run without metrics: every guardrail is reported as not measured (and does not decide). */
 export const unreadMetrics: MetricSource = {
   queryScalar: async () => ({ skipped: true }),
+  isSteady: () => true,
 };
 
 /**
@@ -70,6 +71,11 @@ export class RecordedMetrics implements MetricSource {
     this.positions.set(key, position + 1);
     const value = series[Math.min(position, series.length - 1)];
     return value === null || value === undefined ? {} : { value };
+  }
+
+  /** Every series of the guardrail has been read to its end: its last value repeats from now on. */
+  isSteady(guardrail: string): boolean {
+    return Object.entries(this.recording[guardrail] ?? {}).every(([version, series]) => (this.positions.get(`${guardrail}\u0000${version}`) ?? 0) >= series.length);
   }
 }
 

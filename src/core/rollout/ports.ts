@@ -102,7 +102,8 @@ export class VirtualClock implements Clock {
   async sleep(ms: number, signal?: AbortSignal): Promise<void> {
     if (signal?.aborted) return;
     this.current += Math.max(0, ms);
-    // Yield so operations called from event listeners interleave as they would in real time.
-    await Promise.resolve();
+    // Yield to the event loop, not only to other promises: operations called from event
+    // listeners interleave as they would in real time, and Ctrl-C (a signal handler) is heard.
+    await new Promise<void>((resolve) => setImmediate(resolve));
   }
 }
