@@ -18,12 +18,13 @@ let validators: Promise<Record<string, Validating>> | undefined;
 /** Loaded once, on first use: the schemas are large and most commands never need them. */
 function loadValidators(): Promise<Record<string, Validating>> {
   validators ??= (async () => {
-    const [{ Rollout }, { AnalysisTemplate }, { PrometheusRule }] = await Promise.all([
+    const [{ Rollout }, { AnalysisTemplate }, { ClusterAnalysisTemplate }, { PrometheusRule }] = await Promise.all([
       import('@kubernetes-models/argo-rollouts/argoproj.io/v1alpha1/Rollout'),
       import('@kubernetes-models/argo-rollouts/argoproj.io/v1alpha1/AnalysisTemplate'),
+      import('@kubernetes-models/argo-rollouts/argoproj.io/v1alpha1/ClusterAnalysisTemplate'),
       import('@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule'),
     ]);
-    return { Rollout, AnalysisTemplate, PrometheusRule } as unknown as Record<string, Validating>;
+    return { Rollout, AnalysisTemplate, ClusterAnalysisTemplate, PrometheusRule } as unknown as Record<string, Validating>;
   })();
   return validators;
 }
