@@ -285,7 +285,6 @@ function canaryStages(
       target.analysisMs += durationMs;
     } else if (step.setMirrorRoute) {
       const route = asObject(step.setMirrorRoute);
-      const match = asList(route.match);
       if (!route.match) mirror = 0;
       else if (mirrorsAll(route)) mirror = typeof route.percentage === 'number' ? route.percentage : 100;
       else {

@@ -92,14 +92,19 @@ export function ratioQuery(candidate: string, baseline: string): string {
  * conditions as a number and a vector as a list, so the two need different conditions.
  */
 export function returnsScalar(query: string): boolean {
-  let rest = query.replace(/#[^\n]*/g, ' ');
-  // Innermost first: scalar( ... ) groups without nested parentheses, repeated until none is left.
-  for (let before = ''; before !== rest; ) {
-    before = rest;
-    rest = rest.replace(/\b(?:scalar|time|pi)\s*\([^()]*\)/g, ' 0 ');
-    rest = rest.replace(/\(\s*[-+*/%^0-9.eE\s]*\)/g, ' 0 ');
+  // Comments and string literals may hold anything, parentheses included.
+  let rest = query.replace(/#[^\n]*/g, ' ').replace(/"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|`[^`]*`/g, '""');
+  for (let match = /\b(?:scalar|time|pi)\s*\(/.exec(rest); match; match = /\b(?:scalar|time|pi)\s*\(/.exec(rest)) {
+    let depth = 0;
+    let end = match.index + match[0].length - 1;
+    for (; end < rest.length; end++) {
+      if (rest[end] === '(') depth++;
+      else if (rest[end] === ')' && --depth === 0) break;
+    }
+    if (depth !== 0) return false;
+    rest = `${rest.slice(0, match.index)} 0 ${rest.slice(end + 1)}`;
   }
-  rest = rest.replace(/\bbool\b/g, ' ').replace(/\b(?:0x[0-9a-fA-F]+|\d+(?:\.\d*)?(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?)\b/g, ' ');
+  rest = rest.replace(/\bbool\b/g, ' ').replace(/(?:0x[0-9a-fA-F]+|\d+(?:\.\d*)?(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?)/g, ' ');
   rest = rest.replace(/\b(?:Inf|NaN)\b/gi, ' ');
   return /^[\s+\-*/%^()<>=!]*$/.test(rest) && /\S/.test(query);
 }
