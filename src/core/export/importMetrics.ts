@@ -67,7 +67,14 @@ const intOf = (value: unknown): number | undefined => {
 };
 
 /** Maps one metric; returns a reason string when it cannot be expressed. */
-export function importMetric(metric: Json, args: Map<string, ArgValue>, dryRunNames: Set<string>, known: KnownValues): ImportedGuardrail | string {
+export function importMetric(
+  metric: Json,
+  args: Map<string, ArgValue>,
+  dryRunNames: Set<string>,
+  known: KnownValues,
+  /** Time the stage has already waited (its pauses) when this analysis starts: a one-off measurement then becomes one interval of that length. */
+  waitedMs = 0,
+): ImportedGuardrail | string {
   const name = String(metric.name ?? '');
   const provider = (metric.provider ?? {}) as Json;
   const kinds = Object.keys(provider);
@@ -86,6 +93,7 @@ export function importMetric(metric: Json, args: Map<string, ArgValue>, dryRunNa
     else return `metric '${name}': header ${String(header.key)} (only an Authorization bearer token from a Secret carries over)`;
   }
 
+  if (/\{\{/.test(prometheus.query.replace(ARG_REFERENCE, ''))) return `metric '${name}': its query uses {{...}} templating other than args`;
   let versionValue: ImportedGuardrail['versionValue'];
   let unresolved: string | undefined;
   const query = prometheus.query.trim().replace(ARG_REFERENCE, (whole, argName: string) => {
@@ -106,7 +114,6 @@ export function importMetric(metric: Json, args: Map<string, ArgValue>, dryRunNa
     return whole;
   });
   if (unresolved) return `metric '${name}': arg '${unresolved}' has no value the plan could hold (a fieldRef, a secret in the query, or none given)`;
-  if (/\{\{/.test(query)) return `metric '${name}': its query uses {{...}} templating other than args`;
 
   const judgement = readConditions(metric.successCondition as string | undefined, metric.failureCondition as string | undefined);
   if ('unsupported' in judgement) return `metric '${name}': ${judgement.unsupported}`;
@@ -114,7 +121,9 @@ export function importMetric(metric: Json, args: Map<string, ArgValue>, dryRunNa
   const guardrail: Json = { name: guardrailName(name), query };
   if (judgement.min !== undefined) guardrail.min = judgement.min;
   if (judgement.max !== undefined) guardrail.max = judgement.max;
-  const intervalMs = metric.interval !== undefined ? parseGoDuration(String(metric.interval)) : undefined;
+  const once = metric.interval === undefined && (metric.count === undefined || intOf(metric.count) === 1) && metric.initialDelay === undefined && waitedMs > 0;
+  // One measurement after the stage's pause is, in the plan, a guardrail measured once per bake.
+  const intervalMs = metric.interval !== undefined ? parseGoDuration(String(metric.interval)) : once ? waitedMs : undefined;
   const interval = intervalMs !== undefined ? rollgateDuration(intervalMs) : undefined;
   if (metric.interval !== undefined && !interval) return `metric '${name}': interval '${String(metric.interval)}'`;
   if (interval) guardrail.interval = interval;
@@ -137,7 +146,8 @@ export function importMetric(metric: Json, args: Map<string, ArgValue>, dryRunNa
   const delayMs = metric.initialDelay !== undefined ? (parseGoDuration(String(metric.initialDelay)) ?? 0) : 0;
   const count = intOf(metric.count);
   let durationMs: number | undefined;
-  if (count !== undefined && count > 0 && intervalMs !== undefined) durationMs = delayMs + (count - 1) * intervalMs;
+  if (once) durationMs = 0;
+  else if (count !== undefined && count > 0 && intervalMs !== undefined) durationMs = delayMs + (count - 1) * intervalMs;
   else if (intervalMs === undefined) durationMs = delayMs;
   // The Rollgate engine measures after each interval: an initial delay of one interval is its rhythm.
   if (durationMs !== undefined && intervalMs !== undefined && delayMs === intervalMs) durationMs = count! * intervalMs;

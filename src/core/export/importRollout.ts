@@ -60,7 +60,7 @@ export function importRollout(rollout: Json, templates: Map<string, Json>): Impo
   const guardrails = new Map<string, Json>();
   const imported: ImportedGuardrail[] = [];
   /** Runs one analysis block (step, background, pre/post promotion); returns guardrail names and its duration. */
-  const analyse = (analysis: Json, where: string): { names: string[]; durationMs: number } => {
+  const analyse = (analysis: Json, where: string, waitedMs = 0): { names: string[]; durationMs: number } => {
     const rolloutArgs = argValues(asList(analysis.args));
     const names: string[] = [];
     let durationMs = 0;
@@ -78,7 +78,7 @@ export function importRollout(rollout: Json, templates: Map<string, Json>): Impo
       for (const [argName, value] of argValues(asList(templateSpec.args))) if (!rolloutArgs.get(argName)?.value && !rolloutArgs.get(argName)?.podTemplateHash) args.set(argName, value);
       const dryRun = new Set(asList(templateSpec.dryRun).map((entry) => String(entry.metricName)));
       for (const metric of asList(templateSpec.metrics)) {
-        const result = importMetric(metric, args, dryRun, known);
+        const result = importMetric(metric, args, dryRun, known, waitedMs);
         if (typeof result === 'string') {
           notes.push(`${where}: ${result}`);
           continue;
@@ -249,7 +249,7 @@ function canaryStages(
   steps: Json[],
   stages: StageDraft[],
   notes: string[],
-  analyse: (analysis: Json, where: string) => { names: string[]; durationMs: number },
+  analyse: (analysis: Json, where: string, waitedMs?: number) => { names: string[]; durationMs: number },
 ): void {
   let weight = 0;
   let mirror = 0;
@@ -279,7 +279,7 @@ function canaryStages(
       }
     } else if (step.analysis) {
       const target = stage(index);
-      const { names, durationMs } = analyse(asObject(step.analysis), `${where} (analysis)`);
+      const { names, durationMs } = analyse(asObject(step.analysis), `${where} (analysis)`, target.analysisMs === 0 ? target.bakeMs : 0);
       target.guardrails.push(...names.filter((name) => !target.guardrails.includes(name)));
       target.bakeMs += durationMs;
       target.analysisMs += durationMs;

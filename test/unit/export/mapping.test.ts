@@ -202,7 +202,7 @@ describe('guardrails → Prometheus metrics', () => {
       '((p99{version="{{args.candidate-version}}"}) / on() (p99{version="{{args.baseline-version}}"}) unless on() ((p99{version="{{args.candidate-version}}"}) == 0 and on() (p99{version="{{args.baseline-version}}"}) == 0)) or on() (vector(1) and on() ((p99{version="{{args.candidate-version}}"}) == 0 and on() (p99{version="{{args.baseline-version}}"}) == 0))',
     );
     expect(ratio.successCondition).toBe('len(result) == 1 && (result[0] <= 1.2)');
-    expect(steps![1].analysis.args).toEqual([
+    expect(steps![1]!.analysis.args).toEqual([
       { name: 'baseline-version', value: '41' },
       { name: 'candidate-version', value: '42' },
     ]);
@@ -217,7 +217,7 @@ describe('guardrails → Prometheus metrics', () => {
     expect(templates[0]!.spec.metrics[0].provider.prometheus.query).toBe(
       'sum(x{version="{{args.candidate-version}}",base="{{args.baseline-version}}",svc="{{args.service}}",plan="{{args.plan}}",model="{{args.model}}"})',
     );
-    expect(steps![1].analysis.args).toEqual([
+    expect(steps![1]!.analysis.args).toEqual([
       { name: 'baseline-version', valueFrom: { podTemplateHashValue: 'Stable' } },
       { name: 'candidate-version', valueFrom: { podTemplateHashValue: 'Latest' } },
       { name: 'model', value: 'churn' },

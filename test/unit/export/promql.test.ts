@@ -68,7 +68,7 @@ describe('PromQL of the export, in the real Prometheus engine', () => {
     ];
     plan.stages[0].guardrails = ['error-rate', 'latency'];
     const exported = await exportPlan(planText(plan), ['prometheus-rule']);
-    const rule = exported.objects![0]!.object as { spec: { groups: unknown[] } };
+    const rule = exported.objects![0]!.object as unknown as { spec: { groups: unknown[] } };
     const rules = { groups: rule.spec.groups };
     writeFileSync(join(scratch, 'plan.rules.yaml'), stringify(rules));
     const check = await promtool(['check', 'rules', 'plan.rules.yaml']);
