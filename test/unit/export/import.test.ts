@@ -61,6 +61,24 @@ describe('rollgate import', () => {
     );
   });
 
+  it('lists header routes and experiments, and cluster settings of the strategy', async () => {
+    const header = await importArgo([fixture('alb-header-route.yaml')]);
+    expect(header.notes).toEqual(
+      expect.arrayContaining([
+        'step 2: setHeaderRoute step (header routes have no plan stage)',
+        'step 4: setHeaderRoute step (header routes have no plan stage)',
+        'canary.scaleDownDelaySeconds (a cluster setting the plan does not hold)',
+      ]),
+    );
+    // Argo's own example writes the template's interval as a number, which Argo's schema (a duration string) rejects.
+    const whole = await importArgo([fixture('rollout-experiment-step.yaml')]);
+    expect(whole.errors).toEqual([expect.stringMatching(/^AnalysisTemplate 'random-fail' does not match Argo Rollouts' schema: .*interval must be string/)]);
+    const rolloutOnly = fixture('rollout-experiment-step.yaml').text.split('\n---\n')[0]!;
+    const experiment = await importArgo([{ name: 'rollout-experiment-step.yaml', text: rolloutOnly }]);
+    expect(experiment.notes).toContain('step 1: experiment step (experiments have no plan stage)');
+    expect(experiment.planText).toContain('# - step 1: experiment step (experiments have no plan stage)');
+  });
+
   it('refuses input without a Rollout, with several, or one that fails Argo’s schema', async () => {
     expect((await importArgo([fixture('analysis-templates.yaml')])).errors).toEqual(['no Argo Rollout (apiVersion argoproj.io/v1alpha1, kind Rollout) in the input']);
     const two = await importArgo([fixture('rollout-canary.yaml'), fixture('rollout-bluegreen.yaml')]);
