@@ -297,7 +297,8 @@ function canaryStages(
       const next = steps[index + 1];
       const previous = steps[index - 1];
       // Rollgate's own export scales the canary around its mirror route; that is part of the shadow stage.
-      const aroundMirror = (scale.weight !== undefined && next?.setMirrorRoute && mirrorsAll(asObject(next.setMirrorRoute))) || (scale.matchTrafficWeight === true && previous?.setMirrorRoute && !asObject(previous.setMirrorRoute).match);
+      const aroundMirror =
+        (scale.weight !== undefined && ((next?.setMirrorRoute && mirrorsAll(asObject(next.setMirrorRoute))) || mirror > 0)) || (scale.matchTrafficWeight === true && previous?.setMirrorRoute && !asObject(previous.setMirrorRoute).match);
       if (!aroundMirror) notes.push(`${where}: setCanaryScale (the plan gives the candidate traffic, not a pod count)`);
     } else {
       const kind = Object.keys(step)[0] ?? 'empty';

@@ -63,13 +63,12 @@ function canaryStrategy(context: ExportContext): StrategyResult {
         });
         notes.push('No trafficRouting: each setWeight is approximated by the share of pods, not by routing requests.');
       }
-      if (wantedMirror > 0 && wantedMirror !== mirror) {
+      if (wantedMirror > 0 && (wantedMirror !== mirror || wanted !== weight)) {
         usesMirror = true;
-        // Mirrored requests need candidate pods: scale the canary for its live share plus the copies.
-        steps.push(
-          { setCanaryScale: { weight: Math.min(100, wanted + wantedMirror) } },
-          { setMirrorRoute: { name: MIRROR_ROUTE, percentage: wantedMirror, match: [{ path: { prefix: '/' } }] } },
-        );
+        // Mirrored requests need candidate pods: scale the canary for its live share plus the copies
+        // (again whenever the weight moves, since an explicit canary scale stays until reset).
+        steps.push({ setCanaryScale: { weight: Math.min(100, wanted + wantedMirror) } });
+        if (wantedMirror !== mirror) steps.push({ setMirrorRoute: { name: MIRROR_ROUTE, percentage: wantedMirror, match: [{ path: { prefix: '/' } }] } });
       }
       weight = wanted;
       mirror = wantedMirror;

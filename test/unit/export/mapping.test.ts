@@ -91,6 +91,29 @@ describe('shadow → setMirrorRoute', () => {
     ]);
   });
 
+  it('a canary stage that keeps mirroring rescales the canary when its weight moves', async () => {
+    const { steps, findings } = await exported((plan) => {
+      plan.stages = [
+        { name: 'canary-10', kind: 'canary', traffic: 10, mirror: 50, bake: '1m' },
+        { name: 'canary-30', kind: 'canary', traffic: 30, mirror: 50, bake: '1m' },
+        { name: 'full', kind: 'full' },
+      ];
+      Object.assign(plan.export.argoRollouts, istio);
+    });
+    expect(findings).toEqual([]);
+    expect(steps).toEqual([
+      { setWeight: 10 },
+      { setCanaryScale: { weight: 60 } },
+      { setMirrorRoute: { name: 'rollgate-mirror', percentage: 50, match: [{ path: { prefix: '/' } }] } },
+      { pause: { duration: '1m' } },
+      { setWeight: 30 },
+      { setCanaryScale: { weight: 80 } },
+      { pause: { duration: '1m' } },
+      { setMirrorRoute: { name: 'rollgate-mirror' } },
+      { setCanaryScale: { matchTrafficWeight: true } },
+    ]);
+  });
+
   it('refuses mirroring without a traffic router, at the mirror', async () => {
     const { findings, result } = await exported((plan) => {
       plan.stages.unshift({ name: 'shadow', kind: 'shadow', mirror: 100, bake: '1m' });
