@@ -14,6 +14,13 @@ const codeOf = (diagnostic: vscode.Diagnostic) => (typeof diagnostic.code === 'o
 
 suite('Export to Argo Rollouts', () => {
   teardown(async () => {
+    // The exported YAML is an unsaved document, and the second test edits a plan: revert and close
+    // each one, so closing never stops at a "save changes?" dialog.
+    for (const document of vscode.workspace.textDocuments) {
+      if (!document.isDirty || document.isClosed) continue;
+      await vscode.window.showTextDocument(document);
+      await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+    }
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
 
@@ -44,6 +51,5 @@ suite('Export to Argo Rollouts', () => {
     const result = await vscode.commands.executeCommand<ArgoExportResult>('rollgate.exportArgoRollouts', document.uri);
     assert.strictEqual(result.ok, false);
     assert.match(result.message ?? '', /cannot be exported to Argo Rollouts/);
-    await vscode.commands.executeCommand('workbench.action.revertFile');
   });
 });
