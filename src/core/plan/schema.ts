@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { exportSchema } from './exportSchema';
 
 import { SECRET_NAME_PATTERN, SECRET_NAME_RULE } from '../secrets';
 
@@ -224,6 +225,7 @@ export const planSchema = z
     stages: z.array(stageSchema).min(1, 'a list of at least one stage').describe('The ordered stages of the rollout.'),
     rollback: rollbackSchema.default({ to: 'baseline', automatic: true }),
     flags: z.array(flagSchema).optional().describe('Feature flags that ship with the candidate.'),
+    export: exportSchema.optional(),
   })
   .describe('A Rollgate rollout plan: how a model version goes from offline checks to full traffic, and how it rolls back.');
 
