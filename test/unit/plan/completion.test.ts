@@ -98,7 +98,7 @@ describe('completePlan: keys', () => {
 
   it('offers stage keys in a new block sequence item', () => {
     const { items } = complete(`${PLAN_HEAD}stages:\n  - name: shadow\n    kind: shadow\n  - <|>\n`);
-    expect(labels(items)).toEqual(['name', 'kind', 'traffic', 'mirror', 'bake', 'guardrails', 'approval', 'final']);
+    expect(labels(items)).toEqual(['name', 'kind', 'traffic', 'mirror', 'bake', 'guardrails', 'approval', 'final', 'judge']);
   });
 
   it('offers keys inside a flow mapping, on one line, minus those present', () => {
