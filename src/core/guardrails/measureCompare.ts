@@ -9,12 +9,6 @@ export const MAX_EVIDENCE_SAMPLES = 240;
 
 const ALTERNATIVE: Record<CompareDirection, MannWhitneyAlternative> = { increase: 'greater', decrease: 'less', either: 'two-sided' };
 
-/** Options a compare measurement reads beyond the common ones. */
-export interface CompareOptions extends MeasureOptions {
-  /** True while the bake is still running: too few samples then means "keep collecting", not no data. */
-  collecting?: boolean;
-}
-
 /**
  * Measures a compare guardrail: the samples of `query` for the candidate and the baseline over
  * the bake so far (a range query at the guardrail's interval, limited to the last `window`),
@@ -22,7 +16,7 @@ export interface CompareOptions extends MeasureOptions {
  * `confidence` and the medians differ by more than `tolerance`; it passes otherwise.
  * Fewer than `minSamples` samples per version is no data, or "collecting" while the bake runs.
  */
-export async function measureCompare(guardrail: Guardrail, context: Omit<QueryContext, 'version'>, metrics: MetricSource, options: CompareOptions): Promise<GuardrailMeasurement> {
+export async function measureCompare(guardrail: Guardrail, context: Omit<QueryContext, 'version'>, metrics: MetricSource, options: MeasureOptions): Promise<GuardrailMeasurement> {
   const now = options.now ?? Date.now;
   const confidence = guardrail.confidence ?? guardrailDefaults.confidence;
   const direction = guardrail.direction ?? guardrailDefaults.direction;

@@ -178,6 +178,8 @@ export interface MeasureOptions {
   now?: () => number;
   /** When the current stage's bake started (ms since the epoch): a compare guardrail tests the samples since then. */
   bakeStartedAt?: number;
+  /** True while the bake is still running: a compare guardrail with too few samples then keeps collecting instead of reporting no data. */
+  collecting?: boolean;
 }
 
 /** Formats a measured value for messages: up to 4 significant digits, no exponent for usual sizes. */

@@ -117,7 +117,7 @@ describe('compare guardrails', () => {
 
   it('keeps collecting while the bake runs, then is no data with too few samples', async () => {
     const metrics = ranges({ '42': [10, 11, 12], '41': baseline });
-    const collecting = await measureGuardrail(compare, context, metrics, { now: () => 2_000_000, collecting: true } as never);
+    const collecting = await measureGuardrail(compare, context, metrics, { now: () => 2_000_000, collecting: true });
     expect(collecting).toMatchObject({ outcome: 'skipped', noData: false });
     expect(collecting.reason).toContain('collecting samples: 3 candidate and 12 baseline samples so far, minSamples 10');
     const finished = await measureGuardrail(compare, context, metrics, { now: () => 2_000_000 });
