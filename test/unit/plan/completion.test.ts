@@ -247,3 +247,20 @@ describe('on a 5,000-line plan', () => {
     expect(items.every((item) => item.kind === 'guardrail')).toBe(true);
   });
 });
+
+describe('completePlan: guardrail kinds', () => {
+  it('offers the four kinds, the drift methods and the compare directions as values', () => {
+    expect(labels(complete(`${PLAN_HEAD}guardrails:\n  - name: drift\n    kind: <|>\n`).items)).toEqual(['threshold', 'drift', 'compare', 'calibration']);
+    expect(labels(complete(`${PLAN_HEAD}guardrails:\n  - name: drift\n    kind: drift\n    method: <|>\n`).items)).toEqual(['psi', 'jensen-shannon']);
+    expect(labels(complete(`${PLAN_HEAD}guardrails:\n  - name: c\n    kind: compare\n    direction: <|>\n`).items)).toEqual(['increase', 'decrease', 'either']);
+    expect(labels(complete(`${PLAN_HEAD}guardrails:\n  - name: c\n    failureCounting: <|>\n`).items)).toEqual(['consecutive', 'total']);
+  });
+
+  it('offers the kind fields as keys with their documentation, and judge keys in a stage', () => {
+    const keys = complete(`${PLAN_HEAD}guardrails:\n  - name: drift\n    kind: drift\n    <|>\n`).items;
+    for (const key of ['histogram', 'selector', 'window', 'method', 'minSamples', 'confidence', 'tolerance', 'critical', 'failureCounting']) expect(labels(keys)).toContain(key);
+    expect(keys.find((item) => item.label === 'method')!.documentation).toContain('default max 0.2');
+    const judge = complete(`${PLAN_HEAD}stages:\n  - name: canary\n    judge: { <|> }\n`).items;
+    expect(labels(judge)).toEqual(['pass', 'marginal']);
+  });
+});
