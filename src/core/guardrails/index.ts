@@ -7,3 +7,6 @@ export * from './psi';
 export * from './jensenShannon';
 export * from './calibration';
 export { parseLabelMatchers, type LabelMatcher } from './selector';
+export * from './judgedStage';
+export * from './prometheusReadings';
+export * from './recordedReadings';
