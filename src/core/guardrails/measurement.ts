@@ -1,3 +1,4 @@
+import { errorMessage } from '../errors';
 import type { CompareDirection, DriftMethod, GuardrailKind } from '../plan/guardrailKinds';
 import type { Guardrail } from '../plan/schema';
 import type { MannWhitneyAlternative } from './mannWhitney';
@@ -195,15 +196,11 @@ export function noData(guardrail: Guardrail, partial: Omit<GuardrailMeasurement,
   return { ...partial, outcome: guardrail.onNoData, noData: true, reason: `${detail}; onNoData: ${guardrail.onNoData}` };
 }
 
-function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
 /** Runs a read and turns a throw into an error reading, so a measurement never throws. */
 export async function safely<T extends { error?: string }>(read: () => Promise<T>): Promise<T> {
   try {
     return await read();
   } catch (error) {
-    return { error: message(error) } as T;
+    return { error: errorMessage(error) } as T;
   }
 }

@@ -1,9 +1,6 @@
+import { errorMessage } from '../errors';
 import type { PrometheusClient } from '../endpoints/prometheus';
 import type { QueryRange, RangeReading, VectorReading } from './measurement';
-
-function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
 
 /**
  * An instant query's whole vector, for drift and calibration buckets. A scalar answer is a
@@ -16,7 +13,7 @@ export async function readVector(client: PrometheusClient, promql: string, signa
     if (result.resultType === 'scalar') return { samples: [{ labels: {}, value: result.value }] };
     return { error: `the query returned a ${result.resultType}; a bucket query must return an instant vector` };
   } catch (error) {
-    return { error: message(error) };
+    return { error: errorMessage(error) };
   }
 }
 
@@ -27,6 +24,6 @@ export async function readRange(client: PrometheusClient, promql: string, range:
     if (result.resultType !== 'matrix') return { error: `the range query returned a ${result.resultType}, not a matrix` };
     return { series: result.series.map((series) => ({ labels: series.metric, points: series.points.map((point) => ({ time: point.time, value: point.value })) })) };
   } catch (error) {
-    return { error: message(error) };
+    return { error: errorMessage(error) };
   }
 }
