@@ -44,7 +44,7 @@ export async function measureCompare(guardrail: Guardrail, context: Omit<QueryCo
   if (typeof candidate === 'string' || typeof baseline === 'string') return noData(guardrail, { ...base, at }, typeof candidate === 'string' ? candidate : (baseline as string));
   if (candidate.length < minSamples || baseline.length < minSamples) {
     const counts = `${candidate.length} candidate and ${baseline.length} baseline samples`;
-    if (options.collecting) return { ...base, at, outcome: 'skipped', noData: false, reason: `collecting samples: ${counts} so far, minSamples ${minSamples}` };
+    if (options.collecting) return { ...base, at, outcome: 'skipped', noData: false, collecting: true, reason: `collecting samples: ${counts} so far, minSamples ${minSamples}` };
     return noData(guardrail, { ...base, at }, `${counts}, fewer than minSamples ${minSamples}`);
   }
 

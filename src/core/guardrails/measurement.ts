@@ -168,6 +168,8 @@ export interface GuardrailMeasurement {
   at: string;
   /** A dryRun guardrail is measured and recorded but never decides. */
   dryRun: boolean;
+  /** A compare guardrail still collecting samples while the bake runs (outcome `skipped`). */
+  collecting?: boolean;
   drift?: DriftEvidence;
   compare?: CompareEvidence;
   calibration?: CalibrationEvidence;
