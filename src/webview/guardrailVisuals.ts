@@ -127,3 +127,14 @@ export function renderJudge(judge: JudgeVisual): HTMLElement {
   box.append(svg, caption);
   return box;
 }
+
+/** A table row under a guardrail's row, holding its chart across the columns. */
+export function renderGuardrailVisualRow(visual: GuardrailVisual): HTMLTableRowElement {
+  const row = document.createElement('tr');
+  row.className = `guardrail-visual visual-${visual.kind}`;
+  const cell = document.createElement('td');
+  cell.colSpan = 5;
+  cell.append(renderGuardrailVisual(visual));
+  row.append(cell);
+  return row;
+}
