@@ -177,13 +177,16 @@ describe('the same texts sent by httpYac', () => {
       'RC Basic Auth (user:passwd)',
       'RC Basic Auth (user passwd)',
       'HY examples/auth/basic.http (the request without its script)',
+      'HY examples/intellij/intellij.http (one request: path and query continued on the next lines)',
+      'HY examples/metaData/noCookieJar.http (one request)',
     ].includes(entry.source),
   );
 
   it.each(peers.map((entry) => [entry.source, entry] as const))('%s', async (_source, entry) => {
     httpyac.cli.initFileProvider();
     await httpyac.cli.initIOProvider();
-    const text = localText(entry.text);
+    let text = localText(entry.text);
+    for (const [from, to] of entry.local ?? []) text = text.replace(from, to.replace('$PORT', new URL(base).port));
     const store = new httpyac.store.HttpFileStore();
     const httpFile = await store.parse(join(fixtures, 'peer.http'), text, { workingDir: fixtures });
     const region = httpFile.httpRegions.find((one) => one.request);
