@@ -2,7 +2,7 @@
 // that hung even --dry-run) and printed its keys in diagnostics. The linked plan, like an http
 // cell's `< ./file` body, must be a regular file inside the runbook's repository.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -68,5 +68,23 @@ describe('an http cell body file (`< ./file`)', () => {
     expect(result.outcome).toBe('failure');
     expect(result.diagnostics[0]!.code).toBe('http/file-body');
     expect(result.diagnostics[0]!.message).toContain(`The body file ${path} ${why}`);
+  });
+
+  it('over 10 MB (or a symlink out of the workspace) is refused before anything is read or sent', async () => {
+    const { newSession, startLoopback } = await import('../cells/support');
+    const server = await startLoopback((_request, response) => response.end('ok'));
+    writeFileSync(join(repo, 'runbooks', 'huge.bin'), '');
+    truncateSync(join(repo, 'runbooks', 'huge.bin'), 11 * 1024 * 1024);
+    const session = newSession({ files: { base: join(repo, 'runbooks'), root: repo } });
+    for (const [path, why] of [
+      ['./huge.bin', 'is 11 MB, over the 10 MB limit'],
+      ['../sneaky.rollout.yaml', 'is outside the workspace'],
+    ]) {
+      const result = await session.run({ language: 'http', attributes: {}, value: `POST ${server.url}/upload\nContent-Type: application/octet-stream\n\n< ${path}` }, { confirmed: true });
+      expect(result.outcome).toBe('failure');
+      expect(result.diagnostics[0]?.message).toContain(`The body file ${path} ${why}`);
+    }
+    expect(server.requests).toHaveLength(0);
+    await server.close();
   });
 });
