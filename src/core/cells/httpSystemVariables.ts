@@ -6,9 +6,21 @@ import { randomInt, randomUUID } from 'node:crypto';
 import type { Diagnostic } from '../diagnostics';
 import type { Placeholder, ResolvedTemplate } from './variables';
 
+/**
+ * Adds whole months as Day.js (REST Client's date library) does: the day stays within the target
+ * month (31 January + 1 month is 29 February), where a plain Date would roll over into March.
+ */
+function addMonths(date: Date, amount: number): void {
+  const day = date.getUTCDate();
+  date.setUTCDate(1);
+  date.setUTCMonth(date.getUTCMonth() + amount);
+  const daysInMonth = new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + 1, 0)).getUTCDate();
+  date.setUTCDate(Math.min(day, daysInMonth));
+}
+
 const OFFSET_UNITS: Record<string, (date: Date, amount: number) => void> = {
-  y: (date, amount) => date.setUTCFullYear(date.getUTCFullYear() + amount),
-  M: (date, amount) => date.setUTCMonth(date.getUTCMonth() + amount),
+  y: (date, amount) => addMonths(date, 12 * amount),
+  M: addMonths,
   w: (date, amount) => date.setTime(date.getTime() + amount * 7 * 86_400_000),
   d: (date, amount) => date.setTime(date.getTime() + amount * 86_400_000),
   h: (date, amount) => date.setTime(date.getTime() + amount * 3_600_000),
