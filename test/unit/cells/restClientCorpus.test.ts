@@ -179,6 +179,7 @@ describe('the same texts sent by httpYac', () => {
       'HY examples/auth/basic.http (the request without its script)',
       'HY examples/intellij/intellij.http (one request: path and query continued on the next lines)',
       'HY examples/metaData/noCookieJar.http (one request)',
+      'HY examples/issues/encoding.http',
     ].includes(entry.source),
   );
 
