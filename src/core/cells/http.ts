@@ -2,7 +2,7 @@ import type { Diagnostic } from '../diagnostics';
 import { parseDuration } from '../plan/schema';
 import { bodyTemplates, GraphqlVariablesError, planBody, renderBody, type BodyPlan } from './httpBody';
 import { HTTP_METHODS, parseHttpCell, type HttpRequestTemplate, type TextPiece } from './httpParse';
-import { requestVariable, scriptVariable, systemVariable } from './httpSystemVariables';
+import { requestVariable, scriptExpression, scriptVariable, systemVariable } from './httpSystemVariables';
 import { summarizeWire, wireRequest } from './httpWire';
 import { durationAttribute, error, type ExecuteRuntime, type PrepareContext, type PrepareResult } from './prepared';
 import { maskCredentialHeaders } from './redact';
@@ -83,7 +83,7 @@ function cellVariables(template: HttpRequestTemplate, context: PrepareContext): 
     if (own) return own;
     const system = systemVariable(expression, placeholder, context.now) ?? scriptVariable(expression, placeholder);
     if (system) return system;
-    if (!lookupVariable(context.scope, expression).found) return requestVariable(expression, placeholder);
+    if (!lookupVariable(context.scope, expression).found) return requestVariable(expression, placeholder) ?? scriptExpression(expression, placeholder);
     return undefined;
   };
   for (const variable of template.variables) {

@@ -73,6 +73,13 @@ function refusedAnywhere(line: TextPiece): Diagnostic | undefined {
   if (/^\s*>\s*\S+\.[cm]?js\s*$/.test(text)) return refuse('response-handler', `Response handler files (\`${text.trim()}\`) are not run: a script ${SUFFIX}.`, line);
   if (/^\s*>>!?\s*\S/.test(text)) return refuse('output-redirection', `Saving the response to a file (\`${text.trim()}\`, httpYac) ${SUFFIX}.`, line);
   if (/^\s*\?\?\s/.test(text)) return refuse('assertion', `httpYac assertions (\`${text.trim()}\`) ${SUFFIX}; a status of 400 or more already fails the cell.`, line);
+  if (/\\\{\\\{|\\\}\\\}/.test(text)) {
+    return refuse(
+      'escaped-braces',
+      `Escaped braces (\`\\{\\{ … \\}\\}\`) ${SUFFIX}: httpYac sends them as \`{{ … }}\`, REST Client as written, so Rollgate would send one of two texts. To send literal \`{{\`, put the body in a file and write \`< ./file\`.`,
+      line,
+    );
+  }
   if (/^\{\{(\s*|[@+].*)$/.test(text)) return refuse('script', `httpYac script blocks (\`{{ … }}\` on lines of their own) ${SUFFIX}: Rollgate runs no scripts.`, line);
   return undefined;
 }
@@ -200,7 +207,12 @@ export function parseHttpCell(text: string): Parsed<HttpRequestTemplate> {
     if (isComment(header.text)) continue;
     const match = HEADER_LINE.exec(header.text);
     if (!match) {
-      diagnostics.push(error('http/bad-header', 'Expected a header line `Name: value`, or a blank line before the body.', header.start, header.start + header.text.length));
+      const bodyLike = /^\s*[{[<]/.test(header.text);
+      const message = bodyLike
+        ? 'Expected a header line `Name: value`: this looks like a body, which must follow a blank line after the headers.'
+        : 'Expected a header line `Name: value`, or a blank line before the body.';
+      diagnostics.push(error('http/bad-header', message, header.start, header.start + header.text.length));
+      if (bodyLike) break;
       continue;
     }
     const nameStart = header.start + header.text.indexOf(match[1]!);

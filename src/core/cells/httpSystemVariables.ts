@@ -128,3 +128,20 @@ export function scriptVariable(expression: string, placeholder: Placeholder): Di
   if (!/^\(.*\)\s*=>/.test(expression)) return undefined;
   return refusal(placeholder, `\`{{${expression}}}\`: REST Client script variables (JavaScript) are not supported in Rollgate http cells; Rollgate runs no scripts.`, 'http/script-variable');
 }
+
+/** A name Rollgate looks up: `host`, `status.body.items[0].id`, `secret:deploy-token`. */
+const PLAIN_VARIABLE = /^(?:secret:.*|[\w$-]+(?:\.[\w$-]+|\[\d+\])*)$/;
+
+/**
+ * `{{Buffer.from(user + ":" + password).toString('base64')}}`: httpYac evaluates any JavaScript
+ * between the braces. Such an expression names no variable, so it is refused as a script rather
+ * than reported as an unknown variable.
+ */
+export function scriptExpression(expression: string, placeholder: Placeholder): Diagnostic | undefined {
+  if (expression === '' || PLAIN_VARIABLE.test(expression)) return undefined;
+  return refusal(
+    placeholder,
+    `\`{{${expression}}}\` is a JavaScript expression (httpYac evaluates these); Rollgate runs no scripts. Put the value in a variable or a secret and write {{name}}.`,
+    'http/script-variable',
+  );
+}
