@@ -1,8 +1,10 @@
+import { CREDENTIAL_HEADERS } from '../ledger/redact';
+
 /** What a redacted secret becomes in outputs, errors, logs and ledger entries. */
 export const REDACTED = '‹redacted›';
 
-/** Header names whose values are credentials even when they were not written as secrets. */
-export const CREDENTIAL_HEADERS: ReadonlySet<string> = new Set(['authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'x-api-key']);
+/** Header names whose values are credentials even when they were not written as secrets (one list, the ledger's). */
+export { CREDENTIAL_HEADERS };
 
 /**
  * Remembers every secret value resolved during a session and removes them from any text or data

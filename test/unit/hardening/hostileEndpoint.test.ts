@@ -141,7 +141,7 @@ describe('a redirect to another origin', () => {
     const cell = (path: string) => ({
       language: 'http',
       attributes: {},
-      value: `GET ${origin.url}${path}\nX-Api-Key: inline-key-123\nX-Deploy: {{secret:deploy-token}}\nX-Plain: visible`,
+      value: `GET ${origin.url}${path}\nX-Api-Key: inline-key-123\nApi-Key: inline-key-456\nX-Auth-Token: inline-token-789\nX-Deploy: {{secret:deploy-token}}\nX-Plain: visible`,
     });
     expect((await session.run(cell('/same'))).outcome).toBe('success');
     const landed = origin.seen.find((request) => request.url === '/landed')!;
@@ -152,6 +152,9 @@ describe('a redirect to another origin', () => {
     const there = other.seen[0]!;
     expect(there.headers['x-plain']).toBe('visible');
     expect(there.headers['x-api-key']).toBeUndefined();
+    // Every header the ledger's redactHeaders treats as a credential is dropped too.
+    expect(there.headers['api-key']).toBeUndefined();
+    expect(there.headers['x-auth-token']).toBeUndefined();
     expect(there.headers['x-deploy']).toBeUndefined();
   });
 
