@@ -8,6 +8,7 @@ import { DeploymentClient, PrometheusClient } from '../core/endpoints/index';
 import { defaultLedgerPath, Ledger } from '../core/ledger/index';
 import { ROLLOUT_ACTIONS, type PanelChangelog, type PanelNotice, type PanelPlanChoice, type PanelState, type RolloutAction } from '../core/panel/protocol';
 import { firstOlderIndex, toChangelogEntry, toPanelRollout, trafficText } from '../core/panel/model';
+import { rollgateDeployment } from '../core/backends/profiles';
 import { parseDuration, type Plan, type SecretRef } from '../core/plan/schema';
 import { validatePlan } from '../core/plan/validate';
 import {
@@ -418,7 +419,8 @@ export class RolloutController implements vscode.Disposable {
 
   private async clients(plan: Plan): Promise<{ deployment: DeploymentClient; prometheus: PrometheusClient; deploymentToken?: string; secrets: Record<string, string> }> {
     const secrets: Record<string, string> = {};
-    const { deployment, metrics } = plan.endpoints;
+    const deployment = rollgateDeployment(plan, 'The side panel');
+    const metrics = plan.endpoints.metrics;
     const deploymentToken = await this.resolveSecret(deployment.token, secrets);
     const metricsToken = await this.resolveSecret(metrics.token, secrets);
     const timeout = (text: string | undefined) => (text ? parseDuration(text) : undefined);

@@ -6,6 +6,7 @@ import * as path from 'node:path';
 
 import { DeploymentClient } from '../../core/endpoints/index';
 import { defaultLedgerPath, Ledger } from '../../core/ledger/index';
+import { rollgateDeployment } from '../../core/backends/profiles';
 import { parseDuration } from '../../core/plan/schema';
 import {
   acquireServiceLock,
@@ -108,7 +109,7 @@ export async function rollbackCommand(args: string[], io: CliIo): Promise<number
   const { plan, digest } = await loadPlan(path.resolve(io.cwd, options.plan), io);
   const service = plan.metadata.service;
   const to = options.to ?? rollbackTarget(plan);
-  const endpoint = plan.endpoints.deployment;
+  const endpoint = rollgateDeployment(plan, '`rollgate rollback`');
   if (!options.yes) {
     throw new UsageError(`this would send POST ${endpoint.url}/v1/services/${service}/rollback: all traffic of ${service} to version ${to}. Nothing was sent; add --yes to roll back.`);
   }

@@ -7,6 +7,7 @@ import { DeploymentClient, PrometheusClient } from '../../core/endpoints/index';
 import { formatNumber } from '../../core/guardrails/index';
 import { defaultLedgerPath, Ledger } from '../../core/ledger/index';
 import { validatePlan } from '../../core/plan/validate';
+import { rollgateDeployment } from '../../core/backends/profiles';
 import { parseDuration, type Plan, type SecretRef } from '../../core/plan/schema';
 import {
   acquireServiceLock,
@@ -322,7 +323,8 @@ async function dryRun(plan: Plan, digest: string, options: Options, io: CliIo): 
 }
 
 async function live(plan: Plan, digest: string, options: Options, io: CliIo): Promise<number> {
-  const { deployment, metrics: metricsEndpoint } = plan.endpoints;
+  const deployment = rollgateDeployment(plan, '`rollgate rollout`');
+  const metricsEndpoint = plan.endpoints.metrics;
   let drillStage: string | undefined;
   if (options.drill) {
     if (!isLoopbackUrl(deployment.url) || !isLoopbackUrl(metricsEndpoint.url)) {

@@ -1,3 +1,4 @@
+import { rollgateDeployment } from '../backends/profiles';
 import { DeploymentClient, PrometheusClient, type PromResult } from '../endpoints/index';
 import type { Plan } from '../plan/schema';
 import { parseDuration } from '../plan/schema';
@@ -63,9 +64,11 @@ export function planDeploymentActions(plan: Plan, secret: SecretLookup): Deploym
   let client: Promise<DeploymentClient> | undefined;
   const connect = () =>
     (client ??= (async () => {
-      const token = endpoint.token ? await secret(endpoint.token.secret) : undefined;
-      const timeoutMs = timeoutOf(endpoint);
-      return new DeploymentClient({ baseUrl: endpoint.url, service: plan.metadata.service, ...(token ? { token } : {}), ...(timeoutMs ? { timeoutMs } : {}) });
+      // Refused when a cell runs, not when the runbook opens: its other cells still work.
+      const api = rollgateDeployment(plan, 'A rollout cell');
+      const token = api.token ? await secret(api.token.secret) : undefined;
+      const timeoutMs = timeoutOf(api);
+      return new DeploymentClient({ baseUrl: api.url, service: plan.metadata.service, ...(token ? { token } : {}), ...(timeoutMs ? { timeoutMs } : {}) });
     })());
   return {
     baseUrl: endpoint.url,

@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { Diagnostic } from '../diagnostics';
 import { planSchema } from './schema';
 import { closestMatch } from './suggest';
+import { discriminatorValues, unionOption } from './unionSchema';
 import { pathLabel, type PlanLocator, type PlanPath } from './yamlTree';
 
 /** Stable codes of schema findings. */
@@ -39,11 +40,18 @@ function unwrap(schema: SchemaLike | undefined): SchemaLike | undefined {
   return current;
 }
 
-/** The zod schema that describes the value at `path`, if the path follows the schema. */
-export function schemaAtPath(path: PlanPath): SchemaLike | undefined {
+/**
+ * The zod schema that describes the value at `path`, if the path follows the schema. With the
+ * plan's `value`, a discriminated union on the way resolves to the option the value there names
+ * (the schema at `path` itself is returned as it is).
+ */
+export function schemaAtPath(path: PlanPath, value?: unknown): SchemaLike | undefined {
   let current = unwrap(planSchema as unknown as SchemaLike);
+  let here = value;
   for (const segment of path) {
     if (!current) return undefined;
+    current = unwrap(unionOption(current, here)) ?? current;
+    here = here !== null && typeof here === 'object' ? (here as Record<PropertyKey, unknown>)[segment] : undefined;
     const def = current._zod.def;
     if (def.type === 'object' && typeof segment === 'string') current = unwrap(def.shape?.[segment]);
     else if (def.type === 'array' && typeof segment === 'number') current = unwrap(def.element);
@@ -53,9 +61,10 @@ export function schemaAtPath(path: PlanPath): SchemaLike | undefined {
   return current;
 }
 
-/** The keys an object accepts at `path` (empty when it is not an object in the schema). */
-export function knownKeysAt(path: PlanPath): string[] {
-  const schema = schemaAtPath(path);
+/** The keys an object accepts at `path` (empty when it is not an object in the schema); see {@link schemaAtPath}. */
+export function knownKeysAt(path: PlanPath, value?: unknown): string[] {
+  const found = schemaAtPath(path, value);
+  const schema = found && (unwrap(unionOption(found, valueAt(value, path).value)) ?? found);
   return schema && schema._zod.def.type === 'object' ? Object.keys(schema._zod.def.shape ?? {}) : [];
 }
 
@@ -134,7 +143,7 @@ export function schemaDiagnostics(issues: readonly z.core.$ZodIssue[], value: un
     }
     switch (issue.code) {
       case 'unrecognized_keys': {
-        const known = knownKeysAt(path);
+        const known = knownKeysAt(path, value);
         for (const key of issue.keys) {
           const span = locator.key([...path, key]);
           const suggestion = closestMatch(key, known.filter((candidate) => candidate !== key));
@@ -189,6 +198,24 @@ export function schemaDiagnostics(issues: readonly z.core.$ZodIssue[], value: un
           else expectation = issue.inclusive === false ? `below ${bound}` : `at most ${bound}`;
         }
         error(SchemaCodes.outOfRange, `'${label}' must be ${expectation}, not ${describeKind(actual)}.`, locator.value(path));
+        break;
+      }
+      case 'invalid_union': {
+        // A discriminated union's discriminator (`endpoints.deployment.type`) names no option.
+        const allowed = discriminatorValues(schemaAtPath(path.slice(0, -1), value));
+        if (allowed.length > 0) {
+          const actual = valueAt(value, path).value;
+          const suggestion = typeof actual === 'string' ? closestMatch(actual, allowed) : undefined;
+          const span = locator.value(path);
+          error(
+            SchemaCodes.invalidValue,
+            `'${label}' must be one of ${allowed.join(', ')}, not ${describeKind(actual)}.${suggestion ? ` Did you mean '${suggestion}'?` : ''}`,
+            span,
+            suggestion ? { title: `Change to '${suggestion}'`, edits: [{ start: span.start, end: span.end, text: suggestion }] } : undefined,
+          );
+          break;
+        }
+        error(SchemaCodes.invalid, `'${label}': ${issue.message}.`, locator.value(path));
         break;
       }
       default:

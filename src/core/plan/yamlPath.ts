@@ -1,6 +1,7 @@
 import { isMap, isScalar, isSeq, parseDocument, type Document, type Scalar } from 'yaml';
 import type { z } from 'zod';
 import { planSchema } from './schema';
+import { discriminatorKey, discriminatorValues, isDiscriminatedUnion, unionOption } from './unionSchema';
 
 /** One step of a path into a plan: a mapping key or a sequence index. */
 export type YamlPathSegment = string | number;
@@ -123,7 +124,7 @@ export function findCursorContext(text: string, offset: number): PlanCursorConte
     const onlyKeyOfSequenceItem = typeof mappingPath[mappingPath.length - 1] === 'number' && located.parentKeys.length === 0;
     // `- err|` in a list of names parses as a one-key mapping because of the spliced `:`;
     // when the schema wants a scalar there, it is really a sequence item being typed.
-    if (onlyKeyOfSequenceItem && typingBlockKey && !isMappingSchema(planSchemaAtPath(mappingPath))) {
+    if (onlyKeyOfSequenceItem && typingBlockKey && !isMappingSchema(planSchemaAtPath(mappingPath, planSchema, document))) {
       return { ...base, position: 'value', path: mappingPath, existingKeys: [], inSequenceItem: true, keyHasColon: false };
     }
     return {
@@ -137,7 +138,7 @@ export function findCursorContext(text: string, offset: number): PlanCursorConte
   }
   // A bare scalar where the schema wants a mapping (`- |` in `stages:`, an empty document) is
   // the first key of a mapping still to be written.
-  if ((located.role === 'item' || located.role === 'root') && isMappingSchema(planSchemaAtPath(located.path))) {
+  if ((located.role === 'item' || located.role === 'root') && isMappingSchema(planSchemaAtPath(located.path, planSchema, document))) {
     return { ...base, position: 'key', path: located.path, existingKeys: [], inSequenceItem: located.role === 'item', keyHasColon: false };
   }
   return {
@@ -285,6 +286,7 @@ export function describeSchemaField(schema: AnySchema): FieldSchemaInfo {
 
 function typeLabel(schema: AnySchema): string {
   const def = definition(schema);
+  if (isDiscriminatedUnion(schema)) return 'mapping';
   switch (def.type) {
     case 'object':
       return 'mapping';
@@ -308,30 +310,54 @@ function allowedValues(schema: AnySchema): string[] | undefined {
   return undefined;
 }
 
-/** True when the schema (wrappers looked through) is a mapping with known keys. */
+/** True when the schema (wrappers looked through) is a mapping with known keys (or a union of such). */
 export function isMappingSchema(schema: AnySchema | undefined): boolean {
-  return schema !== undefined && definition(describeSchemaField(schema).schema).type === 'object';
+  if (schema === undefined) return false;
+  const inner = describeSchemaField(schema).schema;
+  return definition(inner).type === 'object' || isDiscriminatedUnion(inner);
 }
 
-/** The keys a mapping schema declares, in declaration order; empty for other schemas. */
-export function schemaObjectFields(schema: AnySchema | undefined): Array<[string, AnySchema]> {
+/**
+ * The keys a mapping schema declares, in declaration order; empty for other schemas. For a
+ * discriminated union (`endpoints.deployment`), the keys of the option `mapping` (the mapping's
+ * plain value) belongs to; without one, the keys of every option.
+ */
+export function schemaObjectFields(schema: AnySchema | undefined, mapping?: unknown): Array<[string, AnySchema]> {
   if (!schema) return [];
   const inner = describeSchemaField(schema).schema;
+  if (isDiscriminatedUnion(inner)) {
+    const options = mapping === undefined ? (definition(inner).options as AnySchema[]) : [unionOption(inner, mapping)!];
+    const fields = new Map<string, AnySchema>();
+    for (const option of options) for (const [key, field] of schemaObjectFields(option)) if (!fields.has(key)) fields.set(key, field);
+    return [...fields];
+  }
   const def = definition(inner);
   if (def.type !== 'object') return [];
   return Object.entries(def.shape as Record<string, AnySchema>);
 }
 
 /**
+ * All the values of a union's discriminator when `path` ends at one (`endpoints.deployment.type`:
+ * `rollgate`, `haproxy`), whichever option the document is now; otherwise undefined.
+ */
+export function discriminatorChoices(path: readonly YamlPathSegment[], document?: Document): string[] | undefined {
+  const parent = planSchemaAtPath(path.slice(0, -1), planSchema, document);
+  const inner = parent && describeSchemaField(parent).schema;
+  return inner && discriminatorKey(inner) === path[path.length - 1] ? discriminatorValues(inner) : undefined;
+}
+
+/**
  * The schema of the field at `path` in a plan (indices step into lists, keys into mappings and
  * records), wrappers included so the field's own description and default are kept. Undefined
- * when the path leaves the schema, e.g. through an unknown key.
+ * when the path leaves the schema, e.g. through an unknown key. A discriminated union on the way
+ * resolves to the option the `document` names there, else to the first option with the key.
  */
-export function planSchemaAtPath(path: readonly YamlPathSegment[], root: AnySchema = planSchema): AnySchema | undefined {
+export function planSchemaAtPath(path: readonly YamlPathSegment[], root: AnySchema = planSchema, document?: Document): AnySchema | undefined {
   let current: AnySchema | undefined = root;
-  for (const segment of path) {
+  for (const [index, segment] of path.entries()) {
     if (!current) return undefined;
-    const inner = describeSchemaField(current).schema;
+    let inner = describeSchemaField(current).schema;
+    if (isDiscriminatedUnion(inner)) inner = chooseOption(inner, path.slice(0, index), segment, document);
     const def = definition(inner);
     if (def.type === 'object' && typeof segment === 'string') {
       current = (def.shape as Record<string, AnySchema>)[segment];
@@ -344,4 +370,13 @@ export function planSchemaAtPath(path: readonly YamlPathSegment[], root: AnySche
     }
   }
   return current;
+}
+
+/** The option of a discriminated union at `at` that the document names, else one declaring `key`. */
+function chooseOption(union: AnySchema, at: readonly YamlPathSegment[], key: YamlPathSegment, document?: Document): AnySchema {
+  const discriminator = discriminatorKey(union)!;
+  const named = document?.getIn([...at, discriminator]);
+  if (typeof named === 'string' && !containsCursorMarker(named)) return unionOption(union, { [discriminator]: named })!;
+  const options = definition(union).options as AnySchema[];
+  return options.find((option) => schemaObjectFields(option).some(([field]) => field === key)) ?? unionOption(union, {})!;
 }

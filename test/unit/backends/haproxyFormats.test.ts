@@ -116,7 +116,8 @@ describe('percent -> weight', () => {
   });
 
   it('reads weights back as the exact percentages they were made from', () => {
-    for (const shares of [{ a: 90, b: 10 }, { a: 97.5, b: 2.5 }, { a: 93.75, b: 6.25 }, { a: 34, b: 33, c: 33 }]) {
+    const cases: Record<string, number>[] = [{ a: 90, b: 10 }, { a: 97.5, b: 2.5 }, { a: 93.75, b: 6.25 }, { a: 34, b: 33, c: 33 }];
+    for (const shares of cases) {
       const plan = weightsForShares(shares);
       if (!('weights' in plan)) throw new Error(plan.problem);
       expect(sharesFromWeights(plan.weights)).toEqual(shares);

@@ -1,6 +1,7 @@
 import { parseRuntimeApiUrl, type RuntimeApiAddress } from './address';
 import { HaproxyError, isHaproxyError, type HaproxyErrorKind } from './errors';
 import { sendRuntimeLine } from './runtimeSocket';
+import { HAPROXY_NAME_PATTERN } from './syntax';
 import { parseServersState, serverUnavailability, type HaproxyServerState } from './serversState';
 import { MAX_WEIGHT } from './weights';
 
@@ -28,9 +29,6 @@ export interface WeightUpdate {
   /** Servers of the backend the caller did not name: set to 0 in the same line. */
   zeroed: ServerWeightChange[];
 }
-
-/** HAProxy names: letters, digits and `-_.:` (what `set weight backend/server` can address). */
-export const HAPROXY_NAME_PATTERN = /^[A-Za-z0-9_.:-]+$/;
 
 const DEFAULT_TIMEOUT_MS = 5000;
 
