@@ -52,6 +52,10 @@ const watchdogScript = [
   '"$@" </dev/null &',
   'child=$!',
   'echo "rollgate-watched-pid $child"',
+  // From here on the shell itself stays silent: once Node is gone its pipes are broken, and a
+  // message such as "Terminated" (a program stopped by a signal) would kill the shell with
+  // SIGPIPE before it removes the folder. The program keeps its own copies of the pipes.
+  'exec >/dev/null 2>&1',
   '( read -r _ <&3; kill -TERM "$child" 2>/dev/null ) &',
   'watcher=$!',
   'wait "$child"',
