@@ -19,6 +19,8 @@ export interface DevHaproxyOptions {
   metricsPort: number;
   /** Requests per second sent through HAProxy; 0 sends none. */
   requestsPerSecond: number;
+  /** Bearer token the model servers' fault routes require (the stack's deployment token). */
+  token?: string;
   startTimeoutMs?: number;
 }
 
@@ -50,7 +52,7 @@ const PORT_FLAGS = { port: '--haproxy-port', apiPort: '--haproxy-api-port', metr
  * watchdog, so it also stops when this process dies.
  */
 export async function startDevHaproxy(options: DevHaproxyOptions): Promise<DevHaproxy> {
-  const models = await startModelServers(options.simulator, options.versions.map((entry) => entry.version));
+  const models = await startModelServers(options.simulator, options.versions.map((entry) => entry.version), options.token);
   let haproxy: HaproxyProcess | undefined;
   let ports: { port: number; apiPort: number; metricsPort: number } | undefined;
   try {

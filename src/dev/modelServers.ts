@@ -1,3 +1,4 @@
+import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -18,9 +19,12 @@ export interface ModelServers {
 /**
  * Serves each version as its own HTTP server on 127.0.0.1: `POST /predict` scores with that
  * version (faults injected on it apply, and its metrics count the request), `GET /healthz`
- * answers 200 for HAProxy's health check.
+ * answers 200 for HAProxy's health check, and `/v1/faults` sets (`POST {"errorRate","latencyMs"}`),
+ * reads (`GET`) and clears (`DELETE`) this version's fault: a drill that only knows a server's
+ * address (from HAProxy's `show servers state`) can break that version. With `token`, the
+ * fault routes need `Authorization: Bearer <token>`, like the deployment endpoint's.
  */
-export async function startModelServers(simulator: ModelSimulator, versions: readonly string[]): Promise<ModelServers> {
+export async function startModelServers(simulator: ModelSimulator, versions: readonly string[], token?: string): Promise<ModelServers> {
   const started: Array<{ version: string; server: Server }> = [];
   const close = async (): Promise<void> => {
     await Promise.all(
@@ -36,7 +40,7 @@ export async function startModelServers(simulator: ModelSimulator, versions: rea
   try {
     for (const version of versions) {
       const server = createServer((request, response) => {
-        answer(simulator, version, request, response).catch(() => {
+        answer(simulator, version, request, response, token || undefined).catch(() => {
           if (!response.headersSent) send(response, 500, { error: { code: 'internal_error', message: `version ${version} failed` } }, version);
           else response.destroy();
         });
@@ -64,8 +68,9 @@ export async function startModelServers(simulator: ModelSimulator, versions: rea
   };
 }
 
-async function answer(simulator: ModelSimulator, version: string, request: IncomingMessage, response: ServerResponse): Promise<void> {
+async function answer(simulator: ModelSimulator, version: string, request: IncomingMessage, response: ServerResponse, token: string | undefined): Promise<void> {
   const path = new URL(request.url ?? '/', 'http://127.0.0.1').pathname;
+  if (path === '/v1/faults') return faults(simulator, version, request, response, token);
   // Drain the body: the prediction does not read it, but keep-alive needs it consumed.
   request.resume();
   if (path === '/healthz') return send(response, 200, { ok: true, version }, version);
@@ -80,4 +85,67 @@ function send(response: ServerResponse, status: number, body: unknown, version: 
   const text = JSON.stringify(body);
   response.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), 'x-rollgate-version': version });
   response.end(text);
+}
+
+const MAX_FAULT_BODY = 10_000;
+
+async function faults(simulator: ModelSimulator, version: string, request: IncomingMessage, response: ServerResponse, token: string | undefined): Promise<void> {
+  if (token !== undefined && !authorised(request.headers.authorization, token)) {
+    request.resume();
+    return send(response, 401, { error: { code: 'unauthorized', message: 'this endpoint needs an "Authorization: Bearer <token>" header with the configured token' } }, version);
+  }
+  const own = () => ({ faults: simulator.faults().filter((fault) => fault.version === version) });
+  switch (request.method) {
+    case 'GET':
+      request.resume();
+      return send(response, 200, own(), version);
+    case 'DELETE':
+      request.resume();
+      simulator.clearFaults(version);
+      return send(response, 200, own(), version);
+    case 'POST': {
+      let body: unknown;
+      try {
+        body = JSON.parse(await readBody(request));
+      } catch {
+        return send(response, 400, { error: { code: 'invalid_json', message: `the request body must be a JSON object {"errorRate":0.3,"latencyMs":200} of at most ${MAX_FAULT_BODY} bytes` } }, version);
+      }
+      // The version is this server's; a body naming another one is a mistake, not a redirect.
+      const spec = { ...(body !== null && typeof body === 'object' ? body : {}), version };
+      if (body !== null && typeof body === 'object' && 'version' in body && (body as { version: unknown }).version !== version) {
+        return send(response, 422, { error: { code: 'invalid_fault', message: `this server is version ${version}; it cannot set a fault on version ${String((body as { version: unknown }).version)}` } }, version);
+      }
+      const problem = simulator.checkFault(spec);
+      if (problem) return send(response, 422, { error: { code: 'invalid_fault', message: problem } }, version);
+      simulator.injectFault(spec);
+      return send(response, 200, own(), version);
+    }
+    default:
+      request.resume();
+      return send(response, 405, { error: { code: 'method_not_allowed', message: 'use GET, POST or DELETE /v1/faults' } }, version);
+  }
+}
+
+function readBody(request: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    request.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_FAULT_BODY) {
+        reject(new Error('body too large'));
+        request.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    request.on('error', reject);
+  });
+}
+
+function authorised(header: string | undefined, token: string): boolean {
+  const expected = Buffer.from(`Bearer ${token}`);
+  const given = Buffer.from(header ?? '');
+  return given.length === expected.length && timingSafeEqual(given, expected);
 }

@@ -4,8 +4,8 @@
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 
-import { HaproxyTraffic } from '../../../src/core/backends/haproxy/index';
-import { startDevStack } from '../../../src/dev/index';
+import { HaproxyRuntimeClient, HaproxyTraffic } from '../../../src/core/backends/haproxy/index';
+import { DevDeployment, ModelSimulator, startDevStack, startModelServers } from '../../../src/dev/index';
 import { eventually, useDevStack } from '../../support/devStack';
 import { haproxyBin } from '../../support/haproxy';
 
@@ -63,6 +63,24 @@ describe('rollgate dev with HAProxy', () => {
     }
   });
 
+  it('each model server takes a fault for its own version, found from its address in show servers state', async () => {
+    const { stack } = dev();
+    const haproxy = stack.haproxy!;
+    const servers = await new HaproxyRuntimeClient({ url: haproxy.runtimeUrl, backend: haproxy.backend }).servers();
+    const candidate = servers.find((server) => server.name === 'v42')!;
+    const faults = `http://${candidate.address}:${candidate.port}/v1/faults`;
+    try {
+      const set = await fetch(faults, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"errorRate":0.5,"latencyMs":5}' });
+      expect(await set.json()).toEqual({ faults: [{ version: '42', errorRate: 0.5, latencyMs: 5 }] });
+      const other = await fetch(faults, { method: 'POST', body: '{"version":"41","errorRate":1}' });
+      expect(other.status).toBe(422);
+      expect((await other.json()).error.message).toBe('this server is version 42; it cannot set a fault on version 41');
+      expect((await fetch(faults, { method: 'POST', body: '{"errorRate":2}' })).status).toBe(422);
+    } finally {
+      expect(await (await fetch(faults, { method: 'DELETE' })).json()).toEqual({ faults: [] });
+    }
+  });
+
   it('the Rollgate deployment API keeps working against the same stack, independently of HAProxy', async () => {
     const { stack, deployment } = dev();
     const haproxy = stack.haproxy!;
@@ -105,5 +123,25 @@ describe('rollgate dev without HAProxy', () => {
     expect(alive(haproxy.pid)).toBe(false);
     expect(existsSync(folder)).toBe(false);
     await expect(fetch(haproxy.predictUrl, { method: 'POST', body: '{}' })).rejects.toThrow();
+  });
+});
+
+describe('model servers', () => {
+  it('protect their fault routes with the stack token, never the predictions', async () => {
+    const deployment = new DevDeployment('churn-scorer', [{ version: '41', artifact: 'a', digest: 'd', weight: 100 }]);
+    const simulator = new ModelSimulator(deployment);
+    const models = await startModelServers(simulator, ['41'], 'model-token-7c1');
+    try {
+      const [server] = models.servers;
+      expect((await fetch(`${server!.url}/v1/faults`, { method: 'POST', body: '{"errorRate":1}' })).status).toBe(401);
+      expect((await fetch(`${server!.url}/v1/faults`, { method: 'POST', body: '{"errorRate":1}', headers: { authorization: 'Bearer model-token-7c1' } })).status).toBe(200);
+      const prediction = await fetch(`${server!.url}/predict`, { method: 'POST', body: '{}' });
+      expect(prediction.status).toBe(500);
+      expect(prediction.headers.get('x-rollgate-version')).toBe('41');
+      expect((await fetch(`${server!.url}/healthz`)).status).toBe(200);
+    } finally {
+      await models.close();
+      await simulator.stop();
+    }
   });
 });
