@@ -4,7 +4,7 @@ import * as vscode from 'vscode';
 import type { HostMessage } from '../core/panel/protocol';
 import { throttle } from '../core/panel/throttle';
 import { parseViewMessage } from '../core/panel/validate';
-import type { RolloutController } from './sidePanelRollouts';
+import type { RolloutController } from './rolloutController';
 
 /** The webview view's id, contributed in package.json under the `rollgate` view container. */
 export const SIDE_PANEL_VIEW_ID = 'rollgate.sidePanel';

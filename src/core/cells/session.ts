@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 
 import type { Diagnostic } from '../diagnostics';
 import type { Plan } from '../plan/schema';
+import { secretEnvironmentVariable } from '../secrets';
 import { prepareCheckCell } from './check';
 import { isMutatingMethod, parseHttpCell, prepareHttpCell } from './http';
 import { type CellPorts, type PrepareContext, type PrepareResult, type PreparedCell, error } from './prepared';
@@ -57,21 +58,6 @@ export function describeTarget(target: TargetDescription): string {
 /** True for environment names that demand the typed service name before a change. */
 export function isProductionEnvironment(environment: string | undefined): boolean {
   return environment !== undefined && /^(prod|production)$/i.test(environment.trim());
-}
-
-/** `ROLLGATE_SECRET_DEPLOY_TOKEN` for `deploy-token`: upper case, every non-alphanumeric as `_`. */
-export function secretEnvironmentVariable(name: string): string {
-  return `ROLLGATE_SECRET_${name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
-}
-
-/** The CLI's secrets: environment variables `ROLLGATE_SECRET_<NAME>`. */
-export function environmentSecretResolver(env: Record<string, string | undefined>): SecretResolver {
-  return {
-    async get(name) {
-      const value = env[secretEnvironmentVariable(name)];
-      return value === undefined || value === '' ? undefined : value;
-    },
-  };
 }
 
 export class MissingSecretError extends Error {

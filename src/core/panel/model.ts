@@ -6,7 +6,7 @@ import type { GuardrailBound } from '../guardrails/evaluate';
 import type { LedgerEntry, LedgerTraffic } from '../ledger/types';
 import type { Guardrail } from '../plan/schema';
 import type { TrafficState } from '../rollout/ports';
-import type { GuardrailState, RolloutSnapshot, StageSnapshot } from '../rollout/state';
+import { bakeProgress, type GuardrailState, type RolloutSnapshot, type StageSnapshot } from '../rollout/state';
 import type { PanelChangelogEntry, PanelEvidence, PanelGuardrail, PanelLineageLine, PanelRollout, PanelStage } from './protocol';
 
 /** Numbers as people read them: up to 4 significant digits, no exponent for everyday values. */
@@ -99,7 +99,7 @@ function panelStage(stage: StageSnapshot, index: number, snapshot: RolloutSnapsh
     guardrails: stage.guardrails.map((state) => panelGuardrail(state, guardrails.get(state.name))),
   };
   if (stage.bakeMs > 0) {
-    result.progress = Math.max(0, Math.min(1, stage.bakeElapsedMs / stage.bakeMs));
+    result.progress = bakeProgress(stage);
     result.bakeText = `${durationText(Math.min(stage.bakeElapsedMs, stage.bakeMs))} / ${durationText(stage.bakeMs)}`;
   }
   return result;
@@ -113,7 +113,7 @@ export function rolloutHeadline(snapshot: RolloutSnapshot): string {
       return 'Not started';
     case 'running': {
       if (!stage) return 'Running';
-      if (stage.status === 'baking' && stage.bakeMs > 0) return `Baking ${stage.name} (${Math.round(Math.min(1, stage.bakeElapsedMs / stage.bakeMs) * 100)}%)`;
+      if (stage.status === 'baking' && stage.bakeMs > 0) return `Baking ${stage.name} (${Math.round(bakeProgress(stage) * 100)}%)`;
       return `Running ${stage.name}`;
     }
     case 'paused':
@@ -128,6 +128,28 @@ export function rolloutHeadline(snapshot: RolloutSnapshot): string {
       return `Rolled back to ${snapshot.rollbackTo}`;
     case 'failed':
       return 'Failed: roll back by hand';
+  }
+}
+
+/** The status bar's short text for a rollout; undefined before it starts. */
+export function rolloutStatusLine(snapshot: RolloutSnapshot | undefined): string | undefined {
+  if (!snapshot || snapshot.status === 'pending') return undefined;
+  const stage = snapshot.stages[snapshot.stageIndex];
+  switch (snapshot.status) {
+    case 'running':
+      return stage?.status === 'baking' && stage.bakeMs > 0 ? `${stage.name} ${Math.round(bakeProgress(stage) * 100)}%` : `${stage?.name ?? 'running'}`;
+    case 'waiting-approval':
+      return `${stage?.name ?? ''} awaits approval`;
+    case 'paused':
+      return `paused at ${stage?.name ?? 'end'}`;
+    case 'rolling-back':
+      return `rolling back to ${snapshot.rollbackTo}`;
+    case 'rolled-back':
+      return `rolled back to ${snapshot.rollbackTo}`;
+    case 'promoted':
+      return `${snapshot.candidateVersion} promoted`;
+    case 'failed':
+      return 'rollback FAILED';
   }
 }
 
