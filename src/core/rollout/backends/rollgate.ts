@@ -105,6 +105,7 @@ export const rollgateBackend = (context: DeploymentBackendContext): DeploymentBa
     traffic: new DeploymentTraffic(client, { candidate: plan.model.candidate, baseline: plan.model.baseline }, rollbackClient),
     target,
     rollbackRequest: `POST ${target}/rollback`,
+    ledger: { type: 'rollgate', url: target },
     ...(isLoopbackUrl(endpoint.url)
       ? {
           faults: {
