@@ -1,4 +1,4 @@
-import type { DeploymentEndpoint, DeploymentType, Plan } from '../plan/schema';
+import type { DeploymentEndpoint, DeploymentType } from '../plan/schema';
 import { haproxyProfile } from './haproxy/profile';
 import type { DeploymentBackendProfile } from './profile';
 
@@ -23,24 +23,3 @@ export function backendProfile<T extends DeploymentType>(type: T): DeploymentBac
 
 /** The finding codes of every backend, with one line each. */
 export const backendRuleDescriptions: Readonly<Record<string, string>> = Object.assign({}, ...Object.values(profiles).map((profile) => profile.rules));
-
-/** Thrown when a command cannot drive the plan's deployment backend; nothing was sent. */
-export class UnsupportedBackendError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UnsupportedBackendError';
-  }
-}
-
-/**
- * The plan's deployment endpoint when it is the Rollgate deployment API; otherwise throws an
- * {@link UnsupportedBackendError} saying that `what` does not drive the plan's backend, before
- * anything is sent.
- */
-export function rollgateDeployment(plan: Plan, what: string): Extract<DeploymentEndpoint, { type: 'rollgate' }> {
-  const deployment = plan.endpoints.deployment;
-  if (deployment.type === 'rollgate') return deployment;
-  throw new UnsupportedBackendError(
-    `${what} drives the Rollgate deployment API only, but this plan's deployment backend is ${backendProfile(deployment.type).label} (endpoints.deployment.type: ${deployment.type}, ${deployment.url}). Nothing was sent.`,
-  );
-}

@@ -1,7 +1,7 @@
-import { rollgateDeployment } from '../backends/profiles';
 import { DeploymentClient, PrometheusClient, type PromResult } from '../endpoints/index';
 import type { Plan } from '../plan/schema';
 import { parseDuration } from '../plan/schema';
+import { haproxyDeploymentActions } from './haproxyActions';
 import type { DeploymentActions, MetricQuery, MetricSample, MetricSeries } from './types';
 
 function toSamples(result: PromResult): MetricSample[] {
@@ -61,14 +61,13 @@ export function planMetricQuery(plan: Plan, secret: SecretLookup): MetricQuery {
 /** The plan's deployment endpoint, bound to its service, as {@link DeploymentActions}. */
 export function planDeploymentActions(plan: Plan, secret: SecretLookup): DeploymentActions {
   const endpoint = plan.endpoints.deployment;
+  if (endpoint.type === 'haproxy') return haproxyDeploymentActions(plan);
   let client: Promise<DeploymentClient> | undefined;
   const connect = () =>
     (client ??= (async () => {
-      // Refused when a cell runs, not when the runbook opens: its other cells still work.
-      const api = rollgateDeployment(plan, 'A rollout cell');
-      const token = api.token ? await secret(api.token.secret) : undefined;
-      const timeoutMs = timeoutOf(api);
-      return new DeploymentClient({ baseUrl: api.url, service: plan.metadata.service, ...(token ? { token } : {}), ...(timeoutMs ? { timeoutMs } : {}) });
+      const token = endpoint.token ? await secret(endpoint.token.secret) : undefined;
+      const timeoutMs = timeoutOf(endpoint);
+      return new DeploymentClient({ baseUrl: endpoint.url, service: plan.metadata.service, ...(token ? { token } : {}), ...(timeoutMs ? { timeoutMs } : {}) });
     })());
   return {
     baseUrl: endpoint.url,

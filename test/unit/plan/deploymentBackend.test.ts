@@ -3,7 +3,7 @@
 // at the stage that needs more.
 import { describe, expect, it } from 'vitest';
 
-import { backendProfile, rollgateDeployment, UnsupportedBackendError } from '../../../src/core/backends/profiles';
+import { backendProfile } from '../../../src/core/backends/profiles';
 import { completePlan, hoverPlan, planJsonSchema, planRuleDescriptions, validatePlan } from '../../../src/core/plan';
 
 const plan = (deployment: string, stages = '  - { name: canary, kind: canary, traffic: 5 }\n  - { name: full, kind: full }\n') => `apiVersion: rollgate/v1
@@ -74,14 +74,6 @@ describe('the plan names its deployment backend', () => {
     const options = endpoints.properties.deployment.oneOf as Array<{ properties: Record<string, any>; required: string[] }>;
     expect(options.map((option) => option.properties.type.const)).toEqual(['rollgate', 'haproxy']);
     expect(options[1]!.required.sort()).toEqual(['backend', 'servers', 'type', 'url']);
-  });
-
-  it('commands that drive only the Rollgate API refuse a HAProxy plan before sending anything', () => {
-    const haproxy = validatePlan(plan(HAPROXY)).plan!;
-    expect(() => rollgateDeployment(haproxy, '`rollgate rollback`')).toThrow(UnsupportedBackendError);
-    expect(() => rollgateDeployment(haproxy, '`rollgate rollback`')).toThrow(
-      "`rollgate rollback` drives the Rollgate deployment API only, but this plan's deployment backend is HAProxy (runtime API) (endpoints.deployment.type: haproxy, tcp://127.0.0.1:9999). Nothing was sent.",
-    );
   });
 });
 
