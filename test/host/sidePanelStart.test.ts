@@ -13,6 +13,7 @@ import * as vscode from 'vscode';
 import type { PanelState } from '../../src/core/panel/protocol';
 import { freePort, startDevStack, type DevStack } from '../../src/dev/index';
 import { rollgateExtensionId, workspaceFile } from './hostSupport';
+import { waitFor } from '../support/poll';
 
 interface CommandResult {
   ok: boolean;
@@ -48,16 +49,8 @@ rollback: { to: baseline, automatic: true }
 `;
 }
 
-/** Polls `probe` until it returns a value, failing after `timeoutMs`. */
-async function poll<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+/** Polls `probe` until it returns a value, failing after `timeoutMs` (the shared helper, its arguments in this suite's order). */
+const poll = <T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> => waitFor(what, timeoutMs, probe);
 
 const rolloutState = () => vscode.commands.executeCommand<RolloutStateReply>('rollgate.rollout.state');
 const start = (file: string) => vscode.commands.executeCommand<CommandResult>('rollgate.rollout.start', workspaceFile(file));

@@ -23,6 +23,7 @@ import {
   type TargetDescription,
 } from './types';
 import { buildVariableScope } from './variables';
+import { errorMessage } from '../errors';
 
 /**
  * True when running the cell may change something: `effect: mutate`, every http method but
@@ -169,7 +170,7 @@ export class RunbookSession {
       }
     } catch (caught) {
       // Preparing never throws on user content; anything here is a bug worth seeing, not a crash.
-      return { kind, diagnostics: [error('cell/internal', `Could not prepare the cell: ${caught instanceof Error ? caught.message : String(caught)}`)] };
+      return { kind, diagnostics: [error('cell/internal', `Could not prepare the cell: ${errorMessage(caught)}`)] };
     }
   }
 
@@ -241,7 +242,7 @@ export class RunbookSession {
         ...(outcome.error !== undefined ? { error: outcome.error } : {}),
       });
     } catch (caught) {
-      const message = caught instanceof Error ? caught.message : String(caught);
+      const message = errorMessage(caught);
       const status = (caught as { status?: unknown }).status;
       return fail(options.signal?.aborted ? 'cancelled' : 'failure', options.signal?.aborted ? `Cancelled: ${message}` : message, {
         ...shown,
@@ -272,7 +273,7 @@ export class RunbookSession {
       await ledger.append(record);
       return result;
     } catch (caught) {
-      const message = this.redactor.redact(caught instanceof Error ? caught.message : String(caught));
+      const message = this.redactor.redact(errorMessage(caught));
       return { ...result, ok: false, outcome: 'failure', error: `${result.error ? `${result.error}; ` : ''}the ledger could not record this run: ${message}` };
     }
   }

@@ -6,6 +6,7 @@ import type { GuardrailBound } from '../guardrails/evaluate';
 import type { LedgerEntry, LedgerTraffic } from '../ledger/types';
 import type { Guardrail } from '../plan/schema';
 import type { TrafficState } from '../rollout/ports';
+import { describeTraffic } from '../rollout/traffic';
 import { bakeProgress, type GuardrailState, type RolloutSnapshot, type StageSnapshot } from '../rollout/state';
 import type { PanelChangelogEntry, PanelEvidence, PanelGuardrail, PanelLineageLine, PanelRollout, PanelStage } from './protocol';
 
@@ -42,15 +43,9 @@ function boundOfGuardrail(guardrail: Guardrail | undefined): Partial<GuardrailBo
   return bound;
 }
 
-/** "41 90%, 42 10%, mirror 42 100%". */
+/** "41 90%, 42 10%, mirror 42 100%" (`describeTraffic`'s list style). */
 export function trafficText(traffic: Pick<TrafficState, 'weights' | 'mirror'> | LedgerTraffic | undefined): string {
-  if (!traffic) return '';
-  const weights = Object.entries(traffic.weights ?? {})
-    .filter(([, weight]) => weight > 0)
-    .sort(([a], [b]) => a.localeCompare(b))
-    .map(([version, weight]) => `${version} ${weight}%`);
-  if (traffic.mirror && traffic.mirror.percent > 0) weights.push(`mirror ${traffic.mirror.version} ${traffic.mirror.percent}%`);
-  return weights.join(', ');
+  return describeTraffic(traffic, 'list');
 }
 
 function durationText(ms: number): string {

@@ -1,9 +1,10 @@
 import { isMap, isScalar, isSeq, type Document } from 'yaml';
 import { planSchema } from './schema';
 import {
-  discriminatorChoices,
   containsCursorMarker,
   describeSchemaField,
+  discriminatorChoices,
+  documentLookup,
   findCursorContext,
   isMappingSchema,
   schemaObjectFields,
@@ -53,7 +54,7 @@ function completeKeys(context: PlanCursorContext): PlanCompletionItem[] {
   // The mapping as written so far picks the option of a union (`type: haproxy` -> its keys).
   const mapping = context.document.getIn(context.path, true);
   const written: unknown = isMap(mapping) ? mapping.toJSON() : {};
-  const fields = schemaObjectFields(planSchemaAtPath(context.path, planSchema, context.document), written).filter(([key]) => !present.has(key));
+  const fields = schemaObjectFields(planSchemaAtPath(context.path, planSchema, documentLookup(context.document)), written).filter(([key]) => !present.has(key));
   const ordered = [...fields.filter(([, schema]) => describeSchemaField(schema).required), ...fields.filter(([, schema]) => !describeSchemaField(schema).required)];
   return ordered.map(([key, schema], index) => {
     const info = describeSchemaField(schema);
@@ -105,9 +106,9 @@ function completeValues(context: PlanCursorContext): PlanCompletionItem[] {
   if (context.path.length === 4 && first === 'stages' && typeof stageIndex === 'number' && listName === 'guardrails' && typeof itemIndex === 'number') {
     return completeGuardrailNames(context, stageIndex);
   }
-  const schema = planSchemaAtPath(context.path, planSchema, context.document);
+  const schema = planSchemaAtPath(context.path, planSchema, documentLookup(context.document));
   if (!schema) return [];
-  const choices = discriminatorChoices(context.path, context.document);
+  const choices = discriminatorChoices(context.path, documentLookup(context.document));
   const described = describeSchemaField(schema);
   // A union's discriminator (`type`) may take the value of any option, not only this one's.
   const info = choices ? { ...described, allowedValues: choices, typeLabel: choices.map((value) => `'${value}'`).join(' | ') } : described;

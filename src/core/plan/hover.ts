@@ -1,7 +1,8 @@
 import { parseDocument, type Document } from 'yaml';
 import { definedGuardrails, formatYamlValue, guardrailMarkdown } from './completion';
 import { planSchema } from './schema';
-import { describeSchemaField, discriminatorChoices, findScalarAt, planSchemaAtPath, type YamlPathSegment } from './yamlPath';
+import { describeSchemaField, discriminatorChoices, formatPlanPath, planSchemaAtPath } from './schemaFields';
+import { documentLookup, findScalarAt, type YamlPathSegment } from './yamlPath';
 
 /** Hover content for one span of a plan: Markdown and the offsets it describes. */
 export interface PlanHover {
@@ -33,9 +34,10 @@ export function hoverPlan(text: string, offset: number): PlanHover | undefined {
       return { markdown, start, end };
     }
 
-    const schema = planSchemaAtPath(path, planSchema, document);
+    const lookup = documentLookup(document);
+    const schema = planSchemaAtPath(path, planSchema, lookup);
     if (!schema) return undefined;
-    return { markdown: fieldMarkdown(path, schema, discriminatorChoices(path, document)), start, end };
+    return { markdown: fieldMarkdown(path, schema, discriminatorChoices(path, lookup)), start, end };
   } catch {
     return undefined;
   }
@@ -70,13 +72,4 @@ function fieldMarkdown(path: readonly YamlPathSegment[], schema: Parameters<type
   if (info.hasDefault) lines.push('', `Default: \`${formatYamlValue(info.defaultValue)}\``);
   lines.push('', `Path: \`${formatPlanPath(path)}\``);
   return lines.join('\n');
-}
-
-/** `stages[2].guardrails[0]` style, the way the README and diagnostics name fields. */
-export function formatPlanPath(path: readonly YamlPathSegment[]): string {
-  let formatted = '';
-  for (const segment of path) {
-    formatted += typeof segment === 'number' ? `[${segment}]` : formatted === '' ? segment : `.${segment}`;
-  }
-  return formatted === '' ? '(plan)' : formatted;
 }

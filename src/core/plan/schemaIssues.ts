@@ -1,9 +1,10 @@
 import type { z } from 'zod';
 import type { Diagnostic } from '../diagnostics';
-import { planSchema } from './schema';
 import { closestMatch } from './suggest';
-import { discriminatorValues, unionOption } from './unionSchema';
-import { pathLabel, type PlanLocator, type PlanPath } from './yamlTree';
+import { planSchema } from './schema';
+import { describeSchemaField, formatPlanPath, planSchemaAtPath, resolveUnion } from './schemaFields';
+import { discriminatorValues } from './unionSchema';
+import type { PlanLocator, PlanPath } from './yamlTree';
 
 /** Stable codes of schema findings. */
 export const SchemaCodes = {
@@ -16,56 +17,27 @@ export const SchemaCodes = {
   invalid: 'schema/invalid',
 } as const;
 
-interface SchemaDef {
-  type: string;
-  shape?: Record<string, SchemaLike>;
-  element?: SchemaLike;
-  innerType?: SchemaLike;
-  valueType?: SchemaLike;
-  in?: SchemaLike;
-}
-interface SchemaLike {
-  _zod: { def: SchemaDef };
-}
-
-/** Removes wrappers (optional, default, ...) that do not change the shape of the value. */
-function unwrap(schema: SchemaLike | undefined): SchemaLike | undefined {
-  let current = schema;
-  for (let depth = 0; current && depth < 10; depth++) {
-    const def = current._zod.def;
-    if (def.innerType) current = def.innerType;
-    else if (def.type === 'pipe' && def.in) current = def.in;
-    else break;
-  }
-  return current;
-}
-
 /**
- * The zod schema that describes the value at `path`, if the path follows the schema. With the
- * plan's `value`, a discriminated union on the way resolves to the option the value there names
- * (the schema at `path` itself is returned as it is).
+ * The zod schema that describes the value at `path` (wrappers looked through), if the path follows
+ * the schema; a discriminated union on the way resolves to the option the plan's `value` names.
  */
-export function schemaAtPath(path: PlanPath, value?: unknown): SchemaLike | undefined {
-  let current = unwrap(planSchema as unknown as SchemaLike);
-  let here = value;
-  for (const segment of path) {
-    if (!current) return undefined;
-    current = unwrap(unionOption(current, here)) ?? current;
-    here = here !== null && typeof here === 'object' ? (here as Record<PropertyKey, unknown>)[segment] : undefined;
-    const def = current._zod.def;
-    if (def.type === 'object' && typeof segment === 'string') current = unwrap(def.shape?.[segment]);
-    else if (def.type === 'array' && typeof segment === 'number') current = unwrap(def.element);
-    else if (def.type === 'record') current = unwrap(def.valueType);
-    else return undefined;
-  }
-  return current;
+function schemaAtPath(path: PlanPath, value?: unknown): z.ZodType | undefined {
+  const field = planSchemaAtPath(path, planSchema, (at) => valueAt(value, at as PlanPath).value);
+  return field ? describeSchemaField(field).schema : undefined;
 }
+
+interface ObjectDef {
+  type: string;
+  shape?: Record<string, unknown>;
+}
+
+const defOf = (schema: z.ZodType): ObjectDef => (schema as unknown as { _zod: { def: ObjectDef } })._zod.def;
 
 /** The keys an object accepts at `path` (empty when it is not an object in the schema); see {@link schemaAtPath}. */
 export function knownKeysAt(path: PlanPath, value?: unknown): string[] {
   const found = schemaAtPath(path, value);
-  const schema = found && (unwrap(unionOption(found, valueAt(value, path).value)) ?? found);
-  return schema && schema._zod.def.type === 'object' ? Object.keys(schema._zod.def.shape ?? {}) : [];
+  const schema = found && resolveUnion(found, valueAt(value, path).value);
+  return schema && defOf(schema).type === 'object' ? Object.keys(defOf(schema).shape ?? {}) : [];
 }
 
 function valueAt(root: unknown, path: PlanPath): { found: boolean; value: unknown } {
@@ -131,12 +103,12 @@ export function schemaDiagnostics(issues: readonly z.core.$ZodIssue[], value: un
 
   for (const issue of issues) {
     const path = issue.path as PlanPath;
-    const label = pathLabel(path);
+    const label = formatPlanPath(path, 'the plan');
     // Whatever zod calls it (wrong type, wrong literal, ...), an absent key is a missing key.
     if (issue.code !== 'unrecognized_keys' && path.length > 0) {
       const parent = path.slice(0, -1);
       if (!valueAt(value, path).found && valueAt(value, parent).found) {
-        const where = parent.length === 0 ? 'the plan' : pathLabel(parent);
+        const where = parent.length === 0 ? 'the plan' : formatPlanPath(parent, 'the plan');
         error(SchemaCodes.missingKey, `Missing required key '${lastKey(path)}' in ${where}.`, locator.owner(parent));
         continue;
       }

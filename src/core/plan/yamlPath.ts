@@ -1,7 +1,6 @@
 import { isMap, isScalar, isSeq, parseDocument, type Document, type Scalar } from 'yaml';
-import type { z } from 'zod';
 import { planSchema } from './schema';
-import { discriminatorKey, discriminatorValues, isDiscriminatedUnion, unionOption } from './unionSchema';
+import { isMappingSchema, planSchemaAtPath, type PlanValueLookup } from './schemaFields';
 
 /** One step of a path into a plan: a mapping key or a sequence index. */
 export type YamlPathSegment = string | number;
@@ -124,7 +123,7 @@ export function findCursorContext(text: string, offset: number): PlanCursorConte
     const onlyKeyOfSequenceItem = typeof mappingPath[mappingPath.length - 1] === 'number' && located.parentKeys.length === 0;
     // `- err|` in a list of names parses as a one-key mapping because of the spliced `:`;
     // when the schema wants a scalar there, it is really a sequence item being typed.
-    if (onlyKeyOfSequenceItem && typingBlockKey && !isMappingSchema(planSchemaAtPath(mappingPath, planSchema, document))) {
+    if (onlyKeyOfSequenceItem && typingBlockKey && !isMappingSchema(planSchemaAtPath(mappingPath, planSchema, documentLookup(document)))) {
       return { ...base, position: 'value', path: mappingPath, existingKeys: [], inSequenceItem: true, keyHasColon: false };
     }
     return {
@@ -138,7 +137,7 @@ export function findCursorContext(text: string, offset: number): PlanCursorConte
   }
   // A bare scalar where the schema wants a mapping (`- |` in `stages:`, an empty document) is
   // the first key of a mapping still to be written.
-  if ((located.role === 'item' || located.role === 'root') && isMappingSchema(planSchemaAtPath(located.path, planSchema, document))) {
+  if ((located.role === 'item' || located.role === 'root') && isMappingSchema(planSchemaAtPath(located.path, planSchema, documentLookup(document)))) {
     return { ...base, position: 'key', path: located.path, existingKeys: [], inSequenceItem: located.role === 'item', keyHasColon: false };
   }
   return {
@@ -225,158 +224,9 @@ function keyName(key: unknown): string | undefined {
   return undefined;
 }
 
-// ---- What the schema says at a path -------------------------------------------------------
+export { describeSchemaField, discriminatorChoices, isMappingSchema, planSchemaAtPath, schemaObjectFields, type FieldSchemaInfo } from './schemaFields';
 
-type AnySchema = z.ZodType;
-
-/** What the schema says about one field, wrappers (optional, default) looked through. */
-export interface FieldSchemaInfo {
-  /** The schema with optional/default/nullable wrappers removed. */
-  schema: AnySchema;
-  /** The field's `.describe()` text, from the outermost wrapper that has one. */
-  description?: string;
-  /** False when the field may be left out (optional or defaulted). */
-  required: boolean;
-  /** The default value, when the schema declares one. */
-  defaultValue?: unknown;
-  hasDefault: boolean;
-  /** Human-readable type: `string`, `number`, `boolean`, `mapping`, `list of mapping`, ... */
-  typeLabel: string;
-  /** Enum options, literal values or `true`/`false`, when the field has a closed set. */
-  allowedValues?: string[];
-}
-
-function definition(schema: AnySchema): { type: string } & Record<string, unknown> {
-  return (schema as unknown as { _zod: { def: { type: string } & Record<string, unknown> } })._zod.def;
-}
-
-/** Looks through optional, default, nullable, readonly and pipe wrappers. */
-export function describeSchemaField(schema: AnySchema): FieldSchemaInfo {
-  let current: AnySchema = schema;
-  let description: string | undefined;
-  let required = true;
-  let hasDefault = false;
-  let defaultValue: unknown;
-  for (let depth = 0; depth < 20; depth++) {
-    description ??= current.description;
-    const def = definition(current);
-    if (def.type === 'optional' || def.type === 'nullable' || def.type === 'readonly' || def.type === 'nonoptional') {
-      if (def.type === 'optional') required = false;
-      current = def.innerType as AnySchema;
-    } else if (def.type === 'default' || def.type === 'prefault' || def.type === 'catch') {
-      required = false;
-      if (def.type === 'default' && !hasDefault) {
-        hasDefault = true;
-        defaultValue = def.defaultValue;
-      }
-      current = def.innerType as AnySchema;
-    } else if (def.type === 'pipe') {
-      current = def.in as AnySchema;
-    } else {
-      break;
-    }
-  }
-  const info: FieldSchemaInfo = { schema: current, required, hasDefault, typeLabel: typeLabel(current) };
-  if (description !== undefined) info.description = description;
-  if (hasDefault) info.defaultValue = defaultValue;
-  const allowed = allowedValues(current);
-  if (allowed) info.allowedValues = allowed;
-  return info;
-}
-
-function typeLabel(schema: AnySchema): string {
-  const def = definition(schema);
-  if (isDiscriminatedUnion(schema)) return 'mapping';
-  switch (def.type) {
-    case 'object':
-      return 'mapping';
-    case 'array':
-      return `list of ${typeLabel(describeSchemaField(def.element as AnySchema).schema)}`;
-    case 'record':
-      return 'mapping of string';
-    case 'enum':
-    case 'literal':
-      return (allowedValues(schema) ?? []).map((value) => `'${value}'`).join(' | ');
-    default:
-      return def.type;
-  }
-}
-
-function allowedValues(schema: AnySchema): string[] | undefined {
-  const def = definition(schema);
-  if (def.type === 'enum') return Object.values(def.entries as Record<string, string | number>).map(String);
-  if (def.type === 'literal') return (def.values as unknown[]).map(String);
-  if (def.type === 'boolean') return ['true', 'false'];
-  return undefined;
-}
-
-/** True when the schema (wrappers looked through) is a mapping with known keys (or a union of such). */
-export function isMappingSchema(schema: AnySchema | undefined): boolean {
-  if (schema === undefined) return false;
-  const inner = describeSchemaField(schema).schema;
-  return definition(inner).type === 'object' || isDiscriminatedUnion(inner);
-}
-
-/**
- * The keys a mapping schema declares, in declaration order; empty for other schemas. For a
- * discriminated union (`endpoints.deployment`), the keys of the option `mapping` (the mapping's
- * plain value) belongs to; without one, the keys of every option.
- */
-export function schemaObjectFields(schema: AnySchema | undefined, mapping?: unknown): Array<[string, AnySchema]> {
-  if (!schema) return [];
-  const inner = describeSchemaField(schema).schema;
-  if (isDiscriminatedUnion(inner)) {
-    const options = mapping === undefined ? (definition(inner).options as AnySchema[]) : [unionOption(inner, mapping)!];
-    const fields = new Map<string, AnySchema>();
-    for (const option of options) for (const [key, field] of schemaObjectFields(option)) if (!fields.has(key)) fields.set(key, field);
-    return [...fields];
-  }
-  const def = definition(inner);
-  if (def.type !== 'object') return [];
-  return Object.entries(def.shape as Record<string, AnySchema>);
-}
-
-/**
- * All the values of a union's discriminator when `path` ends at one (`endpoints.deployment.type`:
- * `rollgate`, `haproxy`), whichever option the document is now; otherwise undefined.
- */
-export function discriminatorChoices(path: readonly YamlPathSegment[], document?: Document): string[] | undefined {
-  const parent = planSchemaAtPath(path.slice(0, -1), planSchema, document);
-  const inner = parent && describeSchemaField(parent).schema;
-  return inner && discriminatorKey(inner) === path[path.length - 1] ? discriminatorValues(inner) : undefined;
-}
-
-/**
- * The schema of the field at `path` in a plan (indices step into lists, keys into mappings and
- * records), wrappers included so the field's own description and default are kept. Undefined
- * when the path leaves the schema, e.g. through an unknown key. A discriminated union on the way
- * resolves to the option the `document` names there, else to the first option with the key.
- */
-export function planSchemaAtPath(path: readonly YamlPathSegment[], root: AnySchema = planSchema, document?: Document): AnySchema | undefined {
-  let current: AnySchema | undefined = root;
-  for (const [index, segment] of path.entries()) {
-    if (!current) return undefined;
-    let inner = describeSchemaField(current).schema;
-    if (isDiscriminatedUnion(inner)) inner = chooseOption(inner, path.slice(0, index), segment, document);
-    const def = definition(inner);
-    if (def.type === 'object' && typeof segment === 'string') {
-      current = (def.shape as Record<string, AnySchema>)[segment];
-    } else if (def.type === 'array' && typeof segment === 'number') {
-      current = def.element as AnySchema;
-    } else if (def.type === 'record' && typeof segment === 'string') {
-      current = def.valueType as AnySchema;
-    } else {
-      return undefined;
-    }
-  }
-  return current;
-}
-
-/** The option of a discriminated union at `at` that the document names, else one declaring `key`. */
-function chooseOption(union: AnySchema, at: readonly YamlPathSegment[], key: YamlPathSegment, document?: Document): AnySchema {
-  const discriminator = discriminatorKey(union)!;
-  const named = document?.getIn([...at, discriminator]);
-  if (typeof named === 'string' && !containsCursorMarker(named)) return unionOption(union, { [discriminator]: named })!;
-  const options = definition(union).options as AnySchema[];
-  return options.find((option) => schemaObjectFields(option).some(([field]) => field === key)) ?? unionOption(union, {})!;
+/** Reads a parsed (maybe half-typed) plan's values by path, for the schema walkers. */
+export function documentLookup(document: Document): PlanValueLookup {
+  return (path) => document.getIn(path as Array<string | number>);
 }

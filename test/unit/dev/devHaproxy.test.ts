@@ -74,7 +74,7 @@ describe('rollgate dev with HAProxy', () => {
       expect(await set.json()).toEqual({ faults: [{ version: '42', errorRate: 0.5, latencyMs: 5 }] });
       const other = await fetch(faults, { method: 'POST', body: '{"version":"41","errorRate":1}' });
       expect(other.status).toBe(422);
-      expect((await other.json()).error.message).toBe('this server is version 42; it cannot set a fault on version 41');
+      expect(((await other.json()) as { error: { message: string } }).error.message).toBe('this server is version 42; it cannot set a fault on version 41');
       expect((await fetch(faults, { method: 'POST', body: '{"errorRate":2}' })).status).toBe(422);
     } finally {
       expect(await (await fetch(faults, { method: 'DELETE' })).json()).toEqual({ faults: [] });

@@ -30,7 +30,7 @@ export async function sendRuntimeLine(address: RuntimeApiAddress, commands: read
   const line = commands.join('; ');
   const details = { socket: address.url, line, ...(options.backend ? { backend: options.backend } : {}), ...(options.server ? { server: options.server } : {}) };
   for (const command of commands) {
-    if (/[\r\n;\\]|[\u0000-\u001f\u007f]/.test(command) || command.trim() === '') {
+    if (/[;\\]/.test(command) || hasControlCharacter(command) || command.trim() === '') {
       throw new HaproxyError(`Refusing to send ${JSON.stringify(command)} to the HAProxy runtime API ${address.url}: a command must be one line without ';' or '\\'.`, { kind: 'rejected', sent: false, ...details });
     }
   }
@@ -140,4 +140,13 @@ export function splitAnswers(text: string): string[] {
   }
   if (current.length > 0) answers.push(current.join('\n'));
   return answers;
+}
+
+/** A line break or any other control character would end or corrupt the command line. */
+function hasControlCharacter(text: string): boolean {
+  for (let index = 0; index < text.length; index++) {
+    const code = text.charCodeAt(index);
+    if (code < 0x20 || code === 0x7f) return true;
+  }
+  return false;
 }
