@@ -52,7 +52,11 @@ const PORT_FLAGS = { port: '--haproxy-port', apiPort: '--haproxy-api-port', metr
  * watchdog, so it also stops when this process dies.
  */
 export async function startDevHaproxy(options: DevHaproxyOptions): Promise<DevHaproxy> {
-  const models = await startModelServers(options.simulator, options.versions.map((entry) => entry.version), options.token);
+  const models = await startModelServers(
+    options.simulator,
+    options.versions.map((entry) => entry.version),
+    options.token,
+  );
   let haproxy: HaproxyProcess | undefined;
   let ports: { port: number; apiPort: number; metricsPort: number } | undefined;
   try {

@@ -34,8 +34,7 @@ export function findHaproxyOnPath(path: string | undefined = process.env.PATH): 
 }
 
 /** How to get HAProxy when it is missing. */
-export const installHaproxyHint =
-  'Install it to route through a real HAProxy: `sudo apt-get install haproxy` on Debian/Ubuntu (its system service need not run), or pass --haproxy-bin PATH.';
+export const installHaproxyHint = 'Install it to route through a real HAProxy: `sudo apt-get install haproxy` on Debian/Ubuntu (its system service need not run), or pass --haproxy-bin PATH.';
 
 /**
  * Starts HAProxy with the given configuration in a temporary folder, in the foreground (`-db`)

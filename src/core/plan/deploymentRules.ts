@@ -40,9 +40,17 @@ export function deploymentDiagnostics(plan: DeploymentSections, locator: PlanLoc
   plan.stages?.forEach((stage, index) => {
     if (!profile.capabilities.mirror) {
       if (stage.kind === 'shadow') {
-        push(DeploymentCodes.cannotMirror, `Stage '${stage.name}' is a shadow stage, which copies live traffic to the candidate, but ${backend} has no native mirroring. Remove the stage, or test the candidate with a small canary share instead.`, locator.value(['stages', index, 'kind']));
+        push(
+          DeploymentCodes.cannotMirror,
+          `Stage '${stage.name}' is a shadow stage, which copies live traffic to the candidate, but ${backend} has no native mirroring. Remove the stage, or test the candidate with a small canary share instead.`,
+          locator.value(['stages', index, 'kind']),
+        );
       } else if ((stage.mirror ?? 0) > 0) {
-        push(DeploymentCodes.cannotMirror, `Stage '${stage.name}' mirrors ${stage.mirror}% of traffic to the candidate, but ${backend} has no native mirroring. Remove 'mirror'.`, locator.value(['stages', index, 'mirror']));
+        push(
+          DeploymentCodes.cannotMirror,
+          `Stage '${stage.name}' mirrors ${stage.mirror}% of traffic to the candidate, but ${backend} has no native mirroring. Remove 'mirror'.`,
+          locator.value(['stages', index, 'mirror']),
+        );
       }
     }
     const traffic = candidateTrafficPercent(stage);

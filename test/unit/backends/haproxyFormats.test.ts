@@ -2,16 +2,7 @@
 // `show servers state` format (version 1, as HAProxy 2.6 prints it) and percent -> weight.
 import { describe, expect, it } from 'vitest';
 
-import {
-  checkStatusText,
-  isLoopbackAddress,
-  parseRuntimeApiUrl,
-  parseServersState,
-  serverUnavailability,
-  sharesFromWeights,
-  splitAnswers,
-  weightsForShares,
-} from '../../../src/core/backends/haproxy/index';
+import { checkStatusText, isLoopbackAddress, parseRuntimeApiUrl, parseServersState, serverUnavailability, sharesFromWeights, splitAnswers, weightsForShares } from '../../../src/core/backends/haproxy/index';
 
 // Captured from HAProxy 2.6.12 (Debian 12): `show servers state churn-scorer` after
 // `set weight churn-scorer/v41 90; set weight churn-scorer/v42 10`, v40 failing its check.
@@ -64,7 +55,11 @@ describe('show servers state', () => {
 
   it('reads the shorter lines of older HAProxy versions, whose header has fewer columns', () => {
     // The column set of HAProxy 1.6 (the example line of its "show servers state" fix).
-    const old = ['1', '# be_id be_name srv_id srv_name srv_addr srv_op_state srv_admin_state srv_uweight srv_iweight srv_time_since_last_change srv_check_status srv_check_result srv_check_health srv_check_state srv_agent_state bk_f_forced_id srv_f_forced_id', '3 proc2 1 RIGHT 127.0.0.1 2 0 1 1 5 1 0 2 0 0 0 0'].join('\n');
+    const old = [
+      '1',
+      '# be_id be_name srv_id srv_name srv_addr srv_op_state srv_admin_state srv_uweight srv_iweight srv_time_since_last_change srv_check_status srv_check_result srv_check_health srv_check_state srv_agent_state bk_f_forced_id srv_f_forced_id',
+      '3 proc2 1 RIGHT 127.0.0.1 2 0 1 1 5 1 0 2 0 0 0 0',
+    ].join('\n');
     expect(parseServersState(old)).toEqual([expect.objectContaining({ backend: 'proc2', name: 'RIGHT', weight: 1, operational: 'running' })]);
   });
 
@@ -116,7 +111,12 @@ describe('percent -> weight', () => {
   });
 
   it('reads weights back as the exact percentages they were made from', () => {
-    const cases: Record<string, number>[] = [{ a: 90, b: 10 }, { a: 97.5, b: 2.5 }, { a: 93.75, b: 6.25 }, { a: 34, b: 33, c: 33 }];
+    const cases: Record<string, number>[] = [
+      { a: 90, b: 10 },
+      { a: 97.5, b: 2.5 },
+      { a: 93.75, b: 6.25 },
+      { a: 34, b: 33, c: 33 },
+    ];
     for (const shares of cases) {
       const plan = weightsForShares(shares);
       if (!('weights' in plan)) throw new Error(plan.problem);

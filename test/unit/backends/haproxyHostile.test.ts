@@ -24,7 +24,10 @@ async function listen(onConnection: (socket: Socket) => void): Promise<string> {
 }
 
 async function caught(promise: Promise<unknown>) {
-  const error = await promise.then(() => undefined, (reason: unknown) => reason);
+  const error = await promise.then(
+    () => undefined,
+    (reason: unknown) => reason,
+  );
   if (!isHaproxyError(error)) throw new Error(`expected a HaproxyError, got ${String(error)}`);
   return error;
 }

@@ -27,7 +27,14 @@ const haproxy = useHaproxy([
       { name: 'off', weight: 0, disabled: true },
     ],
   },
-  { name: 'pinned', balance: 'static-rr', servers: [{ name: 'a', weight: 10 }, { name: 'b', weight: 10 }] },
+  {
+    name: 'pinned',
+    balance: 'static-rr',
+    servers: [
+      { name: 'a', weight: 10 },
+      { name: 'b', weight: 10 },
+    ],
+  },
 ]);
 
 const versions = { '41': 'v41', '42': 'v42' };
@@ -116,7 +123,10 @@ describe('changing weights', () => {
 
   it('real requests through HAProxy land on the versions in the proportions set (2,000 requests, within 5 points)', async () => {
     const traffic = new HaproxyTraffic({ url: haproxy().runtimeUrl, backend: 'churn-scorer', servers: versions });
-    for (const shares of [{ '41': 90, '42': 10 }, { '41': 75, '42': 25 }]) {
+    for (const shares of [
+      { '41': 90, '42': 10 },
+      { '41': 75, '42': 25 },
+    ]) {
       await traffic.setShares(shares);
       const counts: Record<string, number> = {};
       for (let batch = 0; batch < 40; batch++) {
@@ -221,7 +231,7 @@ describe('runtime API errors name the socket, backend and server', () => {
     const error = await rejection(client.setWeights({ v41: 100, v42: 0 }));
     expect([error.kind, error.sent]).toEqual(['permission', true]);
     expect(error.message).toContain('HAProxy applied none of "set weight churn-scorer/');
-    expect(error.message).toContain('the socket\'s level is too low. Reading needs `level operator`, changing weights `level admin`');
+    expect(error.message).toContain("the socket's level is too low. Reading needs `level operator`, changing weights `level admin`");
     expect(error.message).toMatch(/HAProxy now reports v41=\d+ v42=\d+ v40=\d+ in churn-scorer\.$/);
   });
 

@@ -19,9 +19,7 @@ let folder = '';
 beforeAll(() => {
   folder = mkdtempSync(join(tmpdir(), 'rollgate-haproxy-run-'));
   // The example plan and runbook, pointed at this test's dev stack instead of the default ports.
-  const plan = readFileSync(join(examples, 'churn-haproxy.rollout.yaml'), 'utf8')
-    .replace('tcp://127.0.0.1:9999', dev().stack.haproxy!.runtimeUrl)
-    .replace('http://127.0.0.1:9090', dev().stack.prometheusUrl!);
+  const plan = readFileSync(join(examples, 'churn-haproxy.rollout.yaml'), 'utf8').replace('tcp://127.0.0.1:9999', dev().stack.haproxy!.runtimeUrl).replace('http://127.0.0.1:9090', dev().stack.prometheusUrl!);
   writeFileSync(join(folder, 'churn-haproxy.rollout.yaml'), plan);
   writeFileSync(join(folder, 'churn-haproxy.runbook.md'), readFileSync(join(examples, 'churn-haproxy.runbook.md'), 'utf8'));
 });
@@ -55,7 +53,10 @@ describe('rollout cells on the HAProxy plan', () => {
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect(await weights()).toEqual({ '41': 100, '42': 0 });
-    const entries = readFileSync(join(folder, '.rollgate', 'ledger.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as LedgerEntry);
+    const entries = readFileSync(join(folder, '.rollgate', 'ledger.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as LedgerEntry);
     const mutations = entries.filter((entry) => entry.request?.method === 'HAPROXY' && entry.details?.body !== 'show servers state churn-scorer');
     expect(mutations.map((entry) => [entry.request?.url, entry.request?.outcome, entry.details?.body])).toEqual([
       [dev().stack.haproxy!.runtimeUrl, 'success', 'set weight churn-scorer/v41 90; set weight churn-scorer/v42 10, and weight 0 for every other server of churn-scorer'],

@@ -82,7 +82,11 @@ describe('a rollout through HAProxy', () => {
     } finally {
       await opened.close();
     }
-    expect(getStack().stack.state().versions.find((version) => version.version === '42')?.weight).toBe(0);
+    expect(
+      getStack()
+        .stack.state()
+        .versions.find((version) => version.version === '42')?.weight,
+    ).toBe(0);
     expect((await verifyLedgerFile(ledgerPath)).ok).toBe(true);
     const entries = ledgerEntries(ledgerPath);
     const rollback = entries.find((entry) => entry.action === 'rollback')!;
@@ -149,7 +153,9 @@ describe('a rollout through HAProxy', () => {
     const result = await rollBackPlan({ plan, planDigest: digest, secrets: noSecrets, ledgerPath, stateDir: path.join(root, '.rollgate', 'state'), actor: 'test', reason: 'manual test', keyPrefix: 'test' });
     expect(result.ok).toBe(true);
     expect(result.from?.weights).toEqual({ '41': 50, '42': 50 });
-    expect(result.rollbackRequest).toBe(`"set weight churn-scorer/v41 100; set weight churn-scorer/v42 0" (and weight 0 for the backend's other servers) on the HAProxy runtime API ${getStack().stack.haproxy!.runtimeUrl}`);
+    expect(result.rollbackRequest).toBe(
+      `"set weight churn-scorer/v41 100; set weight churn-scorer/v42 0" (and weight 0 for the backend's other servers) on the HAProxy runtime API ${getStack().stack.haproxy!.runtimeUrl}`,
+    );
     expect((await haproxy().read()).weights).toEqual({ '41': 100, '42': 0 });
     expect(result.recorded?.details?.deployment).toMatchObject({ type: 'haproxy', socket: getStack().stack.haproxy!.runtimeUrl });
   });

@@ -102,7 +102,10 @@ export class HaproxyRuntimeClient {
       if (!server) throw this.#unknownServer(name, servers, false);
       const unavailable = weight > 0 ? serverUnavailability(server) : undefined;
       if (unavailable) {
-        throw new HaproxyError(`HAProxy reports ${this.backend}/${name} ${unavailable}, so it cannot take traffic; nothing was sent to ${this.address.url}.`, { ...this.#details('server-down', false, name), reason: unavailable });
+        throw new HaproxyError(`HAProxy reports ${this.backend}/${name} ${unavailable}, so it cannot take traffic; nothing was sent to ${this.address.url}.`, {
+          ...this.#details('server-down', false, name),
+          reason: unavailable,
+        });
       }
     }
     const changes = Object.entries(weights).map(([server, to]) => ({ server, from: byName.get(server)!.weight, to }));
@@ -120,9 +123,7 @@ export class HaproxyRuntimeClient {
       if (isHaproxyError(error) && error.sent) throw await this.#withStateNow(error, signal);
       throw error;
     }
-    const failures = commands
-      .map((command, index) => ({ command, change: ordered[index]!, answer: answers[index] }))
-      .filter((result) => result.answer !== '');
+    const failures = commands.map((command, index) => ({ command, change: ordered[index]!, answer: answers[index] })).filter((result) => result.answer !== '');
     if (failures.length === 0 && answers.length === commands.length) return { line, changes, zeroed };
 
     if (answers.length !== commands.length) {

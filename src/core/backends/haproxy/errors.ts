@@ -11,18 +11,7 @@
  * - `partial`: some commands of one line were applied and others were not;
  * - `malformed`: HAProxy answered something this client does not understand.
  */
-export type HaproxyErrorKind =
-  | 'unreachable'
-  | 'timeout'
-  | 'aborted'
-  | 'permission'
-  | 'unknown-backend'
-  | 'unknown-server'
-  | 'server-down'
-  | 'not-exact'
-  | 'rejected'
-  | 'partial'
-  | 'malformed';
+export type HaproxyErrorKind = 'unreachable' | 'timeout' | 'aborted' | 'permission' | 'unknown-backend' | 'unknown-server' | 'server-down' | 'not-exact' | 'rejected' | 'partial' | 'malformed';
 
 export interface HaproxyErrorDetails {
   kind: HaproxyErrorKind;

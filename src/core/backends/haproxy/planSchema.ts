@@ -4,8 +4,7 @@ import { duration } from '../../plan/durations';
 import { DEPLOYMENT_TYPE_DESCRIPTION } from '../deploymentType';
 import { HAPROXY_NAME_PATTERN, RUNTIME_API_URL_PATTERN } from './syntax';
 
-const haproxyName = (description: string) =>
-  z.string().regex(HAPROXY_NAME_PATTERN, "an HAProxy name: letters, digits, '-', '_', '.' or ':'").describe(description);
+const haproxyName = (description: string) => z.string().regex(HAPROXY_NAME_PATTERN, "an HAProxy name: letters, digits, '-', '_', '.' or ':'").describe(description);
 
 /** `endpoints.deployment` with `type: haproxy`: a real HAProxy whose runtime API sets server weights. */
 export const haproxyDeploymentSchema = z

@@ -25,7 +25,7 @@ export const haproxyProfile: DeploymentBackendProfile<HaproxyDeployment> = {
   rules: {
     [HaproxyPlanCodes.versionWithoutServer]: 'With type: haproxy, the candidate, the baseline or an explicit rollback target has no server in endpoints.deployment.servers.',
     [HaproxyPlanCodes.sharedServer]: 'With type: haproxy, two versions map to the same server, so traffic could not be split between them.',
-    [HaproxyPlanCodes.remoteRuntimeApi]: "With type: haproxy, the runtime API is reached over TCP on another machine: admin access without authentication.",
+    [HaproxyPlanCodes.remoteRuntimeApi]: 'With type: haproxy, the runtime API is reached over TCP on another machine: admin access without authentication.',
   },
   checkPlan({ deployment, model, rollback }) {
     const findings: BackendFinding[] = [];

@@ -44,8 +44,27 @@ const OPERATIONAL: Record<string, ServerOperationalState> = { '0': 'stopped', '1
 
 /** Names of HAProxy 2.6's `enum healthcheck_status` (include/haproxy/check-t.h), for messages. */
 const CHECK_STATUS_NAMES = [
-  'UNK', 'INI', 'START', 'CHECKED', 'HANA', 'SOCKERR', 'L4OK', 'L4TOUT', 'L4CON', 'L6OK', 'L6TOUT', 'L6RSP',
-  'L7TOUT', 'L7RSP', 'L57DATA', 'L7OK', 'L7OKC', 'L7STS', 'PROCERR', 'PROCTOUT', 'PROCOK',
+  'UNK',
+  'INI',
+  'START',
+  'CHECKED',
+  'HANA',
+  'SOCKERR',
+  'L4OK',
+  'L4TOUT',
+  'L4CON',
+  'L6OK',
+  'L6TOUT',
+  'L6RSP',
+  'L7TOUT',
+  'L7RSP',
+  'L57DATA',
+  'L7OK',
+  'L7OKC',
+  'L7STS',
+  'PROCERR',
+  'PROCTOUT',
+  'PROCOK',
 ];
 const CHECK_STATUS_MEANINGS: Record<string, string> = {
   SOCKERR: 'socket error',

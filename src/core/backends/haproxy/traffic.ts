@@ -83,9 +83,7 @@ export class HaproxyTraffic {
       const why = serverUnavailability(server);
       if (why) unavailable[version] = why;
     }
-    const unplanned = servers
-      .filter((server) => !this.#versionOf.has(server.name))
-      .map((server) => ({ server: server.name, weight: server.weight, share: allShares[server.name] ?? 0 }));
+    const unplanned = servers.filter((server) => !this.#versionOf.has(server.name)).map((server) => ({ server: server.name, weight: server.weight, share: allShares[server.name] ?? 0 }));
     return { shares, weights, unplanned, unavailable, servers };
   }
 
@@ -98,7 +96,9 @@ export class HaproxyTraffic {
     for (const version of Object.keys(shares)) {
       if (!(version in this.servers)) {
         throw new HaproxyError(
-          `Version ${version} has no server in endpoints.deployment.servers (it maps ${Object.entries(this.servers).map(([known, server]) => `${known} -> ${server}`).join(', ')}); nothing was sent to ${this.socket}.`,
+          `Version ${version} has no server in endpoints.deployment.servers (it maps ${Object.entries(this.servers)
+            .map(([known, server]) => `${known} -> ${server}`)
+            .join(', ')}); nothing was sent to ${this.socket}.`,
           { kind: 'unknown-server', socket: this.socket, backend: this.backend, sent: false },
         );
       }
