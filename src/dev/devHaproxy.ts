@@ -19,8 +19,6 @@ export interface DevHaproxyOptions {
   metricsPort: number;
   /** Requests per second sent through HAProxy; 0 sends none. */
   requestsPerSecond: number;
-  /** Bearer token the model servers' fault routes require (the stack's deployment token). */
-  token?: string;
   startTimeoutMs?: number;
 }
 
@@ -55,7 +53,6 @@ export async function startDevHaproxy(options: DevHaproxyOptions): Promise<DevHa
   const models = await startModelServers(
     options.simulator,
     options.versions.map((entry) => entry.version),
-    options.token,
   );
   let haproxy: HaproxyProcess | undefined;
   let ports: { port: number; apiPort: number; metricsPort: number } | undefined;

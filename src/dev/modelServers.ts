@@ -1,4 +1,3 @@
-import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -21,10 +20,11 @@ export interface ModelServers {
  * version (faults injected on it apply, and its metrics count the request), `GET /healthz`
  * answers 200 for HAProxy's health check, and `/v1/faults` sets (`POST {"errorRate","latencyMs"}`),
  * reads (`GET`) and clears (`DELETE`) this version's fault: a drill that only knows a server's
- * address (from HAProxy's `show servers state`) can break that version. With `token`, the
- * fault routes need `Authorization: Bearer <token>`, like the deployment endpoint's.
+ * address (from HAProxy's `show servers state`) can break that version. Like HAProxy's runtime
+ * API beside them, these loopback-only dev routes take no token (the stack's `--token-env` guards
+ * the deployment endpoint): a drill on an HAProxy plan has no token to send.
  */
-export async function startModelServers(simulator: ModelSimulator, versions: readonly string[], token?: string): Promise<ModelServers> {
+export async function startModelServers(simulator: ModelSimulator, versions: readonly string[]): Promise<ModelServers> {
   const started: Array<{ version: string; server: Server }> = [];
   const close = async (): Promise<void> => {
     await Promise.all(
@@ -40,7 +40,7 @@ export async function startModelServers(simulator: ModelSimulator, versions: rea
   try {
     for (const version of versions) {
       const server = createServer((request, response) => {
-        answer(simulator, version, request, response, token || undefined).catch(() => {
+        answer(simulator, version, request, response).catch(() => {
           if (!response.headersSent) send(response, 500, { error: { code: 'internal_error', message: `version ${version} failed` } }, version);
           else response.destroy();
         });
@@ -68,9 +68,9 @@ export async function startModelServers(simulator: ModelSimulator, versions: rea
   };
 }
 
-async function answer(simulator: ModelSimulator, version: string, request: IncomingMessage, response: ServerResponse, token: string | undefined): Promise<void> {
+async function answer(simulator: ModelSimulator, version: string, request: IncomingMessage, response: ServerResponse): Promise<void> {
   const path = new URL(request.url ?? '/', 'http://127.0.0.1').pathname;
-  if (path === '/v1/faults') return faults(simulator, version, request, response, token);
+  if (path === '/v1/faults') return faults(simulator, version, request, response);
   // Drain the body: the prediction does not read it, but keep-alive needs it consumed.
   request.resume();
   if (path === '/healthz') return send(response, 200, { ok: true, version }, version);
@@ -89,11 +89,7 @@ function send(response: ServerResponse, status: number, body: unknown, version: 
 
 const MAX_FAULT_BODY = 10_000;
 
-async function faults(simulator: ModelSimulator, version: string, request: IncomingMessage, response: ServerResponse, token: string | undefined): Promise<void> {
-  if (token !== undefined && !authorised(request.headers.authorization, token)) {
-    request.resume();
-    return send(response, 401, { error: { code: 'unauthorized', message: 'this endpoint needs an "Authorization: Bearer <token>" header with the configured token' } }, version);
-  }
+async function faults(simulator: ModelSimulator, version: string, request: IncomingMessage, response: ServerResponse): Promise<void> {
   const own = () => ({ faults: simulator.faults().filter((fault) => fault.version === version) });
   switch (request.method) {
     case 'GET':
@@ -142,10 +138,4 @@ function readBody(request: IncomingMessage): Promise<string> {
     request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     request.on('error', reject);
   });
-}
-
-function authorised(header: string | undefined, token: string): boolean {
-  const expected = Buffer.from(`Bearer ${token}`);
-  const given = Buffer.from(header ?? '');
-  return given.length === expected.length && timingSafeEqual(given, expected);
 }

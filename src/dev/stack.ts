@@ -147,7 +147,6 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
           apiPort: options.haproxyApiPort ?? 9999,
           metricsPort: options.haproxyMetricsPort ?? 8405,
           requestsPerSecond: rate,
-          ...(options.token ? { token: options.token } : {}),
         });
       } catch (error) {
         await shutdownServing();

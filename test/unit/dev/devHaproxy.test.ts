@@ -127,18 +127,18 @@ describe('rollgate dev without HAProxy', () => {
 });
 
 describe('model servers', () => {
-  it('protect their fault routes with the stack token, never the predictions', async () => {
+  it('take a fault for their own version, without the token that guards the deployment endpoint', async () => {
     const deployment = new DevDeployment('churn-scorer', [{ version: '41', artifact: 'a', digest: 'd', weight: 100 }]);
     const simulator = new ModelSimulator(deployment);
-    const models = await startModelServers(simulator, ['41'], 'model-token-7c1');
+    const models = await startModelServers(simulator, ['41']);
     try {
       const [server] = models.servers;
-      expect((await fetch(`${server!.url}/v1/faults`, { method: 'POST', body: '{"errorRate":1}' })).status).toBe(401);
-      expect((await fetch(`${server!.url}/v1/faults`, { method: 'POST', body: '{"errorRate":1}', headers: { authorization: 'Bearer model-token-7c1' } })).status).toBe(200);
+      expect((await fetch(`${server!.url}/v1/faults`, { method: 'POST', body: '{"errorRate":1}' })).status).toBe(200);
       const prediction = await fetch(`${server!.url}/predict`, { method: 'POST', body: '{}' });
       expect(prediction.status).toBe(500);
       expect(prediction.headers.get('x-rollgate-version')).toBe('41');
       expect((await fetch(`${server!.url}/healthz`)).status).toBe(200);
+      expect((await fetch(`${server!.url}/v1/faults`, { method: 'PUT' })).status).toBe(405);
     } finally {
       await models.close();
       await simulator.stop();
