@@ -4,7 +4,7 @@ import * as vscode from 'vscode';
 
 import { trafficText } from '../core/panel/model';
 import type { Plan } from '../core/plan/schema';
-import { createDeploymentBackend, DrillNotPossibleError, LockHeldError, rollbackTarget, RolloutConflictError, StoredStateUnreadableError, type DiscardQuestion, type TrafficState } from '../core/rollout/index';
+import { createDeploymentBackend, DrillNotPossibleError, LockHeldError, RolloutConflictError, StoredStateUnreadableError, type DiscardQuestion, type TrafficState } from '../core/rollout/index';
 import { SecretNotSetError } from '../core/secrets';
 import { missingSecretHint } from './secrets';
 
@@ -38,7 +38,7 @@ export async function confirmRollback(plan: Plan, to: string, traffic: TrafficSt
   const rollBack = vscode.l10n.t('Roll back now');
   const current = trafficText(traffic) || vscode.l10n.t('unknown');
   // The backend says how its rollback is sent (the Rollgate API's POST, HAProxy's set-weight line).
-  const request = to === rollbackTarget(plan) ? createDeploymentBackend({ plan }).rollbackRequest : plan.endpoints.deployment.url;
+  const request = createDeploymentBackend({ plan }).rollbackRequest(to);
   const detail = vscode.l10n.t('Sends one rollback ({0}): all traffic goes to {1}. The action is recorded in the ledger. Current traffic: {2}.', request, to, current);
   const answer = await vscode.window.showWarningMessage(vscode.l10n.t('Roll back {0} to version {1} now?', plan.metadata.service, to), { modal: true, detail }, rollBack);
   if (answer !== rollBack) throw new UserFacingError(vscode.l10n.t('Rollback cancelled.'));

@@ -148,5 +148,5 @@ export async function rollBackPlan(options: RollBackPlanOptions): Promise<RollBa
     ...(joinsRun && stored ? { runId: stored.runId } : {}),
   });
   const runner = await serviceLockHolder(options.stateDir, plan.metadata.service).catch(() => undefined);
-  return { ...result, rollbackRequest: deployment.rollbackRequest, ...(stored ? { stored } : {}), ...(storedProblem ? { storedProblem } : {}), ...(runner ? { runner } : {}) };
+  return { ...result, rollbackRequest: deployment.rollbackRequest(result.to), ...(stored ? { stored } : {}), ...(storedProblem ? { storedProblem } : {}), ...(runner ? { runner } : {}) };
 }

@@ -159,4 +159,15 @@ describe('a rollout through HAProxy', () => {
     expect((await haproxy().read()).weights).toEqual({ '41': 100, '42': 0 });
     expect(result.recorded?.details?.deployment).toMatchObject({ type: 'haproxy', socket: getStack().stack.haproxy!.runtimeUrl });
   });
+
+  it('a rollback to another version (rollgate rollback --to) shows and sends that version\'s line', async () => {
+    const { plan, digest } = planFor();
+    const { root, ledgerPath } = workspace();
+    const result = await rollBackPlan({ plan, planDigest: digest, secrets: noSecrets, ledgerPath, stateDir: path.join(root, '.rollgate', 'state'), actor: 'test', reason: 'manual test', keyPrefix: 'test', to: '42' });
+    expect(result.ok).toBe(true);
+    expect(result.rollbackRequest).toBe(
+      `"set weight churn-scorer/v41 0; set weight churn-scorer/v42 100" (and weight 0 for the backend's other servers) on the HAProxy runtime API ${getStack().stack.haproxy!.runtimeUrl}`,
+    );
+    expect((await haproxy().read()).weights).toEqual({ '41': 0, '42': 100 });
+  });
 });

@@ -86,14 +86,16 @@ function devModelServerFaults(haproxy: HaproxyTraffic): DrillFaults {
 export const haproxyBackend = (context: DeploymentBackendContext): DeploymentBackend => {
   const endpoint = context.plan.endpoints.deployment as HaproxyDeployment;
   const haproxy = new HaproxyTraffic({ url: endpoint.url, backend: endpoint.backend, servers: endpoint.servers, ...(context.timeoutMs ? { timeoutMs: context.timeoutMs } : {}) });
-  const to = context.plan.rollback.to === 'baseline' ? context.plan.model.baseline.version : context.plan.rollback.to;
-  const rollbackLine = Object.entries(endpoint.servers)
-    .map(([version, server]) => `set weight ${endpoint.backend}/${server} ${version === to ? 100 : 0}`)
-    .join('; ');
   return {
     traffic: new HaproxyTrafficControl(haproxy),
     target: `backend ${endpoint.backend} on the HAProxy runtime API ${endpoint.url}`,
-    rollbackRequest: `"${rollbackLine}" (and weight 0 for the backend's other servers) on the HAProxy runtime API ${endpoint.url}`,
+    // The plan's target or `rollgate rollback --to`'s: the one line HaproxyTraffic.rollback sends.
+    rollbackRequest: (to) =>
+      to in endpoint.servers
+        ? `"${Object.entries(endpoint.servers)
+            .map(([version, server]) => `set weight ${endpoint.backend}/${server} ${version === to ? 100 : 0}`)
+            .join('; ')}" (and weight 0 for the backend's other servers) on the HAProxy runtime API ${endpoint.url}`
+        : `nothing: version ${to} has no server in endpoints.deployment.servers of backend ${endpoint.backend} on ${endpoint.url}`,
     ledger: { type: 'haproxy', socket: endpoint.url, backend: endpoint.backend, servers: { ...endpoint.servers } },
     ...(isLoopbackAddress(haproxy.runtime.address) ? { faults: devModelServerFaults(haproxy) } : {}),
   };
