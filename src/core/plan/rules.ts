@@ -1,5 +1,6 @@
 import { backendRuleDescriptions } from '../backends/profiles';
 import { deploymentRuleDescriptions } from './deploymentRules';
+import { guardrailKindRuleDescriptions } from './guardrailKindRules';
 import { SchemaCodes } from './schemaIssues';
 import { SemanticCodes } from './semantics';
 import { DocumentCodes } from './validate';
@@ -39,4 +40,5 @@ export const planRuleDescriptions: Readonly<Record<string, string>> = {
   [SemanticCodes.prodNeedsGradualStage]: 'A prod plan reaches 100 percent without a shadow or canary stage first.',
   ...deploymentRuleDescriptions,
   ...backendRuleDescriptions,
+  ...guardrailKindRuleDescriptions,
 };
