@@ -6,7 +6,7 @@ import { HaproxyError } from '../../backends/haproxy/errors';
 import { HaproxyTraffic } from '../../backends/haproxy/traffic';
 import type { DeploymentEndpoint } from '../../plan/schema';
 import type { DevFault } from '../drill';
-import type { MirrorTarget, MutationOptions, TrafficControl, TrafficState } from '../ports';
+import type { MirrorTarget, MutationOptions, TrafficChangeReport, TrafficControl, TrafficState } from '../ports';
 import type { DeploymentBackend, DeploymentBackendContext, DrillFaults } from './types';
 
 type HaproxyDeployment = Extract<DeploymentEndpoint, { type: 'haproxy' }>;
@@ -31,7 +31,8 @@ export class HaproxyTrafficControl implements TrafficControl {
     return { weights };
   }
 
-  async setTraffic(weights: Record<string, number>, mirror: MirrorTarget | undefined, options: MutationOptions): Promise<void> {
+  /** Sends the split as one line; the report names the backend's servers the plan does not name, held at 0. */
+  async setTraffic(weights: Record<string, number>, mirror: MirrorTarget | undefined, options: MutationOptions): Promise<TrafficChangeReport> {
     if (mirror && mirror.percent > 0) {
       // The validator refuses shadow stages for HAProxy; a call that still asks must not half-happen.
       throw new HaproxyError(`HAProxy has no native mirroring, so ${mirror.percent}% of traffic cannot be copied to ${mirror.version}; nothing was sent to ${this.haproxy.socket}.`, {
@@ -41,7 +42,10 @@ export class HaproxyTrafficControl implements TrafficControl {
         sent: false,
       });
     }
-    await this.haproxy.setShares(weights, options.signal);
+    const change = await this.haproxy.setShares(weights, options.signal);
+    if (change.zeroed.length === 0) return {};
+    const servers = change.zeroed.map((server) => (server.from > 0 ? `${server.server} (was ${server.from})` : server.server)).join(', ');
+    return { note: `servers of HAProxy backend ${this.haproxy.backend} the plan does not name held at weight 0: ${servers}` };
   }
 
   /** One attempt: `set weight` takes absolute weights, so the sender's retry repeats it safely. */
