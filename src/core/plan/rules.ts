@@ -1,3 +1,5 @@
+import { backendRuleDescriptions } from '../backends/profiles';
+import { deploymentRuleDescriptions } from './deploymentRules';
 import { guardrailKindRuleDescriptions } from './guardrailKindRules';
 import { SchemaCodes } from './schemaIssues';
 import { SemanticCodes } from './semantics';
@@ -36,5 +38,7 @@ export const planRuleDescriptions: Readonly<Record<string, string>> = {
   [SemanticCodes.unknownPlaceholder]: 'A guardrail query uses a {{placeholder}} that does not exist.',
   [SemanticCodes.inlineCredential]: 'A credential is written into the plan instead of referenced as { secret: name }.',
   [SemanticCodes.prodNeedsGradualStage]: 'A prod plan reaches 100 percent without a shadow or canary stage first.',
+  ...deploymentRuleDescriptions,
+  ...backendRuleDescriptions,
   ...guardrailKindRuleDescriptions,
 };

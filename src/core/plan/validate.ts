@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { isMap, parseDocument, type Document, type Pair } from 'yaml';
 import type { Diagnostic } from '../diagnostics';
 import { CredentialScanner } from './credentials';
-import { planSchema, type Plan } from './schema';
+import { deploymentDiagnostics } from './deploymentRules';
+import { deploymentEndpointSchema, planSchema, type Plan } from './schema';
 import { schemaDiagnostics } from './schemaIssues';
 import { semanticDiagnostics, type PlanSections } from './semantics';
 import { keySpan, nodeSpan, PlanLocator, restOfLine, toPlainValue } from './yamlTree';
@@ -105,11 +106,15 @@ function validateText(text: string, parse: PlanParser): PlanValidation {
       if (!credentialStarts.has(diagnostic.start)) diagnostics.push(diagnostic);
     }
     diagnostics.push(...credentials);
-    diagnostics.push(...semanticDiagnostics(acceptedSections(value as Record<string, unknown>), locator, text));
+    const sections = acceptedSections(value as Record<string, unknown>);
+    diagnostics.push(...semanticDiagnostics(sections, locator, text));
+    const deployment = deploymentEndpointSchema.safeParse((value as { endpoints?: { deployment?: unknown } }).endpoints?.deployment);
+    diagnostics.push(...deploymentDiagnostics({ ...sections, ...(deployment.success ? { deployment: deployment.data } : {}) }, locator));
     return { diagnostics: sortBySpan(diagnostics) };
   }
   diagnostics.push(...credentials);
   diagnostics.push(...semanticDiagnostics(parsed.data, locator, text));
+  diagnostics.push(...deploymentDiagnostics({ ...parsed.data, deployment: parsed.data.endpoints.deployment }, locator));
   return { plan: parsed.data, diagnostics: sortBySpan(diagnostics) };
 }
 
