@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 
 import type { ServiceState } from '../core/endpoints/index';
+import { DEV_PROMETHEUS } from '../core/promql/devStack';
 import { DevDeployment } from './deploymentState';
 import { startLoadGenerator, type LoadStats } from './loadGenerator';
 import { findPrometheusOnPath, installPrometheusHint, startPrometheus, type PrometheusProcess } from './prometheusProcess';
@@ -108,7 +109,7 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
       try {
         prometheus = await startPrometheus({
           bin,
-          port: options.prometheusPort ?? 9090,
+          port: options.prometheusPort ?? DEV_PROMETHEUS.port,
           target: `127.0.0.1:${server.port}`,
           startTimeoutMs: options.prometheusStartTimeoutMs,
         });
