@@ -4,8 +4,8 @@
 // windows of rate-like functions.
 import type { SyntaxNode } from '@lezer/common';
 import { PROMQL_AGGREGATIONS, PROMQL_FUNCTIONS, type PromqlType } from './functions';
-import type { PlaceholderSpan, PromqlParse } from './parse';
-import type { PromqlFinding } from './syntaxErrors';
+import type { PromqlParse } from './parse';
+import { stringLiteralError, type PromqlFinding } from './syntaxErrors';
 
 /** How many series a vector result can hold. */
 export type SeriesCount =
@@ -41,11 +41,11 @@ interface Result {
   type: ValueType;
   series: SeriesCount;
   /** Labels every series of the result has at one known value (pinned by `label="value"`). */
-  pinned: ReadonlySet<string>;
+  pinned: readonly string[];
 }
 
 const ONE: SeriesCount = { kind: 'one' };
-const NOTHING: ReadonlySet<string> = new Set();
+const NOTHING: string[] = [];
 const EXPRESSIONS = new Set([
   'AggregateExpr',
   'BinaryExpr',
@@ -75,15 +75,28 @@ export function promqlDurationMs(text: string): number | undefined {
   return total;
 }
 
-const expressionChildren = (node: SyntaxNode): SyntaxNode[] => {
+const isExpression = (node: SyntaxNode): boolean => EXPRESSIONS.has(node.name);
+
+/** The first expression among a node's children. */
+function firstExpression(node: SyntaxNode): SyntaxNode | null {
+  for (let child = node.firstChild; child; child = child.nextSibling) if (isExpression(child)) return child;
+  return null;
+}
+
+function expressionChildren(node: SyntaxNode): SyntaxNode[] {
   const children: SyntaxNode[] = [];
-  for (let child = node.firstChild; child; child = child.nextSibling) if (EXPRESSIONS.has(child.name)) children.push(child);
+  for (let child = node.firstChild; child; child = child.nextSibling) if (isExpression(child)) children.push(child);
   return children;
-};
+}
+
+const UNKNOWN: Result = { type: 'any', series: { kind: 'one' }, pinned: [] };
 
 /**
  * Type-checks a parsed query the way Prometheus does and works out its result type and series
- * count. Runs only on a query without syntax errors (Prometheus type-checks only those too).
+ * count. Runs only on a query without syntax errors (Prometheus type-checks only those too); a
+ * string Prometheus cannot read is reported as the syntax error it is. One pass over the tree,
+ * children read with `firstChild`/`nextSibling` (cheaper than lezer's `getChild`): it runs for
+ * every guardrail of a plan on every full validation.
  */
 export function analyzePromql(parse: PromqlParse): PromqlAnalysis {
   const analysis: PromqlAnalysis = { findings: [], windows: [], metrics: [] };
@@ -92,12 +105,24 @@ export function analyzePromql(parse: PromqlParse): PromqlAnalysis {
     return analysis;
   }
   const text = parse.parsed;
-  const placeholders = parse.placeholders.filter((placeholder) => placeholder.role !== 'string');
+  const valuePlaceholders = parse.placeholders.filter((placeholder) => placeholder.role === 'value');
+  let stringError: PromqlFinding | undefined;
   const invalid = (message: string, node: { from: number; to: number }): void => {
     analysis.findings.push({ rule: 'invalid', severity: 'error', message, start: node.from, end: node.to });
   };
+  const experimental = (message: string, node: { from: number; to: number }): void => {
+    analysis.findings.push({ rule: 'experimental', severity: 'warning', message, start: node.from, end: node.to });
+  };
   const slice = (node: SyntaxNode): string => text.slice(node.from, node.to);
-  const stands = (node: SyntaxNode): PlaceholderSpan | undefined => placeholders.find((placeholder) => placeholder.role === 'value' && placeholder.start <= node.from && placeholder.end >= node.to);
+  const stands = (node: SyntaxNode): boolean =>
+    valuePlaceholders.length > 0 && valuePlaceholders.some((placeholder) => placeholder.start <= node.from && placeholder.end >= node.to);
+  const checkString = (node: SyntaxNode): void => {
+    if (stringError) return;
+    const first = text.charCodeAt(node.from);
+    const last = text.charCodeAt(node.to - 1);
+    if (node.to - node.from >= 2 && first === last && (first === 96 || text.indexOf('\\', node.from) < 0 || text.indexOf('\\', node.from) >= node.to)) return;
+    stringError = stringLiteralError(text, node.from, node.to);
+  };
 
   const expect = (node: SyntaxNode, want: PromqlType, context: string): Result => {
     const result = check(node);
@@ -108,31 +133,40 @@ export function analyzePromql(parse: PromqlParse): PromqlAnalysis {
   function check(node: SyntaxNode): Result {
     switch (node.name) {
       case 'NumberDurationLiteral':
-        return { type: stands(node) ? 'any' : 'scalar', series: ONE, pinned: NOTHING };
+        return stands(node) ? UNKNOWN : { type: 'scalar', series: ONE, pinned: NOTHING };
       case 'StringLiteral':
+        checkString(node);
         return { type: 'string', series: ONE, pinned: NOTHING };
       case 'ParenExpr': {
-        const inner = expressionChildren(node)[0];
-        return inner ? check(inner) : { type: 'any', series: ONE, pinned: NOTHING };
+        const inner = firstExpression(node);
+        return inner ? check(inner) : UNKNOWN;
       }
       case 'VectorSelector':
         return checkSelector(node);
       case 'MatrixSelector': {
-        const inner = expressionChildren(node)[0];
-        if (!inner) return { type: 'range vector', series: ONE, pinned: NOTHING };
+        const inner = firstExpression(node);
+        if (!inner) return UNKNOWN;
         const result = check(inner);
-        if (inner.name !== 'VectorSelector' && result.type !== 'any') invalid('ranges only allowed for vector selectors', inner.name === 'OffsetExpr' || inner.name === 'StepInvariantExpr' ? inner : node);
-        return { ...result, type: result.type === 'any' ? 'any' : 'range vector' };
+        if (result.type === 'any') return result;
+        // `-foo[5m]`: lezer reads the range as applying to `-foo`; Prometheus reads a unary minus on a range.
+        if (inner.name === 'UnaryExpr' && firstExpression(inner)?.name === 'VectorSelector') {
+          invalid('unary expression only allowed on expressions of type scalar or instant vector, got "range vector"', node);
+        } else if (inner.name !== 'VectorSelector') {
+          // Prometheus marks the range itself, `[5m]`.
+          const bracket = text.indexOf('[', inner.to);
+          invalid('ranges only allowed for vector selectors', { from: bracket >= 0 ? bracket : node.from, to: node.to });
+        }
+        return { type: 'range vector', series: result.series, pinned: result.pinned };
       }
       case 'SubqueryExpr': {
-        const inner = expressionChildren(node)[0];
-        const result = inner ? check(inner) : { type: 'any' as const, series: ONE, pinned: NOTHING };
+        const inner = firstExpression(node);
+        const result = inner ? check(inner) : UNKNOWN;
         if (result.type !== 'instant vector' && result.type !== 'any') invalid(`subquery is only allowed on instant vector, got ${result.type === 'range vector' ? 'matrix' : result.type} instead`, node);
-        return { ...result, type: 'range vector' };
+        return { type: 'range vector', series: result.series, pinned: result.pinned };
       }
       case 'UnaryExpr': {
-        const inner = expressionChildren(node)[0];
-        const result = inner ? check(inner) : { type: 'any' as const, series: ONE, pinned: NOTHING };
+        const inner = firstExpression(node);
+        const result = inner ? check(inner) : UNKNOWN;
         if (result.type !== 'scalar' && result.type !== 'instant vector' && result.type !== 'any') {
           invalid(`unary expression only allowed on expressions of type scalar or instant vector, got ${JSON.stringify(result.type)}`, node);
         }
@@ -150,51 +184,64 @@ export function analyzePromql(parse: PromqlParse): PromqlAnalysis {
       case 'BinaryExpr':
         return checkBinary(node);
       default:
-        return { type: 'any', series: ONE, pinned: NOTHING };
+        return UNKNOWN;
     }
   }
 
   function checkSelector(node: SyntaxNode): Result {
-    if (stands(node)) return { type: 'any', series: ONE, pinned: NOTHING };
-    const identifier = node.getChild('Identifier');
+    if (stands(node)) return UNKNOWN;
+    let identifier: SyntaxNode | null = null;
+    let matchers: SyntaxNode | null = null;
+    for (let child = node.firstChild; child; child = child.nextSibling) {
+      if (child.name === 'Identifier') identifier = child;
+      else if (child.name === 'LabelMatchers') matchers = child;
+    }
     const name = identifier ? slice(identifier) : undefined;
-    const pinned = new Set<string>();
+    let pinned: string[] = NOTHING;
     let nonEmpty = name !== undefined;
     let namedInside: string | undefined;
-    const matchers = node.getChild('LabelMatchers');
     if (matchers) {
       for (let matcher = matchers.firstChild; matcher; matcher = matcher.nextSibling) {
         if (matcher.name === 'QuotedLabelName') {
           // `{"metric.name"}`: a quoted metric name on its own.
+          if (matcher.firstChild) checkString(matcher.firstChild);
           nonEmpty = true;
           continue;
         }
         if (matcher.name !== 'UnquotedLabelMatcher' && matcher.name !== 'QuotedLabelMatcher') continue;
-        const labelNode = matcher.firstChild;
-        const op = matcher.getChild('MatchOp')?.firstChild?.name;
-        const valueNode = matcher.getChild('StringLiteral');
-        if (!labelNode || !op || !valueNode) continue;
-        const label = labelNode.name === 'LabelName' ? slice(labelNode) : unquote(slice(labelNode));
+        let label: string | undefined;
+        let op: string | undefined;
+        let valueNode: SyntaxNode | null = null;
+        for (let part = matcher.firstChild; part; part = part.nextSibling) {
+          if (part.name === 'LabelName') label = slice(part);
+          else if (part.name === 'QuotedLabelName') {
+            if (part.firstChild) checkString(part.firstChild);
+            label = unquote(slice(part));
+          } else if (part.name === 'MatchOp') op = part.firstChild?.name;
+          else if (part.name === 'StringLiteral') valueNode = part;
+        }
+        if (label === undefined || op === undefined || !valueNode) continue;
+        checkString(valueNode);
+        if (op === 'EqlSingle') pinned = pinned === NOTHING ? [label] : [...pinned, label];
+        const isName = label === '__name__';
+        if (!isName && nonEmpty) continue;
         const raw = parse.text.slice(valueNode.from, valueNode.to);
         const value = unquote(raw);
-        const hasPlaceholder = raw.includes('{{');
-        if (label === '__name__') namedInside = value;
-        if (op === 'EqlSingle') pinned.add(label);
-        if (hasPlaceholder || !matchesEmpty(op, value)) nonEmpty = true;
+        if (isName) namedInside = value;
+        if (raw.includes('{{') || !matchesEmpty(op, value)) nonEmpty = true;
       }
     }
     if (name !== undefined && namedInside !== undefined) invalid(`metric name must not be set twice: ${JSON.stringify(name)} or ${JSON.stringify(namedInside)}`, node);
     else if (!nonEmpty) invalid('vector selector must contain at least one non-empty matcher', node);
-    const metric = name ?? namedInside;
-    if (metric !== undefined && identifier) analysis.metrics.push({ name: metric, start: identifier.from, end: identifier.to });
+    if (identifier && name !== undefined) analysis.metrics.push({ name, start: identifier.from, end: identifier.to });
     return { type: 'instant vector', series: { kind: 'many', start: node.from, end: node.to }, pinned };
   }
 
   function checkModifier(node: SyntaxNode): Result {
-    const inner = expressionChildren(node)[0];
-    if (!inner) return { type: 'any', series: ONE, pinned: NOTHING };
+    const inner = firstExpression(node);
+    if (!inner) return UNKNOWN;
     const result = check(inner);
-    const base = inner.name === 'ParenExpr' || inner.name === 'UnaryExpr' ? undefined : inner.name;
+    const base = inner.name;
     const allowed = base === 'VectorSelector' || base === 'MatrixSelector' || base === 'SubqueryExpr' || base === 'OffsetExpr' || base === 'StepInvariantExpr';
     if (node.name === 'OffsetExpr') {
       if (!allowed && result.type !== 'any') invalid('offset modifier must be preceded by an instant vector selector or range vector selector or a subquery', node);
@@ -203,44 +250,34 @@ export function analyzePromql(parse: PromqlParse): PromqlAnalysis {
       if (!allowed && result.type !== 'any') invalid('@ modifier must be preceded by an instant vector selector or range vector selector or a subquery', node);
       else if (hasModifier(inner, 'StepInvariantExpr')) invalid('@ <timestamp> may not be set multiple times', node);
     } else {
-      analysis.findings.push({
-        rule: 'experimental',
-        severity: 'warning',
-        message: `the ${node.name === 'AnchoredExpr' ? 'anchored' : 'smoothed'} modifier is experimental: Prometheus refuses it unless started with --enable-feature=promql-extended-range-selectors`,
-        start: node.from,
-        end: node.to,
-      });
+      experimental(`the ${node.name === 'AnchoredExpr' ? 'anchored' : 'smoothed'} modifier is experimental: Prometheus refuses it unless started with --enable-feature=promql-extended-range-selectors`, node);
     }
     return result;
   }
 
   function hasModifier(node: SyntaxNode, name: string): boolean {
-    for (let current: SyntaxNode | null = node; current && (current.name === 'OffsetExpr' || current.name === 'StepInvariantExpr'); current = expressionChildren(current)[0] ?? null) {
+    for (let current: SyntaxNode | null = node; current && (current.name === 'OffsetExpr' || current.name === 'StepInvariantExpr'); current = firstExpression(current)) {
       if (current.name === name) return true;
     }
     return false;
   }
 
   function checkCall(node: SyntaxNode): Result {
-    const identifier = node.getChild('FunctionIdentifier');
+    let identifier: SyntaxNode | null = null;
+    let body: SyntaxNode | null = null;
+    for (let child = node.firstChild; child; child = child.nextSibling) {
+      if (child.name === 'FunctionIdentifier') identifier = child;
+      else if (child.name === 'FunctionCallBody') body = child;
+    }
     const name = identifier ? slice(identifier) : '';
-    const body = node.getChild('FunctionCallBody');
     const args = body ? expressionChildren(body) : [];
     const fn = PROMQL_FUNCTIONS.get(name);
     if (!fn) {
       invalid(`unknown function with name ${JSON.stringify(name)}`, identifier ?? node);
       for (const arg of args) check(arg);
-      return { type: 'any', series: ONE, pinned: NOTHING };
+      return UNKNOWN;
     }
-    if (fn.experimental && identifier) {
-      analysis.findings.push({
-        rule: 'experimental',
-        severity: 'warning',
-        message: `function ${JSON.stringify(name)} is experimental: Prometheus refuses it unless started with --enable-feature=promql-experimental-functions`,
-        start: identifier.from,
-        end: identifier.to,
-      });
-    }
+    if (fn.experimental && identifier) experimental(`function ${JSON.stringify(name)} is experimental: Prometheus refuses it unless started with --enable-feature=promql-experimental-functions`, identifier);
     const expected = fn.argTypes.length;
     if (fn.variadic === 0) {
       if (args.length !== expected) invalid(`expected ${expected} argument(s) in call to ${JSON.stringify(name)}, got ${args.length}`, node);
@@ -249,47 +286,47 @@ export function analyzePromql(parse: PromqlParse): PromqlAnalysis {
       if (required > args.length) invalid(`expected at least ${required} argument(s) in call to ${JSON.stringify(name)}, got ${args.length}`, node);
       else if (fn.variadic > 0 && required + fn.variadic < args.length) invalid(`expected at most ${required + fn.variadic} argument(s) in call to ${JSON.stringify(name)}, got ${args.length}`, node);
     }
-    const results: Result[] = [];
-    args.forEach((arg, index) => {
-      const want = fn.argTypes[Math.min(index, expected - 1)];
-      if (want === undefined || (index >= expected && fn.variadic === 0)) results.push(check(arg));
-      else results.push(expect(arg, want, `call to function ${JSON.stringify(name)}`));
+    let source: Result | undefined;
+    for (let index = 0; index < args.length; index++) {
+      const arg = args[index]!;
+      const want = index < expected ? fn.argTypes[index] : fn.variadic !== 0 ? fn.argTypes[expected - 1] : undefined;
+      const result = want === undefined ? check(arg) : expect(arg, want, `call to function ${JSON.stringify(name)}`);
+      if (!source && (result.type === 'instant vector' || result.type === 'range vector')) source = result;
       if (fn.window === 'counter' && want === 'range vector') recordWindow(name, arg);
-    });
+    }
     if (fn.returns !== 'instant vector') return { type: fn.returns, series: ONE, pinned: NOTHING };
     // What a function does to the number of series: most keep it; these make one.
-    if (name === 'vector' || name === 'absent' || name === 'absent_over_time') return { type: fn.returns, series: ONE, pinned: NOTHING };
-    const source = results.find((result) => result.type === 'instant vector' || result.type === 'range vector');
-    if (!source) return { type: fn.returns, series: ONE, pinned: NOTHING };
+    if (!source || name === 'vector' || name === 'absent' || name === 'absent_over_time') return { type: fn.returns, series: ONE, pinned: NOTHING };
     if (name === 'histogram_quantile' || name === 'histogram_fraction') return { type: fn.returns, series: withoutLabel(source.series, source.pinned, 'le'), pinned: source.pinned };
     return { type: fn.returns, series: source.series, pinned: source.pinned };
   }
 
   function recordWindow(name: string, arg: SyntaxNode): void {
     let matrix: SyntaxNode | null = arg;
-    while (matrix && (matrix.name === 'OffsetExpr' || matrix.name === 'StepInvariantExpr' || matrix.name === 'ParenExpr')) matrix = expressionChildren(matrix)[0] ?? null;
+    while (matrix && (matrix.name === 'OffsetExpr' || matrix.name === 'StepInvariantExpr' || matrix.name === 'ParenExpr')) matrix = firstExpression(matrix);
     if (!matrix || matrix.name !== 'MatrixSelector') return;
-    const duration = matrix.getChild('DurationExpr');
-    if (!duration || parse.placeholders.some((placeholder) => placeholder.start < duration.to && placeholder.end > duration.from)) return;
-    const milliseconds = promqlDurationMs(slice(duration));
-    if (milliseconds !== undefined) analysis.windows.push({ function: name, milliseconds, start: duration.from, end: duration.to });
+    let duration: SyntaxNode | null = null;
+    for (let child = matrix.firstChild; child; child = child.nextSibling) if (child.name === 'DurationExpr') duration = child;
+    if (!duration) return;
+    const { from, to } = duration;
+    if (parse.placeholders.length > 0 && parse.placeholders.some((placeholder) => placeholder.start < to && placeholder.end > from)) return;
+    const milliseconds = promqlDurationMs(text.slice(from, to));
+    if (milliseconds !== undefined) analysis.windows.push({ function: name, milliseconds, start: from, end: to });
   }
 
   function checkAggregation(node: SyntaxNode): Result {
-    const opNode = node.getChild('AggregateOp');
+    let opNode: SyntaxNode | null = null;
+    let body: SyntaxNode | null = null;
+    let modifier: SyntaxNode | null = null;
+    for (let child = node.firstChild; child; child = child.nextSibling) {
+      if (child.name === 'AggregateOp') opNode = child;
+      else if (child.name === 'FunctionCallBody') body = child;
+      else if (child.name === 'AggregateModifier') modifier = child;
+    }
     const op = opNode ? slice(opNode).toLowerCase() : '';
     const aggregation = PROMQL_AGGREGATIONS.get(op);
-    const body = node.getChild('FunctionCallBody');
     const args = body ? expressionChildren(body) : [];
-    if (aggregation?.experimental && opNode) {
-      analysis.findings.push({
-        rule: 'experimental',
-        severity: 'warning',
-        message: `${op}() is experimental and must be enabled with --enable-feature=promql-experimental-functions`,
-        start: opNode.from,
-        end: opNode.to,
-      });
-    }
+    if (aggregation?.experimental && opNode) experimental(`${op}() is experimental and must be enabled with --enable-feature=promql-experimental-functions`, opNode);
     if (args.length === 0) {
       invalid('no arguments for aggregate expression provided', node);
       return { type: 'instant vector', series: ONE, pinned: NOTHING };
@@ -302,20 +339,25 @@ export function analyzePromql(parse: PromqlParse): PromqlAnalysis {
     }
     if (aggregation?.parameter) expect(args[0]!, aggregation.parameter, 'aggregation parameter');
     const input = expect(args[wanted - 1]!, 'instant vector', 'aggregation expression');
-    const modifier = node.getChild('AggregateModifier');
-    const grouping = modifier?.getChild('GroupingLabels');
-    const labels = grouping ? groupingLabels(grouping) : [];
-    const without = !!modifier?.getChild('Without');
+    let without = false;
+    let labels: string[] = [];
+    if (modifier) {
+      for (let child = modifier.firstChild; child; child = child.nextSibling) {
+        if (child.name === 'Without') without = true;
+        else if (child.name === 'GroupingLabels') labels = groupingLabels(child);
+      }
+    }
     const selectsMany = op === 'topk' || op === 'bottomk' || op === 'limitk' || op === 'limit_ratio' || op === 'count_values';
-    const kOne = (op === 'topk' || op === 'bottomk' || op === 'limitk') && /^\s*1\s*$/.test(slice(args[0]!));
+    const kOne = selectsMany && op !== 'count_values' && op !== 'limit_ratio' && slice(args[0]!).trim() === '1';
     if ((selectsMany && !kOne) || without) {
       const reason = without && modifier ? modifier : node;
       return { type: 'instant vector', series: { kind: 'many', start: reason.from, end: reason.to }, pinned: without ? NOTHING : input.pinned };
     }
-    const varying = labels.filter((label) => !input.pinned.has(label));
-    const pinned = new Set(labels.filter((label) => input.pinned.has(label)));
-    if (varying.length === 0) return { type: 'instant vector', series: ONE, pinned };
-    return { type: 'instant vector', series: { kind: 'grouped', labels: varying, start: modifier!.from, end: modifier!.to }, pinned };
+    if (labels.length === 0) return { type: 'instant vector', series: ONE, pinned: NOTHING };
+    const varying = labels.filter((label) => !input.pinned.includes(label));
+    const pinned = labels.filter((label) => input.pinned.includes(label));
+    if (varying.length === 0 || !modifier) return { type: 'instant vector', series: ONE, pinned };
+    return { type: 'instant vector', series: { kind: 'grouped', labels: varying, start: modifier.from, end: modifier.to }, pinned };
   }
 
   function groupingLabels(grouping: SyntaxNode): string[] {
@@ -328,47 +370,61 @@ export function analyzePromql(parse: PromqlParse): PromqlAnalysis {
   }
 
   function checkBinary(node: SyntaxNode): Result {
-    const [left, right] = expressionChildren(node);
-    if (!left || !right) return { type: 'any', series: ONE, pinned: NOTHING };
-    let operator = left.nextSibling;
-    while (operator && EXPRESSIONS.has(operator.name)) operator = operator.nextSibling;
+    let left: SyntaxNode | null = null;
+    let right: SyntaxNode | null = null;
+    let operator: SyntaxNode | null = null;
+    let bool = false;
+    let matching: SyntaxNode | null = null;
+    for (let child = node.firstChild; child; child = child.nextSibling) {
+      if (isExpression(child)) {
+        if (!left) left = child;
+        else right = child;
+      } else if (child.name === 'BoolModifier') bool = true;
+      else if (child.name === 'MatchingModifierClause') matching = child;
+      else if (!operator && left && child.name !== 'FillModifier') operator = child;
+    }
+    if (!left || !right) return UNKNOWN;
     const op = operator?.name ?? '';
     const lhs = check(left);
     const rhs = check(right);
     const opRange = operator ?? node;
     const opText = operator ? slice(operator).toLowerCase() : '';
-    const bool = node.getChild('BoolModifier');
-    const matching = node.getChild('MatchingModifierClause');
     const isComparison = COMPARISONS.has(op);
     const isSet = SET_OPERATORS.has(op);
-    const scalarOnly = (type: ValueType) => type === 'scalar';
     if (bool && !isComparison) invalid('bool modifier can only be used on comparison operators', opRange);
-    if (isComparison && !bool && scalarOnly(lhs.type) && scalarOnly(rhs.type)) invalid('comparisons between scalars must use BOOL modifier', opRange);
-    const onLabels: string[] = [];
-    const includeLabels: string[] = [];
-    let on = false;
+    if (isComparison && !bool && lhs.type === 'scalar' && rhs.type === 'scalar') invalid('comparisons between scalars must use BOOL modifier', opRange);
+    let onLabels = 0;
     let group: 'left' | 'right' | undefined;
     if (matching) {
+      let on = false;
       let seenGroup = false;
+      const matchLabels: string[] = [];
       for (let child = matching.firstChild; child; child = child.nextSibling) {
         if (child.name === 'On') on = true;
         else if (child.name === 'GroupLeft' || child.name === 'GroupRight') {
           seenGroup = true;
           group = child.name === 'GroupLeft' ? 'left' : 'right';
-        } else if (child.name === 'GroupingLabels') (seenGroup ? includeLabels : onLabels).push(...groupingLabels(child));
+        } else if (child.name === 'GroupingLabels') {
+          const labels = groupingLabels(child);
+          if (!seenGroup) {
+            matchLabels.push(...labels);
+            onLabels += labels.length;
+          } else if (on) {
+            for (const label of labels) if (matchLabels.includes(label)) invalid(`label ${JSON.stringify(label)} must not occur in ON and GROUP clause at once`, opRange);
+          }
+        }
       }
-      if (on) for (const label of onLabels) if (includeLabels.includes(label)) invalid(`label ${JSON.stringify(label)} must not occur in ON and GROUP clause at once`, opRange);
     }
     const operandOk = (type: ValueType) => type === 'scalar' || type === 'instant vector' || type === 'any';
     if (!operandOk(lhs.type)) invalid('binary expression must contain only scalar and instant vector types', left);
     if (!operandOk(rhs.type)) invalid('binary expression must contain only scalar and instant vector types', right);
     const bothVectors = lhs.type !== 'scalar' && rhs.type !== 'scalar';
-    if (!bothVectors && matching && onLabels.length > 0) invalid('vector matching only allowed between instant vectors', node);
+    if (!bothVectors && matching && onLabels > 0) invalid('vector matching only allowed between instant vectors', node);
     else if (bothVectors && isSet && group) invalid(`no grouping allowed for ${JSON.stringify(opText)} operation`, node);
     if ((lhs.type === 'scalar' || rhs.type === 'scalar') && isSet) invalid(`set operator ${JSON.stringify(opText)} not allowed in binary scalar expression`, node);
 
     if (lhs.type === 'scalar' && rhs.type === 'scalar') return { type: 'scalar', series: ONE, pinned: NOTHING };
-    const type: ValueType = lhs.type === 'any' || rhs.type === 'any' ? (lhs.type === 'scalar' ? rhs.type : lhs.type === 'any' ? rhs.type : lhs.type) : 'instant vector';
+    const type: ValueType = lhs.type === 'any' ? (rhs.type === 'scalar' ? 'any' : rhs.type) : rhs.type === 'any' && lhs.type === 'scalar' ? 'any' : 'instant vector';
     if (lhs.type === 'scalar') return { type, series: rhs.series, pinned: rhs.pinned };
     if (rhs.type === 'scalar') return { type, series: lhs.series, pinned: lhs.pinned };
     if (op === 'And' || op === 'Unless') return { type, series: lhs.series, pinned: lhs.pinned };
@@ -382,17 +438,26 @@ export function analyzePromql(parse: PromqlParse): PromqlAnalysis {
   const top = parse.tree.topNode.firstChild;
   if (!top) return analysis;
   const result = check(top);
+  if (stringError) {
+    // A string Prometheus cannot read is a syntax error: it stands alone, as other syntax errors do.
+    return { findings: [stringError], windows: [], metrics: [] };
+  }
   if (result.type !== 'any') {
     analysis.resultType = result.type;
     if (result.type === 'instant vector') analysis.series = result.series;
   }
-  analysis.findings.sort((a, b) => a.start - b.start);
+  if (analysis.findings.length > 1) {
+    // Prometheus reports its first type error only; the rest are usually consequences of it.
+    analysis.findings.sort((a, b) => a.start - b.start);
+    const first = analysis.findings.find((finding) => finding.rule === 'invalid');
+    analysis.findings = analysis.findings.filter((finding) => finding.rule !== 'invalid' || finding === first);
+  }
   return analysis;
 }
 
-function withoutLabel(series: SeriesCount, pinned: ReadonlySet<string>, label: string): SeriesCount {
+function withoutLabel(series: SeriesCount, pinned: readonly string[], label: string): SeriesCount {
   if (series.kind !== 'grouped') return series;
-  const labels = series.labels.filter((name) => name !== label && !pinned.has(name));
+  const labels = series.labels.filter((name) => name !== label && !pinned.includes(name));
   return labels.length === 0 ? ONE : { ...series, labels };
 }
 

@@ -79,7 +79,18 @@ function fill(text: string, placeholders: PlaceholderSpan[], valueAs: 'number' |
   return result + text.slice(at);
 }
 
+// Strict parsing throws instead of recovering: a clean query (nearly all of them) needs no walk
+// over its tree to learn that it has no error nodes.
+const strictParser = parser.configure({ strict: true });
+
 function finish(text: string, parsed: string, placeholders: PlaceholderSpan[]): PromqlParse {
+  if (/\S/.test(parsed)) {
+    try {
+      return { text, parsed, tree: strictParser.parse(parsed), placeholders };
+    } catch {
+      // A syntax error: parse again with error recovery to find where and why.
+    }
+  }
   const tree = parser.parse(parsed);
   const result: PromqlParse = { text, parsed, tree, placeholders };
   const error = firstSyntaxError(parsed, tree);
@@ -102,7 +113,8 @@ export function touchesPlaceholder(finding: { start: number; end: number }, plac
 /**
  * The first syntax error in text order: a character Prometheus's lexer refuses, a string it
  * cannot read, or where the grammar stopped. Only the first is reported, as Prometheus does: what
- * follows a syntax error is mostly an echo of it.
+ * follows a syntax error is mostly an echo of it. (A bad string in a query that parses is found by
+ * the type checker's walk instead.)
  */
 function firstSyntaxError(text: string, tree: Tree): PromqlFinding | undefined {
   let grammarError: SyntaxNode | undefined;

@@ -153,12 +153,14 @@ export function stringLiteralError(text: string, start: number, end: number): Pr
     const digits = next === 'x' ? 2 : next === 'u' ? 4 : next === 'U' ? 8 : /[0-7]/.test(next) ? 3 : 0;
     if (digits === 0) return error(`unknown escape sequence ${describeRune(next)}`, index, index + 2);
     const from = next === 'x' || next === 'u' || next === 'U' ? index + 2 : index + 1;
-    const pattern = /[0-7]/.test(next) && digits === 3 ? /^[0-7]{3}$/ : new RegExp(`^[0-9a-fA-F]{${digits}}$`);
-    const body = text.slice(from, from + digits);
-    if (!pattern.test(body)) {
-      const bad = [...body].find((char) => !pattern.test(char.repeat(digits))) ?? body[body.length - 1] ?? '';
-      return error(from + digits > end - 1 ? 'escape sequence not terminated' : `illegal character ${describeRune(bad)} in escape sequence`, index, Math.min(end - 1, from + digits));
+    const digit = digits === 3 && /[0-7]/.test(next) ? /[0-7]/ : /[0-9a-fA-F]/;
+    for (let at = from; at < from + digits; at++) {
+      // The closing quote is read as one more character, as Prometheus's lexer reads it.
+      if (at >= text.length) return error('escape sequence not terminated', index, at);
+      if (!digit.test(text[at]!)) return error(`illegal character ${describeRune(text[at]!)} in escape sequence`, index, at + 1);
     }
+    const code = Number.parseInt(text.slice(from, from + digits), digits === 3 && /[0-7]/.test(next) ? 8 : 16);
+    if (code > (digits <= 3 ? 255 : 0x10ffff) || (code >= 0xd800 && code < 0xe000)) return error('escape sequence is an invalid Unicode code point', index, from + digits);
     index = from + digits - 1;
   }
   return undefined;
