@@ -1,3 +1,4 @@
+import { PromqlCodes } from './queries';
 import { SchemaCodes } from './schemaIssues';
 import { SemanticCodes } from './semantics';
 import { DocumentCodes } from './validate';
@@ -35,4 +36,10 @@ export const planRuleDescriptions: Readonly<Record<string, string>> = {
   [SemanticCodes.unknownPlaceholder]: 'A guardrail query uses a {{placeholder}} that does not exist.',
   [SemanticCodes.inlineCredential]: 'A credential is written into the plan instead of referenced as { secret: name }.',
   [SemanticCodes.prodNeedsGradualStage]: 'A prod plan reaches 100 percent without a shadow or canary stage first.',
+  [PromqlCodes.syntax]: 'A guardrail query is not valid PromQL (parsed with Prometheus\'s own grammar; Prometheus\'s wording).',
+  [PromqlCodes.invalid]: 'A guardrail query parses, but Prometheus\'s type checks refuse it (argument types and counts, operand types, selectors).',
+  [PromqlCodes.experimental]: 'A guardrail query uses a PromQL feature Prometheus refuses unless started with a feature flag.',
+  [PromqlCodes['result-type']]: 'A threshold guardrail query returns a range vector or a string instead of a number.',
+  [PromqlCodes['many-series']]: 'A guardrail query can return more than one series (no aggregation, or grouping by a label), not one number per version.',
+  [PromqlCodes['short-window']]: 'A rate()/increase() window is shorter than twice the scrape interval of the `rollgate dev` Prometheus the plan targets.',
 };

@@ -189,7 +189,9 @@ function readBlock(text: string, from: number, to: number, folded: boolean): (Bu
   let indent = explicit > 0 ? parentIndent(text, from) + explicit : -1;
   if (indent < 0) {
     const first = lines.find((line) => /\S/.test(text.slice(line.start, line.end)));
-    indent = first ? /^ */.exec(text.slice(first.start, first.end))![0].length : 0;
+    const spaces = (line: { start: number; end: number }) => /^ */.exec(text.slice(line.start, line.end))![0].length;
+    // Only blank lines: they are all empty, however many spaces they hold.
+    indent = first ? spaces(first) : Math.max(0, ...lines.map(spaces));
   }
   const out = Object.assign(new Builder(), { contentStart: lines[0]?.start ?? to });
   const content = lines.map((line) => {
