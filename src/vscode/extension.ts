@@ -6,6 +6,7 @@ import { registerPlanHover } from './planHover';
 import { registerPlanQuickFix } from './planQuickFix';
 import { registerRunbookController } from './runbookController';
 import { registerRunbookDiagnostics } from './runbookDiagnostics';
+import { registerRunbookPromqlDiagnostics } from './runbookPromql';
 import { registerRunbookSerializer } from './runbookSerializer';
 import { registerSecretCommands } from './secrets';
 import { registerRolloutUi } from './sidePanelSetup';
@@ -27,6 +28,7 @@ export function activate(context: vscode.ExtensionContext): void {
     registerPlanHover(log),
     registerRunbookSerializer(log),
     registerRunbookDiagnostics(log),
+    registerRunbookPromqlDiagnostics(log),
     registerRunbookController({ secrets: context.secrets, log }),
     registerSecretCommands(context.secrets, log),
     registerRolloutUi(context, log),

@@ -8,3 +8,5 @@ export * from './completion';
 export * from './hover';
 export { planRuleDescriptions } from './rules';
 export { PlanValidator, type PlanValidatorOptions } from './incremental';
+export { PromqlCodes, PromqlCache, PlanQueryChecker, type PlanQueryContext } from './queries';
+export { yamlScalarSource, sourceSpan, valueOffsetAt, type ScalarSource } from './scalarSource';

@@ -5,7 +5,7 @@ import type { PromqlAnalysis } from '../promql/check';
 import { knownScrapeInterval } from '../promql/devStack';
 import { analyzeQuery, queryFindings, type QueryExpectation } from '../promql/guardrail';
 import type { PromqlRule } from '../promql/syntaxErrors';
-import { scalarSource, sourceSpan } from './scalarSource';
+import { yamlScalarSource, sourceSpan } from './scalarSource';
 import { nodeSpan, type PlanLocator, type Span } from './yamlTree';
 
 /** Stable codes of the PromQL findings in plans. */
@@ -65,7 +65,7 @@ export class PlanQueryChecker {
     const analysis = this.cache.analysis(query);
     const findings = queryFindings(query, analysis, { expects, ...this.context });
     if (findings.length === 0) return [];
-    const source = scalarSource(this.text, node);
+    const source = yamlScalarSource(this.text, node);
     const whole = nodeSpan(this.text, node);
     return findings.map((finding): Diagnostic => {
       let span: Span | undefined = source ? sourceSpan(source, finding.start, finding.end) : whole;

@@ -45,7 +45,7 @@ class Builder {
  * scalar with a range, or the re-read value differs from the parser's (the caller then marks the
  * whole node).
  */
-export function scalarSource(text: string, node: unknown): ScalarSource | undefined {
+export function yamlScalarSource(text: string, node: unknown): ScalarSource | undefined {
   if (!isScalar(node) || typeof node.value !== 'string' || !node.range) return undefined;
   const [start, end] = node.range;
   let result: (Builder & { contentStart: number }) | undefined;

@@ -4,7 +4,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseDocument, Scalar, stringify } from 'yaml';
-import { scalarSource, sourceSpan, valueOffsetAt } from '../../../src/core/plan/scalarSource';
+import { yamlScalarSource, sourceSpan, valueOffsetAt } from '../../../src/core/plan/scalarSource';
 
 const STYLES = ['PLAIN', 'QUOTE_SINGLE', 'QUOTE_DOUBLE', 'BLOCK_LITERAL', 'BLOCK_FOLDED'] as const;
 
@@ -33,7 +33,7 @@ function spells(source: string, char: string): boolean {
 
 const valueCharacters = fc.constantFrom(...'abc xyz{}()[]"\'\\\t\n:#-|>,=~!é😀'.split(''), '😀', '\r\n');
 
-describe('scalarSource', () => {
+describe('yamlScalarSource', () => {
   it('maps every value character of every scalar style back to the source that spells it', () => {
     fc.assert(
       fc.property(fc.array(valueCharacters, { maxLength: 60 }).map((parts) => parts.join('')), fc.constantFrom(...STYLES), fc.boolean(), fc.boolean(), (value, style, nested, flow) => {
@@ -42,7 +42,7 @@ describe('scalarSource', () => {
         // yaml's stringify cannot write every value in every style (a lone space as a folded
         // block reads back empty); what matters is that whatever it parses is mapped.
         fc.pre(node.value === value);
-        const source = scalarSource(text, node);
+        const source = yamlScalarSource(text, node);
         expect(source, `no map for ${node.type} ${JSON.stringify(text)}`).toBeDefined();
         expect(source!.value).toBe(value);
         let previous = -1;
@@ -63,7 +63,7 @@ describe('scalarSource', () => {
 
   it('marks exact source spans in a double-quoted scalar with escapes', () => {
     const text = 'query: "a\\u0062\\"c\\\\d"\n';
-    const source = scalarSource(text, parseDocument(text).get('query', true))!;
+    const source = yamlScalarSource(text, parseDocument(text).get('query', true))!;
     expect(source.value).toBe('ab"c\\d');
     expect(text.slice(sourceSpan(source, 1, 2).start, sourceSpan(source, 1, 2).end)).toBe('\\u0062');
     expect(text.slice(sourceSpan(source, 2, 5).start, sourceSpan(source, 2, 5).end)).toBe('\\"c\\\\');
@@ -75,7 +75,7 @@ describe('scalarSource', () => {
     const text = 'query: "abc"\n';
     const node = parseDocument(text).get('query', true) as Scalar;
     node.value = 'something else';
-    expect(scalarSource(text, node)).toBeUndefined();
-    expect(scalarSource(text, null)).toBeUndefined();
+    expect(yamlScalarSource(text, node)).toBeUndefined();
+    expect(yamlScalarSource(text, null)).toBeUndefined();
   });
 });
