@@ -1,3 +1,4 @@
 export * from './placeholders';
 export * from './evaluate';
 export * from './tracker';
+export * from './preflight';

@@ -5,6 +5,9 @@ export interface QueryContext {
   candidateVersion: string;
   baselineVersion: string;
   service: string;
+  /** `{{metadata.name}}` and `{{model.name}}`, which plan validation accepts; left as written when not given. */
+  planName?: string;
+  modelName?: string;
 }
 
 const PLACEHOLDER = /\{\{\s*([A-Za-z_.]+)\s*\}\}/g;
@@ -23,6 +26,8 @@ export function substitutePlaceholders(query: string, context: QueryContext): st
     'candidate.version': context.candidateVersion,
     'baseline.version': context.baselineVersion,
     'metadata.service': context.service,
+    ...(context.planName !== undefined ? { 'metadata.name': context.planName } : {}),
+    ...(context.modelName !== undefined ? { 'model.name': context.modelName } : {}),
   };
   return query.replace(PLACEHOLDER, (whole, name: string) => values[name] ?? whole);
 }

@@ -9,3 +9,4 @@ export { analyzeQuery, queryFindings, type QueryExpectation, type QueryCheckOpti
 export type { PromqlFinding, PromqlRule } from './syntaxErrors';
 export { PROMQL_FUNCTIONS, PROMQL_AGGREGATIONS, PROMQL_KEYWORDS, type PromqlFunction, type PromqlAggregation, type PromqlType } from './functions';
 export { DEV_PROMETHEUS, knownScrapeInterval } from './devStack';
+export { promqlCompletionContext, completePromql, metricHoverMarkdown, type PromqlCompletionContext, type PromqlCompletionItem, type PromqlCompletionKind, type PromqlCompletionSources } from './complete';

@@ -11,6 +11,8 @@ export interface LexicalState {
   bracket?: number;
   /** Offset of the opening quote when inside a string. */
   string?: number;
+  /** Offset of the `#` when inside a comment. */
+  comment?: number;
 }
 
 export interface LexicalError {
@@ -57,7 +59,9 @@ export function scanLexical(text: string, until = text.length): { state: Lexical
     }
     if (code === 35) {
       // A comment runs to the end of the line, inside braces too.
+      const start = index;
       while (index + 1 < until && text.charCodeAt(index + 1) !== 10) index++;
+      if (index + 1 >= until) state.comment = start;
       continue;
     }
     if (isSpace(code)) continue;

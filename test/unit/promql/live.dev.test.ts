@@ -1,0 +1,204 @@
+// Completion, hover metadata and the preflight against the real Prometheus of `rollgate dev`;
+// a Prometheus that refuses connections or never answers leaves the static proposals, quickly.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CliIo } from '../../../src/cli/io';
+import { main } from '../../../src/cli/main';
+import { PrometheusCatalog, PrometheusClient } from '../../../src/core/endpoints/index';
+import { preflightDiagnostics, preflightGuardrails } from '../../../src/core/guardrails/preflight';
+import { validatePlan } from '../../../src/core/plan/validate';
+import { completePromql } from '../../../src/core/promql/complete';
+import { freePort } from '../../../src/dev/index';
+import { eventually, useDevStack } from '../../support/devStack';
+import { devPlan } from '../rollout/devPlan';
+
+const getStack = useDevStack();
+const catalog = () => PrometheusCatalog.connect(getStack().stack.prometheusUrl!);
+
+beforeAll(async () => {
+  // The first scrapes: the simulator's series exist once Prometheus has read them.
+  const names = await eventually(async () => {
+    const found = await catalog().metricNames().catch(() => []);
+    return found.includes('rollgate_dev_requests_total') ? found : undefined;
+  }, 30_000, 'the first scrape of rollgate dev');
+  expect(names.length).toBeGreaterThan(1);
+});
+
+/** The query with `|` marking the cursor. */
+const at = (marked: string) => ({ query: marked.replace('|', ''), offset: marked.indexOf('|') });
+
+describe('the catalog of a live Prometheus', () => {
+  it('lists metric names, label names and values narrowed with match[], and metadata', async () => {
+    const live = catalog();
+    expect(await live.metricNames()).toEqual(expect.arrayContaining(['rollgate_dev_requests_total', 'rollgate_dev_request_duration_seconds_bucket', 'up']));
+    expect(await live.labelNames('rollgate_dev_requests_total')).toEqual(expect.arrayContaining(['__name__', 'code', 'version', 'job']));
+    expect(await live.labelNames('rollgate_dev_requests_total')).not.toContain('le');
+    const versions = await eventually(async () => {
+      const values = await live.labelValues('version', 'rollgate_dev_requests_total');
+      return values.includes('41') ? values : undefined;
+    }, 20_000, 'the baseline version label');
+    expect(versions).toContain('41');
+    const metadata = await live.metadata('rollgate_dev_requests_total');
+    expect(metadata?.type).toBe('counter');
+    expect(metadata?.help.length).toBeGreaterThan(5);
+    expect(await live.metadata('no_such_metric_at_all')).toBeUndefined();
+  });
+});
+
+describe('completion from the live Prometheus', () => {
+  it('completes metric names at an expression, alongside the functions', async () => {
+    const { query, offset } = at('sum(rate(rollgate_dev_req|');
+    const items = await completePromql(query, offset, { catalog: catalog(), liveTimeoutMs: 5000 });
+    const metric = items.find((item) => item.label === 'rollgate_dev_requests_total');
+    expect(metric).toMatchObject({ kind: 'metric', start: 9, end: 25 });
+    expect(items.find((item) => item.label === 'rate')).toMatchObject({ kind: 'function', insertText: 'rate(' });
+  });
+
+  it('completes the label names of the metric being selected, minus those already used', async () => {
+    const { query, offset } = at('rollgate_dev_requests_total{code="200", |}');
+    const labels = (await completePromql(query, offset, { catalog: catalog(), liveTimeoutMs: 5000 })).map((item) => item.label);
+    expect(labels).toContain('version');
+    expect(labels).not.toContain('code');
+    expect(labels).not.toContain('le');
+  });
+
+  it('completes label values, quoting them only where no quote is open', async () => {
+    const inside = at('rollgate_dev_requests_total{version="|"}');
+    const values = await completePromql(inside.query, inside.offset, { catalog: catalog(), liveTimeoutMs: 5000 });
+    expect(values.find((item) => item.label === '41')).toMatchObject({ kind: 'value', insertText: '41', start: 37, end: 37 });
+    const bare = at('rollgate_dev_requests_total{version=|}');
+    expect((await completePromql(bare.query, bare.offset, { catalog: catalog(), liveTimeoutMs: 5000 })).find((item) => item.label === '41')?.insertText).toBe('"41"');
+  });
+
+  it('completes grouping labels of the metric aggregated', async () => {
+    const { query, offset } = at('sum by (|) (rate(rollgate_dev_requests_total[1m]))');
+    const labels = (await completePromql(query, offset, { catalog: catalog(), liveTimeoutMs: 5000 })).map((item) => item.label);
+    expect(labels).toEqual(expect.arrayContaining(['code', 'version']));
+  });
+});
+
+describe('a dead or silent Prometheus never holds completion up', () => {
+  let silent: Server;
+  const sockets: Socket[] = [];
+  let silentPort: number;
+  beforeAll(async () => {
+    // Accepts connections and never answers.
+    silent = createServer((socket) => void sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    silentPort = (silent.address() as { port: number }).port;
+  });
+  afterAll(async () => {
+    for (const socket of sockets) socket.destroy();
+    await new Promise((resolve) => silent.close(resolve));
+  });
+
+  it('answers with the static list when the port refuses connections', async () => {
+    const dead = PrometheusCatalog.connect(`http://127.0.0.1:${await freePort()}`);
+    const { query, offset } = at('sum(ra|');
+    const items = await completePromql(query, offset, { catalog: dead });
+    expect(items.some((item) => item.label === 'rate')).toBe(true);
+    expect(items.some((item) => item.kind === 'metric')).toBe(false);
+  });
+
+  it('answers with the static list while a request to a Prometheus that never answers is still pending', async () => {
+    const hanging = PrometheusCatalog.connect(`http://127.0.0.1:${silentPort}`, undefined, { timeoutMs: 20_000 });
+    let settled = false;
+    // The same request completion will wait on (the catalog shares one in-flight request per question).
+    hanging.metricNames().then(
+      () => (settled = true),
+      () => (settled = true),
+    );
+    const { query, offset } = at('sum(ra|');
+    const items = await completePromql(query, offset, { catalog: hanging, liveTimeoutMs: 300 });
+    expect(items.some((item) => item.label === 'rate')).toBe(true);
+    expect(items.some((item) => item.kind === 'metric')).toBe(false);
+    expect(settled).toBe(false);
+  });
+});
+
+describe('preflight: each guardrail query once, for the baseline', () => {
+  const planText = () =>
+    devPlan({
+      deploymentUrl: getStack().stack.deploymentUrl,
+      prometheusUrl: getStack().stack.prometheusUrl!,
+      extraGuardrails: [
+        '  - name: per-code',
+        '    query: sum by (code) (rate(rollgate_dev_requests_total{version="{{version}}"}[1m]))',
+        '    max: 1000',
+        '  - name: missing',
+        '    query: sum(rate(no_such_metric{version="{{version}}"}[1m]))',
+        '    max: 1',
+        '    onNoData: fail',
+        '  - name: experimental',
+        // Parses with today's grammar (a warning only), but this Prometheus (2.42) does not have it.
+        '    query: sum(mad_over_time(rollgate_dev_requests_total{version="{{version}}"}[1m]))',
+        '    max: 1',
+        '  - name: short-window',
+        '    query: sum(rate(rollgate_dev_requests_total{version="{{version}}"}[1s]))',
+        '    max: 1000',
+        '    dryRun: true',
+      ],
+    });
+
+  it('reports a number, several series, no data, Prometheus’s refusal and a too-short window, at each query', async () => {
+    const text = planText();
+    const { plan } = validatePlan(text);
+    expect(plan).toBeDefined();
+    const client = new PrometheusClient({ baseUrl: getStack().stack.prometheusUrl! });
+    const results = await eventually(async () => {
+      const found = await preflightGuardrails(plan!, client);
+      return found.find((result) => result.guardrail === 'error-rate')?.outcome === 'ok' ? found : undefined;
+    }, 30_000, 'baseline traffic in the error-rate window');
+    const byName = (name: string, outcome: string) => results.find((result) => result.guardrail === name && result.outcome === outcome);
+    expect(byName('error-rate', 'ok')).toMatchObject({ severity: 'info', query: expect.stringContaining('version="41"') });
+    expect(byName('per-code', 'many-series')).toMatchObject({ severity: 'error' });
+    expect(byName('per-code', 'many-series')!.series).toBeGreaterThan(1);
+    expect(byName('missing', 'no-data')).toMatchObject({ severity: 'error' });
+    expect(byName('experimental', 'error')!.message).toContain('unknown function with name "mad_over_time"');
+    // A dry-run guardrail never decides: its findings are warnings.
+    expect(byName('short-window', 'short-window')).toMatchObject({ severity: 'warning' });
+    const diagnostics = preflightDiagnostics(results, text);
+    const window = diagnostics.find((diagnostic) => diagnostic.code === 'preflight/short-window')!;
+    expect(text.slice(window.start, window.end)).toBe('1s');
+    const many = diagnostics.find((diagnostic) => diagnostic.code === 'preflight/many-series')!;
+    expect(text.slice(many.start, many.end)).toBe('sum by (code) (rate(rollgate_dev_requests_total{version="{{version}}"}[1m]))');
+  });
+
+  it('says every guardrail went unchecked when Prometheus cannot be reached', async () => {
+    const { plan } = validatePlan(planText());
+    const results = await preflightGuardrails(plan!, new PrometheusClient({ baseUrl: `http://127.0.0.1:${await freePort()}`, retries: 0 }));
+    expect(results.length).toBe(plan!.guardrails.length);
+    expect(results.every((result) => result.outcome === 'error')).toBe(true);
+    expect(results[1]!.message).toContain('was not checked');
+  });
+
+  it('`rollgate validate --preflight` exits 1 on a failing guardrail, 0 on a good plan, 2 without the token secret', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'rollgate-preflight-'));
+    const run = async (args: string[], env: Record<string, string> = {}) => {
+      let stdout = '';
+      let stderr = '';
+      const io: CliIo = { stdout: (text) => void (stdout += text), stderr: (text) => void (stderr += text), cwd: folder, env };
+      return { code: await main(args, io), stdout, stderr };
+    };
+    writeFileSync(join(folder, 'bad.rollout.yaml'), planText());
+    const good = devPlan({ deploymentUrl: getStack().stack.deploymentUrl, prometheusUrl: getStack().stack.prometheusUrl! });
+    writeFileSync(join(folder, 'good.rollout.yaml'), good);
+    const bad = await run(['validate', '--preflight', 'bad.rollout.yaml']);
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toMatch(/bad\.rollout\.yaml:\d+:\d+: error preflight\/many-series: Guardrail 'per-code' returned \d+ series/);
+    const ok = await eventually(async () => {
+      const result = await run(['validate', '--preflight', 'good.rollout.yaml']);
+      return result.code === 0 ? result : undefined;
+    }, 30_000, 'a clean preflight of the good plan');
+    expect(ok.stdout).toMatch(/info preflight\/ok: Guardrail 'error-rate' returned [\d.e-]+ for baseline 41/);
+    // Without --preflight nothing is sent: the same plan validates offline.
+    expect((await run(['validate', 'bad.rollout.yaml'])).code).toBe(0);
+    writeFileSync(join(folder, 'secret.rollout.yaml'), good.replace(/metrics: \{ url: "([^"]+)" \}/, 'metrics: { url: "$1", token: { secret: metrics-token } }'));
+    const missing = await run(['validate', '--preflight', 'secret.rollout.yaml']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('ROLLGATE_SECRET_METRICS_TOKEN');
+  });
+});
