@@ -10,3 +10,4 @@ export { planRuleDescriptions } from './rules';
 export { PlanValidator, type PlanValidatorOptions } from './incremental';
 export { PromqlCodes, PromqlCache, PlanQueryChecker, type PlanQueryContext } from './queries';
 export { yamlScalarSource, sourceSpan, valueOffsetAt, type ScalarSource } from './scalarSource';
+export { completePlanQuery, planQueryAt, planQueryHoverTarget, promqlHoverTarget, planMetricEndpoint, planQueryMetrics, escapeForYaml, type PlanQueryCompletion, type PlanQueryHoverTarget } from './queryCompletion';

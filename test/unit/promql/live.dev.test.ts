@@ -9,6 +9,7 @@ import type { CliIo } from '../../../src/cli/io';
 import { main } from '../../../src/cli/main';
 import { PrometheusCatalog, PrometheusClient } from '../../../src/core/endpoints/index';
 import { preflightDiagnostics, preflightGuardrails } from '../../../src/core/guardrails/preflight';
+import { completePlanQuery } from '../../../src/core/plan/queryCompletion';
 import { validatePlan } from '../../../src/core/plan/validate';
 import { completePromql } from '../../../src/core/promql/complete';
 import { freePort } from '../../../src/dev/index';
@@ -21,7 +22,7 @@ const catalog = () => PrometheusCatalog.connect(getStack().stack.prometheusUrl!)
 beforeAll(async () => {
   // The first scrapes: the simulator's series exist once Prometheus has read them.
   const names = await eventually(async () => {
-    const found = await catalog().metricNames().catch(() => []);
+    const found: string[] = await catalog().metricNames().catch(() => []);
     return found.includes('rollgate_dev_requests_total') ? found : undefined;
   }, 30_000, 'the first scrape of rollgate dev');
   expect(names.length).toBeGreaterThan(1);
@@ -200,5 +201,14 @@ describe('preflight: each guardrail query once, for the baseline', () => {
     const missing = await run(['validate', '--preflight', 'secret.rollout.yaml']);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('ROLLGATE_SECRET_METRICS_TOKEN');
+  });
+});
+
+describe('completion in a plan’s guardrail query from its live Prometheus', () => {
+  it('inserts a label value escaped for the double-quoted YAML string it goes into', async () => {
+    const marked = `endpoints:\n  metrics: { url: "${getStack().stack.prometheusUrl}" }\nguardrails:\n  - name: g\n    query: "sum(rate(rollgate_dev_requests_total{version=|}[1m]))"\n`;
+    const text = marked.replace('|', '');
+    const items = await completePlanQuery(text, marked.indexOf('|'), { catalog: catalog(), liveTimeoutMs: 5000 });
+    expect(items.find((item) => item.label === '41')?.insertText).toBe('\\"41\\"');
   });
 });
