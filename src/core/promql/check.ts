@@ -4,7 +4,7 @@
 // windows of rate-like functions.
 import type { SyntaxNode } from '@lezer/common';
 import { PROMQL_AGGREGATIONS, PROMQL_FUNCTIONS, type PromqlType } from './functions';
-import type { PromqlParse } from './parse';
+import type { PlaceholderSpan, PromqlParse } from './parse';
 import { stringLiteralError, type PromqlFinding } from './syntaxErrors';
 
 /** How many series a vector result can hold. */
@@ -95,80 +95,120 @@ const UNKNOWN: Result = { type: 'any', series: { kind: 'one' }, pinned: [] };
  * Type-checks a parsed query the way Prometheus does and works out its result type and series
  * count. Runs only on a query without syntax errors (Prometheus type-checks only those too); a
  * string Prometheus cannot read is reported as the syntax error it is. One pass over the tree,
- * children read with `firstChild`/`nextSibling` (cheaper than lezer's `getChild`): it runs for
- * every guardrail of a plan on every full validation.
+ * children read with `firstChild`/`nextSibling` (cheaper than lezer's `getChild`), in a class so
+ * no closures are made per query: it runs for every guardrail of a plan on every full validation.
  */
 export function analyzePromql(parse: PromqlParse): PromqlAnalysis {
-  const analysis: PromqlAnalysis = { findings: [], windows: [], metrics: [] };
-  if (parse.syntaxError) {
-    analysis.findings.push(parse.syntaxError);
+  if (parse.syntaxError) return { findings: [parse.syntaxError], windows: [], metrics: [] };
+  return new Checker(parse).run();
+}
+
+class Checker {
+  private readonly analysis: PromqlAnalysis = { findings: [], windows: [], metrics: [] };
+  private readonly text: string;
+  private readonly valuePlaceholders: PlaceholderSpan[];
+  private stringError: PromqlFinding | undefined;
+  // Escapes are rare: one search per query tells whether any string needs reading closely.
+  private readonly anyBackslash: boolean;
+
+  constructor(private readonly parse: PromqlParse) {
+    this.text = parse.parsed;
+    this.valuePlaceholders = parse.placeholders.length === 0 ? [] : parse.placeholders.filter((placeholder) => placeholder.role === 'value');
+    this.anyBackslash = this.text.indexOf('\\') >= 0;
+  }
+
+  run(): PromqlAnalysis {
+    const analysis = this.analysis;
+    const top = this.parse.tree.topNode.firstChild;
+    if (!top) return analysis;
+    const result = this.check(top);
+    if (this.stringError) {
+      // A string Prometheus cannot read is a syntax error: it stands alone, as other syntax errors do.
+      return { findings: [this.stringError], windows: [], metrics: [] };
+    }
+    if (result.type !== 'any') {
+      analysis.resultType = result.type;
+      if (result.type === 'instant vector') analysis.series = result.series;
+    }
+    if (analysis.findings.length > 1) {
+      // Prometheus reports its first type error only; the rest are usually consequences of it.
+      analysis.findings.sort((a, b) => a.start - b.start);
+      const first = analysis.findings.find((finding) => finding.rule === 'invalid');
+      analysis.findings = analysis.findings.filter((finding) => finding.rule !== 'invalid' || finding === first);
+    }
     return analysis;
   }
-  const text = parse.parsed;
-  const valuePlaceholders = parse.placeholders.filter((placeholder) => placeholder.role === 'value');
-  let stringError: PromqlFinding | undefined;
-  const invalid = (message: string, node: { from: number; to: number }): void => {
-    analysis.findings.push({ rule: 'invalid', severity: 'error', message, start: node.from, end: node.to });
-  };
-  const experimental = (message: string, node: { from: number; to: number }): void => {
-    analysis.findings.push({ rule: 'experimental', severity: 'warning', message, start: node.from, end: node.to });
-  };
-  const slice = (node: SyntaxNode): string => text.slice(node.from, node.to);
-  const stands = (node: SyntaxNode): boolean =>
-    valuePlaceholders.length > 0 && valuePlaceholders.some((placeholder) => placeholder.start <= node.from && placeholder.end >= node.to);
-  const checkString = (node: SyntaxNode): void => {
-    if (stringError) return;
+
+  private invalid(message: string, node: { from: number; to: number }): void {
+    this.analysis.findings.push({ rule: 'invalid', severity: 'error', message, start: node.from, end: node.to });
+  }
+
+  private experimental(message: string, node: { from: number; to: number }): void {
+    this.analysis.findings.push({ rule: 'experimental', severity: 'warning', message, start: node.from, end: node.to });
+  }
+
+  private slice(node: SyntaxNode): string {
+    return this.text.slice(node.from, node.to);
+  }
+
+  private stands(node: SyntaxNode): boolean {
+    return this.valuePlaceholders.length > 0 && this.valuePlaceholders.some((placeholder) => placeholder.start <= node.from && placeholder.end >= node.to);
+  }
+
+  private checkString(node: SyntaxNode): void {
+    if (this.stringError) return;
+    const text = this.text;
     const first = text.charCodeAt(node.from);
     const last = text.charCodeAt(node.to - 1);
-    if (node.to - node.from >= 2 && first === last && (first === 96 || text.indexOf('\\', node.from) < 0 || text.indexOf('\\', node.from) >= node.to)) return;
-    stringError = stringLiteralError(text, node.from, node.to);
-  };
+    if (node.to - node.from >= 2 && first === last && (first === 96 || !this.anyBackslash)) return;
+    this.stringError = stringLiteralError(text, node.from, node.to);
+  }
 
-  const expect = (node: SyntaxNode, want: PromqlType, context: string): Result => {
-    const result = check(node);
-    if (result.type !== want && result.type !== 'any') invalid(`expected type ${want} in ${context}, got ${result.type}`, node);
+  private expect(node: SyntaxNode, want: PromqlType, context: string): Result {
+    const result = this.check(node);
+    if (result.type !== want && result.type !== 'any') this.invalid(`expected type ${want} in ${context}, got ${result.type}`, node);
     return result;
-  };
+  }
 
-  function check(node: SyntaxNode): Result {
+  private check(node: SyntaxNode): Result {
     switch (node.name) {
       case 'NumberDurationLiteral':
-        return stands(node) ? UNKNOWN : { type: 'scalar', series: ONE, pinned: NOTHING };
+        return this.stands(node) ? UNKNOWN : { type: 'scalar', series: ONE, pinned: NOTHING };
       case 'StringLiteral':
-        checkString(node);
+        this.checkString(node);
         return { type: 'string', series: ONE, pinned: NOTHING };
       case 'ParenExpr': {
         const inner = firstExpression(node);
-        return inner ? check(inner) : UNKNOWN;
+        return inner ? this.check(inner) : UNKNOWN;
       }
       case 'VectorSelector':
-        return checkSelector(node);
+        return this.checkSelector(node);
       case 'MatrixSelector': {
         const inner = firstExpression(node);
         if (!inner) return UNKNOWN;
-        const result = check(inner);
+        const result = this.check(inner);
         if (result.type === 'any') return result;
         // `-foo[5m]`: lezer reads the range as applying to `-foo`; Prometheus reads a unary minus on a range.
         if (inner.name === 'UnaryExpr' && firstExpression(inner)?.name === 'VectorSelector') {
-          invalid('unary expression only allowed on expressions of type scalar or instant vector, got "range vector"', node);
+          this.invalid('unary expression only allowed on expressions of type scalar or instant vector, got "range vector"', node);
         } else if (inner.name !== 'VectorSelector') {
           // Prometheus marks the range itself, `[5m]`.
-          const bracket = text.indexOf('[', inner.to);
-          invalid('ranges only allowed for vector selectors', { from: bracket >= 0 ? bracket : node.from, to: node.to });
+          const bracket = this.text.indexOf('[', inner.to);
+          this.invalid('ranges only allowed for vector selectors', { from: bracket >= 0 ? bracket : node.from, to: node.to });
         }
         return { type: 'range vector', series: result.series, pinned: result.pinned };
       }
       case 'SubqueryExpr': {
         const inner = firstExpression(node);
-        const result = inner ? check(inner) : UNKNOWN;
-        if (result.type !== 'instant vector' && result.type !== 'any') invalid(`subquery is only allowed on instant vector, got ${result.type === 'range vector' ? 'matrix' : result.type} instead`, node);
+        const result = inner ? this.check(inner) : UNKNOWN;
+        if (result.type !== 'instant vector' && result.type !== 'any') this.invalid(`subquery is only allowed on instant vector, got ${result.type === 'range vector' ? 'matrix' : result.type} instead`, node);
         return { type: 'range vector', series: result.series, pinned: result.pinned };
       }
       case 'UnaryExpr': {
         const inner = firstExpression(node);
-        const result = inner ? check(inner) : UNKNOWN;
+        const result = inner ? this.check(inner) : UNKNOWN;
         if (result.type !== 'scalar' && result.type !== 'instant vector' && result.type !== 'any') {
-          invalid(`unary expression only allowed on expressions of type scalar or instant vector, got ${JSON.stringify(result.type)}`, node);
+          this.invalid(`unary expression only allowed on expressions of type scalar or instant vector, got ${JSON.stringify(result.type)}`, node);
         }
         return result;
       }
@@ -176,27 +216,27 @@ export function analyzePromql(parse: PromqlParse): PromqlAnalysis {
       case 'StepInvariantExpr':
       case 'AnchoredExpr':
       case 'SmoothedExpr':
-        return checkModifier(node);
+        return this.checkModifier(node);
       case 'FunctionCall':
-        return checkCall(node);
+        return this.checkCall(node);
       case 'AggregateExpr':
-        return checkAggregation(node);
+        return this.checkAggregation(node);
       case 'BinaryExpr':
-        return checkBinary(node);
+        return this.checkBinary(node);
       default:
         return UNKNOWN;
     }
   }
 
-  function checkSelector(node: SyntaxNode): Result {
-    if (stands(node)) return UNKNOWN;
+  private checkSelector(node: SyntaxNode): Result {
+    if (this.stands(node)) return UNKNOWN;
     let identifier: SyntaxNode | null = null;
     let matchers: SyntaxNode | null = null;
     for (let child = node.firstChild; child; child = child.nextSibling) {
       if (child.name === 'Identifier') identifier = child;
       else if (child.name === 'LabelMatchers') matchers = child;
     }
-    const name = identifier ? slice(identifier) : undefined;
+    const name = identifier ? this.slice(identifier) : undefined;
     let pinned: string[] = NOTHING;
     let nonEmpty = name !== undefined;
     let namedInside: string | undefined;
@@ -204,7 +244,7 @@ export function analyzePromql(parse: PromqlParse): PromqlAnalysis {
       for (let matcher = matchers.firstChild; matcher; matcher = matcher.nextSibling) {
         if (matcher.name === 'QuotedLabelName') {
           // `{"metric.name"}`: a quoted metric name on its own.
-          if (matcher.firstChild) checkString(matcher.firstChild);
+          if (matcher.firstChild) this.checkString(matcher.firstChild);
           nonEmpty = true;
           continue;
         }
@@ -213,86 +253,86 @@ export function analyzePromql(parse: PromqlParse): PromqlAnalysis {
         let op: string | undefined;
         let valueNode: SyntaxNode | null = null;
         for (let part = matcher.firstChild; part; part = part.nextSibling) {
-          if (part.name === 'LabelName') label = slice(part);
+          if (part.name === 'LabelName') label = this.slice(part);
           else if (part.name === 'QuotedLabelName') {
-            if (part.firstChild) checkString(part.firstChild);
-            label = unquote(slice(part));
+            if (part.firstChild) this.checkString(part.firstChild);
+            label = unquote(this.slice(part));
           } else if (part.name === 'MatchOp') op = part.firstChild?.name;
           else if (part.name === 'StringLiteral') valueNode = part;
         }
         if (label === undefined || op === undefined || !valueNode) continue;
-        checkString(valueNode);
+        this.checkString(valueNode);
         if (op === 'EqlSingle') pinned = pinned === NOTHING ? [label] : [...pinned, label];
         const isName = label === '__name__';
         if (!isName && nonEmpty) continue;
-        const raw = parse.text.slice(valueNode.from, valueNode.to);
+        const raw = this.parse.text.slice(valueNode.from, valueNode.to);
         const value = unquote(raw);
         if (isName) namedInside = value;
         if (raw.includes('{{') || !matchesEmpty(op, value)) nonEmpty = true;
       }
     }
-    if (name !== undefined && namedInside !== undefined) invalid(`metric name must not be set twice: ${JSON.stringify(name)} or ${JSON.stringify(namedInside)}`, node);
-    else if (!nonEmpty) invalid('vector selector must contain at least one non-empty matcher', node);
-    if (identifier && name !== undefined) analysis.metrics.push({ name, start: identifier.from, end: identifier.to });
+    if (name !== undefined && namedInside !== undefined) this.invalid(`metric name must not be set twice: ${JSON.stringify(name)} or ${JSON.stringify(namedInside)}`, node);
+    else if (!nonEmpty) this.invalid('vector selector must contain at least one non-empty matcher', node);
+    if (identifier && name !== undefined) this.analysis.metrics.push({ name, start: identifier.from, end: identifier.to });
     return { type: 'instant vector', series: { kind: 'many', start: node.from, end: node.to }, pinned };
   }
 
-  function checkModifier(node: SyntaxNode): Result {
+  private checkModifier(node: SyntaxNode): Result {
     const inner = firstExpression(node);
     if (!inner) return UNKNOWN;
-    const result = check(inner);
+    const result = this.check(inner);
     const base = inner.name;
     const allowed = base === 'VectorSelector' || base === 'MatrixSelector' || base === 'SubqueryExpr' || base === 'OffsetExpr' || base === 'StepInvariantExpr';
     if (node.name === 'OffsetExpr') {
-      if (!allowed && result.type !== 'any') invalid('offset modifier must be preceded by an instant vector selector or range vector selector or a subquery', node);
-      else if (hasModifier(inner, 'OffsetExpr')) invalid('offset may not be set multiple times', node);
+      if (!allowed && result.type !== 'any') this.invalid('offset modifier must be preceded by an instant vector selector or range vector selector or a subquery', node);
+      else if (this.hasModifier(inner, 'OffsetExpr')) this.invalid('offset may not be set multiple times', node);
     } else if (node.name === 'StepInvariantExpr') {
-      if (!allowed && result.type !== 'any') invalid('@ modifier must be preceded by an instant vector selector or range vector selector or a subquery', node);
-      else if (hasModifier(inner, 'StepInvariantExpr')) invalid('@ <timestamp> may not be set multiple times', node);
+      if (!allowed && result.type !== 'any') this.invalid('@ modifier must be preceded by an instant vector selector or range vector selector or a subquery', node);
+      else if (this.hasModifier(inner, 'StepInvariantExpr')) this.invalid('@ <timestamp> may not be set multiple times', node);
     } else {
-      experimental(`the ${node.name === 'AnchoredExpr' ? 'anchored' : 'smoothed'} modifier is experimental: Prometheus refuses it unless started with --enable-feature=promql-extended-range-selectors`, node);
+      this.experimental(`the ${node.name === 'AnchoredExpr' ? 'anchored' : 'smoothed'} modifier is experimental: Prometheus refuses it unless started with --enable-feature=promql-extended-range-selectors`, node);
     }
     return result;
   }
 
-  function hasModifier(node: SyntaxNode, name: string): boolean {
+  private hasModifier(node: SyntaxNode, name: string): boolean {
     for (let current: SyntaxNode | null = node; current && (current.name === 'OffsetExpr' || current.name === 'StepInvariantExpr'); current = firstExpression(current)) {
       if (current.name === name) return true;
     }
     return false;
   }
 
-  function checkCall(node: SyntaxNode): Result {
+  private checkCall(node: SyntaxNode): Result {
     let identifier: SyntaxNode | null = null;
     let body: SyntaxNode | null = null;
     for (let child = node.firstChild; child; child = child.nextSibling) {
       if (child.name === 'FunctionIdentifier') identifier = child;
       else if (child.name === 'FunctionCallBody') body = child;
     }
-    const name = identifier ? slice(identifier) : '';
+    const name = identifier ? this.slice(identifier) : '';
     const args = body ? expressionChildren(body) : [];
     const fn = PROMQL_FUNCTIONS.get(name);
     if (!fn) {
-      invalid(`unknown function with name ${JSON.stringify(name)}`, identifier ?? node);
-      for (const arg of args) check(arg);
+      this.invalid(`unknown function with name ${JSON.stringify(name)}`, identifier ?? node);
+      for (const arg of args) this.check(arg);
       return UNKNOWN;
     }
-    if (fn.experimental && identifier) experimental(`function ${JSON.stringify(name)} is experimental: Prometheus refuses it unless started with --enable-feature=promql-experimental-functions`, identifier);
+    if (fn.experimental && identifier) this.experimental(`function ${JSON.stringify(name)} is experimental: Prometheus refuses it unless started with --enable-feature=promql-experimental-functions`, identifier);
     const expected = fn.argTypes.length;
     if (fn.variadic === 0) {
-      if (args.length !== expected) invalid(`expected ${expected} argument(s) in call to ${JSON.stringify(name)}, got ${args.length}`, node);
+      if (args.length !== expected) this.invalid(`expected ${expected} argument(s) in call to ${JSON.stringify(name)}, got ${args.length}`, node);
     } else {
       const required = expected - 1;
-      if (required > args.length) invalid(`expected at least ${required} argument(s) in call to ${JSON.stringify(name)}, got ${args.length}`, node);
-      else if (fn.variadic > 0 && required + fn.variadic < args.length) invalid(`expected at most ${required + fn.variadic} argument(s) in call to ${JSON.stringify(name)}, got ${args.length}`, node);
+      if (required > args.length) this.invalid(`expected at least ${required} argument(s) in call to ${JSON.stringify(name)}, got ${args.length}`, node);
+      else if (fn.variadic > 0 && required + fn.variadic < args.length) this.invalid(`expected at most ${required + fn.variadic} argument(s) in call to ${JSON.stringify(name)}, got ${args.length}`, node);
     }
     let source: Result | undefined;
     for (let index = 0; index < args.length; index++) {
       const arg = args[index]!;
       const want = index < expected ? fn.argTypes[index] : fn.variadic !== 0 ? fn.argTypes[expected - 1] : undefined;
-      const result = want === undefined ? check(arg) : expect(arg, want, `call to function ${JSON.stringify(name)}`);
+      const result = want === undefined ? this.check(arg) : this.expect(arg, want, `call to function ${JSON.stringify(name)}`);
       if (!source && (result.type === 'instant vector' || result.type === 'range vector')) source = result;
-      if (fn.window === 'counter' && want === 'range vector') recordWindow(name, arg);
+      if (fn.window === 'counter' && want === 'range vector') this.recordWindow(name, arg);
     }
     if (fn.returns !== 'instant vector') return { type: fn.returns, series: ONE, pinned: NOTHING };
     // What a function does to the number of series: most keep it; these make one.
@@ -301,7 +341,7 @@ export function analyzePromql(parse: PromqlParse): PromqlAnalysis {
     return { type: fn.returns, series: source.series, pinned: source.pinned };
   }
 
-  function recordWindow(name: string, arg: SyntaxNode): void {
+  private recordWindow(name: string, arg: SyntaxNode): void {
     let matrix: SyntaxNode | null = arg;
     while (matrix && (matrix.name === 'OffsetExpr' || matrix.name === 'StepInvariantExpr' || matrix.name === 'ParenExpr')) matrix = firstExpression(matrix);
     if (!matrix || matrix.name !== 'MatrixSelector') return;
@@ -309,12 +349,12 @@ export function analyzePromql(parse: PromqlParse): PromqlAnalysis {
     for (let child = matrix.firstChild; child; child = child.nextSibling) if (child.name === 'DurationExpr') duration = child;
     if (!duration) return;
     const { from, to } = duration;
-    if (parse.placeholders.length > 0 && parse.placeholders.some((placeholder) => placeholder.start < to && placeholder.end > from)) return;
-    const milliseconds = promqlDurationMs(text.slice(from, to));
-    if (milliseconds !== undefined) analysis.windows.push({ function: name, milliseconds, start: from, end: to });
+    if (this.parse.placeholders.length > 0 && this.parse.placeholders.some((placeholder) => placeholder.start < to && placeholder.end > from)) return;
+    const milliseconds = promqlDurationMs(this.text.slice(from, to));
+    if (milliseconds !== undefined) this.analysis.windows.push({ function: name, milliseconds, start: from, end: to });
   }
 
-  function checkAggregation(node: SyntaxNode): Result {
+  private checkAggregation(node: SyntaxNode): Result {
     let opNode: SyntaxNode | null = null;
     let body: SyntaxNode | null = null;
     let modifier: SyntaxNode | null = null;
@@ -323,32 +363,32 @@ export function analyzePromql(parse: PromqlParse): PromqlAnalysis {
       else if (child.name === 'FunctionCallBody') body = child;
       else if (child.name === 'AggregateModifier') modifier = child;
     }
-    const op = opNode ? slice(opNode).toLowerCase() : '';
+    const op = opNode ? this.slice(opNode).toLowerCase() : '';
     const aggregation = PROMQL_AGGREGATIONS.get(op);
     const args = body ? expressionChildren(body) : [];
-    if (aggregation?.experimental && opNode) experimental(`${op}() is experimental and must be enabled with --enable-feature=promql-experimental-functions`, opNode);
+    if (aggregation?.experimental && opNode) this.experimental(`${op}() is experimental and must be enabled with --enable-feature=promql-experimental-functions`, opNode);
     if (args.length === 0) {
-      invalid('no arguments for aggregate expression provided', node);
+      this.invalid('no arguments for aggregate expression provided', node);
       return { type: 'instant vector', series: ONE, pinned: NOTHING };
     }
     const wanted = aggregation?.parameter ? 2 : 1;
     if (args.length !== wanted) {
-      invalid(`wrong number of arguments for aggregate expression provided, expected ${wanted}, got ${args.length}`, node);
-      for (const arg of args) check(arg);
+      this.invalid(`wrong number of arguments for aggregate expression provided, expected ${wanted}, got ${args.length}`, node);
+      for (const arg of args) this.check(arg);
       return { type: 'instant vector', series: ONE, pinned: NOTHING };
     }
-    if (aggregation?.parameter) expect(args[0]!, aggregation.parameter, 'aggregation parameter');
-    const input = expect(args[wanted - 1]!, 'instant vector', 'aggregation expression');
+    if (aggregation?.parameter) this.expect(args[0]!, aggregation.parameter, 'aggregation parameter');
+    const input = this.expect(args[wanted - 1]!, 'instant vector', 'aggregation expression');
     let without = false;
     let labels: string[] = [];
     if (modifier) {
       for (let child = modifier.firstChild; child; child = child.nextSibling) {
         if (child.name === 'Without') without = true;
-        else if (child.name === 'GroupingLabels') labels = groupingLabels(child);
+        else if (child.name === 'GroupingLabels') labels = this.groupingLabels(child);
       }
     }
     const selectsMany = op === 'topk' || op === 'bottomk' || op === 'limitk' || op === 'limit_ratio' || op === 'count_values';
-    const kOne = selectsMany && op !== 'count_values' && op !== 'limit_ratio' && slice(args[0]!).trim() === '1';
+    const kOne = selectsMany && op !== 'count_values' && op !== 'limit_ratio' && this.slice(args[0]!).trim() === '1';
     if ((selectsMany && !kOne) || without) {
       const reason = without && modifier ? modifier : node;
       return { type: 'instant vector', series: { kind: 'many', start: reason.from, end: reason.to }, pinned: without ? NOTHING : input.pinned };
@@ -360,16 +400,16 @@ export function analyzePromql(parse: PromqlParse): PromqlAnalysis {
     return { type: 'instant vector', series: { kind: 'grouped', labels: varying, start: modifier.from, end: modifier.to }, pinned };
   }
 
-  function groupingLabels(grouping: SyntaxNode): string[] {
+  private groupingLabels(grouping: SyntaxNode): string[] {
     const labels: string[] = [];
     for (let child = grouping.firstChild; child; child = child.nextSibling) {
-      if (child.name === 'LabelName') labels.push(slice(child));
-      else if (child.name === 'QuotedLabelName') labels.push(unquote(slice(child)));
+      if (child.name === 'LabelName') labels.push(this.slice(child));
+      else if (child.name === 'QuotedLabelName') labels.push(unquote(this.slice(child)));
     }
     return labels;
   }
 
-  function checkBinary(node: SyntaxNode): Result {
+  private checkBinary(node: SyntaxNode): Result {
     let left: SyntaxNode | null = null;
     let right: SyntaxNode | null = null;
     let operator: SyntaxNode | null = null;
@@ -385,14 +425,14 @@ export function analyzePromql(parse: PromqlParse): PromqlAnalysis {
     }
     if (!left || !right) return UNKNOWN;
     const op = operator?.name ?? '';
-    const lhs = check(left);
-    const rhs = check(right);
+    const lhs = this.check(left);
+    const rhs = this.check(right);
     const opRange = operator ?? node;
-    const opText = operator ? slice(operator).toLowerCase() : '';
+    const opText = operator ? this.slice(operator).toLowerCase() : '';
     const isComparison = COMPARISONS.has(op);
     const isSet = SET_OPERATORS.has(op);
-    if (bool && !isComparison) invalid('bool modifier can only be used on comparison operators', opRange);
-    if (isComparison && !bool && lhs.type === 'scalar' && rhs.type === 'scalar') invalid('comparisons between scalars must use BOOL modifier', opRange);
+    if (bool && !isComparison) this.invalid('bool modifier can only be used on comparison operators', opRange);
+    if (isComparison && !bool && lhs.type === 'scalar' && rhs.type === 'scalar') this.invalid('comparisons between scalars must use BOOL modifier', opRange);
     let onLabels = 0;
     let group: 'left' | 'right' | undefined;
     if (matching) {
@@ -405,23 +445,23 @@ export function analyzePromql(parse: PromqlParse): PromqlAnalysis {
           seenGroup = true;
           group = child.name === 'GroupLeft' ? 'left' : 'right';
         } else if (child.name === 'GroupingLabels') {
-          const labels = groupingLabels(child);
+          const labels = this.groupingLabels(child);
           if (!seenGroup) {
             matchLabels.push(...labels);
             onLabels += labels.length;
           } else if (on) {
-            for (const label of labels) if (matchLabels.includes(label)) invalid(`label ${JSON.stringify(label)} must not occur in ON and GROUP clause at once`, opRange);
+            for (const label of labels) if (matchLabels.includes(label)) this.invalid(`label ${JSON.stringify(label)} must not occur in ON and GROUP clause at once`, opRange);
           }
         }
       }
     }
     const operandOk = (type: ValueType) => type === 'scalar' || type === 'instant vector' || type === 'any';
-    if (!operandOk(lhs.type)) invalid('binary expression must contain only scalar and instant vector types', left);
-    if (!operandOk(rhs.type)) invalid('binary expression must contain only scalar and instant vector types', right);
+    if (!operandOk(lhs.type)) this.invalid('binary expression must contain only scalar and instant vector types', left);
+    if (!operandOk(rhs.type)) this.invalid('binary expression must contain only scalar and instant vector types', right);
     const bothVectors = lhs.type !== 'scalar' && rhs.type !== 'scalar';
-    if (!bothVectors && matching && onLabels > 0) invalid('vector matching only allowed between instant vectors', node);
-    else if (bothVectors && isSet && group) invalid(`no grouping allowed for ${JSON.stringify(opText)} operation`, node);
-    if ((lhs.type === 'scalar' || rhs.type === 'scalar') && isSet) invalid(`set operator ${JSON.stringify(opText)} not allowed in binary scalar expression`, node);
+    if (!bothVectors && matching && onLabels > 0) this.invalid('vector matching only allowed between instant vectors', node);
+    else if (bothVectors && isSet && group) this.invalid(`no grouping allowed for ${JSON.stringify(opText)} operation`, node);
+    if ((lhs.type === 'scalar' || rhs.type === 'scalar') && isSet) this.invalid(`set operator ${JSON.stringify(opText)} not allowed in binary scalar expression`, node);
 
     if (lhs.type === 'scalar' && rhs.type === 'scalar') return { type: 'scalar', series: ONE, pinned: NOTHING };
     const type: ValueType = lhs.type === 'any' ? (rhs.type === 'scalar' ? 'any' : rhs.type) : rhs.type === 'any' && lhs.type === 'scalar' ? 'any' : 'instant vector';
@@ -435,24 +475,6 @@ export function analyzePromql(parse: PromqlParse): PromqlAnalysis {
     return { type, series: smaller(lhs.series, rhs.series), pinned: lhs.pinned };
   }
 
-  const top = parse.tree.topNode.firstChild;
-  if (!top) return analysis;
-  const result = check(top);
-  if (stringError) {
-    // A string Prometheus cannot read is a syntax error: it stands alone, as other syntax errors do.
-    return { findings: [stringError], windows: [], metrics: [] };
-  }
-  if (result.type !== 'any') {
-    analysis.resultType = result.type;
-    if (result.type === 'instant vector') analysis.series = result.series;
-  }
-  if (analysis.findings.length > 1) {
-    // Prometheus reports its first type error only; the rest are usually consequences of it.
-    analysis.findings.sort((a, b) => a.start - b.start);
-    const first = analysis.findings.find((finding) => finding.rule === 'invalid');
-    analysis.findings = analysis.findings.filter((finding) => finding.rule !== 'invalid' || finding === first);
-  }
-  return analysis;
 }
 
 function withoutLabel(series: SeriesCount, pinned: readonly string[], label: string): SeriesCount {

@@ -40,7 +40,8 @@ const IDENTIFIER_CHAR = /[A-Za-z0-9_:]/;
 export function parsePromql(text: string): PromqlParse {
   if (!text.includes('{{')) return finish(text, text, []);
   const placeholders = findPlaceholders(text);
-  if (placeholders.length === 0) return finish(text, text, []);
+  // Inside strings a placeholder cannot change the parse: the text is parsed as written.
+  if (placeholders.every((placeholder) => placeholder.role === 'string')) return finish(text, text, placeholders);
   const first = finish(text, fill(text, placeholders, 'number'), placeholders);
   if (!first.syntaxError || !placeholders.some((placeholder) => placeholder.role === 'value')) return first;
   // A standalone placeholder may stand for a name rather than a number (`{{metric}}{job="x"}`,
@@ -54,7 +55,8 @@ function findPlaceholders(text: string): PlaceholderSpan[] {
   const strings = stringSpans(text);
   const inString = (offset: number): boolean => strings.some(([start, end]) => offset > start && offset < end);
   const found: PlaceholderSpan[] = [];
-  for (const match of text.matchAll(PLACEHOLDER)) {
+  PLACEHOLDER.lastIndex = 0;
+  for (let match = PLACEHOLDER.exec(text); match; match = PLACEHOLDER.exec(text)) {
     const start = match.index;
     const end = start + match[0].length;
     const name = match[0].slice(2, -2).trim();
