@@ -139,7 +139,24 @@ function firstSyntaxError(text: string, tree: Tree): PromqlFinding | undefined {
   const candidates: Array<[number, PromqlFinding]> = [];
   if (lexical) candidates.push([lexical.at, { rule: 'syntax', severity: 'error', message: lexical.message, start: lexical.start, end: lexical.end }]);
   if (stringError) candidates.push([stringError.start, stringError]);
-  if (grammarError) candidates.push([grammarError.from, syntaxErrorAt(text, grammarError)]);
+  if (grammarError) candidates.push([grammarError.from, parserLimit(text, grammarError.from) ?? syntaxErrorAt(text, grammarError)]);
   candidates.sort((a, b) => a[0] - b[0]);
   return candidates[0]![1];
+}
+
+/**
+ * lezer gives up on a left-associative chain of a few hundred operators (@lezer/lr forces the
+ * parse out of it after 300 reductions), so `a + b + ...` with ~450 terms "fails" although
+ * Prometheus reads it. Such a query gets a warning that it was not checked, never a false error.
+ */
+function parserLimit(text: string, at: number): PromqlFinding | undefined {
+  const operators = text.slice(0, at).match(/(?:[-+*/%^]|[=!<>]=|[<>]|\b(?:and|or|unless|atan2)\b)/g)?.length ?? 0;
+  if (operators < 300) return undefined;
+  return {
+    rule: 'syntax',
+    severity: 'warning',
+    message: `Rollgate could not check this query past this point: the PromQL grammar it uses (lezer) stops following a chain of ${operators} operators. Prometheus may accept it; run it to see.`,
+    start: at,
+    end: Math.min(text.length, at + 1),
+  };
 }

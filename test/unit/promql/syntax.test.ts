@@ -72,3 +72,16 @@ describe('placeholders never cause a finding of their own', () => {
     expect(analyzeQuery(typed.query).findings).toMatchObject([{ rule: 'invalid', start: typed.start + 5, end: typed.end - 1 }]);
   });
 });
+
+describe('a query beyond the parser’s limits', () => {
+  it('is a warning that it was not checked, not a false syntax error', () => {
+    // @lezer/lr leaves a left-associative chain after 300 reductions; Prometheus reads it.
+    const query = `sum(${Array.from({ length: 600 }, (_, index) => `x${index}`).join(' + ')})`;
+    const findings = analyzeQuery(query).findings;
+    expect(findings).toHaveLength(1);
+    expect(findings[0]).toMatchObject({ rule: 'syntax', severity: 'warning' });
+    expect(findings[0]!.message).toContain('could not check this query past this point');
+    // A short chain is read in full.
+    expect(analyzeQuery(`sum(${Array.from({ length: 50 }, (_, index) => `x${index}`).join(' + ')})`).findings).toEqual([]);
+  });
+});
