@@ -121,7 +121,9 @@ export function promqlCompletionContext(query: string, offset: number): PromqlCo
 }
 
 /** The first name in the query that is neither a function, an aggregation nor a keyword: the metric grouped. */
-function firstMetric(query: string): string | undefined {
+function firstMetric(text: string): string | undefined {
+  // Label lists of grouping clauses hold label names, not metrics: blank them out (offsets kept).
+  const query = text.replace(/\b(?:by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)?/g, (clause) => ' '.repeat(clause.length));
   for (const match of query.matchAll(/[A-Za-z_:][A-Za-z0-9_:]*/g)) {
     const name = match[0];
     const after = query.slice(match.index + name.length).trimStart()[0];
