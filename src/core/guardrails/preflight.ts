@@ -9,7 +9,7 @@ import type { PrometheusClient } from '../endpoints/prometheus';
 import { sourceSpan, yamlScalarSource } from '../plan/scalarSource';
 import type { Plan } from '../plan/schema';
 import { PlanLocator } from '../plan/yamlTree';
-import { promqlDurationMs } from '../promql/check';
+import { promqlDurationMs } from '../promql/analysis';
 import { analyzeQuery, queryFindings } from '../promql/guardrail';
 import { substitutePlaceholders } from './placeholders';
 

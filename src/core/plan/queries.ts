@@ -1,7 +1,7 @@
 // PromQL in a plan: every guardrail query is parsed with Prometheus's grammar and checked, and its
 // findings are placed at the exact characters of the YAML string they are about.
 import type { Diagnostic } from '../diagnostics';
-import type { PromqlAnalysis } from '../promql/check';
+import type { PromqlAnalysis } from '../promql/analysis';
 import { knownScrapeInterval } from '../promql/devStack';
 import { analyzeQuery, queryFindings, type QueryExpectation } from '../promql/guardrail';
 import type { PromqlRule } from '../promql/syntaxErrors';

@@ -5,35 +5,8 @@
 import type { SyntaxNode } from '@lezer/common';
 import { PROMQL_AGGREGATIONS, PROMQL_FUNCTIONS, type PromqlType } from './functions';
 import type { PlaceholderSpan, PromqlParse } from './parse';
+import { larger, matchesEmpty, ONE, promqlDurationMs, smaller, unquote, withoutLabel, type PromqlAnalysis, type SeriesCount } from './analysis';
 import { stringLiteralError, type PromqlFinding } from './syntaxErrors';
-
-/** How many series a vector result can hold. */
-export type SeriesCount =
-  | { kind: 'one' }
-  /** One series per value of these labels (`sum by (code)`). */
-  | { kind: 'grouped'; labels: string[]; start: number; end: number }
-  /** One series per label set the selector (or `without`) leaves: as many as Prometheus stores. */
-  | { kind: 'many'; start: number; end: number };
-
-/** The range of a rate-like function (`rate(x[30s])`): too short a window returns no data. */
-export interface RateWindow {
-  function: string;
-  milliseconds: number;
-  /** The duration text, e.g. `30s`. */
-  start: number;
-  end: number;
-}
-
-export interface PromqlAnalysis {
-  /** Findings with offsets into the query: syntax first (alone), else type checks and experimental features. */
-  findings: PromqlFinding[];
-  /** The type of the whole query; undefined after a syntax error or when a placeholder decides it. */
-  resultType?: PromqlType;
-  series?: SeriesCount;
-  windows: RateWindow[];
-  /** Metric names the query selects (for hover and completion). */
-  metrics: Array<{ name: string; start: number; end: number }>;
-}
 
 type ValueType = PromqlType | 'any';
 
@@ -44,7 +17,6 @@ interface Result {
   pinned: readonly string[];
 }
 
-const ONE: SeriesCount = { kind: 'one' };
 const NOTHING: string[] = [];
 const EXPRESSIONS = new Set([
   'AggregateExpr',
@@ -64,16 +36,6 @@ const EXPRESSIONS = new Set([
 ]);
 const COMPARISONS = new Set(['Eql', 'Neq', 'Lte', 'Lss', 'Gte', 'Gtr']);
 const SET_OPERATORS = new Set(['And', 'Or', 'Unless']);
-const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000, y: 31_536_000_000 };
-
-/** Milliseconds of a PromQL duration literal (`1m30s`), or of a number of seconds; undefined otherwise. */
-export function promqlDurationMs(text: string): number | undefined {
-  if (/^\d+(?:\.\d+)?$/.test(text)) return Number(text) * 1000;
-  if (!/^(?:\d+(?:ms|[smhdwy]))+$/.test(text)) return undefined;
-  let total = 0;
-  for (const match of text.matchAll(/(\d+)(ms|[smhdwy])/g)) total += Number(match[1]) * DURATION_UNITS[match[2]!]!;
-  return total;
-}
 
 const isExpression = (node: SyntaxNode): boolean => EXPRESSIONS.has(node.name);
 
@@ -475,46 +437,4 @@ class Checker {
     return { type, series: smaller(lhs.series, rhs.series), pinned: lhs.pinned };
   }
 
-}
-
-function withoutLabel(series: SeriesCount, pinned: readonly string[], label: string): SeriesCount {
-  if (series.kind !== 'grouped') return series;
-  const labels = series.labels.filter((name) => name !== label && !pinned.includes(name));
-  return labels.length === 0 ? ONE : { ...series, labels };
-}
-
-const rank = (series: SeriesCount): number => (series.kind === 'one' ? 0 : series.kind === 'grouped' ? 1 : 2);
-const smaller = (a: SeriesCount, b: SeriesCount): SeriesCount => (rank(b) < rank(a) ? b : a);
-const larger = (a: SeriesCount, b: SeriesCount): SeriesCount => (rank(b) > rank(a) ? b : a);
-
-/** The value of a PromQL string literal (quotes removed, simple escapes read). */
-export function unquote(literal: string): string {
-  const quote = literal[0];
-  if (quote !== '"' && quote !== "'" && quote !== '`') return literal;
-  const body = literal.slice(1, literal.endsWith(quote) && literal.length > 1 ? -1 : undefined);
-  if (quote === '`' || !body.includes('\\')) return body;
-  return body.replace(/\\(.)/g, (_, char: string) => ({ n: '\n', t: '\t', r: '\r' })[char] ?? char);
-}
-
-/** Whether a label matcher matches the empty string (so it selects series without that label). */
-function matchesEmpty(op: string, value: string): boolean {
-  switch (op) {
-    case 'EqlSingle':
-      return value === '';
-    case 'Neq':
-      return value !== '';
-    case 'EqlRegex':
-    case 'NeqRegex': {
-      let matches: boolean;
-      try {
-        // Prometheus anchors label regexes at both ends.
-        matches = new RegExp(`^(?:${value})$`).test('');
-      } catch {
-        return false;
-      }
-      return op === 'EqlRegex' ? matches : !matches;
-    }
-    default:
-      return false;
-  }
 }

@@ -1,7 +1,8 @@
 // What a query needs to be a guardrail: Prometheus must accept it (syntax, types), and it must be
 // able to give one number per version. Findings are about the query text alone (offsets into it);
 // plans and runbooks place them in their files.
-import { analyzePromql, type PromqlAnalysis, type SeriesCount } from './check';
+import type { PromqlAnalysis, SeriesCount } from './analysis';
+import { analyzePromql } from './check';
 import { parsePromql } from './parse';
 import type { PromqlFinding } from './syntaxErrors';
 

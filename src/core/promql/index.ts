@@ -4,7 +4,8 @@
  * Prometheus's wording, and what a guardrail needs on top. See docs/promql.md.
  */
 export { parsePromql, type PromqlParse, type PlaceholderSpan } from './parse';
-export { analyzePromql, promqlDurationMs, type PromqlAnalysis, type SeriesCount, type RateWindow } from './check';
+export { analyzePromql } from './check';
+export { promqlDurationMs, type PromqlAnalysis, type SeriesCount, type RateWindow } from './analysis';
 export { analyzeQuery, queryFindings, type QueryExpectation, type QueryCheckOptions } from './guardrail';
 export type { PromqlFinding, PromqlRule } from './syntaxErrors';
 export { PROMQL_FUNCTIONS, PROMQL_AGGREGATIONS, PROMQL_KEYWORDS, type PromqlFunction, type PromqlAggregation, type PromqlType } from './functions';

@@ -4,7 +4,7 @@
 import { isMap, isScalar, isSeq, parseDocument } from 'yaml';
 import { parseCheckCell } from '../cells/check';
 import type { Diagnostic } from '../diagnostics';
-import type { PromqlAnalysis } from '../promql/check';
+import type { PromqlAnalysis } from '../promql/analysis';
 import { analyzeQuery, queryFindings } from '../promql/guardrail';
 import type { PromqlRule } from '../promql/syntaxErrors';
 import type { RunbookCell } from './types';
