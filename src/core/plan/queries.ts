@@ -60,11 +60,15 @@ export class PlanQueryChecker {
     private readonly context: PlanQueryContext = {},
   ) {}
 
-  /** Findings for `query`, the value of the YAML `node`, used as `expects` says; spans in the plan text. */
+  /**
+   * Findings for `query`, the value of the YAML `node`, used as `expects` says; spans in the plan
+   * text. `node` may be given as a function: it is then looked up only when there is a finding.
+   */
   check(query: string, node: unknown, expects: QueryExpectation): Diagnostic[] {
     const analysis = this.cache.analysis(query);
     const findings = queryFindings(query, analysis, { expects, ...this.context });
     if (findings.length === 0) return [];
+    if (typeof node === 'function') node = (node as () => unknown)();
     const source = yamlScalarSource(this.text, node);
     const whole = nodeSpan(this.text, node);
     return findings.map((finding): Diagnostic => {
@@ -105,7 +109,8 @@ export function guardrailQueryDiagnostics(value: unknown, locator: PlanLocator, 
     const { query, kind } = guardrail as { query?: unknown; kind?: unknown };
     if (typeof query !== 'string' || query === '') return;
     const expects: QueryExpectation = kind === undefined || kind === 'threshold' ? 'number' : 'any';
-    diagnostics.push(...checker.check(query, locator.node(['guardrails', index, 'query']), expects));
+    const found = checker.check(query, () => locator.node(['guardrails', index, 'query']), expects);
+    if (found.length > 0) diagnostics.push(...found);
   });
   return diagnostics;
 }

@@ -3,6 +3,42 @@
 // needs to know: the result type, whether the result can hold more than one series, and the
 // windows of rate-like functions.
 import type { SyntaxNode } from '@lezer/common';
+import {
+  AggregateExpr,
+  AggregateModifier,
+  AggregateOp,
+  AnchoredExpr,
+  BinaryExpr,
+  BoolModifier,
+  DurationExpr,
+  FillModifier,
+  FunctionCall,
+  FunctionCallBody,
+  FunctionIdentifier,
+  GroupingLabels,
+  GroupLeft,
+  GroupRight,
+  Identifier,
+  LabelMatchers,
+  LabelName,
+  MatchingModifierClause,
+  MatchOp,
+  MatrixSelector,
+  NumberDurationLiteral,
+  OffsetExpr,
+  On,
+  ParenExpr,
+  QuotedLabelMatcher,
+  QuotedLabelName,
+  SmoothedExpr,
+  StepInvariantExpr,
+  StringLiteral,
+  SubqueryExpr,
+  UnaryExpr,
+  UnquotedLabelMatcher,
+  VectorSelector,
+  Without,
+} from '@prometheus-io/lezer-promql';
 import { PROMQL_AGGREGATIONS, PROMQL_FUNCTIONS, type PromqlType } from './functions';
 import type { PlaceholderSpan, PromqlParse } from './parse';
 import { larger, matchesEmpty, ONE, promqlDurationMs, smaller, unquote, withoutLabel, type PromqlAnalysis, type SeriesCount } from './analysis';
@@ -18,26 +54,28 @@ interface Result {
 }
 
 const NOTHING: string[] = [];
+// Node types by lezer's term ids (the grammar package exports them): comparing numbers is cheaper
+// than comparing names, and this runs for every node of every guardrail query.
 const EXPRESSIONS = new Set([
-  'AggregateExpr',
-  'BinaryExpr',
-  'FunctionCall',
-  'MatrixSelector',
-  'NumberDurationLiteral',
-  'OffsetExpr',
-  'AnchoredExpr',
-  'SmoothedExpr',
-  'ParenExpr',
-  'StringLiteral',
-  'SubqueryExpr',
-  'UnaryExpr',
-  'VectorSelector',
-  'StepInvariantExpr',
+  AggregateExpr,
+  BinaryExpr,
+  FunctionCall,
+  MatrixSelector,
+  NumberDurationLiteral,
+  OffsetExpr,
+  AnchoredExpr,
+  SmoothedExpr,
+  ParenExpr,
+  StringLiteral,
+  SubqueryExpr,
+  UnaryExpr,
+  VectorSelector,
+  StepInvariantExpr,
 ]);
 const COMPARISONS = new Set(['Eql', 'Neq', 'Lte', 'Lss', 'Gte', 'Gtr']);
 const SET_OPERATORS = new Set(['And', 'Or', 'Unless']);
 
-const isExpression = (node: SyntaxNode): boolean => EXPRESSIONS.has(node.name);
+const isExpression = (node: SyntaxNode): boolean => EXPRESSIONS.has(node.type.id);
 
 /** The first expression among a node's children. */
 function firstExpression(node: SyntaxNode): SyntaxNode | null {
@@ -133,40 +171,40 @@ class Checker {
   }
 
   private check(node: SyntaxNode): Result {
-    switch (node.name) {
-      case 'NumberDurationLiteral':
+    switch (node.type.id) {
+      case NumberDurationLiteral:
         return this.stands(node) ? UNKNOWN : { type: 'scalar', series: ONE, pinned: NOTHING };
-      case 'StringLiteral':
+      case StringLiteral:
         this.checkString(node);
         return { type: 'string', series: ONE, pinned: NOTHING };
-      case 'ParenExpr': {
+      case ParenExpr: {
         const inner = firstExpression(node);
         return inner ? this.check(inner) : UNKNOWN;
       }
-      case 'VectorSelector':
+      case VectorSelector:
         return this.checkSelector(node);
-      case 'MatrixSelector': {
+      case MatrixSelector: {
         const inner = firstExpression(node);
         if (!inner) return UNKNOWN;
         const result = this.check(inner);
         if (result.type === 'any') return result;
         // `-foo[5m]`: lezer reads the range as applying to `-foo`; Prometheus reads a unary minus on a range.
-        if (inner.name === 'UnaryExpr' && firstExpression(inner)?.name === 'VectorSelector') {
+        if (inner.type.id === UnaryExpr && firstExpression(inner)?.type.id === VectorSelector) {
           this.invalid('unary expression only allowed on expressions of type scalar or instant vector, got "range vector"', node);
-        } else if (inner.name !== 'VectorSelector') {
+        } else if (inner.type.id !== VectorSelector) {
           // Prometheus marks the range itself, `[5m]`.
           const bracket = this.text.indexOf('[', inner.to);
           this.invalid('ranges only allowed for vector selectors', { from: bracket >= 0 ? bracket : node.from, to: node.to });
         }
         return { type: 'range vector', series: result.series, pinned: result.pinned };
       }
-      case 'SubqueryExpr': {
+      case SubqueryExpr: {
         const inner = firstExpression(node);
         const result = inner ? this.check(inner) : UNKNOWN;
         if (result.type !== 'instant vector' && result.type !== 'any') this.invalid(`subquery is only allowed on instant vector, got ${result.type === 'range vector' ? 'matrix' : result.type} instead`, node);
         return { type: 'range vector', series: result.series, pinned: result.pinned };
       }
-      case 'UnaryExpr': {
+      case UnaryExpr: {
         const inner = firstExpression(node);
         const result = inner ? this.check(inner) : UNKNOWN;
         if (result.type !== 'scalar' && result.type !== 'instant vector' && result.type !== 'any') {
@@ -174,16 +212,16 @@ class Checker {
         }
         return result;
       }
-      case 'OffsetExpr':
-      case 'StepInvariantExpr':
-      case 'AnchoredExpr':
-      case 'SmoothedExpr':
+      case OffsetExpr:
+      case StepInvariantExpr:
+      case AnchoredExpr:
+      case SmoothedExpr:
         return this.checkModifier(node);
-      case 'FunctionCall':
+      case FunctionCall:
         return this.checkCall(node);
-      case 'AggregateExpr':
+      case AggregateExpr:
         return this.checkAggregation(node);
-      case 'BinaryExpr':
+      case BinaryExpr:
         return this.checkBinary(node);
       default:
         return UNKNOWN;
@@ -195,8 +233,8 @@ class Checker {
     let identifier: SyntaxNode | null = null;
     let matchers: SyntaxNode | null = null;
     for (let child = node.firstChild; child; child = child.nextSibling) {
-      if (child.name === 'Identifier') identifier = child;
-      else if (child.name === 'LabelMatchers') matchers = child;
+      if (child.type.id === Identifier) identifier = child;
+      else if (child.type.id === LabelMatchers) matchers = child;
     }
     const name = identifier ? this.slice(identifier) : undefined;
     let pinned: string[] = NOTHING;
@@ -204,28 +242,30 @@ class Checker {
     let namedInside: string | undefined;
     if (matchers) {
       for (let matcher = matchers.firstChild; matcher; matcher = matcher.nextSibling) {
-        if (matcher.name === 'QuotedLabelName') {
+        if (matcher.type.id === QuotedLabelName) {
           // `{"metric.name"}`: a quoted metric name on its own.
           if (matcher.firstChild) this.checkString(matcher.firstChild);
           nonEmpty = true;
           continue;
         }
-        if (matcher.name !== 'UnquotedLabelMatcher' && matcher.name !== 'QuotedLabelMatcher') continue;
-        let label: string | undefined;
+        if (matcher.type.id !== UnquotedLabelMatcher && matcher.type.id !== QuotedLabelMatcher) continue;
+        let labelNode: SyntaxNode | null = null;
         let op: string | undefined;
         let valueNode: SyntaxNode | null = null;
         for (let part = matcher.firstChild; part; part = part.nextSibling) {
-          if (part.name === 'LabelName') label = this.slice(part);
-          else if (part.name === 'QuotedLabelName') {
-            if (part.firstChild) this.checkString(part.firstChild);
-            label = unquote(this.slice(part));
-          } else if (part.name === 'MatchOp') op = part.firstChild?.name;
-          else if (part.name === 'StringLiteral') valueNode = part;
+          const type = part.type.id;
+          if (type === LabelName || type === QuotedLabelName) labelNode = part;
+          else if (type === MatchOp) op = part.firstChild?.name;
+          else if (type === StringLiteral) valueNode = part;
         }
-        if (label === undefined || op === undefined || !valueNode) continue;
+        if (!labelNode || op === undefined || !valueNode) continue;
+        if (labelNode.type.id === QuotedLabelName && labelNode.firstChild) this.checkString(labelNode.firstChild);
         this.checkString(valueNode);
-        if (op === 'EqlSingle') pinned = pinned === NOTHING ? [label] : [...pinned, label];
-        const isName = label === '__name__';
+        // Label names are read only when they matter: a pinned label, or `__name__`.
+        const quoted = labelNode.type.id === QuotedLabelName;
+        const labelText = (): string => (quoted ? unquote(this.slice(labelNode)) : this.slice(labelNode));
+        if (op === 'EqlSingle') pinned = pinned === NOTHING ? [labelText()] : [...pinned, labelText()];
+        const isName = quoted ? labelText() === '__name__' : labelNode.to - labelNode.from === 8 && this.text.startsWith('__name__', labelNode.from);
         if (!isName && nonEmpty) continue;
         const raw = this.parse.text.slice(valueNode.from, valueNode.to);
         const value = unquote(raw);
@@ -243,23 +283,23 @@ class Checker {
     const inner = firstExpression(node);
     if (!inner) return UNKNOWN;
     const result = this.check(inner);
-    const base = inner.name;
-    const allowed = base === 'VectorSelector' || base === 'MatrixSelector' || base === 'SubqueryExpr' || base === 'OffsetExpr' || base === 'StepInvariantExpr';
-    if (node.name === 'OffsetExpr') {
+    const base = inner.type.id;
+    const allowed = base === VectorSelector || base === MatrixSelector || base === SubqueryExpr || base === OffsetExpr || base === StepInvariantExpr;
+    if (node.type.id === OffsetExpr) {
       if (!allowed && result.type !== 'any') this.invalid('offset modifier must be preceded by an instant vector selector or range vector selector or a subquery', node);
-      else if (this.hasModifier(inner, 'OffsetExpr')) this.invalid('offset may not be set multiple times', node);
-    } else if (node.name === 'StepInvariantExpr') {
+      else if (this.hasModifier(inner, OffsetExpr)) this.invalid('offset may not be set multiple times', node);
+    } else if (node.type.id === StepInvariantExpr) {
       if (!allowed && result.type !== 'any') this.invalid('@ modifier must be preceded by an instant vector selector or range vector selector or a subquery', node);
-      else if (this.hasModifier(inner, 'StepInvariantExpr')) this.invalid('@ <timestamp> may not be set multiple times', node);
+      else if (this.hasModifier(inner, StepInvariantExpr)) this.invalid('@ <timestamp> may not be set multiple times', node);
     } else {
-      this.experimental(`the ${node.name === 'AnchoredExpr' ? 'anchored' : 'smoothed'} modifier is experimental: Prometheus refuses it unless started with --enable-feature=promql-extended-range-selectors`, node);
+      this.experimental(`the ${node.type.id === AnchoredExpr ? 'anchored' : 'smoothed'} modifier is experimental: Prometheus refuses it unless started with --enable-feature=promql-extended-range-selectors`, node);
     }
     return result;
   }
 
-  private hasModifier(node: SyntaxNode, name: string): boolean {
-    for (let current: SyntaxNode | null = node; current && (current.name === 'OffsetExpr' || current.name === 'StepInvariantExpr'); current = firstExpression(current)) {
-      if (current.name === name) return true;
+  private hasModifier(node: SyntaxNode, type: number): boolean {
+    for (let current: SyntaxNode | null = node; current && (current.type.id === OffsetExpr || current.type.id === StepInvariantExpr); current = firstExpression(current)) {
+      if (current.type.id === type) return true;
     }
     return false;
   }
@@ -268,8 +308,8 @@ class Checker {
     let identifier: SyntaxNode | null = null;
     let body: SyntaxNode | null = null;
     for (let child = node.firstChild; child; child = child.nextSibling) {
-      if (child.name === 'FunctionIdentifier') identifier = child;
-      else if (child.name === 'FunctionCallBody') body = child;
+      if (child.type.id === FunctionIdentifier) identifier = child;
+      else if (child.type.id === FunctionCallBody) body = child;
     }
     const name = identifier ? this.slice(identifier) : '';
     const args = body ? expressionChildren(body) : [];
@@ -305,10 +345,10 @@ class Checker {
 
   private recordWindow(name: string, arg: SyntaxNode): void {
     let matrix: SyntaxNode | null = arg;
-    while (matrix && (matrix.name === 'OffsetExpr' || matrix.name === 'StepInvariantExpr' || matrix.name === 'ParenExpr')) matrix = firstExpression(matrix);
-    if (!matrix || matrix.name !== 'MatrixSelector') return;
+    while (matrix && (matrix.type.id === OffsetExpr || matrix.type.id === StepInvariantExpr || matrix.type.id === ParenExpr)) matrix = firstExpression(matrix);
+    if (!matrix || matrix.type.id !== MatrixSelector) return;
     let duration: SyntaxNode | null = null;
-    for (let child = matrix.firstChild; child; child = child.nextSibling) if (child.name === 'DurationExpr') duration = child;
+    for (let child = matrix.firstChild; child; child = child.nextSibling) if (child.type.id === DurationExpr) duration = child;
     if (!duration) return;
     const { from, to } = duration;
     if (this.parse.placeholders.length > 0 && this.parse.placeholders.some((placeholder) => placeholder.start < to && placeholder.end > from)) return;
@@ -321,9 +361,9 @@ class Checker {
     let body: SyntaxNode | null = null;
     let modifier: SyntaxNode | null = null;
     for (let child = node.firstChild; child; child = child.nextSibling) {
-      if (child.name === 'AggregateOp') opNode = child;
-      else if (child.name === 'FunctionCallBody') body = child;
-      else if (child.name === 'AggregateModifier') modifier = child;
+      if (child.type.id === AggregateOp) opNode = child;
+      else if (child.type.id === FunctionCallBody) body = child;
+      else if (child.type.id === AggregateModifier) modifier = child;
     }
     const op = opNode ? this.slice(opNode).toLowerCase() : '';
     const aggregation = PROMQL_AGGREGATIONS.get(op);
@@ -345,8 +385,8 @@ class Checker {
     let labels: string[] = [];
     if (modifier) {
       for (let child = modifier.firstChild; child; child = child.nextSibling) {
-        if (child.name === 'Without') without = true;
-        else if (child.name === 'GroupingLabels') labels = this.groupingLabels(child);
+        if (child.type.id === Without) without = true;
+        else if (child.type.id === GroupingLabels) labels = this.groupingLabels(child);
       }
     }
     const selectsMany = op === 'topk' || op === 'bottomk' || op === 'limitk' || op === 'limit_ratio' || op === 'count_values';
@@ -365,8 +405,8 @@ class Checker {
   private groupingLabels(grouping: SyntaxNode): string[] {
     const labels: string[] = [];
     for (let child = grouping.firstChild; child; child = child.nextSibling) {
-      if (child.name === 'LabelName') labels.push(this.slice(child));
-      else if (child.name === 'QuotedLabelName') labels.push(unquote(this.slice(child)));
+      if (child.type.id === LabelName) labels.push(this.slice(child));
+      else if (child.type.id === QuotedLabelName) labels.push(unquote(this.slice(child)));
     }
     return labels;
   }
@@ -381,9 +421,9 @@ class Checker {
       if (isExpression(child)) {
         if (!left) left = child;
         else right = child;
-      } else if (child.name === 'BoolModifier') bool = true;
-      else if (child.name === 'MatchingModifierClause') matching = child;
-      else if (!operator && left && child.name !== 'FillModifier') operator = child;
+      } else if (child.type.id === BoolModifier) bool = true;
+      else if (child.type.id === MatchingModifierClause) matching = child;
+      else if (!operator && left && child.type.id !== FillModifier) operator = child;
     }
     if (!left || !right) return UNKNOWN;
     const op = operator?.name ?? '';
@@ -402,11 +442,11 @@ class Checker {
       let seenGroup = false;
       const matchLabels: string[] = [];
       for (let child = matching.firstChild; child; child = child.nextSibling) {
-        if (child.name === 'On') on = true;
-        else if (child.name === 'GroupLeft' || child.name === 'GroupRight') {
+        if (child.type.id === On) on = true;
+        else if (child.type.id === GroupLeft || child.type.id === GroupRight) {
           seenGroup = true;
-          group = child.name === 'GroupLeft' ? 'left' : 'right';
-        } else if (child.name === 'GroupingLabels') {
+          group = child.type.id === GroupLeft ? 'left' : 'right';
+        } else if (child.type.id === GroupingLabels) {
           const labels = this.groupingLabels(child);
           if (!seenGroup) {
             matchLabels.push(...labels);

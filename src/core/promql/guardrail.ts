@@ -29,6 +29,14 @@ export function analyzeQuery(query: string): PromqlAnalysis {
 /** Findings for one query used as `options.expects` says, from its (cached) analysis. */
 export function queryFindings(query: string, analysis: PromqlAnalysis, options: QueryCheckOptions): PromqlFinding[] {
   if (options.expects === 'selector') return selectorFindings(query, analysis);
+  // The common case, checked without allocating: nothing found, one number, no window to judge.
+  if (
+    analysis.findings.length === 0 &&
+    (options.scrapeIntervalMs === undefined || analysis.windows.length === 0) &&
+    (options.expects !== 'number' || analysis.resultType === 'scalar' || analysis.resultType === undefined || (analysis.resultType === 'instant vector' && analysis.series?.kind === 'one'))
+  ) {
+    return [];
+  }
   const findings = [...analysis.findings];
   if (findings.some((finding) => finding.rule === 'syntax')) return findings;
   const whole = { start: leadingBlank(query), end: query.trimEnd().length };
