@@ -212,3 +212,29 @@ describe('completion in a plan’s guardrail query from its live Prometheus', ()
     expect(items.find((item) => item.label === '41')?.insertText).toBe('\\"41\\"');
   });
 });
+
+describe('the catalog’s cache', () => {
+  it('reuses an answer for its time to live, then asks again; remembers a failure for a shorter while', async () => {
+    let now = 1_000_000;
+    const live = PrometheusCatalog.connect(getStack().stack.prometheusUrl!, undefined, { ttlMs: 60_000, failureTtlMs: 15_000, now: () => now });
+    const first = live.labelNames();
+    expect(live.labelNames()).toBe(first);
+    await first;
+    now += 59_000;
+    expect(live.labelNames()).toBe(first);
+    now += 2_000;
+    const second = live.labelNames();
+    expect(second).not.toBe(first);
+    expect(await second).toEqual(await first);
+
+    const dead = PrometheusCatalog.connect(`http://127.0.0.1:${await freePort()}`, undefined, { failureTtlMs: 15_000, now: () => now });
+    const failed = dead.labelNames();
+    await expect(failed).rejects.toThrow();
+    now += 10_000;
+    expect(dead.labelNames()).toBe(failed);
+    now += 6_000;
+    const retried = dead.labelNames();
+    expect(retried).not.toBe(failed);
+    await expect(retried).rejects.toThrow();
+  });
+});
