@@ -47,24 +47,39 @@ export function registerPromqlEditing(log: vscode.LogOutputChannel, sources: Pro
     return planText === undefined ? undefined : sources.forPlanText(planText);
   };
 
+  // Metric items remember the catalog they came from, so resolving one can show its type and help.
+  const metricSources = new WeakMap<vscode.CompletionItem, PrometheusCatalog>();
+
   const completion: vscode.CompletionItemProvider = {
     async provideCompletionItems(document, position, token) {
       try {
         const offset = document.offsetAt(position);
         const catalog = await catalogFor(document);
         if (token.isCancellationRequested) return [];
+        const remember = (item: vscode.CompletionItem, kind: PromqlCompletionKind): vscode.CompletionItem => {
+          if (catalog && kind === 'metric') metricSources.set(item, catalog);
+          return item;
+        };
         if (isPlanDocument(document)) {
           const items = await completePlanQuery(document.getText(), offset, catalog ? { catalog } : {});
-          return items.map((proposal) => toItem(document, proposal));
+          return items.map((proposal) => remember(toItem(document, proposal), proposal.kind));
         }
         const notebook = sources.notebookOf(document);
         const frontMatter = notebook ? Object.keys(runbookMetadata(notebook).frontMatter) : [];
         const items = await completePromql(document.getText(), offset, { placeholders: [...CELL_VARIABLES, ...frontMatter], ...(catalog ? { catalog } : {}) });
-        return items.map((proposal) => toItem(document, proposal));
+        return items.map((proposal) => remember(toItem(document, proposal), proposal.kind));
       } catch (error) {
         log.error(`PromQL completion in ${document.uri.toString()} failed`, error);
         return [];
       }
+    },
+    async resolveCompletionItem(item) {
+      const catalog = metricSources.get(item);
+      const name = typeof item.label === 'string' ? item.label : item.label.label;
+      if (!catalog) return item;
+      const metadata = await catalog.metadata(name).catch(() => null);
+      if (metadata !== null) item.documentation = new vscode.MarkdownString(metricHoverMarkdown(name, metadata, catalog.baseUrl));
+      return item;
     },
   };
 

@@ -1,5 +1,6 @@
 // What a person sees typing a guardrail query: metric names from the plan's live Prometheus (the
-// real one of `rollgate dev`, started here) in the suggestion list, with their type and help.
+// real one of `rollgate dev`, started here) in the suggestion list, with their type and help in
+// the details pane.
 // Screenshot: promql-metric-completion.png.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -42,8 +43,18 @@ export const promqlChecks: E2eCheck[] = [
         } catch {
           throw new ExpectationError('the suggestion list never offered the metrics of rollgate dev', expected, last);
         }
-        // Show the details pane (type, documentation) for the first suggestion, as in the screenshot.
-        await workbench.page.keyboard.press(process.platform === 'darwin' ? 'Meta+Space' : 'Control+Space');
+        // The details of the selected suggestion: its type and help from Prometheus's metadata.
+        const details = workbench.page.locator('.editor-widget.suggest-details-container .suggest-details');
+        if (!(await details.isVisible())) await workbench.page.keyboard.press(process.platform === 'darwin' ? 'Meta+Space' : 'Control+Space');
+        let shown = '';
+        try {
+          await waitFor('the metric’s type and help in the suggestion details', 15_000, async () => {
+            shown = (await details.innerText().catch(() => '')).trim();
+            return /histogram|counter/.test(shown) ? true : undefined;
+          }, 250);
+        } catch {
+          throw new ExpectationError('the suggestion details never showed the metric type from Prometheus', 'histogram or counter', shown);
+        }
       } finally {
         await stack.stop();
       }

@@ -10,6 +10,8 @@ export interface MetricMetadata {
   type: string;
   help: string;
   unit: string;
+  /** Set when the metric is a series of this family (a histogram's `_bucket`, ...). */
+  family?: string;
 }
 
 export interface PrometheusCatalogOptions {
@@ -76,15 +78,27 @@ export class PrometheusCatalog {
     return this.cached(`values\0${label}\0${match ?? ''}`, () => this.strings(`/api/v1/label/${label}/values`, match));
   }
 
-  /** Type, help and unit of a metric (`/api/v1/metadata?metric=`); undefined when Prometheus has none. */
+  /**
+   * Type, help and unit of a metric (`/api/v1/metadata?metric=`); undefined when Prometheus has
+   * none. A histogram's or summary's series (`x_bucket`, `x_sum`, `x_count`) are described by their
+   * family `x`, named in `family`.
+   */
   metadata(metric: string): Promise<MetricMetadata | undefined> {
     return this.cached(`metadata\0${metric}`, async () => {
-      const data = await this.data('/api/v1/metadata', { metric });
-      const entries = (data as Record<string, unknown> | null)?.[metric];
-      if (!Array.isArray(entries) || entries.length === 0) return undefined;
-      const first = entries[0] as { type?: unknown; help?: unknown; unit?: unknown };
-      return { type: String(first.type ?? 'unknown'), help: String(first.help ?? ''), unit: String(first.unit ?? '') };
+      const own = await this.familyMetadata(metric);
+      if (own) return own;
+      const family = /^(.+)_(?:bucket|sum|count|created)$/.exec(metric)?.[1];
+      const parent = family ? await this.familyMetadata(family) : undefined;
+      return parent && family ? { ...parent, family } : undefined;
     });
+  }
+
+  private async familyMetadata(metric: string): Promise<MetricMetadata | undefined> {
+    const data = await this.data('/api/v1/metadata', { metric });
+    const entries = (data as Record<string, unknown> | null)?.[metric];
+    if (!Array.isArray(entries) || entries.length === 0) return undefined;
+    const first = entries[0] as { type?: unknown; help?: unknown; unit?: unknown };
+    return { type: String(first.type ?? 'unknown'), help: String(first.help ?? ''), unit: String(first.unit ?? '') };
   }
 
   private cached<T>(key: string, load: () => Promise<T>): Promise<T> {

@@ -190,9 +190,11 @@ export async function completePromql(query: string, offset: number, sources: Pro
         for (const keyword of PROMQL_KEYWORDS) items.push(item(keyword, 'keyword', `3${keyword}`));
         return items;
       }
-      const metrics = new Set(sources.knownMetrics ?? []);
-      for (const name of await live((catalog) => catalog.metricNames(), [] as string[])) metrics.add(name);
-      for (const name of metrics) items.push(item(name, 'metric', `0${name}`, { detail: 'metric' }));
+      const liveNames = await live((catalog) => catalog.metricNames(), [] as string[]);
+      const liveDetail = sources.catalog ? `metric from ${sources.catalog.baseUrl}` : 'metric';
+      for (const name of liveNames) items.push(item(name, 'metric', `0${name}`, { detail: liveDetail }));
+      const seen = new Set(liveNames);
+      for (const name of sources.knownMetrics ?? []) if (!seen.has(name)) items.push(item(name, 'metric', `0${name}`, { detail: 'metric used in this file' }));
       for (const aggregation of PROMQL_AGGREGATIONS.values()) {
         items.push(item(aggregation.name, 'aggregation', `1${aggregation.name}`, { detail: 'aggregation', documentation: aggregation.summary, insertText: `${aggregation.name}(` }));
       }
@@ -209,5 +211,6 @@ export async function completePromql(query: string, offset: number, sources: Pro
 export function metricHoverMarkdown(metric: string, metadata: MetricMetadata | undefined, source: string): string {
   if (!metadata) return `**${metric}**\n\nNo metadata for this metric at ${source}.`;
   const unit = metadata.unit ? ` · unit \`${metadata.unit}\`` : '';
-  return `**${metric}** · \`${metadata.type}\`${unit}\n\n${metadata.help || '(no help text)'}\n\n_From ${source}_`;
+  const family = metadata.family ? ` (a series of ${metadata.type} \`${metadata.family}\`)` : '';
+  return `**${metric}** · \`${metadata.type}\`${unit}${family}\n\n${metadata.help || '(no help text)'}\n\n_From ${source}_`;
 }

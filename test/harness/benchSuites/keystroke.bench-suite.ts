@@ -38,6 +38,11 @@ export interface KeystrokeBenchOutput {
   edits: { kind: 'add' | 'remove'; target: 'key' | 'query'; line: number; ms: number; diagnosticsEventMs: number; changeEventMs: number }[];
 }
 
+/** `code@line: message` of each diagnostic of `uri`, for a failure message. */
+function describeDiagnostics(uri: vscode.Uri): string {
+  return JSON.stringify(vscode.languages.getDiagnostics(uri).map((d) => `${typeof d.code === 'object' ? d.code.value : d.code}@${d.range.start.line + 1}: ${d.message.slice(0, 80)}`));
+}
+
 /**
  * Resolves with the time at which `uri` first holds `expected` findings, checked on every turn of
  * the extension host's event loop: this is when Rollgate's `DiagnosticCollection.set` ran.
@@ -48,7 +53,7 @@ function publishedCount(uri: vscode.Uri, expected: number, timeoutMs: number): P
     const check = () => {
       const at = performance.now();
       if (vscode.languages.getDiagnostics(uri).length === expected) return resolve(at);
-      if (at > deadline) return reject(new Error(`diagnostics of ${uri.fsPath} were not published with ${expected} finding(s) within ${timeoutMs} ms`));
+      if (at > deadline) return reject(new Error(`diagnostics of ${uri.fsPath} were not published with ${expected} finding(s) within ${timeoutMs} ms; found ${describeDiagnostics(uri)}`));
       setImmediate(check);
     };
     setImmediate(check);

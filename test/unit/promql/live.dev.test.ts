@@ -46,6 +46,8 @@ describe('the catalog of a live Prometheus', () => {
     expect(metadata?.type).toBe('counter');
     expect(metadata?.help.length).toBeGreaterThan(5);
     expect(await live.metadata('no_such_metric_at_all')).toBeUndefined();
+    // A histogram's series are described by their family.
+    expect(await live.metadata('rollgate_dev_request_duration_seconds_bucket')).toMatchObject({ type: 'histogram', family: 'rollgate_dev_request_duration_seconds' });
   });
 });
 
