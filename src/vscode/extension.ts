@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { registerGuardrailCheck } from './guardrailCheck';
+import { registerArgoExport } from './argoExport';
 import { registerPlanCompletion } from './planCompletion';
 import { registerPlanDiagnostics } from './planDiagnostics';
 import { PlanFixStore } from './planFixes';
@@ -38,6 +39,7 @@ export function activate(context: vscode.ExtensionContext): void {
     registerRunbookController({ secrets: context.secrets, log }),
     registerSecretCommands(context.secrets, log),
     registerRolloutUi(context, log),
+    registerArgoExport(log),
   );
 }
 

@@ -2,7 +2,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Diagnostic } from '../../core/diagnostics';
-import { secretEnvironmentVariable } from '../../core/cells/session';
+import { secretEnvironmentVariable } from '../../core/secrets';
 import { PrometheusClient } from '../../core/endpoints/prometheus';
 import { preflightDiagnostics, preflightGuardrails } from '../../core/guardrails/preflight';
 import { planRuleDescriptions } from '../../core/plan/rules';

@@ -7,11 +7,13 @@ import type { Diagnostic } from '../diagnostics';
 import { EndpointError } from '../endpoints/errors';
 import type { PrometheusClient } from '../endpoints/prometheus';
 import { sourceSpan, yamlScalarSource } from '../plan/scalarSource';
+import { guardrailDefaults } from '../plan/guardrailKinds';
 import type { Plan } from '../plan/schema';
 import { PlanLocator } from '../plan/yamlTree';
 import { promqlDurationMs } from '../promql/analysis';
 import { analyzeQuery, queryFindings } from '../promql/guardrail';
-import { substitutePlaceholders } from './placeholders';
+import { substitutePlaceholders, type QueryContext } from './placeholders';
+import { increaseQuery } from './queries';
 
 export type PreflightOutcome = 'ok' | 'no-data' | 'many-series' | 'not-a-number' | 'error' | 'short-window';
 
@@ -23,6 +25,8 @@ export interface PreflightResult {
   severity: 'error' | 'warning' | 'info';
   /** The query exactly as sent. */
   query: string;
+  /** The guardrail field the finding is placed at: `query`, or `histogram`/`counter` for drift and calibration. */
+  field?: 'query' | 'histogram' | 'counter';
   value?: number;
   series?: number;
   message: string;
@@ -69,10 +73,13 @@ export async function preflightGuardrails(plan: Plan, client: PrometheusClient, 
   const results: PreflightResult[] = [];
   let unreachable: string | undefined;
   for (const [index, guardrail] of plan.guardrails.entries()) {
-    const query = substitutePlaceholders(guardrail.query, context);
+    const sent = preflightQuery(guardrail, context);
+    if (!sent) continue;
+    const { query, field } = sent;
+    const histogramKind = field !== 'query';
     const cap = (severity: PreflightResult['severity']): PreflightResult['severity'] => (guardrail.dryRun && severity === 'error' ? 'warning' : severity);
     const result = (outcome: PreflightOutcome, severity: PreflightResult['severity'], message: string, extra: Partial<PreflightResult> = {}): void => {
-      results.push({ guardrail: guardrail.name, index, outcome, severity: cap(severity), query, message, ...extra });
+      results.push({ guardrail: guardrail.name, index, outcome, severity: cap(severity), query, field, message, ...extra });
     };
     if (unreachable) {
       result('error', 'error', `Guardrail '${guardrail.name}' was not checked: ${unreachable}`);
@@ -97,7 +104,11 @@ export async function preflightGuardrails(plan: Plan, client: PrometheusClient, 
       case 'vector': {
         const count = answer.samples.length;
         if (count === 0) noData('an empty result');
-        else if (count > 1) {
+        else if (histogramKind) {
+          // Drift and calibration read one series per bucket (and outcome): several are expected.
+          const observations = answer.samples.reduce((total, sample) => total + (Number.isFinite(sample.value) ? sample.value : 0), 0);
+          result('ok', 'info', `Guardrail '${guardrail.name}' (${guardrail.kind}) read ${count} bucket series with ${formatValue(observations)} observations in all for baseline ${baseline}.`, { series: count });
+        } else if (count > 1) {
           result('many-series', 'error', `Guardrail '${guardrail.name}' returned ${count} series for baseline ${baseline}; a guardrail needs one number. Aggregate the query, e.g. with sum(...).`, { series: count });
         } else if (Number.isNaN(answer.samples[0]!.value)) noData('NaN, e.g. a division by zero traffic');
         else result('ok', 'info', `Guardrail '${guardrail.name}' returned ${formatValue(answer.samples[0]!.value)} for baseline ${baseline}.`, { value: answer.samples[0]!.value, series: 1 });
@@ -115,6 +126,7 @@ export async function preflightGuardrails(plan: Plan, client: PrometheusClient, 
     const interval = await scrapeIntervalMs(client, options.signal);
     if (interval !== undefined) {
       for (const [index, guardrail] of plan.guardrails.entries()) {
+        if (guardrail.query === undefined || (guardrail.kind !== 'threshold' && guardrail.kind !== 'compare')) continue;
         const findings = queryFindings(guardrail.query, analyzeQuery(guardrail.query), { expects: 'any', scrapeIntervalMs: interval, scraper: `Prometheus at ${client.baseUrl}` });
         for (const finding of findings.filter((one) => one.rule === 'short-window')) {
           results.push({ guardrail: guardrail.name, index, outcome: 'short-window', severity: 'warning', query: guardrail.query, message: finding.message, start: finding.start, end: finding.end });
@@ -123,6 +135,31 @@ export async function preflightGuardrails(plan: Plan, client: PrometheusClient, 
     }
   }
   return results;
+}
+
+/**
+ * The query a guardrail's measurement sends, for the baseline version: its `query` (threshold,
+ * compare), or the bucket query of a drift or calibration guardrail, built as the rollout builds
+ * it. Undefined when there is nothing to send (a field the plan's validation already reports).
+ */
+function preflightQuery(guardrail: Plan['guardrails'][number], context: QueryContext): { query: string; field: NonNullable<PreflightResult['field']> } | undefined {
+  const { version, ...rest } = context;
+  if (guardrail.kind === 'drift' && guardrail.histogram !== undefined) {
+    const built = increaseQuery(`${guardrail.histogram}_bucket`, guardrail, rest, version, ['le']);
+    return 'query' in built ? { query: built.query, field: 'histogram' } : undefined;
+  }
+  if (guardrail.kind === 'calibration') {
+    const labelName = guardrail.labelName ?? guardrailDefaults.labelName;
+    const built =
+      guardrail.counter !== undefined
+        ? increaseQuery(guardrail.counter, guardrail, rest, version, [guardrail.binLabel ?? guardrailDefaults.binLabel, labelName])
+        : guardrail.histogram !== undefined
+          ? increaseQuery(`${guardrail.histogram}_bucket`, guardrail, rest, version, ['le', labelName])
+          : undefined;
+    return built && 'query' in built ? { query: built.query, field: guardrail.counter !== undefined ? 'counter' : 'histogram' } : undefined;
+  }
+  if (guardrail.query === undefined) return undefined;
+  return { query: substitutePlaceholders(guardrail.query, context), field: 'query' };
 }
 
 /** The global scrape interval from Prometheus's configuration (`/api/v1/status/config`); undefined when it cannot be read. */
@@ -143,7 +180,7 @@ export function preflightDiagnostics(results: readonly PreflightResult[], planTe
   const document = parseDocument(planText, { uniqueKeys: false, prettyErrors: false });
   const locator = new PlanLocator(planText, document);
   return results.map((result): Diagnostic => {
-    const path = ['guardrails', result.index, 'query'];
+    const path = ['guardrails', result.index, result.field ?? 'query'];
     let span = locator.value(path);
     if (result.start !== undefined && result.end !== undefined) {
       const source = yamlScalarSource(planText, locator.node(path));

@@ -1,5 +1,6 @@
 import { PreflightCodes } from '../guardrails/preflight';
 import { PromqlCodes } from './queries';
+import { guardrailKindRuleDescriptions } from './guardrailKindRules';
 import { SchemaCodes } from './schemaIssues';
 import { SemanticCodes } from './semantics';
 import { DocumentCodes } from './validate';
@@ -49,4 +50,5 @@ export const planRuleDescriptions: Readonly<Record<string, string>> = {
   [PreflightCodes.error]: '`--preflight`: Prometheus rejected the query, or could not be reached.',
   [PreflightCodes['short-window']]: '`--preflight`: a rate()/increase() window is shorter than twice the scrape interval the plan\'s Prometheus reports.',
   [PromqlCodes['short-window']]: 'A rate()/increase() window is shorter than twice the scrape interval of the `rollgate dev` Prometheus the plan targets.',
+  ...guardrailKindRuleDescriptions,
 };

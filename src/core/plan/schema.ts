@@ -1,4 +1,8 @@
 import { z } from 'zod';
+import { exportSchema } from './exportSchema';
+import { guardrailKindFields, judgeSchema } from './guardrailKinds';
+
+import { SECRET_NAME_PATTERN, SECRET_NAME_RULE } from '../secrets';
 
 /**
  * The `rollgate/v1` rollout plan schema. Every field carries a `.describe()` text: hover, the
@@ -43,8 +47,10 @@ export const secretRefSchema = z
   .strictObject({
     secret: z
       .string()
-      .min(1)
-      .describe('Name of the secret. The editor resolves it from VS Code secret storage, the CLI from the environment variable ROLLGATE_SECRET_<NAME> (upper case, dashes as underscores).'),
+      .regex(SECRET_NAME_PATTERN, `a secret name: ${SECRET_NAME_RULE}`)
+      .describe(
+        `Name of the secret (${SECRET_NAME_RULE}). The editor resolves it from VS Code secret storage, then like the CLI from the environment variable ROLLGATE_SECRET_<NAME> (upper case, every other character as '_').`,
+      ),
   })
   .describe('A reference to a secret, resolved only when a request is sent. Never put the value itself in a plan.');
 
@@ -144,9 +150,10 @@ export const guardrailSchema = z
     query: z
       .string()
       .min(1)
-      .describe('PromQL query returning one number. `{{version}}` stands for the version under test (the baseline\'s in the baseline half of a relative check); `{{candidate.version}}`, `{{baseline.version}}`, `{{metadata.service}}`, `{{metadata.name}}` and `{{model.name}}` are available too. Any other placeholder is an error.'),
+      .optional()
+      .describe('threshold, compare: PromQL query returning one number. `{{version}}` stands for the version under test (the baseline\'s in the baseline half of a relative check); `{{candidate.version}}`, `{{baseline.version}}`, `{{metadata.service}}`, `{{metadata.name}}` and `{{model.name}}` are available too. Any other placeholder is an error.'),
     min: z.number().optional().describe('The measurement fails when it is below this value.'),
-    max: z.number().optional().describe('The measurement fails when it is above this value.'),
+    max: z.number().optional().describe('The measurement fails when it is above this value (drift: the PSI or Jensen–Shannon value, default by method; calibration: the expected calibration error).'),
     relativeTo: z
       .enum(['baseline'])
       .optional()
@@ -165,6 +172,7 @@ export const guardrailSchema = z
       .default('inconclusive')
       .describe('What a query that returns no data means. `inconclusive` pauses the rollout for a human.'),
     dryRun: z.boolean().default(false).describe('Measure and record, but never decide (for trying a new guardrail).'),
+    ...guardrailKindFields(duration),
   })
   .describe('A metric check that gates stages.');
 
@@ -186,6 +194,7 @@ export const stageSchema = z
       .boolean()
       .optional()
       .describe('Marks the last traffic stage when a plan deliberately stops below 100 percent.'),
+    judge: judgeSchema.optional(),
   })
   .describe('One step of the rollout.');
 
@@ -220,6 +229,7 @@ export const planSchema = z
     stages: z.array(stageSchema).min(1, 'a list of at least one stage').describe('The ordered stages of the rollout.'),
     rollback: rollbackSchema.default({ to: 'baseline', automatic: true }),
     flags: z.array(flagSchema).optional().describe('Feature flags that ship with the candidate.'),
+    export: exportSchema.optional(),
   })
   .describe('A Rollgate rollout plan: how a model version goes from offline checks to full traffic, and how it rolls back.');
 

@@ -7,8 +7,9 @@ import { describe, expect, it } from 'vitest';
 import type { CellRunResult, ConfirmationRequest } from '../../../src/core/cells/index';
 import { verifyLedgerFile } from '../../../src/core/ledger/index';
 import type { Plan } from '../../../src/core/plan/schema';
+import { validatePlan } from '../../../src/core/plan/validate';
 import { eventually, useDevStack } from '../../support/devStack';
-import { newSession, planFor, startLoopback } from './support';
+import { newSession, planFor, planTextFor, startLoopback } from './support';
 
 const SECRET = 'tok-7f3a9c2e51d8b64aa0';
 const dev = useDevStack({ token: SECRET, requestsPerSecond: 40 });
@@ -251,6 +252,26 @@ describe('rollout and check cells', () => {
     expect(text.slice(unknown.diagnostics[0]!.start, unknown.diagnostics[0]!.end)).toBe('canary-99');
   });
 
+  it('promote sends what the engine sends for the stage: a shadow stage mirrors 100 percent by default, the next stage clears the mirror', async () => {
+    // The sample's shadow stage without its explicit `mirror: 100`: the engine's default applies.
+    const text = planTextFor({ deploymentUrl: dev().stack.deploymentUrl, prometheusUrl: dev().stack.prometheusUrl! }).replace(/(kind: shadow\n)\s+mirror: 100\n/, '$1');
+    const validation = validatePlan(text);
+    expect(validation.plan?.stages.find((stage) => stage.name === 'shadow')?.mirror).toBeUndefined();
+    const shadowPlan = validation.plan!;
+    const version = (name: string) => dev().stack.state().versions.find((one) => one.version === name)!;
+
+    const shadow = await session({ plan: shadowPlan }).run(cell('rollout', 'promote shadow'), { confirmed: true });
+    expect(shadow.error).toBeUndefined();
+    expect(shadow.outcome).toBe('success');
+    expect(version('41').weight).toBe(100);
+    expect(version('42').mirror).toBe(100);
+
+    const canary = await session({ plan: shadowPlan }).run(cell('rollout', 'promote canary-10'), { confirmed: true });
+    expect(canary.outcome).toBe('success');
+    expect(version('42').weight).toBe(10);
+    expect(version('42').mirror).toBe(0);
+  });
+
   it('check measures named guardrails now: passes, then fails under an injected fault', async () => {
     await session().run(cell('rollout', 'set-traffic 50'), { confirmed: true });
     const passed = await eventually(async () => {
@@ -266,7 +287,7 @@ describe('rollout and check cells', () => {
         const attempt = await session().run(cell('check', ''));
         return attempt.outcome === 'failure' && tableColumn(attempt, 'result')[0] === 'FAIL' ? attempt : undefined;
       }, 45_000, 'error-rate to fail under the fault');
-      expect(tableColumn(failed, 'guardrail')).toEqual(['error-rate', 'p99-latency']);
+      expect(tableColumn(failed, 'guardrail')).toEqual(['error-rate', 'p99-latency', 'score-drift']);
       expect(failed.error).toContain('error-rate: failed');
     } finally {
       dev().stack.clearFaults();
@@ -275,6 +296,30 @@ describe('rollout and check cells', () => {
     const text = 'error-rate, latency';
     const unknown = await session().run(cell('check', text));
     expect(text.slice(unknown.diagnostics[0]!.start, unknown.diagnostics[0]!.end)).toBe('latency');
+  });
+
+  it('check measures a drift guardrail: PSI of the two score histograms against its max, then a scoreShift fails it', async () => {
+    await session().run(cell('rollout', 'set-traffic 50'), { confirmed: true });
+    const passed = await eventually(async () => {
+      const attempt = await session().run(cell('check', 'score-drift'));
+      return attempt.ok ? attempt : undefined;
+    }, 60_000, 'score-drift to pass with candidate traffic');
+    expect(tableColumn(passed, 'bound')).toEqual(['max 0.2']);
+    const measurement = (passed.value as { results: Record<string, { kind: string; value: number; query: string; drift: { buckets: string[] } }> }).results['score-drift']!;
+    expect(measurement).toMatchObject({ kind: 'drift', query: 'sum by (le) (increase(rollgate_dev_prediction_score_bucket{version="42"}[2m]))' });
+    expect(Number(tableColumn(passed, 'value')[0])).toBeCloseTo(measurement.value, 3);
+    expect(measurement.drift.buckets).toHaveLength(11);
+
+    dev().stack.injectFault({ version: '42', scoreShift: 0.4 });
+    try {
+      const failed = await eventually(async () => {
+        const attempt = await session().run(cell('check', 'score-drift'));
+        return attempt.outcome === 'failure' ? attempt : undefined;
+      }, 60_000, 'score-drift to fail after the scoreShift');
+      expect(failed.error).toMatch(/^score-drift: failed, PSI [\d.]+ is above max 0\.2/);
+    } finally {
+      dev().stack.clearFaults();
+    }
   });
 
   it('pause and resume act on the service phase', async () => {
