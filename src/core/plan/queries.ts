@@ -2,9 +2,13 @@
 // findings are placed at the exact characters of the YAML string they are about.
 import type { Diagnostic } from '../diagnostics';
 import type { PromqlAnalysis } from '../promql/analysis';
+import { DEFAULT_SELECTOR } from '../guardrails/queries';
+import { parseLabelMatchers } from '../guardrails/selector';
 import { knownScrapeInterval } from '../promql/devStack';
 import { analyzeQuery, queryFindings, type QueryExpectation } from '../promql/guardrail';
 import type { PromqlRule } from '../promql/syntaxErrors';
+import { guardrailDefaults, LABEL_NAME_PATTERN, METRIC_NAME_PATTERN } from './guardrailKinds';
+import { DURATION_PATTERN } from './schema';
 import { yamlScalarSource, sourceSpan } from './scalarSource';
 import { nodeSpan, type PlanLocator, type Span } from './yamlTree';
 
@@ -65,19 +69,43 @@ export class PlanQueryChecker {
    * text. `node` may be given as a function: it is then looked up only when there is a finding.
    */
   check(query: string, node: unknown, expects: QueryExpectation): Diagnostic[] {
+    return this.checkPieces(query, [{ start: 0, end: query.length, node }], node, expects);
+  }
+
+  /**
+   * Findings for a query Rollgate builds from several plan fields (a drift guardrail's bucket
+   * query): each finding is placed in the field whose text it falls in (`pieces`: where each
+   * field's value sits in `query`), otherwise on `fallback`'s whole value. Syntax and type
+   * messages say which query they are about when it is not written in the plan as such.
+   */
+  checkPieces(query: string, pieces: readonly QueryPiece[], fallback: unknown, expects: QueryExpectation, built = false): Diagnostic[] {
     const analysis = this.cache.analysis(query);
     const findings = queryFindings(query, analysis, { expects, ...this.context });
     if (findings.length === 0) return [];
-    if (typeof node === 'function') node = (node as () => unknown)();
-    const source = yamlScalarSource(this.text, node);
-    const whole = nodeSpan(this.text, node);
     return findings.map((finding): Diagnostic => {
-      let span: Span | undefined = source ? sourceSpan(source, finding.start, finding.end) : whole;
+      // The field the finding lies in, else one it overlaps (the finding is then cut to that field).
+      const piece =
+        pieces.find((one) => finding.start >= one.start && finding.end <= one.end) ?? pieces.find((one) => finding.start < one.end && finding.end > one.start);
+      let node = piece ? piece.node : fallback;
+      if (typeof node === 'function') node = (node as () => unknown)();
+      const source = piece ? yamlScalarSource(this.text, node) : undefined;
+      const whole = nodeSpan(this.text, node);
+      const start = piece ? Math.max(finding.start, piece.start) - piece.start : 0;
+      const end = piece ? Math.min(finding.end, piece.end) - piece.start : 0;
+      let span: Span | undefined = source && piece ? sourceSpan(source, start, end) : whole;
       span ??= { start: 0, end: 0 };
       if (span.end <= span.start) span = widen(this.text, span, whole);
-      return { severity: finding.severity, code: PromqlCodes[finding.rule], message: finding.message, start: span.start, end: span.end };
+      const message = built && finding.rule !== 'short-window' ? `${finding.message} (in the query this guardrail sends: ${query})` : finding.message;
+      return { severity: finding.severity, code: PromqlCodes[finding.rule], message, start: span.start, end: span.end };
     });
   }
+}
+
+/** Where one plan field's value sits in a query built from several fields; `node` may be a function looking it up. */
+export interface QueryPiece {
+  start: number;
+  end: number;
+  node: unknown;
 }
 
 /** A finding at one point (the end of a query) is widened to a character the editor can show. */
@@ -97,8 +125,12 @@ export function planQueryContext(value: unknown): PlanQueryContext {
 
 /**
  * Checks every guardrail query of a plan, read from the plan as parsed (before the schema), so a
- * schema error elsewhere in a guardrail does not hide a broken query. A guardrail without a `kind`
- * (or `kind: threshold`) needs one number per version.
+ * schema error elsewhere in a guardrail does not hide a broken query. Threshold guardrails (no
+ * `kind`, or `kind: threshold`) and compare guardrails need one number per version from `query`;
+ * drift and calibration guardrails send a bucket query Rollgate builds from `histogram` or
+ * `counter`, `selector` and `window`, which is checked as sent, with each finding placed in the
+ * field it comes from. (A `query` on a drift or calibration guardrail is not used, which
+ * `plan/guardrail-kind-field` reports; it is not checked.)
  */
 export function guardrailQueryDiagnostics(value: unknown, locator: PlanLocator, checker: PlanQueryChecker): Diagnostic[] {
   const guardrails = (value as { guardrails?: unknown } | null)?.guardrails;
@@ -106,11 +138,64 @@ export function guardrailQueryDiagnostics(value: unknown, locator: PlanLocator, 
   const diagnostics: Diagnostic[] = [];
   guardrails.forEach((guardrail: unknown, index) => {
     if (typeof guardrail !== 'object' || guardrail === null) return;
-    const { query, kind } = guardrail as { query?: unknown; kind?: unknown };
-    if (typeof query !== 'string' || query === '') return;
-    const expects: QueryExpectation = kind === undefined || kind === 'threshold' ? 'number' : 'any';
-    const found = checker.check(query, () => locator.node(['guardrails', index, 'query']), expects);
+    const fields = guardrail as GuardrailFields;
+    const { query, kind } = fields;
+    let found: Diagnostic[] = [];
+    if (kind === 'drift' || kind === 'calibration') found = bucketQueryDiagnostics(fields, index, locator, checker);
+    else if (typeof query === 'string' && query !== '') {
+      const expects: QueryExpectation = kind === undefined || kind === 'threshold' || kind === 'compare' ? 'number' : 'any';
+      found = checker.check(query, () => locator.node(['guardrails', index, 'query']), expects);
+    }
     if (found.length > 0) diagnostics.push(...found);
   });
   return diagnostics;
+}
+
+interface GuardrailFields {
+  query?: unknown;
+  kind?: unknown;
+  histogram?: unknown;
+  counter?: unknown;
+  selector?: unknown;
+  window?: unknown;
+  labelName?: unknown;
+  binLabel?: unknown;
+}
+
+/** A stand-in metric name where the plan's is missing or malformed (the schema reports that). */
+const STAND_IN_METRIC = 'rollgate_histogram_bucket';
+
+/**
+ * The bucket query of a drift or calibration guardrail, as `increaseQuery` builds it for a
+ * version but with the selector as written (placeholders in place), checked by Prometheus's rules:
+ * a selector the label-matcher reader accepts can still be refused by Prometheus (an unknown escape
+ * such as `"v\d+"`, the metric name set twice), and a `window` shorter than twice the scrape
+ * interval of the `rollgate dev` Prometheus holds one sample per bucket. A selector that is not a
+ * label-matcher list at all is `plan/invalid-selector` (guardrailKindRules.ts), not checked again.
+ */
+function bucketQueryDiagnostics(fields: GuardrailFields, index: number, locator: PlanLocator, checker: PlanQueryChecker): Diagnostic[] {
+  const selector = typeof fields.selector === 'string' ? fields.selector : DEFAULT_SELECTOR;
+  if ('problem' in parseLabelMatchers(selector)) return [];
+  const window = typeof fields.window === 'string' && DURATION_PATTERN.test(fields.window) ? fields.window : guardrailDefaults.window;
+  const name = (field: unknown) => (typeof field === 'string' && METRIC_NAME_PATTERN.test(field) ? field : undefined);
+  const label = (field: unknown, fallback: string) => (typeof field === 'string' && LABEL_NAME_PATTERN.test(field) ? field : fallback);
+  let metric: string;
+  const by = ['le'];
+  if (fields.kind === 'calibration' && fields.counter !== undefined) {
+    metric = name(fields.counter) ?? STAND_IN_METRIC;
+    by[0] = label(fields.binLabel, guardrailDefaults.binLabel);
+  } else {
+    const histogram = name(fields.histogram);
+    metric = histogram ? `${histogram}_bucket` : STAND_IN_METRIC;
+  }
+  if (fields.kind === 'calibration') by.push(label(fields.labelName, guardrailDefaults.labelName));
+  const head = `sum by (${by.join(', ')}) (increase(${metric}`;
+  const selectorStart = head.length;
+  const windowStart = selectorStart + selector.length + 1;
+  const query = `${head}${selector}[${window}]))`;
+  const at = (field: string) => () => locator.node(['guardrails', index, field]);
+  const pieces: QueryPiece[] = [];
+  if (typeof fields.selector === 'string') pieces.push({ start: selectorStart, end: selectorStart + selector.length, node: at('selector') });
+  if (window === fields.window) pieces.push({ start: windowStart, end: windowStart + window.length, node: at('window') });
+  return checker.checkPieces(query, pieces, at('kind'), 'any', true);
 }

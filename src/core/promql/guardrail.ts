@@ -47,8 +47,8 @@ export function queryFindings(query: string, analysis: PromqlAnalysis, options: 
         severity: 'error',
         message:
           analysis.resultType === 'range vector'
-            ? 'A threshold guardrail needs one number, but this query returns a range vector (every sample of a window, not a value). Apply a function to the range, e.g. rate(...[1m]) or avg_over_time(...[1m]).'
-            : 'A threshold guardrail needs one number, but this query returns a string. Query a metric instead.',
+            ? 'A threshold or compare guardrail needs one number, but this query returns a range vector (every sample of a window, not a value). Apply a function to the range, e.g. rate(...[1m]) or avg_over_time(...[1m]).'
+            : 'A threshold or compare guardrail needs one number, but this query returns a string. Query a metric instead.',
         ...whole,
       });
     } else if (analysis.series && analysis.series.kind !== 'one') {
