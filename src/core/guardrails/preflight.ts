@@ -8,7 +8,7 @@ import { EndpointError } from '../endpoints/errors';
 import type { PrometheusClient } from '../endpoints/prometheus';
 import { sourceSpan, yamlScalarSource } from '../plan/scalarSource';
 import { guardrailDefaults } from '../plan/guardrailKinds';
-import type { Plan } from '../plan/schema';
+import { parseDuration, type Plan } from '../plan/schema';
 import { PlanLocator } from '../plan/yamlTree';
 import { promqlDurationMs } from '../promql/analysis';
 import { analyzeQuery, queryFindings } from '../promql/guardrail';
@@ -26,7 +26,7 @@ export interface PreflightResult {
   /** The query exactly as sent. */
   query: string;
   /** The guardrail field the finding is placed at: `query`, or `histogram`/`counter` for drift and calibration. */
-  field?: 'query' | 'histogram' | 'counter';
+  field?: 'query' | 'histogram' | 'counter' | 'window';
   value?: number;
   series?: number;
   message: string;
@@ -126,6 +126,15 @@ export async function preflightGuardrails(plan: Plan, client: PrometheusClient, 
     const interval = await scrapeIntervalMs(client, options.signal);
     if (interval !== undefined) {
       for (const [index, guardrail] of plan.guardrails.entries()) {
+        if ((guardrail.kind === 'drift' || guardrail.kind === 'calibration') && guardrail.window !== undefined) {
+          // The window of the bucket query's increase(): one sample per bucket when it is too short.
+          const windowMs = parseDuration(guardrail.window);
+          if (windowMs !== undefined && windowMs < 2 * interval) {
+            const message = `increase() over the ${guardrail.kind} window [${guardrail.window}] needs at least two samples of each bucket, but Prometheus at ${client.baseUrl} scrapes every ${interval / 1000}s: use a window of at least ${(4 * interval) / 1000}s.`;
+            results.push({ guardrail: guardrail.name, index, outcome: 'short-window', severity: 'warning', query: guardrail.window, field: 'window', message });
+          }
+          continue;
+        }
         if (guardrail.query === undefined || (guardrail.kind !== 'threshold' && guardrail.kind !== 'compare')) continue;
         const findings = queryFindings(guardrail.query, analyzeQuery(guardrail.query), { expects: 'any', scrapeIntervalMs: interval, scraper: `Prometheus at ${client.baseUrl}` });
         for (const finding of findings.filter((one) => one.rule === 'short-window')) {

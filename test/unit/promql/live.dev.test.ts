@@ -143,6 +143,19 @@ describe('preflight: each guardrail query once, for the baseline', () => {
         '    query: sum(rate(rollgate_dev_requests_total{version="{{version}}"}[1s]))',
         '    max: 1000',
         '    dryRun: true',
+        // Drift reads one series per bucket: several are what it needs, not a finding.
+        '  - name: score-drift',
+        '    kind: drift',
+        '    histogram: rollgate_dev_prediction_score',
+        `    selector: '{version="{{version}}"}'`,
+        '    window: 1m',
+        '  - name: drift-short',
+        '    kind: drift',
+        '    histogram: rollgate_dev_prediction_score',
+        '    window: 1s',
+        '  - name: drift-missing',
+        '    kind: drift',
+        '    histogram: no_such_histogram',
       ],
     });
 
@@ -163,8 +176,17 @@ describe('preflight: each guardrail query once, for the baseline', () => {
     expect(byName('experimental', 'error')!.message).toContain('unknown function with name "mad_over_time"');
     // A dry-run guardrail never decides: its findings are warnings.
     expect(byName('short-window', 'short-window')).toMatchObject({ severity: 'warning' });
+    // Drift: the bucket query as the rollout sends it, for the baseline; no data where nothing is observed.
+    expect(byName('score-drift', 'ok')).toMatchObject({ severity: 'info', field: 'histogram', query: 'sum by (le) (increase(rollgate_dev_prediction_score_bucket{version="41"}[1m]))' });
+    expect(byName('score-drift', 'ok')!.series).toBeGreaterThan(1);
+    expect(byName('drift-short', 'short-window')).toMatchObject({ severity: 'warning', field: 'window' });
+    expect(byName('drift-missing', 'no-data')).toMatchObject({ severity: 'warning', field: 'histogram' });
     const diagnostics = preflightDiagnostics(results, text);
-    const window = diagnostics.find((diagnostic) => diagnostic.code === 'preflight/short-window')!;
+    const driftWindow = diagnostics.find((diagnostic) => diagnostic.code === 'preflight/short-window' && diagnostic.message.includes('drift'))!;
+    expect(text.slice(driftWindow.start, driftWindow.end)).toBe('1s');
+    const missingHistogram = diagnostics.find((diagnostic) => diagnostic.code === 'preflight/no-data' && diagnostic.message.includes('drift-missing'))!;
+    expect(text.slice(missingHistogram.start, missingHistogram.end)).toBe('no_such_histogram');
+    const window = diagnostics.find((diagnostic) => diagnostic.code === 'preflight/short-window' && diagnostic.message.startsWith('rate'))!;
     expect(text.slice(window.start, window.end)).toBe('1s');
     const many = diagnostics.find((diagnostic) => diagnostic.code === 'preflight/many-series')!;
     expect(text.slice(many.start, many.end)).toBe('sum by (code) (rate(rollgate_dev_requests_total{version="{{version}}"}[1m]))');
