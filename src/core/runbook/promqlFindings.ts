@@ -128,6 +128,9 @@ export function linkedPlan(path: string, planText: string): LinkedPlan {
       const name = item.get('name');
       const query = item.get('query', true);
       if (typeof name !== 'string' || !isScalar(query) || typeof query.value !== 'string') continue;
+      // Drift and calibration guardrails do not send a `query` (they build a bucket query); the plan reports one as unused.
+      const kind = item.get('kind');
+      if (kind === 'drift' || kind === 'calibration') continue;
       const line = query.range ? planText.slice(0, query.range[0]).split('\n').length : undefined;
       guardrails.push({ name, query: query.value, ...(line !== undefined ? { line } : {}) });
     }

@@ -83,4 +83,10 @@ describe('runbook PromQL findings', () => {
     // Without a linked plan there is nothing to check against.
     expect(runbookPromqlDiagnostics(named.cells)).toEqual([]);
   });
+
+  it('does not hold a drift or calibration guardrail to a query it does not send', () => {
+    const plan = linkedPlan('./plan.rollout.yaml', `${planText}  - name: score-drift\n    kind: drift\n    histogram: score\n    query: sum(rate(x[1m])\n`);
+    expect(plan.guardrails.map((guardrail) => guardrail.name)).toEqual(['error-rate', 'broken']);
+    expect(runbookPromqlDiagnostics(parseRunbook('```check\nscore-drift\n```\n').cells, plan)).toEqual([]);
+  });
 });
