@@ -164,4 +164,12 @@ describe('PromQL grammar with the real TextMate engine', () => {
     expect(scopesOf(lines, 'version')).toContain(LABEL);
     expect(scopesOf(lines, 'max')).toContain('support.type.property-name.rollout-plan');
   });
+
+  it('colours a drift guardrail’s selector (label matchers) as PromQL, and the keys after it as the plan’s', () => {
+    const plan = 'guardrails:\n  - name: d\n    kind: drift\n    histogram: score\n    selector: \'{version="{{version}}", job=~"api|web"}\'\n    window: 1m\n';
+    const lines = tokenize.plan(plan);
+    expect(scopesOf(lines, 'version')).toContain(LABEL);
+    expect(scopesOf(lines, 'job')).toContain(LABEL);
+    expect(scopesOf(lines, 'window')).toContain('support.type.property-name.rollout-plan');
+  });
 });
