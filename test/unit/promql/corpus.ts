@@ -106,6 +106,47 @@ export const validQueries: Array<{ query: string; newer?: boolean }> = [
   { query: 'foo{a="\\u00e9\\n"}' },
   { query: 'x @ start()' },
   { query: 'sum(\n  rate(foo{\n    a="b", # the a label\n    c!~"d"\n  }[5m])\n) by (le)\n' },
+  // Prometheus's own docs (docs/querying/examples.md, basics.md, functions.md).
+  { query: 'http_requests_total{job="apiserver", handler="/api/comments"}[5m]' },
+  { query: 'http_requests_total{job=~".*server"}' },
+  { query: 'http_requests_total{status!~"4.."}' },
+  { query: 'rate(http_requests_total[5m])[30m:1m]' },
+  { query: 'max_over_time(deriv(rate(distance_covered_total[5s])[30s:5s])[10m:])' },
+  { query: 'sum by (job) (\n  rate(http_requests_total[5m])\n)' },
+  { query: 'sum by (app, proc) (\n  instance_memory_limit_bytes - instance_memory_usage_bytes\n) / 1024 / 1024' },
+  { query: 'topk(3, sum by (app, proc) (rate(instance_cpu_time_ns[5m])))' },
+  { query: 'count by (app) (instance_cpu_time_ns)' },
+  { query: 'histogram_quantile(0.9, sum by (job, le) (rate(http_request_duration_seconds_bucket[10m])))' },
+  { query: 'label_replace(up{job="api-server",service="a:c"}, "foo", "$1", "service", "(.*):.*")' },
+  { query: 'predict_linear(node_filesystem_free_bytes{job="node"}[1h], 4 * 3600) < 0' },
+  { query: 'absent_over_time(nonexistent{job="myjob"}[1h])' },
+  { query: 'sum(http_requests_total{method="GET"} @ 1609746000)' },
+  { query: 'rate(http_requests_total[5m] offset -1w)' },
+  { query: '{__name__=~"job:.*"}' },
+  { query: 'sum(http_requests_total{method="GET"} offset 5m)' },
+  { query: 'method_code:http_errors:rate5m{code="500"} / ignoring(code) method:http_requests:rate5m' },
+  { query: 'method_code:http_errors:rate5m / ignoring(code) group_left method:http_requests:rate5m' },
+  ...flaggerTemplates().map((template) => ({ query: fillFlagger(template) })),
   { query: 'sort_by_label(foo, "a")', newer: true },
   { query: '{"metric.with.dots"}', newer: true },
 ];
+
+/**
+ * Queries of Flagger's MetricTemplates as its docs give them (fluxcd/flagger
+ * docs/gitbook/usage/metrics.md), with Flagger's `{{ name }}` template variables: label matchers
+ * over several lines, placeholders inside strings and as a range.
+ */
+export function flaggerTemplates(): string[] {
+  return [
+    'histogram_quantile(\n  0.99,\n  sum(\n    rate(\n      response_latency_ms_bucket{\n        namespace="{{ namespace }}",\n        deployment=~"{{ target }}",\n        direction="{{ variables.direction }}"\n      }[{{ interval }}]\n    )\n  ) by (le)\n)\n',
+    '100 - sum(\n    rate(\n        istio_requests_total{\n          reporter="destination",\n          destination_workload_namespace="{{ namespace }}",\n          destination_workload="{{ target }}",\n          response_code!="404"\n        }[{{ interval }}]\n    )\n)\n/\nsum(\n    rate(\n        istio_requests_total{\n          reporter="destination",\n          destination_workload_namespace="{{ namespace }}",\n          destination_workload="{{ target }}"\n        }[{{ interval }}]\n    )\n) * 100\n',
+    '100 - sum(\n    rate(\n        grpc_server_handled_total{\n          grpc_code!="OK",\n          kubernetes_namespace="{{ namespace }}",\n          kubernetes_pod_name=~"{{ target }}-[0-9a-zA-Z]+(-[0-9a-zA-Z]+)"\n        }[{{ interval }}]\n    )\n)\n/\nsum(\n    rate(\n        grpc_server_started_total{\n          kubernetes_namespace="{{ namespace }}",\n          kubernetes_pod_name=~"{{ target }}-[0-9a-zA-Z]+(-[0-9a-zA-Z]+)"\n        }[{{ interval }}]\n    )\n) * 100\n',
+    'sum(rate(http_requests_total{code!~"5.*",service="{{ target }}"}[{{ interval }}])) / \nsum(rate(http_requests_total{service="{{ target }}"}[{{ interval }}])) * 100\n',
+  ];
+}
+
+/** A Flagger template as Flagger would send it for a canary `podinfo` in `test`, analysed every minute. */
+export function fillFlagger(template: string): string {
+  const values: Record<string, string> = { namespace: 'test', target: 'podinfo', interval: '1m', 'variables.direction': 'inbound' };
+  return template.replace(/\{\{\s*([\w.]+)\s*\}\}/g, (whole, name: string) => values[name] ?? whole);
+}

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { analyzeQuery } from '../../../src/core/promql/guardrail';
 import { parsePromql } from '../../../src/core/promql/parse';
 import { readMarkers } from '../plan/markers';
-import { syntaxErrors } from './corpus';
+import { flaggerTemplates, syntaxErrors, validQueries } from './corpus';
 
 /** The query without markers and the one span it marks. */
 function marked(source: string): { query: string; start: number; end: number } {
@@ -83,5 +83,18 @@ describe('a query beyond the parser’s limits', () => {
     expect(findings[0]!.message).toContain('could not check this query past this point');
     // A short chain is read in full.
     expect(analyzeQuery(`sum(${Array.from({ length: 50 }, (_, index) => `x${index}`).join(' + ')})`).findings).toEqual([]);
+  });
+});
+
+describe('real queries: Prometheus’s docs and Flagger’s MetricTemplates', () => {
+  it.each(validQueries.filter((entry) => !entry.newer).map((entry) => entry.query))('%s has no findings', (query) => {
+    expect(analyzeQuery(query).findings).toEqual([]);
+  });
+
+  // Flagger's `{{ namespace }}`-style variables stand where Rollgate's placeholders do: in strings and as a range.
+  it.each(flaggerTemplates())('Flagger template %s has no findings with its placeholders in place', (template) => {
+    const analysis = analyzeQuery(template);
+    expect(analysis.findings).toEqual([]);
+    expect(analysis.resultType).toBe('instant vector');
   });
 });
