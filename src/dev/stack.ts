@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { delimiter } from 'node:path';
 
 import type { ServiceState } from '../core/endpoints/index';
+import { DEV_PROMETHEUS } from '../core/promql/devStack';
 import { DevDeployment } from './deploymentState';
 import { startDevHaproxy, type DevHaproxy } from './devHaproxy';
 import { findHaproxyOnPath, installHaproxyHint } from './haproxyProcess';
@@ -169,7 +170,7 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
       try {
         prometheus = await startPrometheus({
           bin,
-          port: options.prometheusPort ?? 9090,
+          port: options.prometheusPort ?? DEV_PROMETHEUS.port,
           target: `127.0.0.1:${server.port}`,
           ...(haproxy ? { extraTargets: [{ job: haproxyScrapeJob, target: haproxy.exporterTarget }] } : {}),
           startTimeoutMs: options.prometheusStartTimeoutMs,
