@@ -9,3 +9,6 @@ export * from './completion';
 export * from './hover';
 export { planRuleDescriptions } from './rules';
 export { PlanValidator, type PlanValidatorOptions } from './incremental';
+export { PromqlCodes, PromqlCache, PlanQueryChecker, type PlanQueryContext } from './queries';
+export { yamlScalarSource, sourceSpan, valueOffsetAt, type ScalarSource } from './scalarSource';
+export { completePlanQuery, planQueryAt, planQueryHoverTarget, promqlHoverTarget, planMetricEndpoint, planQueryMetrics, escapeForYaml, type PlanQueryCompletion, type PlanQueryHoverTarget } from './queryCompletion';
