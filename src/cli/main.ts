@@ -1,3 +1,4 @@
+import { neutralizeControlCharacters } from '../core/text/terminal';
 import { CliIo, ExitCode, UsageError } from './io';
 
 import { commands } from './commands/registry';
@@ -9,7 +10,16 @@ export function usage(): string {
   return `Usage: rollgate <command> [options]\n\nCommands:\n${lines.join('\n')}\n\nRun 'rollgate <command> --help' for a command's options.\nExit codes: 0 ok, 1 failure (errors found, cell failed, rolled back), 2 usage error or unreadable input.\n`;
 }
 
-export async function main(argv: string[], io: CliIo): Promise<number> {
+/**
+ * Runs a command. Everything it prints passes through {@link neutralizeControlCharacters}: much
+ * of it came from outside (answers, errors, files), and none of it may drive the terminal.
+ */
+export async function main(argv: string[], rawIo: CliIo): Promise<number> {
+  const io: CliIo = {
+    ...rawIo,
+    stdout: (text) => rawIo.stdout(neutralizeControlCharacters(text)),
+    stderr: (text) => rawIo.stderr(neutralizeControlCharacters(text)),
+  };
   const [name, ...rest] = argv;
   if (!name) {
     // No command is a usage error: the help goes to stderr so scripts piping stdout see nothing.
@@ -57,7 +67,7 @@ if (require.main === module) {
       process.exitCode = code;
     },
     (error: unknown) => {
-      process.stderr.write(`rollgate: ${String(error)}\n`);
+      process.stderr.write(`rollgate: ${neutralizeControlCharacters(String(error))}\n`);
       process.exitCode = ExitCode.failure;
     },
   );

@@ -21,6 +21,10 @@ export interface DevServer {
 
 const maxBodyBytes = 1_000_000;
 const maxRememberedKeys = 1000;
+/** Keys are remembered: bound them (the contract says at most 255 characters). */
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+/** A body over the limit is read and dropped up to this much, so the 413 reaches the client; beyond, the connection is cut. */
+const maxDrainedBytes = 64 * 1024 * 1024;
 
 interface RememberedAnswer {
   fingerprint: string;
@@ -70,7 +74,8 @@ export async function startDevServer(port: number, options: DevServerOptions): P
     try {
       raw = await readBody(request);
     } catch {
-      return send(response, apiError(413, 'body_too_large', `request bodies are limited to ${maxBodyBytes} bytes`));
+      // Answered, not reset: the client learns why. The connection is closed after it.
+      return send(response, apiError(413, 'body_too_large', `request bodies are limited to ${maxBodyBytes} bytes`), { connection: 'close' });
     }
     let body: unknown;
     if (raw.trim() !== '') {
@@ -82,6 +87,9 @@ export async function startDevServer(port: number, options: DevServerOptions): P
     }
 
     const key = headerValue(request.headers['idempotency-key']);
+    if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) {
+      return send(response, apiError(400, 'invalid_idempotency_key', 'an Idempotency-Key is 1 to 255 printable ASCII characters'));
+    }
     const mutating = method !== 'GET' && method !== 'HEAD';
     if (mutating && key !== undefined) {
       const fingerprint = createHash('sha256').update(`${method} ${path}\n${body === undefined ? '' : JSON.stringify(body)}`).digest('hex');
@@ -192,16 +200,19 @@ function readBody(request: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    let tooLarge = Number(request.headers['content-length'] ?? 0) > maxBodyBytes;
     request.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > maxBodyBytes) {
-        reject(new Error('body too large'));
+      if (size > maxBodyBytes) tooLarge = true;
+      if (size > maxDrainedBytes) {
         request.destroy();
+        reject(new Error('body too large'));
         return;
       }
-      chunks.push(chunk);
+      // Over the limit the rest is read and dropped, so the client is still reading when the 413 comes.
+      if (!tooLarge) chunks.push(chunk);
     });
-    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    request.on('end', () => (tooLarge ? reject(new Error('body too large')) : resolve(Buffer.concat(chunks).toString('utf8'))));
     request.on('error', reject);
   });
 }

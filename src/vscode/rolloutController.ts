@@ -8,6 +8,7 @@ import { ROLLOUT_ACTIONS, type PanelChangelog, type PanelNotice, type PanelPlanC
 import type { Plan } from '../core/plan/schema';
 import {
   DEFAULT_STATE_DIR,
+  describeDevFaults,
   openRollout,
   rollBackPlan,
   rollbackTarget,
@@ -288,7 +289,10 @@ export class RolloutController implements vscode.Disposable {
       await engine.run();
       return;
     }
-    const result = await drill.run({ onClearFailed: (error) => this.log.warn(`Rollgate: could not clear drill faults: ${errorMessage(error)}`) });
+    const result = await drill.run({
+      onClearFailed: (error) => this.log.warn(`Rollgate: could not clear drill faults: ${errorMessage(error)}`),
+      onStaleFaultsCleared: (faults) => this.log.warn(`Rollgate: cleared ${faults.length} fault(s) already on rollgate dev before this drill (${describeDevFaults(faults)}), probably left by a drill that was killed.`),
+    });
     const timing = result.faultToRollbackMs !== undefined ? vscode.l10n.t('fault to rollback {0} ms', Math.round(result.faultToRollbackMs)) : vscode.l10n.t('no rollback measured');
     this.notice = { level: result.snapshot.status === 'rolled-back' ? 'info' : 'error', text: vscode.l10n.t('Drill finished: {0} ({1}).', result.snapshot.status, timing) };
     this.log.info(`Rollgate drill of ${plan.metadata.name}: ${result.snapshot.status}, ${timing}`);

@@ -1,6 +1,9 @@
 import { userInfo } from 'node:os';
+import { dirname } from 'node:path';
+
 import * as vscode from 'vscode';
 
+import { locateConfinedFile } from '../core/files/confined';
 import {
   describeTarget,
   nodeHttpSender,
@@ -69,14 +72,24 @@ export function registerRunbookController(options: RunbookControllerOptions): vs
     return ledger;
   };
 
+  /** Where the runbook may read files (its plan, `< ./file` bodies): its folder, inside its workspace folder. */
+  const filesFor = (notebook: vscode.NotebookDocument): { base: string; root: string } | undefined => {
+    if (notebook.uri.scheme !== 'file') return undefined;
+    const base = dirname(notebook.uri.fsPath);
+    return { base, root: vscode.workspace.getWorkspaceFolder(notebook.uri)?.uri.fsPath ?? base };
+  };
+
   /** Builds (or reuses) the notebook's session; returns an error message when the plan cannot be used. */
   const sessionFor = async (notebook: vscode.NotebookDocument): Promise<RunbookSession | string> => {
     const metadata = runbookMetadata(notebook);
     let plan: Plan | undefined;
     let planText = '';
+    const files = filesFor(notebook);
     if (metadata.plan) {
-      const planUri = vscode.Uri.joinPath(notebook.uri, '..', metadata.plan);
       try {
+        // Only a regular file inside the workspace: never /etc/passwd, a FIFO or a device.
+        if (!files) throw new Error(vscode.l10n.t('a linked plan needs the runbook saved in a folder'));
+        const planUri = vscode.Uri.file(locateConfinedFile(metadata.plan, { ...files, what: vscode.l10n.t('The linked plan') }));
         // The open document, so unsaved edits to the plan count, as they do for diagnostics.
         planText = (await vscode.workspace.openTextDocument(planUri)).getText();
       } catch (error) {
@@ -97,6 +110,7 @@ export function registerRunbookController(options: RunbookControllerOptions): vs
       frontMatter: metadata.frontMatter,
       ...(plan ? { plan } : {}),
       runbook: vscode.workspace.asRelativePath(notebook.uri),
+      ...(files ? { files } : {}),
       ports: { http: options.http ?? nodeHttpSender },
       secrets: secretResolver,
       missingSecretHint,

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { MAX_RUNBOOK_BYTES } from '../core/files/limits';
 import {
   parseRunbook,
   serializeRunbook,
@@ -52,6 +53,12 @@ export class RunbookSerializer implements vscode.NotebookSerializer {
   constructor(private readonly log?: vscode.LogOutputChannel) {}
 
   deserializeNotebook(content: Uint8Array, _token: vscode.CancellationToken): vscode.NotebookData {
+    if (content.byteLength > MAX_RUNBOOK_BYTES) {
+      // Refused before parsing (a huge file would exhaust memory), and never opened, so never saved over.
+      throw new Error(
+        vscode.l10n.t('This runbook is {0} MB; Rollgate opens runbooks of at most {1} MB. Open it with the text editor instead.', (content.byteLength / 1048576).toFixed(1), MAX_RUNBOOK_BYTES / 1048576),
+      );
+    }
     let text: string;
     try {
       text = strictDecoder.decode(content);

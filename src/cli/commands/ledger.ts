@@ -1,7 +1,8 @@
 import { promises as fs } from 'node:fs';
 import { relative, resolve } from 'node:path';
 
-import { defaultLedgerPath, Ledger, type LedgerEntry, type LedgerEvidence, type LedgerTraffic } from '../../core/ledger/index';
+import { describeKind } from '../../core/files/confined';
+import { defaultLedgerPath, Ledger, LedgerCorruptError, type LedgerEntry, type LedgerEvidence, type LedgerTraffic } from '../../core/ledger/index';
 import { describeTraffic } from '../../core/rollout/traffic';
 import { textOrJson } from '../arguments';
 import type { CliIo } from '../io';
@@ -14,10 +15,12 @@ const help = `Usage:
 
 verify  checks every line of the hash-chained changelog and names the first bad one.
 show    prints entries newest first, optionally filtered.
-repair  moves a torn last line (left by an interrupted append) aside and records that in the chain.
+repair  moves a torn last line (left by an interrupted append) aside and records that in the chain;
+        gives a whole last entry its missing newline back; refuses a chain broken before its end.
 
 --file defaults to .rollgate/ledger.jsonl under the current folder.
-Exit codes: 0 ok, 1 the chain is broken or has a torn last line, 2 usage error or unreadable file.
+Exit codes: 0 ok, 1 the chain is broken or has a torn last line (repair: broken before its end),
+2 usage error, or a file that cannot be read or is not a regular file.
 `;
 
 interface Options {
@@ -65,10 +68,15 @@ function shown(file: string, io: CliIo): string {
   return path.startsWith('..') || path === '' ? file : path;
 }
 
-/** Fails with exit 2 (through the returned message) when the file cannot be read. */
+/**
+ * Fails with exit 2 (through the returned message) when the file cannot be read, or is not a
+ * regular file: a FIFO would hang the read and /dev/zero would never end it.
+ */
 async function unreadable(file: string, io: CliIo): Promise<string | undefined> {
   try {
     await fs.access(file, fs.constants.R_OK);
+    const stats = await fs.stat(file);
+    if (!stats.isFile()) return `${shown(file, io)} is ${describeKind(stats)}, not a ledger file (pass --file with the path of a .jsonl ledger)`;
     return undefined;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
@@ -128,6 +136,7 @@ async function verify(options: Options, io: CliIo): Promise<number> {
   const name = shown(options.file, io);
   if (result.ok) {
     io.stdout(`${name}: ok, ${entriesText(result.entries)}, chain intact (last hash ${result.lastHash.slice(0, 12)}…)\n`);
+    if (result.missingFinalNewline) io.stdout(`${name}: the last entry has no final newline; 'rollgate ledger repair' (or the next append) adds it\n`);
     return ExitCode.ok;
   }
   io.stdout(`${name}: ${result.problem}\n`);
@@ -167,12 +176,18 @@ async function repair(options: Options, io: CliIo): Promise<number> {
     io.stderr(`rollgate ledger repair: ${problem}\n`);
     return ExitCode.usage;
   }
-  const done = await new Ledger({ path: options.file }).repair();
-  io.stdout(
-    done
-      ? `moved a torn line of ${done.bytes} bytes to ${done.tornFile}; recorded as entry #${done.entry.seq}\n`
-      : 'nothing to repair: the last line is whole\n',
-  );
+  const ledger = new Ledger({ path: options.file });
+  let done;
+  try {
+    done = await ledger.repair();
+  } catch (error) {
+    if (!(error instanceof LedgerCorruptError)) throw error;
+    io.stderr(`rollgate ledger repair: ${shown(options.file, io)}: ${error.message}.\n`);
+    return ExitCode.failure;
+  }
+  if (ledger.restoredNewline !== undefined) io.stdout(`the last entry (#${ledger.restoredNewline}) was whole but had no final newline; added it\n`);
+  if (done) io.stdout(`moved a torn line of ${done.bytes} bytes to ${done.tornFile}; recorded as entry #${done.entry.seq}\n`);
+  if (!done && ledger.restoredNewline === undefined) io.stdout('nothing to repair: the last line is whole\n');
   return ExitCode.ok;
 }
 

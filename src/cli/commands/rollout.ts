@@ -8,6 +8,7 @@ import { parseDuration, type Plan } from '../../core/plan/schema';
 import {
   checkMetricRecording,
   connectMetrics,
+  describeDevFaults,
   describeTraffic,
   drillBoundMs,
   DrillNotPossibleError,
@@ -265,6 +266,8 @@ async function dryRun(plan: Plan, digest: string, options: Options, io: CliIo): 
     print(event);
   });
   if (options.format === 'text') io.stdout(`Dry run of ${plan.metadata.name} (${plan.metadata.service}): nothing is sent${options.metricsFile ? '; guardrails read the recording' : options.readMetrics ? `; guardrails read the current values from ${plan.endpoints.metrics.url}` : '; guardrails are not measured'}.\n`);
+  // Ctrl-C stops a dry run as it stops a live one: paused, exit 3.
+  void io.interrupted?.then(() => void engine.pause('interrupted from the command line'));
   const final = await engine.run();
   if (options.format === 'json') {
     io.stdout(`${JSON.stringify({ mode: 'dry-run', status: final.status, exitCode: exitCodeFor(final.status), decisions, calls: traffic.calls, snapshot: final }, null, 2)}\n`);
@@ -341,6 +344,8 @@ async function live(plan: Plan, digest: string, options: Options, io: CliIo): Pr
           if (options.format === 'text') io.stdout(`[drill] fault injected into ${plan.model.candidate.version}: error rate ${options.faultErrorRate}\n`);
         },
         onClearFailed: (error) => io.stderr(`[drill] could not clear the fault: ${String(error)}\n`),
+        onStaleFaultsCleared: (faults) =>
+          io.stderr(`[drill] cleared ${faults.length === 1 ? 'a fault' : `${faults.length} faults`} already on rollgate dev before this drill (${describeDevFaults(faults)}), probably left by a drill that was killed\n`),
       });
       final = result.snapshot;
     } else {

@@ -12,10 +12,12 @@ import {
   type CellRunResult,
   type CellSpec,
 } from '../../core/cells/index';
+import { readConfinedFile, workspaceRootFor } from '../../core/files/confined';
+import { fileOversize, MAX_PLAN_BYTES, MAX_RUNBOOK_BYTES, tooLargeMessage } from '../../core/files/limits';
 import { defaultLedgerPath, Ledger } from '../../core/ledger/index';
 import type { Plan } from '../../core/plan/schema';
 import { validatePlan } from '../../core/plan/validate';
-import { parseRunbook } from '../../core/runbook/index';
+import { parseRunbook, skippedFences } from '../../core/runbook/index';
 import { LineIndex } from '../../core/text/lineIndex';
 import { ExitCode, UsageError, type CliIo } from '../io';
 
@@ -102,6 +104,11 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
     return ExitCode.ok;
   }
   const runbookPath = resolve(io.cwd, parsedArgs.runbook);
+  const tooLarge = await fileOversize(runbookPath, MAX_RUNBOOK_BYTES);
+  if (tooLarge !== undefined) {
+    io.stderr(`rollgate run: ${parsedArgs.runbook}: ${tooLargeMessage('runbook', tooLarge)}\n`);
+    return ExitCode.usage;
+  }
   let text: string;
   try {
     text = await fs.readFile(runbookPath, 'utf8');
@@ -118,13 +125,17 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
 
   let plan: Plan | undefined;
   const planReference = runbook.metadata.plan;
+  // What the runbook may reach on disk (its plan, `< ./file` bodies): its repository, or the
+  // current folder when it lies below it, or its own folder.
+  const root = workspaceRootFor(runbookPath, io.cwd);
   if (planReference) {
     const planPath = resolve(dirname(runbookPath), planReference);
     let planText: string;
     try {
-      planText = await fs.readFile(planPath, 'utf8');
+      const bytes = await readConfinedFile(planReference, { base: dirname(runbookPath), root, maxBytes: MAX_PLAN_BYTES, what: 'The linked plan' });
+      planText = new TextDecoder('utf-8').decode(bytes);
     } catch (error) {
-      io.stderr(`rollgate run: the runbook links plan ${planReference}, which cannot be read: ${(error as Error).message}\n`);
+      io.stderr(`rollgate run: the runbook links plan ${planReference}, which cannot be used: ${(error as Error).message}\n`);
       return ExitCode.usage;
     }
     const validation = validatePlan(planText);
@@ -147,6 +158,15 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
     }
   }
   const selected = parsedArgs.cells.length > 0 ? codeCells.filter(({ cell }) => parsedArgs.cells.includes(String(cell.attributes.name))) : codeCells;
+  const skipped = describeSkipped(text);
+  if (selected.length === 0) {
+    // A drill that ran nothing must not pass as if it had: say what was there instead.
+    io.stderr(
+      `rollgate run: nothing ran: ${parsedArgs.runbook} has no http, promql, rollout or check cell${skipped ? `; ${skipped}` : ' and no fenced block'}. ` +
+        'A fenced block runs when its language is http, promql, rollout or check and it is not inside a list or quote.\n',
+    );
+    return ExitCode.failure;
+  }
 
   const ledger = parsedArgs.dryRun ? undefined : new Ledger({ path: defaultLedgerPath(io.cwd) });
   const actor = io.env.ROLLGATE_ACTOR ?? `cli:${safeUserName()}`;
@@ -155,6 +175,7 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
     ...(plan ? { plan } : {}),
     ...(parsedArgs.environment ? { environment: parsedArgs.environment } : {}),
     runbook: relative(io.cwd, runbookPath) || runbookPath,
+    files: { base: dirname(runbookPath), root },
     ports: { http: nodeHttpSender },
     secrets: environmentSecretResolver(io.env),
     missingSecretHint: (name) => `Set the environment variable ${secretEnvironmentVariable(name)}.`,
@@ -173,7 +194,7 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
     const label = result.name ?? `cell ${index + 1}`;
     if (parsedArgs.format === 'text') {
       const line = cell.source ? positionOf(text, cell.source.start) : undefined;
-      io.stdout(renderResultText(result, `${label}${line ? ` (${parsedArgs.runbook}:${line})` : ''}`));
+      io.stdout(renderResultText(result, `${label}${line ? ` (${parsedArgs.runbook}:${line})` : ''}`, cell.source ? locateInCell(text, cell.source.start, cell.value, parsedArgs.runbook) : undefined));
     }
     if (!result.ok) {
       exitCode = ExitCode.failure;
@@ -197,9 +218,35 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
       ) + '\n',
     );
   } else if (exitCode === ExitCode.ok) {
-    io.stdout(`${results.length} cell${results.length === 1 ? '' : 's'} ${parsedArgs.dryRun ? 'resolved (dry run, nothing sent)' : 'succeeded'}.\n`);
+    const noData = results.filter((result) => result.noData).length;
+    const notes = [noData > 0 ? `${noData} returned no data` : '', skipped && parsedArgs.cells.length === 0 ? skipped : ''].filter(Boolean);
+    io.stdout(`${results.length} cell${results.length === 1 ? '' : 's'} ${parsedArgs.dryRun ? 'resolved (dry run, nothing sent)' : 'succeeded'}${notes.length ? ` (${notes.join('; ')})` : ''}.\n`);
   }
   return exitCode;
+}
+
+/**
+ * `runbook:line:column` of an offset in a cell's body: the body starts on the line after the
+ * opening fence (columns of an indented fence's lines are counted without the indent).
+ */
+function locateInCell(text: string, fenceStart: number, value: string, name: string): (offset: number) => string {
+  const index = new LineIndex(text);
+  const fenceLine = index.positionAt(fenceStart).line;
+  return (offset) => {
+    const before = value.slice(0, offset);
+    const lines = before.split('\n');
+    return `${name}:${fenceLine + lines.length + 1}:${lines[lines.length - 1]!.replace(/\r$/, '').length + 1}`;
+  };
+}
+
+/** `3 fenced blocks were skipped (sh, python ×2)`, or '' when every fence is a cell. */
+function describeSkipped(text: string): string {
+  const fences = skippedFences(text);
+  if (fences.length === 0) return '';
+  const counts = new Map<string, number>();
+  for (const fence of fences) counts.set(fence.language || 'no language', (counts.get(fence.language || 'no language') ?? 0) + 1);
+  const languages = [...counts].map(([language, count]) => (count > 1 ? `${language} ×${count}` : language)).join(', ');
+  return `${fences.length} fenced block${fences.length === 1 ? ' was' : 's were'} skipped (${languages})`;
 }
 
 function safeUserName(): string {

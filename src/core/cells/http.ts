@@ -1,121 +1,33 @@
 import type { Diagnostic } from '../diagnostics';
 import { parseDuration } from '../plan/schema';
+import { bodyTemplates, GraphqlVariablesError, planBody, renderBody, type BodyPlan } from './httpBody';
+import { HTTP_METHODS, parseHttpCell, type HttpRequestTemplate, type TextPiece } from './httpParse';
+import { requestVariable, scriptExpression, scriptVariable, systemVariable } from './httpSystemVariables';
+import { summarizeWire, wireRequest } from './httpWire';
 import { durationAttribute, error, type ExecuteRuntime, type PrepareContext, type PrepareResult } from './prepared';
 import { maskCredentialHeaders } from './redact';
-import type { CellOutput, HttpRequest, Parsed } from './types';
-import { renderTemplate, resolveTemplate, unresolvedDiagnostics, type ResolvedTemplate } from './variables';
+import type { CellOutput, HttpRequest, Parsed, RequestSummary } from './types';
+import { findPlaceholders, lookupVariable, renderTemplate, resolveTemplate, secretMarker, unresolvedDiagnostics, type ExtraVariables, type ResolvedTemplate, type SecretWriter } from './variables';
 
-/** A slice of the cell body, kept with its offset so diagnostics point into the cell. */
-export interface TextPiece {
-  text: string;
-  start: number;
-}
+export { HTTP_METHODS, parseHttpCell, type HttpRequestTemplate, type TextPiece };
 
-/** A REST Client-style request before variables are resolved. */
-export interface HttpRequestTemplate {
-  method: string;
-  /** Where the method was written; absent when the request line is only a URL (GET). */
-  methodSpan?: { start: number; end: number };
-  /** The URL, plus continuation lines starting with `?` or `&`. */
-  url: TextPiece[];
-  headers: Array<{ name: string; nameStart: number; value: TextPiece }>;
-  body?: TextPiece;
-}
-
-export const HTTP_METHODS = ['GET', 'HEAD', 'OPTIONS', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
-const HEADER_LINE = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+)[ \t]*:[ \t]*(.*?)[ \t]*$/;
 const DEFAULT_TIMEOUT_MS = 30_000;
-
-function splitLines(text: string): TextPiece[] {
-  const lines: TextPiece[] = [];
-  let start = 0;
-  for (const match of text.matchAll(/\r?\n/g)) {
-    lines.push({ text: text.slice(start, match.index), start });
-    start = match.index + match[0].length;
-  }
-  lines.push({ text: text.slice(start), start });
-  return lines;
-}
-
-const isComment = (line: string) => /^\s*(#|\/\/)/.test(line);
-const isBlank = (line: string) => line.trim() === '';
-
-/**
- * Parses an http cell: optional comment lines, the request line (`METHOD URL [HTTP/1.1]`, or a
- * bare URL for GET), continuation lines starting with `?`/`&`, header lines, a blank line, the body.
- */
-export function parseHttpCell(text: string): Parsed<HttpRequestTemplate> {
-  const diagnostics: Diagnostic[] = [];
-  const lines = splitLines(text);
-  let index = 0;
-  while (index < lines.length && (isBlank(lines[index]!.text) || isComment(lines[index]!.text))) index++;
-  const requestLine = lines[index];
-  if (!requestLine) {
-    diagnostics.push(error('http/missing-request-line', 'An http cell needs a request line, e.g. `GET {{endpoints.deployment.url}}/v1/services/{{metadata.service}}`.', 0, text.length));
-    return { diagnostics };
-  }
-  const leading = requestLine.text.length - requestLine.text.trimStart().length;
-  const line = requestLine.text.trim();
-  const lineStart = requestLine.start + leading;
-  let method = 'GET';
-  let methodSpan: { start: number; end: number } | undefined;
-  let urlText = line;
-  let urlStart = lineStart;
-  const split = /^([A-Za-z]+)\s+(\S.*)$/.exec(line);
-  if (split) {
-    const word = split[1]!;
-    methodSpan = { start: lineStart, end: lineStart + word.length };
-    method = word.toUpperCase();
-    urlText = split[2]!;
-    urlStart = lineStart + line.indexOf(urlText, word.length);
-    if (!(HTTP_METHODS as readonly string[]).includes(method)) {
-      diagnostics.push(error('http/unknown-method', `Unknown HTTP method "${word}"; use one of ${HTTP_METHODS.join(', ')}.`, methodSpan.start, methodSpan.end));
-    }
-  }
-  const version = /\s+HTTP\/\d(\.\d)?$/i.exec(urlText);
-  if (version) urlText = urlText.slice(0, version.index);
-  const url: TextPiece[] = [{ text: urlText, start: urlStart }];
-  index++;
-  while (index < lines.length && /^\s*[?&]/.test(lines[index]!.text)) {
-    const continuation = lines[index]!;
-    const offset = continuation.text.length - continuation.text.trimStart().length;
-    url.push({ text: continuation.text.trim(), start: continuation.start + offset });
-    index++;
-  }
-  const headers: HttpRequestTemplate['headers'] = [];
-  for (; index < lines.length; index++) {
-    const header = lines[index]!;
-    if (isBlank(header.text)) break;
-    if (isComment(header.text)) continue;
-    const match = HEADER_LINE.exec(header.text);
-    if (!match) {
-      diagnostics.push(error('http/bad-header', 'Expected a header line `Name: value`, or a blank line before the body.', header.start, header.start + header.text.length));
-      continue;
-    }
-    const valueStart = header.start + header.text.indexOf(match[2]!, match[1]!.length + 1);
-    headers.push({ name: match[1]!, nameStart: header.start, value: { text: match[2]!, start: valueStart } });
-  }
-  let body: TextPiece | undefined;
-  const bodyLine = lines[index + 1];
-  if (index < lines.length && bodyLine) {
-    const rest = text.slice(bodyLine.start).replace(/\s+$/, '');
-    if (rest.trim() !== '') body = { text: rest, start: bodyLine.start };
-  }
-  if (diagnostics.length > 0) return { diagnostics };
-  return { value: { method, ...(methodSpan ? { methodSpan } : {}), url, headers, ...(body ? { body } : {}) }, diagnostics };
-}
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
+const CONTROL_CHARACTER = /[\u0000-\u0008\u000a-\u001f\u007f]/;
+/** What a dry run shows for the length of a body whose secrets are filled in only when it is sent. */
+export const LENGTH_WHEN_SENT = '‹length when sent›';
 
 /** True for methods that change something (every method except GET, HEAD and OPTIONS). */
 export function isMutatingMethod(method: string): boolean {
   return !SAFE_METHODS.has(method.toUpperCase());
 }
 
-interface ResolvedHttp {
-  method: string;
-  url: ResolvedTemplate;
-  headers: Array<{ name: string; value: ResolvedTemplate }>;
-  body?: ResolvedTemplate;
+interface ResolvedHeader {
+  name: string;
+  value: ResolvedTemplate;
+  /** `Authorization: Basic user:passwd` or `Basic user passwd`, base64-encoded when sent. */
+  basic: boolean;
 }
 
 function joinTemplates(templates: ResolvedTemplate[]): ResolvedTemplate {
@@ -123,24 +35,37 @@ function joinTemplates(templates: ResolvedTemplate[]): ResolvedTemplate {
     parts: templates.flatMap((template) => template.parts),
     unresolved: templates.flatMap((template) => template.unresolved),
     secrets: [...new Set(templates.flatMap((template) => template.secrets))],
+    refused: templates.flatMap((template) => template.refused ?? []),
   };
 }
 
-async function fill(template: ResolvedTemplate, runtime: ExecuteRuntime): Promise<string> {
-  const values = new Map<string, string>();
-  for (const name of template.secrets) values.set(name, await runtime.secret(name));
-  return renderTemplate(template, (name) => values.get(name) ?? '');
+const hasSecret = (template: ResolvedTemplate) => template.parts.some((part) => part.kind === 'secret');
+
+/** `\n`, `\r`, `\t` and `\\` in a file variable's value, as REST Client reads them. */
+function unescapeValue(template: ResolvedTemplate): ResolvedTemplate {
+  const map: Record<string, string> = { n: '\n', r: '\r', t: '\t', '\\': '\\' };
+  return { ...template, parts: template.parts.map((part) => (part.kind === 'text' ? { kind: 'text', text: part.text.replace(/\\([nrt\\])/g, (_all, char: string) => map[char]!) } : part)) };
 }
 
-function headerValue(headers: Record<string, string>, name: string): string | undefined {
-  return headers[name.toLowerCase()];
+/**
+ * REST Client's Basic forms: `user:passwd` and `user passwd` are base64-encoded; a value that is
+ * already base64 (no colon, no space) is sent as written.
+ */
+export function basicAuthorization(value: string): string {
+  const match = /^(Basic)\s+(.*)$/i.exec(value);
+  if (!match) return value;
+  const credentials = match[2]!.trim();
+  const words = credentials.split(/\s+/);
+  if (words.length === 2) return `${match[1]} ${Buffer.from(`${words[0]}:${words[1]}`, 'utf8').toString('base64')}`;
+  if (words.length === 1 && credentials.includes(':')) return `${match[1]} ${Buffer.from(credentials, 'utf8').toString('base64')}`;
+  return value;
 }
 
 // Parsing depends on the text alone, and a runbook re-runs the same few cells: keep recent parses.
 const parseCache = new Map<string, Parsed<HttpRequestTemplate>>();
 const PARSE_CACHE_SIZE = 256;
 
-function parseCached(text: string): Parsed<HttpRequestTemplate> {
+export function parseCached(text: string): Parsed<HttpRequestTemplate> {
   let parsed = parseCache.get(text);
   if (!parsed) {
     parsed = parseHttpCell(text);
@@ -150,85 +75,230 @@ function parseCached(text: string): Parsed<HttpRequestTemplate> {
   return parsed;
 }
 
+/** The cell's own variables: `@name = value` lines, REST Client system variables, refused request variables. */
+function cellVariables(template: HttpRequestTemplate, context: PrepareContext): ExtraVariables {
+  const fileVariables = new Map<string, ResolvedTemplate>();
+  const extra: ExtraVariables = (expression, placeholder) => {
+    const own = fileVariables.get(expression);
+    if (own) return own;
+    const system = systemVariable(expression, placeholder, context.now) ?? scriptVariable(expression, placeholder);
+    if (system) return system;
+    if (!lookupVariable(context.scope, expression).found) return requestVariable(expression, placeholder) ?? scriptExpression(expression, placeholder);
+    return undefined;
+  };
+  for (const variable of template.variables) {
+    fileVariables.set(variable.name, unescapeValue(resolveTemplate(variable.value.text, context.scope, variable.value.start, extra)));
+  }
+  return extra;
+}
+
+/** Refuses a variable that would put a line break or control character into a header or the URL. */
+function controlCharacterDiagnostics(piece: TextPiece, where: string, resolve: (piece: TextPiece) => ResolvedTemplate): Diagnostic[] {
+  const found: Diagnostic[] = [];
+  for (const placeholder of findPlaceholders(piece.text, piece.start)) {
+    const value = renderTemplate(resolve({ text: `{{${placeholder.expression}}}`, start: placeholder.start }));
+    if (CONTROL_CHARACTER.test(value)) {
+      found.push(error('http/control-character', `The variable {{${placeholder.expression}}} holds a line break or control character, which cannot go in ${where}; nothing was sent.`, placeholder.start, placeholder.end));
+    }
+  }
+  return found;
+}
+
+/** A URL with secret markers, as a URL parser writes it, with the markers made readable again. */
+function readableUrl(href: string): string {
+  return href.replace(/%7B%7Bsecret:([^%{}]+)%7D%7D/gi, (_all, name: string) => secretMarker(decodeURIComponent(name)));
+}
+
+interface Rendered {
+  request: HttpRequest;
+  secretBody: boolean;
+}
+
+const urlStartOf = (template: HttpRequestTemplate) => template.url[0]!.start;
+
 /** Resolves an http cell's variables; the request is sent only by `execute`. */
 export function prepareHttpCell(text: string, context: PrepareContext): PrepareResult {
   const parsed = parseCached(text);
   if (!parsed.value) return { diagnostics: parsed.diagnostics };
   const template = parsed.value;
-  const resolved: ResolvedHttp = {
-    method: template.method,
-    url: joinTemplates(template.url.map((piece) => resolveTemplate(piece.text, context.scope, piece.start))),
-    headers: template.headers.map((header) => ({ name: header.name, value: resolveTemplate(header.value.text, context.scope, header.value.start) })),
-    ...(template.body ? { body: resolveTemplate(template.body.text, context.scope, template.body.start) } : {}),
-  };
-  const diagnostics = unresolvedDiagnostics([
-    ...resolved.url.unresolved,
-    ...resolved.headers.flatMap((header) => header.value.unresolved),
-    ...(resolved.body?.unresolved ?? []),
-  ]);
+  const extra = cellVariables(template, context);
+  const resolve = (piece: TextPiece) => resolveTemplate(piece.text, context.scope, piece.start, extra);
+  const diagnostics: Diagnostic[] = [];
+
+  const url = joinTemplates(template.url.map(resolve));
+  let graphqlHeader = false;
+  const headers: ResolvedHeader[] = [];
+  for (const header of template.headers) {
+    const value = resolve(header.value);
+    const lower = header.name.toLowerCase();
+    const shown = renderTemplate(value);
+    diagnostics.push(...controlCharacterDiagnostics(header.value, `the header ${header.name}`, resolve));
+    if (lower === 'x-request-type' && shown.trim().toLowerCase() === 'graphql') {
+      graphqlHeader = true;
+      continue;
+    }
+    const span = [header.value.start, header.value.start + header.value.text.length] as const;
+    if (lower === 'authorization' && /^Digest\s+\S+\s+\S+\s*$/i.test(shown)) {
+      diagnostics.push(
+        error(
+          'http/digest-auth',
+          'Digest authentication (`Authorization: Digest user passwd`) is not supported in Rollgate http cells: its challenge and response are not implemented, and the literal would be sent. Use a token or Basic authentication.',
+          ...span,
+        ),
+      );
+      continue;
+    }
+    if (lower === 'authorization' && /^(AWS|COGNITO)\s/i.test(shown)) {
+      diagnostics.push(error('http/aws-auth', `AWS request signing (\`Authorization: ${shown.split(/\s/)[0]} …\`) is not supported in Rollgate http cells; the literal would be sent.`, ...span));
+      continue;
+    }
+    headers.push({ name: header.name, value, basic: lower === 'authorization' && /^Basic\s/i.test(shown) });
+  }
+  for (const piece of template.url) diagnostics.push(...controlCharacterDiagnostics(piece, 'the URL', resolve));
+  const contentType = renderTemplate(headers.find((header) => header.name.toLowerCase() === 'content-type')?.value ?? { parts: [], unresolved: [], secrets: [] });
+  const body: BodyPlan | undefined = template.body ? planBody(template.body, { contentType, graphqlHeader, resolve, ...(context.files ? { files: context.files } : {}), diagnostics }) : undefined;
+  if (graphqlHeader && !body) diagnostics.push(error('http/graphql', '`X-Request-Type: GraphQL` needs a query in the body.', 0, text.length));
+
+  const templates = [url, ...headers.map((header) => header.value), ...(body ? bodyTemplates(body) : [])];
+  diagnostics.push(...unresolvedDiagnostics(templates.flatMap((one) => one.unresolved)), ...templates.flatMap((one) => one.refused ?? []));
   const timeoutMs = durationAttribute(context.attributes, 'timeout', parseDuration, diagnostics) ?? DEFAULT_TIMEOUT_MS;
   if (diagnostics.length > 0) return { diagnostics };
 
-  const shownUrl = renderTemplate(resolved.url);
-  // Validate the URL with secrets replaced by a harmless stand-in: the markers' braces are not URL text.
+  // A relative URL takes its host from the Host header (REST Client; https for ports 443 and
+  // 8443), else from the variable `host` (httpYac).
+  const hostHeader = headers.find((header) => header.name.toLowerCase() === 'host');
+  const hostVariable = resolve({ text: '{{host}}', start: urlStartOf(template) });
+  const urlText = (write: SecretWriter) => {
+    const written = renderTemplate(url, write);
+    if (!written.startsWith('/')) return written;
+    if (hostHeader) {
+      const host = renderTemplate(hostHeader.value, write).trim();
+      const port = host.split(':')[1];
+      return `${port === '443' || port === '8443' ? 'https' : 'http'}://${host}${written}`;
+    }
+    if (hostVariable.unresolved.length === 0 && !hostVariable.refused) return `${renderTemplate(hostVariable, write).replace(/\/+$/, '')}${written}`;
+    return written;
+  };
+  const shownUrl = urlText(secretMarker);
+  const urlStart = template.url[0]!.start;
+  const lastPiece = template.url[template.url.length - 1]!;
   let parsedUrl: URL | undefined;
   try {
-    parsedUrl = new URL(renderTemplate(resolved.url, () => 'secret'));
+    // Validated with secrets replaced by a harmless stand-in: the markers' braces are not URL text.
+    parsedUrl = new URL(urlText(() => 'secret'));
   } catch {
     parsedUrl = undefined;
   }
-  const urlStart = template.url[0]!.start;
-  const urlEnd = template.url[template.url.length - 1]!.start + template.url[template.url.length - 1]!.text.length;
   if (!parsedUrl || (parsedUrl.protocol !== 'http:' && parsedUrl.protocol !== 'https:')) {
-    return { diagnostics: [error('http/bad-url', `"${shownUrl}" is not an http:// or https:// URL.`, urlStart, urlEnd)] };
+    const hint = shownUrl.startsWith('/') ? ' A path alone needs a Host header (REST Client), a `host` variable (httpYac) or a full URL.' : '';
+    return { diagnostics: [error('http/bad-url', `"${shownUrl}" is not an http:// or https:// URL.${hint}`, urlStart, lastPiece.start + lastPiece.text.length)] };
   }
-  const shownHeaders = maskCredentialHeaders(resolved.headers.map((header) => [header.name, renderTemplate(header.value)]));
-  const shownBody = resolved.body ? renderTemplate(resolved.body) : undefined;
-  const mutating = isMutatingMethod(resolved.method) || context.attributes.effect === 'mutate';
+
+  const render = (write: SecretWriter, recording: boolean): Rendered => {
+    const rendered: HttpRequest = {
+      method: template.method,
+      url: urlText(write),
+      headers: headers.map((header) => {
+        const value = renderTemplate(header.value, write);
+        return [header.name, header.basic && !recording ? basicAuthorization(value) : value];
+      }),
+    };
+    const secretHeaders = headers.filter((header) => hasSecret(header.value)).map((header) => header.name.toLowerCase());
+    if (secretHeaders.length > 0) rendered.secretHeaders = secretHeaders;
+    const secretBody = body ? bodyTemplates(body).some(hasSecret) : false;
+    if (body) rendered.body = renderBody(body, write, recording);
+    if (secretBody) rendered.secretBody = true;
+    return { request: rendered, secretBody };
+  };
+  /** The record of a request: every header and the body as sent, secrets as markers, credentials masked. */
+  const record = (sent: HttpRequest | undefined): RequestSummary => {
+    const shown = render(secretMarker, true);
+    const summary = summarizeWire(wireRequest(shown.request), { secretBody: shown.secretBody });
+    summary.url = readableUrl(summary.url);
+    const realLength = sent ? wireRequest(sent).headers.find(([name]) => name === 'Content-Length')?.[1] : undefined;
+    summary.headers = maskCredentialHeaders(summary.headers!.map(([name, value]) => [name, name === 'Content-Length' && shown.secretBody ? (realLength ?? LENGTH_WHEN_SENT) : value]));
+    if (shown.secretBody) {
+      delete summary.bodyBytes;
+      if (sent) summary.bodyBytes = Number(realLength);
+    }
+    return summary;
+  };
+
+  let shownRequest: RequestSummary;
+  try {
+    shownRequest = record(undefined);
+  } catch (caught) {
+    if (caught instanceof GraphqlVariablesError) return { diagnostics: [error('http/graphql-variables', `${caught.message}.`, 0, text.length)] };
+    throw caught;
+  }
+  const mutating = isMutatingMethod(template.method) || context.attributes.effect === 'mutate' || template.note;
   return {
     diagnostics: [],
     prepared: {
       kind: 'http',
       mutating,
-      request: { method: resolved.method, url: shownUrl, headers: shownHeaders, ...(shownBody !== undefined ? { body: shownBody } : {}) },
+      request: shownRequest,
       target: {
-        method: resolved.method,
+        method: template.method,
         url: shownUrl,
-        target: `${resolved.method} ${parsedUrl.host}${parsedUrl.pathname}`,
+        target: `${template.method} ${parsedUrl.host}${parsedUrl.pathname}`,
         ...(context.environment ? { environment: context.environment } : {}),
       },
       async execute(runtime) {
-        const request: HttpRequest = {
-          method: resolved.method,
-          url: await fill(resolved.url, runtime),
-          headers: [],
-        };
-        for (const header of resolved.headers) request.headers.push([header.name, await fill(header.value, runtime)]);
-        if (resolved.body) request.body = await fill(resolved.body, runtime);
-        const response = await context.ports.http.send(request, { ...(runtime.signal ? { signal: runtime.signal } : {}), timeoutMs });
-        const contentType = headerValue(response.headers, 'content-type') ?? '';
-        let body: unknown = response.body;
-        if (/json/i.test(contentType) || /^\s*[[{]/.test(response.body)) {
-          try {
-            body = JSON.parse(response.body);
-          } catch {
-            body = response.body;
+        const values = new Map<string, string>();
+        const secrets = new Set(templates.flatMap((one) => one.secrets));
+        for (const name of secrets) values.set(name, await runtime.secret(name));
+        for (const header of headers) {
+          for (const part of header.value.parts) {
+            if (part.kind === 'secret' && CONTROL_CHARACTER.test(values.get(part.name) ?? '')) {
+              throw Object.assign(new Error(`The secret "${part.name}" holds a line break or control character, which cannot go in the header ${header.name}; nothing was sent.`), { request: shownRequest });
+            }
           }
         }
-        const outputs: CellOutput[] = [{ kind: 'text', text: `HTTP ${response.status} ${response.statusText}`.trimEnd() }];
-        if (typeof body === 'string') {
-          if (body !== '') outputs.push({ kind: 'text', text: body });
-        } else outputs.push({ kind: 'json', value: body });
-        const ok = response.status < 400;
-        return {
-          ok,
-          outputs,
-          status: response.status,
-          value: { status: response.status, headers: response.headers, body },
-          ...(ok ? {} : { error: `HTTP ${response.status} ${response.statusText}`.trimEnd() + errorDetail(body) }),
-        };
+        const request = render((name) => values.get(name) ?? '', false).request;
+        // A header value built from a secret may come back whole or encoded: redact it as one.
+        headers.forEach((header, index) => {
+          if (!hasSecret(header.value)) return;
+          const sent = request.headers[index]![1];
+          runtime.redact?.(sent);
+          const scheme = /^(\w+)\s+(.+)$/.exec(sent);
+          if (scheme) runtime.redact?.(scheme[2]!);
+        });
+        const sentRecord = record(request);
+        let response;
+        try {
+          response = await context.ports.http.send(request, { ...(runtime.signal ? { signal: runtime.signal } : {}), timeoutMs, followRedirects: !template.noRedirect });
+        } catch (caught) {
+          throw Object.assign(caught instanceof Error ? caught : new Error(String(caught)), { request: sentRecord });
+        }
+        if (response.redirects) sentRecord.redirects = response.redirects.map((hop) => ({ ...hop, url: readableUrl(hop.url) }));
+        return { ...outcomeOf(response), request: sentRecord };
       },
     },
+  };
+}
+
+function outcomeOf(response: Awaited<ReturnType<PrepareContext['ports']['http']['send']>>) {
+  const contentType = response.headers['content-type'] ?? '';
+  let body: unknown = response.body;
+  if (/json/i.test(contentType) || /^\s*[[{]/.test(response.body)) {
+    try {
+      body = JSON.parse(response.body);
+    } catch {
+      body = response.body;
+    }
+  }
+  const outputs: CellOutput[] = [{ kind: 'text', text: `HTTP ${response.status} ${response.statusText}`.trimEnd() }];
+  if (typeof body === 'string') {
+    if (body !== '') outputs.push({ kind: 'text', text: body });
+  } else outputs.push({ kind: 'json', value: body });
+  const ok = response.status < 400;
+  return {
+    ok,
+    outputs,
+    status: response.status,
+    value: { status: response.status, headers: response.headers, body },
+    ...(ok ? {} : { error: `HTTP ${response.status} ${response.statusText}`.trimEnd() + errorDetail(body) }),
   };
 }
 
@@ -239,3 +309,5 @@ function errorDetail(body: unknown): string {
   if (typeof body === 'string' && body.trim() !== '') return `: ${body.trim().slice(0, 200)}`;
   return '';
 }
+
+export type { ExecuteRuntime };

@@ -3,22 +3,22 @@
 // measures both); an on-call engineer re-running a status cell should wait for the endpoint,
 // not for the client. What `fetch` did for cells is kept: redirects are followed (dropping
 // credentials across origins), compressed answers are decoded, one deadline covers the whole
-// exchange and the caller's signal cancels it.
+// exchange (decoding included) and the caller's signal cancels it.
 import * as http from 'node:http';
 import * as https from 'node:https';
-import { brotliDecompressSync, gunzipSync, inflateRawSync, inflateSync } from 'node:zlib';
 
-import type { HttpRequest, HttpResponse, HttpSender } from './types';
+import { AnswerTooLargeError, MAX_ANSWER_BYTES, readDecoded, UndecodableAnswerError } from '../endpoints/bounded';
 import { errorMessage } from '../errors';
+import { CREDENTIAL_HEADERS } from './redact';
+import type { HttpResponse, HttpSender, RedirectHop } from './types';
+import { wireRequest, type WireRequest } from './httpWire';
+
+export { MAX_ANSWER_BYTES };
 
 const MAX_REDIRECTS = 10;
-/** An answer larger than this is not read to the end: a cell's output is for a person to read. */
-export const MAX_ANSWER_BYTES = 32 * 1024 * 1024;
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 /** Headers that describe a body, dropped when a redirect turns the request into a GET. */
 const BODY_HEADERS = new Set(['content-type', 'content-length', 'content-encoding', 'content-language', 'content-location']);
-/** Headers that carry credentials, never sent on to another origin by a redirect. */
-const CREDENTIAL_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie']);
 /** A connection the server closed while it sat idle in the pool fails like this on reuse. */
 const STALE_CONNECTION_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED']);
 
@@ -29,11 +29,11 @@ const agents = {
   'https:': new https.Agent({ keepAlive: true, scheduling: 'lifo', timeout: 4_000 }),
 };
 
+/** One request of an exchange, and the names of the headers never to carry to another origin. */
 interface Exchange {
-  method: string;
-  url: URL;
-  headers: Array<[string, string]>;
-  body?: Buffer;
+  wire: WireRequest;
+  guarded: Set<string>;
+  secretBody: boolean;
 }
 
 class Cancelled extends Error {}
@@ -44,16 +44,15 @@ class BadAnswer extends Error {}
 export const nodeHttpSender: HttpSender = {
   async send(request, options) {
     const where = `${request.method} ${request.url}`;
-    let url: URL;
+    let wire: WireRequest;
     try {
-      url = new URL(request.url);
-    } catch {
-      throw new Error(`${where} failed: not a valid URL.`);
+      wire = wireRequest(request);
+    } catch (error) {
+      throw new Error(`${where} failed: ${error instanceof TypeError && /http/.test(error.message) ? error.message : 'not a valid URL'}.`);
     }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`${where} failed: only http:// and https:// URLs can be sent.`);
     if (options.signal?.aborted) throw new Error(`Cancelled: ${where} was aborted.`);
 
-    // One deadline and one cancellation for the whole exchange, redirects included.
+    // One deadline and one cancellation for the whole exchange, redirects and decoding included.
     let current: http.ClientRequest | undefined;
     let stop: ((reason: Error) => void) | undefined;
     let stoppedBy: Error | undefined;
@@ -83,20 +82,29 @@ export const nodeHttpSender: HttpSender = {
     stopped.catch(() => undefined);
 
     try {
-      let exchange = firstExchange(request, url);
-      for (let redirects = 0; ; redirects++) {
-        const answer = await Promise.race([sendWithOneRetry(exchange, onSent), stopped]);
+      const guarded = new Set([...CREDENTIAL_HEADERS, ...(request.secretHeaders ?? []).map((name) => name.toLowerCase())]);
+      let exchange: Exchange = { wire, guarded, secretBody: request.secretBody === true };
+      const redirects: RedirectHop[] = [];
+      for (;;) {
+        const answer = await Promise.race([sendWithOneRetry(exchange.wire, onSent), stopped]);
         const location = answer.headers.location;
-        if (!isRedirect(answer.status) || typeof location !== 'string') return toResponse(answer, exchange.method);
-        if (redirects === MAX_REDIRECTS) throw new BadAnswer(`more than ${MAX_REDIRECTS} redirects`);
-        exchange = redirected(exchange, answer.status, new URL(location, exchange.url));
+        if (options.followRedirects === false || !isRedirect(answer.status) || typeof location !== 'string') {
+          // Reading and decoding the answer runs under the same deadline as the rest.
+          return await Promise.race([toResponse(answer, exchange.wire.method, redirects), stopped]);
+        }
+        answer.body.destroy();
+        if (redirects.length === MAX_REDIRECTS) throw new BadAnswer(`more than ${MAX_REDIRECTS} redirects`);
+        exchange = redirected(exchange, answer.status, new URL(location, exchange.wire.url));
+        redirects.push({ status: answer.status, method: exchange.wire.method, url: exchange.wire.url.href });
       }
     } catch (error) {
       if (timedOut) throw new Error(`${where} did not answer within ${options.timeoutMs ?? 0} ms; raise the cell's "timeout" attribute or check the endpoint.`);
       if (options.signal?.aborted || error instanceof Cancelled) throw new Error(`Cancelled: ${where} was aborted.`);
-      if (error instanceof BadAnswer) throw new Error(`${where} failed: ${error.message}.`);
+      if (error instanceof BadAnswer || error instanceof AnswerTooLargeError || error instanceof UndecodableAnswerError) {
+        throw new Error(`${where} failed: ${error.message}.`);
+      }
       const code = (error as NodeJS.ErrnoException).code;
-      throw new Error(`${where} failed: ${code ?? (errorMessage(error))}. Is the endpoint running and reachable?`);
+      throw new Error(`${where} failed: ${code ?? errorMessage(error)}. Is the endpoint running and reachable?`);
     } finally {
       if (timer) clearTimeout(timer);
       options.signal?.removeEventListener('abort', onAbort);
@@ -104,50 +112,37 @@ export const nodeHttpSender: HttpSender = {
   },
 };
 
-function firstExchange(request: HttpRequest, url: URL): Exchange {
-  const headers = [...request.headers];
-  const has = (name: string) => headers.some(([header]) => header.toLowerCase() === name);
-  if (!has('accept')) headers.push(['Accept', '*/*']);
-  if (!has('user-agent')) headers.push(['User-Agent', 'rollgate']);
-  const hasBody = request.body !== undefined && request.method !== 'GET' && request.method !== 'HEAD';
-  // What fetch sent for a string body; servers that need JSON say so and the cell sets it.
-  if (hasBody && !has('content-type')) headers.push(['Content-Type', 'text/plain;charset=UTF-8']);
-  return { method: request.method, url, headers, ...(hasBody ? { body: Buffer.from(request.body!, 'utf8') } : {}) };
-}
-
 interface Answer {
   status: number;
   statusText: string;
   headers: http.IncomingHttpHeaders;
-  body: Buffer;
+  /** The body, not yet read: it is decoded (bounded) only for the final answer. */
+  body: http.IncomingMessage;
 }
 
 /**
  * Sends once; a safe request that fails on a pooled connection the server had already closed is
  * sent again on a new one. A mutating request is never repeated: it may have been applied.
  */
-async function sendWithOneRetry(exchange: Exchange, onSent: (request: http.ClientRequest) => void): Promise<Answer> {
+async function sendWithOneRetry(wire: WireRequest, onSent: (request: http.ClientRequest) => void): Promise<Answer> {
   try {
-    return await sendOnce(exchange, onSent, false);
+    return await sendOnce(wire, onSent, false);
   } catch (error) {
     const stale = (error as { reusedSocket?: boolean }).reusedSocket === true && STALE_CONNECTION_CODES.has((error as NodeJS.ErrnoException).code ?? '');
-    if (!stale || !SAFE_METHODS.has(exchange.method)) throw error;
-    return sendOnce(exchange, onSent, true);
+    if (!stale || !SAFE_METHODS.has(wire.method)) throw error;
+    return sendOnce(wire, onSent, true);
   }
 }
 
-function sendOnce(exchange: Exchange, onSent: (request: http.ClientRequest) => void, freshConnection: boolean): Promise<Answer> {
+function sendOnce(wire: WireRequest, onSent: (request: http.ClientRequest) => void, freshConnection: boolean): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const secure = exchange.url.protocol === 'https:';
-    // Headers go as a flat list so a repeated header is sent as written; node then adds no Host of its own.
-    const headers: string[] = [];
-    if (!exchange.headers.some(([name]) => name.toLowerCase() === 'host')) headers.push('Host', exchange.url.host);
-    for (const [name, value] of exchange.headers) headers.push(name, value);
-    if (exchange.body && !exchange.headers.some(([name]) => name.toLowerCase() === 'content-length')) headers.push('Content-Length', String(exchange.body.length));
+    const secure = wire.url.protocol === 'https:';
+    // Headers go as a flat list, exactly as `wireRequest` made them: node adds none of its own.
+    const headers = wire.headers.flat();
     let request: http.ClientRequest;
     try {
-      request = (secure ? https : http).request(exchange.url, {
-        method: exchange.method,
+      request = (secure ? https : http).request(wire.url, {
+        method: wire.method,
         headers,
         agent: freshConnection ? false : agents[secure ? 'https:' : 'http:'],
       });
@@ -162,21 +157,9 @@ function sendOnce(exchange: Exchange, onSent: (request: http.ClientRequest) => v
       reject(error);
     });
     request.on('response', (response) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      response.on('data', (chunk: Buffer) => {
-        size += chunk.length;
-        if (size > MAX_ANSWER_BYTES) {
-          request.destroy(new BadAnswer(`the answer is larger than ${MAX_ANSWER_BYTES / (1024 * 1024)} MB; Rollgate stopped reading it (narrow the request)`));
-          return;
-        }
-        chunks.push(chunk);
-      });
-      response.on('error', reject);
-      response.on('aborted', () => reject(Object.assign(new Error('the connection closed before the whole answer arrived'), { code: 'ECONNRESET' })));
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, statusText: response.statusMessage ?? '', headers: response.headers, body: Buffer.concat(chunks) }));
+      resolve({ status: response.statusCode ?? 0, statusText: response.statusMessage ?? '', headers: response.headers, body: response });
     });
-    request.end(exchange.body);
+    request.end(wire.body);
   });
 }
 
@@ -184,57 +167,43 @@ function isRedirect(status: number): boolean {
   return status === 301 || status === 302 || status === 303 || status === 307 || status === 308;
 }
 
-/** The next request of a redirect, as fetch follows it. */
+/**
+ * The next request of a redirect, as fetch follows it; on another origin without any header that
+ * carries a credential or a secret. A body holding a secret is never sent to another origin.
+ */
 function redirected(previous: Exchange, status: number, target: URL): Exchange {
   if (target.protocol !== 'http:' && target.protocol !== 'https:') throw new BadAnswer(`a redirect to ${target.protocol} URLs is not followed`);
-  const becomesGet = status === 303 ? previous.method !== 'GET' && previous.method !== 'HEAD' : (status === 301 || status === 302) && previous.method === 'POST';
-  const sameOrigin = target.origin === previous.url.origin;
-  const headers = previous.headers.filter(([name]) => {
+  const wire = previous.wire;
+  const becomesGet = status === 303 ? wire.method !== 'GET' && wire.method !== 'HEAD' : (status === 301 || status === 302) && wire.method === 'POST';
+  const sameOrigin = target.origin === wire.url.origin;
+  const keepsBody = !becomesGet && wire.body !== undefined;
+  if (!sameOrigin && keepsBody && previous.secretBody) {
+    throw new BadAnswer(`the endpoint redirected to another origin (${target.origin}) with a ${status}, which would send the body again, and the body holds a secret; Rollgate did not follow it`);
+  }
+  const headers = wire.headers.filter(([name]) => {
     const lower = name.toLowerCase();
     if (lower === 'host') return false;
     if (becomesGet && BODY_HEADERS.has(lower)) return false;
-    return sameOrigin || !CREDENTIAL_HEADERS.has(lower);
+    return sameOrigin || !previous.guarded.has(lower);
   });
-  return { method: becomesGet ? 'GET' : previous.method, url: target, headers, ...(!becomesGet && previous.body ? { body: previous.body } : {}) };
+  const next: WireRequest = {
+    method: becomesGet ? 'GET' : wire.method,
+    url: target,
+    target: `${target.pathname}${target.search}`,
+    headers: [['Host', target.host], ...headers],
+    ...(keepsBody ? { body: wire.body! } : {}),
+  };
+  return { wire: next, guarded: previous.guarded, secretBody: previous.secretBody && keepsBody };
 }
 
-function toResponse(answer: Answer, method: string): HttpResponse {
+async function toResponse(answer: Answer, method: string, redirects: RedirectHop[]): Promise<HttpResponse> {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(answer.headers)) if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
-  const body = method === 'HEAD' ? '' : decodeText(decompress(answer.body, headers['content-encoding']));
-  return { status: answer.status, statusText: answer.statusText, headers, body };
+  let body = '';
+  if (method === 'HEAD') answer.body.resume();
+  else body = utf8.decode(await readDecoded(answer.body, headers['content-encoding'], MAX_ANSWER_BYTES));
+  return { status: answer.status, statusText: answer.statusText, headers, body, ...(redirects.length > 0 ? { redirects } : {}) };
 }
-
-function decompress(body: Buffer, encoding: string | undefined): Buffer {
-  if (!encoding || body.length === 0) return body;
-  // Encodings apply in the order listed; undo them last to first.
-  let data = body;
-  for (const coding of encoding.split(',').map((part) => part.trim().toLowerCase()).reverse()) {
-    try {
-      if (coding === 'gzip' || coding === 'x-gzip') data = gunzipSync(data);
-      else if (coding === 'deflate') data = inflateDeflate(data);
-      else if (coding === 'br') data = brotliDecompressSync(data);
-      else if (coding !== 'identity') throw new BadAnswer(`the answer uses content-encoding "${coding}", which Rollgate cannot decode`);
-    } catch (error) {
-      if (error instanceof BadAnswer) throw error;
-      throw new BadAnswer(`the answer says content-encoding "${coding}" but does not decode as such (${(error as Error).message})`);
-    }
-  }
-  return data;
-}
-
-/** "deflate" is meant to be zlib-wrapped, but some servers send the raw stream; fetch takes both. */
-function inflateDeflate(data: Buffer): Buffer {
-  try {
-    return inflateSync(data);
-  } catch {
-    return inflateRawSync(data);
-  }
-}
-
-const utf8 = new TextDecoder('utf-8');
 
 /** UTF-8 text as `Response.text()` gives it: a leading byte-order mark dropped, bad bytes replaced. */
-function decodeText(body: Buffer): string {
-  return utf8.decode(body);
-}
+const utf8 = new TextDecoder('utf-8');

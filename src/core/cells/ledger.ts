@@ -16,7 +16,7 @@ export function cellRunEntry(record: CellRunRecord): LedgerEntryInput {
     request: {
       method: record.request?.method ?? '',
       url: record.request?.url ?? '',
-      ...(record.request?.headers ? { headers: Object.fromEntries(record.request.headers) } : {}),
+      ...(record.request?.headers ? { headers: record.request.headers } : {}),
       ...(record.status !== undefined ? { status: record.status } : {}),
       durationMs: record.durationMs,
       outcome: record.outcome,
@@ -29,6 +29,9 @@ export function cellRunEntry(record: CellRunRecord): LedgerEntryInput {
       ...(record.environment ? { environment: record.environment } : {}),
       ...(record.request?.action ? { action: record.request.action } : {}),
       ...(record.request?.body !== undefined ? { body: record.request.body } : {}),
+      ...(record.request?.bodyBytes !== undefined ? { bodyBytes: record.request.bodyBytes } : {}),
+      ...(record.request?.bodySha256 !== undefined ? { bodySha256: record.request.bodySha256 } : {}),
+      ...(record.request?.redirects ? { redirects: record.request.redirects.map((hop) => ({ ...hop })) } : {}),
     },
   };
 }

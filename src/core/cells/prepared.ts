@@ -1,5 +1,6 @@
 import type { Diagnostic } from '../diagnostics';
 import type { Plan } from '../plan/schema';
+import type { BodyFiles } from './httpBody';
 import type { VariableScope } from './variables';
 import type { CellKind, CellOutput, DeploymentActions, HttpSender, MetricQuery, RequestSummary, TargetDescription } from './types';
 
@@ -19,6 +20,8 @@ export interface PrepareContext {
   environment?: string;
   /** Milliseconds since the epoch; injectable so range windows are testable. */
   now: () => number;
+  /** Where http cells' `< ./file` bodies are read from (the runbook's folder) and the folder they must stay in. */
+  files?: BodyFiles;
 }
 
 /** Given to `execute`: secrets resolve only here, at send time. */
@@ -28,14 +31,23 @@ export interface ExecuteRuntime {
   secret(name: string): Promise<string>;
   /** A fresh key for one mutating action, so a retried action is applied once. */
   idempotencyKey(): string;
+  /**
+   * Registers a value built from secrets (a whole header value such as `Bearer <token>`, a Basic
+   * credential) for redaction, with its encoded forms, like a secret itself.
+   */
+  redact?(value: string): void;
 }
 
 export interface ExecuteOutcome {
+  /** The request as it went on the wire (http cells), recorded instead of the prepared one. */
+  request?: RequestSummary;
   ok: boolean;
   outputs: CellOutput[];
   value?: unknown;
   status?: number;
   error?: string;
+  /** A metric query that returned no series. */
+  noData?: boolean;
 }
 
 /** A cell whose variables are resolved: it can be described, confirmed, dry-run or executed. */
@@ -57,18 +69,26 @@ export function error(code: string, message: string, start = 0, end = 0): Diagno
   return { severity: 'error', code, message, start, end };
 }
 
-/** Reads a duration attribute such as `"30s"`; reports a diagnostic when it is not one. */
+/** Longest duration attribute used as a timer: Node fires a timer above 2^31-1 ms (24.8 days) at once. */
+export const MAX_TIMER_MS = 24 * 3_600_000;
+
+/** Reads a duration attribute such as `"30s"`; reports a diagnostic when it is not one or is too long. */
 export function durationAttribute(
   attributes: Record<string, unknown>,
   name: string,
   parse: (text: string) => number | undefined,
   diagnostics: Diagnostic[],
+  maxMs = MAX_TIMER_MS,
 ): number | undefined {
   const raw = attributes[name];
   if (raw === undefined) return undefined;
   const millis = typeof raw === 'string' ? parse(raw) : undefined;
   if (millis === undefined || millis <= 0) {
     diagnostics.push(error('cell/attribute', `Attribute "${name}" must be a duration such as "30s", "5m" or "1h"; got ${JSON.stringify(raw)}.`));
+    return undefined;
+  }
+  if (millis > maxMs) {
+    diagnostics.push(error('cell/attribute', `Attribute "${name}" may be at most ${Math.round(maxMs / 3_600_000)}h; got ${JSON.stringify(raw)}.`));
     return undefined;
   }
   return millis;

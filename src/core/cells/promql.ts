@@ -101,8 +101,8 @@ export function preparePromqlCell(text: string, context: PrepareContext): Prepar
     if (parsed.value) expectation = parsed.value;
     else diagnostics.push(...parsed.diagnostics.map((diagnostic) => ({ ...diagnostic, code: 'cell/attribute', start: 0, end: 0 })));
   }
-  const rangeMs = durationAttribute(context.attributes, 'range', parseDuration, diagnostics);
-  const stepMs = durationAttribute(context.attributes, 'step', parseDuration, diagnostics);
+  const rangeMs = durationAttribute(context.attributes, 'range', parseDuration, diagnostics, Number.MAX_SAFE_INTEGER);
+  const stepMs = durationAttribute(context.attributes, 'step', parseDuration, diagnostics, Number.MAX_SAFE_INTEGER);
   const waitMs = durationAttribute(context.attributes, 'wait', parseDuration, diagnostics);
   if (stepMs !== undefined && rangeMs === undefined) diagnostics.push(error('cell/attribute', 'Attribute "step" needs "range" too (e.g. {"range":"30m","step":"30s"}).'));
   const metrics = context.ports.metrics;
@@ -140,8 +140,8 @@ export function preparePromqlCell(text: string, context: PrepareContext): Prepar
       const end = Math.floor(context.now() / 1000);
       const series = await endpoint.range(query, { start: end - Math.round(rangeMs / 1000), end, stepSeconds }, signalOption);
       empty = series.length === 0;
-      const table = rangeTable(series, expectation);
-      outputs.push({ kind: 'table', ...table }, { kind: 'chart', title: query, series });
+      if (empty) outputs.push({ kind: 'text', text: NO_DATA });
+      else outputs.push({ kind: 'table', ...rangeTable(series, expectation) }, { kind: 'chart', title: query, series });
       value = { series, value: series[0]?.points[series[0].points.length - 1]?.value };
       if (expectation) {
         for (const one of series) {
@@ -155,12 +155,15 @@ export function preparePromqlCell(text: string, context: PrepareContext): Prepar
     } else {
       const samples = await endpoint.instant(query, signalOption);
       empty = samples.length === 0;
-      outputs.push({ kind: 'table', ...instantTable(samples, expectation) });
+      outputs.push(empty ? { kind: 'text', text: NO_DATA } : { kind: 'table', ...instantTable(samples, expectation) });
       value = { value: samples[0]?.value, samples };
       const bad = expectation ? samples.find((sample) => !satisfies(sample.value, expectation)) : undefined;
       if (bad && expectation) broken = `expect ${describeExpectation(expectation)} broken: ${formatNumber(bad.value)} for ${formatLabels(bad.labels)}`;
     }
     if (expectation && empty) broken = `expect ${describeExpectation(expectation)} cannot be checked: the query returned no data`;
-    return { ok: broken === undefined, outputs, value, ...(broken ? { error: broken } : {}) };
+    return { ok: broken === undefined, outputs, value, ...(empty ? { noData: true } : {}), ...(broken ? { error: broken } : {}) };
   }
 }
+
+/** What a query that returned no series shows, instead of an empty table. */
+export const NO_DATA = 'no data: the query returned no series';

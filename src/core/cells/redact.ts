@@ -1,8 +1,10 @@
+import { CREDENTIAL_HEADERS } from '../ledger/redact';
+
 /** What a redacted secret becomes in outputs, errors, logs and ledger entries. */
 export const REDACTED = '‹redacted›';
 
-/** Header names whose values are credentials even when they were not written as secrets. */
-const CREDENTIAL_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'x-api-key']);
+/** Header names whose values are credentials even when they were not written as secrets (one list, the ledger's). */
+export { CREDENTIAL_HEADERS };
 
 /**
  * Remembers every secret value resolved during a session and removes them from any text or data
@@ -19,6 +21,10 @@ export class Redactor {
     const jsonEscaped = JSON.stringify(secret).slice(1, -1);
     // The twice-escaped form is what a JSON-escaped secret looks like inside serialised JSON.
     const forms = [secret, encodeURIComponent(secret), encodeURI(secret), jsonEscaped, JSON.stringify(jsonEscaped).slice(1, -1)];
+    // A server may echo a credential back base64-encoded (a JWT's payload, a debug endpoint).
+    // Padding is left off: the same bytes are found inside a longer encoding too.
+    const bytes = Buffer.from(secret, 'utf8');
+    forms.push(bytes.toString('base64').replace(/=+$/, ''), bytes.toString('base64url'));
     // A secret placed in a URL is re-encoded by the URL parser with its own (smaller) escape sets.
     try {
       forms.push(new URL(`http://host/${secret}`).pathname.slice(1), new URL(`http://host/?${secret}`).search.slice(1));

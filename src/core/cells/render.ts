@@ -123,8 +123,11 @@ export function renderOutputText(output: CellOutput): string {
   }
 }
 
-/** A whole result as text: a header line, the outputs, and the error if any. */
-export function renderResultText(result: CellRunResult, label: string): string {
+/**
+ * A whole result as text: a header line, the outputs, and the error if any. `locate` turns an
+ * offset in the cell body into a position a person can find (`file:line:column`).
+ */
+export function renderResultText(result: CellRunResult, label: string, locate?: (offset: number) => string): string {
   const status = result.status !== undefined ? ` HTTP ${result.status}` : '';
   const lines = [`── ${label} [${result.kind}] ${result.outcome}${status} ${Math.round(result.durationMs)} ms`];
   // A dry run's output already is the request, in full.
@@ -133,7 +136,9 @@ export function renderResultText(result: CellRunResult, label: string): string {
     lines.push(`${request.method} ${request.url}${request.action ? `  (${request.action})` : ''}`);
   }
   for (const output of result.outputs) lines.push(renderOutputText(output));
-  for (const diagnostic of result.diagnostics) lines.push(`error: ${diagnostic.message} (at ${diagnostic.start}-${diagnostic.end})`);
+  for (const diagnostic of result.diagnostics) {
+    lines.push(locate ? `${locate(diagnostic.start)}: error: ${diagnostic.message}` : `error: ${diagnostic.message} (at ${diagnostic.start}-${diagnostic.end})`);
+  }
   if (result.error && result.diagnostics.length === 0) lines.push(`error: ${result.error}`);
   return lines.join('\n') + '\n';
 }

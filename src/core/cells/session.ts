@@ -5,6 +5,7 @@ import type { Plan } from '../plan/schema';
 import { secretEnvironmentVariable } from '../secrets';
 import { prepareCheckCell } from './check';
 import { isMutatingMethod, parseHttpCell, prepareHttpCell } from './http';
+import type { BodyFiles } from './httpBody';
 import { type CellPorts, type PrepareContext, type PrepareResult, type PreparedCell, error } from './prepared';
 import { planDeploymentActions, planMetricQuery } from './ports';
 import { preparePromqlCell } from './promql';
@@ -18,6 +19,7 @@ import {
   type CellSpec,
   type ConfirmationRequest,
   type Confirmer,
+  type RequestSummary,
   type RunLedger,
   type SecretResolver,
   type TargetDescription,
@@ -36,7 +38,7 @@ export function isMutating(cell: CellSpec): boolean {
   switch (cellKindOf(cell.language)) {
     case 'http': {
       const parsed = parseHttpCell(cell.value);
-      return parsed.value ? isMutatingMethod(parsed.value.method) : true;
+      return parsed.value ? isMutatingMethod(parsed.value.method) || parsed.value.note : true;
     }
     case 'rollout': {
       const parsed = parseRolloutCell(cell.value);
@@ -77,6 +79,8 @@ export interface RunbookSessionOptions {
   environment?: string;
   /** Path of the runbook, for the ledger. */
   runbook?: string;
+  /** Where http cells read `< ./file` bodies: the runbook's folder, confined to the workspace root. */
+  files?: BodyFiles;
   /**
    * The endpoints. Without `metrics`/`deployment`, and with a plan, they are built from the
    * plan's endpoints (tokens resolved through `secrets` at send time).
@@ -154,6 +158,7 @@ export class RunbookSession {
       attributes: cell.attributes,
       ports: this.ports,
       now: this.now,
+      ...(this.options.files ? { files: this.options.files } : {}),
       ...(this.options.plan ? { plan: this.options.plan } : {}),
       ...(this.environment !== undefined ? { environment: this.environment } : {}),
     };
@@ -231,21 +236,26 @@ export class RunbookSession {
         ...(options.signal ? { signal: options.signal } : {}),
         secret: (secretName) => this.secret(secretName),
         idempotencyKey: () => randomUUID(),
+        redact: (value) => this.redactor.add(value),
       });
       return finish({
         outcome: outcome.ok ? 'success' : 'failure',
         diagnostics: [],
         outputs: outcome.outputs,
         ...shown,
+        ...(outcome.request ? { request: outcome.request } : {}),
         ...(outcome.value !== undefined ? { value: outcome.value } : {}),
         ...(outcome.status !== undefined ? { status: outcome.status } : {}),
         ...(outcome.error !== undefined ? { error: outcome.error } : {}),
+        ...(outcome.noData ? { noData: true } : {}),
       });
     } catch (caught) {
       const message = errorMessage(caught);
       const status = (caught as { status?: unknown }).status;
+      const sent = (caught as { request?: RequestSummary }).request;
       return fail(options.signal?.aborted ? 'cancelled' : 'failure', options.signal?.aborted ? `Cancelled: ${message}` : message, {
         ...shown,
+        ...(sent ? { request: sent } : {}),
         ...(typeof status === 'number' ? { status } : {}),
       });
     }
@@ -289,6 +299,7 @@ export function dryRunText(prepared: PreparedCell): string {
   const lines = [`${request.method} ${request.url}`];
   for (const [name, value] of request.headers ?? []) lines.push(`${name}: ${value}`);
   if (request.body !== undefined) lines.push('', request.body);
+  else if (request.bodyBytes !== undefined) lines.push('', `‹${request.bodyBytes} bytes of binary or long body${request.bodySha256 ? `, ${request.bodySha256}` : ''}›`);
   if (request.action) lines.push(`# ${request.action}`);
   if (prepared.mutating) lines.push('# mutating: needs confirmation (--yes)');
   return lines.join('\n');

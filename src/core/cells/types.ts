@@ -37,7 +37,15 @@ export interface HttpRequest {
   url: string;
   /** Ordered pairs; duplicates allowed, as on the wire. */
   headers: Array<[string, string]>;
-  body?: string;
+  /** Text (sent as UTF-8) or bytes (a file body). */
+  body?: string | Uint8Array;
+  /**
+   * Lower-case names of headers whose value came from a secret: like credential headers, they
+   * are never sent on when a redirect leaves the origin.
+   */
+  secretHeaders?: string[];
+  /** The body holds a secret: a redirect to another origin that keeps the body is not followed. */
+  secretBody?: boolean;
 }
 
 export interface HttpResponse {
@@ -45,11 +53,27 @@ export interface HttpResponse {
   statusText: string;
   headers: Record<string, string>;
   body: string;
+  /** Redirects followed before this answer, in order: each one is another request sent. */
+  redirects?: RedirectHop[];
+}
+
+/** A redirect that was followed: the answer that asked for it and the request sent next. */
+export interface RedirectHop {
+  status: number;
+  method: string;
+  url: string;
 }
 
 /** Sends one HTTP request. Must honour `signal` (cancelling a cell aborts its request). */
 export interface HttpSender {
-  send(request: HttpRequest, options: { signal?: AbortSignal; timeoutMs?: number }): Promise<HttpResponse>;
+  send(request: HttpRequest, options: HttpSendOptions): Promise<HttpResponse>;
+}
+
+export interface HttpSendOptions {
+  signal?: AbortSignal;
+  timeoutMs?: number;
+  /** Default true; `# @no-redirect` in a cell turns it off and the 3xx answer is the result. */
+  followRedirects?: boolean;
 }
 
 export interface MetricSample {
@@ -152,8 +176,16 @@ export interface RunLedger {
 export interface RequestSummary {
   method: string;
   url: string;
+  /** For http cells: every header as sent, in order, including those Rollgate adds. */
   headers?: Array<[string, string]>;
+  /** The body as text, when it is UTF-8 and at most 64 KB. */
   body?: string;
+  /** Length of the body in bytes, as sent. */
+  bodyBytes?: number;
+  /** `sha256:<hex>` of the body as sent (left out when the body holds a secret). */
+  bodySha256?: string;
+  /** Redirects followed after this request (each one another request sent). */
+  redirects?: RedirectHop[];
   /** For typed actions: what is asked of the endpoint, e.g. `rollback to 41`. */
   action?: string;
 }
@@ -184,4 +216,6 @@ export interface CellRunResult {
   request?: RequestSummary;
   status?: number;
   durationMs: number;
+  /** A metric query that returned no series (the cell may still succeed without `expect`). */
+  noData?: boolean;
 }

@@ -56,7 +56,15 @@ export interface ResolvedTemplate {
   unresolved: Placeholder[];
   /** Names of the secrets the text needs. */
   secrets: string[];
+  /** Placeholders a cell kind refuses (e.g. `{{$processEnv …}}` in an http cell), each with its reason. */
+  refused?: Diagnostic[];
 }
+
+/**
+ * A cell kind's own variables, looked up before the scope: a template for the expression, a
+ * diagnostic refusing it, or undefined to look in the scope.
+ */
+export type ExtraVariables = (expression: string, placeholder: Placeholder) => ResolvedTemplate | Diagnostic | undefined;
 
 function stringify(value: unknown): string {
   if (typeof value === 'string') return value;
@@ -69,9 +77,10 @@ function stringify(value: unknown): string {
  * variable whose value is a secret reference) as separate parts. Offsets of unresolved
  * placeholders are `base` + their position in `text`.
  */
-export function resolveTemplate(text: string, scope: VariableScope, base = 0): ResolvedTemplate {
+export function resolveTemplate(text: string, scope: VariableScope, base = 0, extra?: ExtraVariables): ResolvedTemplate {
   const parts: TemplatePart[] = [];
   const unresolved: Placeholder[] = [];
+  const refused: Diagnostic[] = [];
   const secrets = new Set<string>();
   let cursor = 0;
   const pushText = (piece: string) => {
@@ -84,6 +93,21 @@ export function resolveTemplate(text: string, scope: VariableScope, base = 0): R
     pushText(text.slice(cursor, placeholder.start));
     cursor = placeholder.end;
     const expression = placeholder.expression;
+    const own = extra?.(expression, { ...placeholder, start: placeholder.start + base, end: placeholder.end + base });
+    if (own && 'severity' in own) {
+      refused.push(own);
+      continue;
+    }
+    if (own) {
+      for (const part of own.parts) {
+        if (part.kind === 'text') pushText(part.text);
+        else parts.push(part);
+      }
+      for (const name of own.secrets) secrets.add(name);
+      unresolved.push(...own.unresolved);
+      refused.push(...(own.refused ?? []));
+      continue;
+    }
     if (expression.startsWith(SECRET_PREFIX)) {
       const name = expression.slice(SECRET_PREFIX.length).trim();
       if (name === '') unresolved.push({ ...placeholder, start: placeholder.start + base, end: placeholder.end + base });
@@ -105,7 +129,7 @@ export function resolveTemplate(text: string, scope: VariableScope, base = 0): R
     }
   }
   pushText(text.slice(cursor));
-  return { parts, unresolved, secrets: [...secrets] };
+  return { parts, unresolved, secrets: [...secrets], ...(refused.length > 0 ? { refused } : {}) };
 }
 
 /** How to write a secret part: its value at send time, a marker everywhere else. */

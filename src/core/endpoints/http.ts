@@ -1,3 +1,4 @@
+import { AnswerTooLargeError, contentCodings, MAX_ANSWER_BYTES, readWebStreamBounded } from './bounded';
 import { EndpointError, type EndpointErrorKind, type EndpointName } from './errors';
 import { errorMessage } from '../errors';
 
@@ -32,6 +33,8 @@ export interface EndpointClientOptions {
   backoffMs?: number;
   /** Upper bound for one backoff delay. Default 2000. */
   maxBackoffMs?: number;
+  /** Largest answer read, after decoding; a larger one fails as `malformed`. Default 32 MB. */
+  maxAnswerBytes?: number;
   fetch?: FetchLike;
   sleep?: SleepLike;
   /** Random source in [0, 1) for backoff jitter. */
@@ -136,6 +139,7 @@ export class EndpointHttpClient {
   readonly #fetch: FetchLike;
   readonly #sleep: SleepLike;
   readonly #random: () => number;
+  readonly #maxAnswerBytes: number;
 
   constructor(endpoint: EndpointName, options: EndpointClientOptions) {
     this.endpoint = endpoint;
@@ -149,6 +153,7 @@ export class EndpointHttpClient {
     this.#fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
     this.#sleep = options.sleep ?? abortableSleep;
     this.#random = options.random ?? Math.random;
+    this.#maxAnswerBytes = options.maxAnswerBytes ?? MAX_ANSWER_BYTES;
   }
 
   /** Full URL of a request (without credentials, which travel in headers). */
@@ -223,8 +228,16 @@ export class EndpointHttpClient {
     try {
       const response = await this.#fetch(url, { method: request.method, headers, body, signal: controller.signal, redirect: 'error' });
       // The body is read under the same timer: a server that sends headers and then stalls
-      // is as stuck as one that never answers.
-      const text = await response.text();
+      // is as stuck as one that never answers. fetch decodes gzip/deflate/br as the body is
+      // read, so a bound on what is read bounds the decoding too (a "zip bomb" stops at it).
+      const decoded = contentCodings(response.headers.get('content-encoding') ?? undefined).length > 0;
+      let text: string;
+      try {
+        text = new TextDecoder('utf-8').decode(await readWebStreamBounded(response.body, decoded, this.#maxAnswerBytes));
+      } catch (cause) {
+        if (!(cause instanceof AnswerTooLargeError)) throw cause;
+        return { kind: 'malformed', retryable: false, status: response.status, detail: cause.message, cause };
+      }
       let parsed: unknown;
       if (text.trim() !== '') {
         try {

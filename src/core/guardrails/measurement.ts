@@ -55,6 +55,12 @@ export interface MetricSource {
   queryScalar(promql: string, signal?: AbortSignal, hint?: MetricHint): Promise<MetricReading>;
   queryVector?(promql: string, signal?: AbortSignal, hint?: MetricHint): Promise<VectorReading>;
   queryRange?(promql: string, range: QueryRange, signal?: AbortSignal, hint?: MetricHint): Promise<RangeReading>;
+  /**
+   * True when every further reading for `guardrail` can only repeat the last one (a dry run's
+   * recording that is used up, or no metrics at all): a bake may then compute its remaining
+   * measurements instead of stepping through them. Live sources leave it out.
+   */
+  isSteady?(guardrail: string): boolean;
 }
 
 /** Result of one measurement before `failureLimit` and `dryRun` are applied. */

@@ -71,6 +71,8 @@ interface Tail {
   /** The last whole entry, if any. */
   last?: { seq: number; hash: string };
   torn?: { offset: number; size: number };
+  /** The last entry is whole but its newline is missing. */
+  missingNewline?: boolean;
 }
 
 /** Appends in this process are queued per file, so they do not compete for the file lock. */
@@ -136,6 +138,8 @@ export class Ledger {
   private readonly secrets = new Map<string, string>();
   /** Set once the folder is known to exist, to spare a mkdir per append. */
   private folderReady = false;
+  /** Seq of the last entry whose missing final newline this instance wrote again, if it did. */
+  restoredNewline: number | undefined;
 
   constructor(private readonly options: LedgerOptions) {
     this.path = resolve(options.path);
@@ -183,6 +187,11 @@ export class Ledger {
       await fs.access(this.path);
     } catch {
       return undefined;
+    }
+    // Only the tail can be repaired: a chain broken before it must be restored, not extended.
+    const checked = await verifyLedgerFile(this.path);
+    if (!checked.ok && !checked.torn) {
+      throw new LedgerCorruptError(`${checked.problem ?? 'the chain is broken'}; the ledger was not repaired (only a torn last line can be). Restore ${this.path} from a copy`);
     }
     let repair: LedgerRepair | undefined;
     await this.exclusive(async (_handle, _tail, repaired) => {
@@ -280,6 +289,12 @@ export class Ledger {
       try {
         if (created) await syncDirectory(folder);
         let tail = await this.inspectTail(handle);
+        if (tail.missingNewline) {
+          await lock.assertHeld();
+          await (this.options.writeBytes ?? defaultWriteBytes)(handle, Buffer.from('\n'));
+          await handle.sync();
+          this.restoredNewline = tail.last!.seq;
+        }
         let repaired: LedgerRepair | undefined;
         if (tail.torn) {
           await lock.assertHeld();
@@ -305,11 +320,38 @@ export class Ledger {
     }
   }
 
-  /** Finds the last whole entry without reading the file from the start. */
+  /**
+   * Finds the last whole entry without reading the file from the start. A last line without its
+   * newline is still whole when it verifies and chains to the entry before it (a crash between
+   * writing the entry and its newline, or an editor that strips final newlines): it keeps its
+   * place, and only its newline is written again. Anything else after the last newline is torn.
+   */
   private async inspectTail(handle: FileHandle): Promise<Tail> {
     const { size } = await handle.stat();
     let torn: Tail['torn'];
+    let unterminated: { entry: LedgerEntry; start: number } | undefined;
+    const readEntry = (text: string): LedgerEntry | undefined => {
+      try {
+        const parsed = JSON.parse(text) as LedgerEntry;
+        return parsed !== null && typeof parsed === 'object' && typeof parsed.seq === 'number' && typeof parsed.hash === 'string' ? parsed : undefined;
+      } catch {
+        return undefined;
+      }
+    };
     for await (const line of linesBackward(handle, size)) {
+      if (torn === undefined && unterminated === undefined && !line.terminated) {
+        const entry = readEntry(line.text);
+        if (entry && computeEntryHash(entry) === entry.hash) unterminated = { entry, start: line.start };
+        else torn = { offset: line.start, size };
+        continue;
+      }
+      if (unterminated) {
+        const previous = readEntry(line.text);
+        const chains = previous !== undefined && computeEntryHash(previous) === previous.hash && unterminated.entry.prev === previous.hash && unterminated.entry.seq === previous.seq + 1;
+        if (chains) return { last: { seq: unterminated.entry.seq, hash: unterminated.entry.hash }, missingNewline: true };
+        torn = { offset: unterminated.start, size };
+        unterminated = undefined;
+      }
       let parsed: unknown;
       let parses = true;
       try {
@@ -317,7 +359,7 @@ export class Ledger {
       } catch {
         parses = false;
       }
-      if (torn === undefined && (!line.terminated || !parses)) {
+      if (torn === undefined && !parses) {
         torn = { offset: line.start, size };
         continue;
       }
@@ -333,6 +375,11 @@ export class Ledger {
         );
       }
       return { last: { seq: entry.seq, hash: entry.hash }, torn };
+    }
+    if (unterminated) {
+      // The only line: whole when it is the first entry of a chain.
+      if (unterminated.entry.seq === 1 && unterminated.entry.prev === GENESIS_HASH) return { last: { seq: 1, hash: unterminated.entry.hash }, missingNewline: true };
+      torn = { offset: unterminated.start, size };
     }
     return { torn };
   }

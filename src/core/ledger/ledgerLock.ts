@@ -1,6 +1,6 @@
 // The ledger's use of the one lock primitive (src/core/lock): `<ledger>.lock`, held for the
 // milliseconds of one append, so a lock older than `staleAfterMs` belongs to a hung writer.
-import { acquireFileLock, describeLockOwner, LockBusyError, type FileLockOptions, type HeldLock, type LockOwner } from '../lock/index';
+import { acquireFileLock, describeLockOwner, LockBusyError, lockClearHint, type FileLockOptions, type HeldLock, type LockOwner } from '../lock/index';
 
 /** Defaults of the ledger lock (docs/ledger.md, "Locking"). */
 export const LEDGER_LOCK_DEFAULTS = { timeoutMs: 10_000, staleAfterMs: 30_000, unreadableStaleAfterMs: 2_000 } as const;
@@ -10,8 +10,7 @@ export class LedgerLockTimeoutError extends LockBusyError {
   constructor(lockPath: string, holder: LockOwner | undefined, waitedMs: number) {
     super(lockPath, holder, waitedMs);
     this.message =
-      `could not lock the ledger within ${waitedMs} ms: ${lockPath} is held by ${describeLockOwner(holder)}. ` +
-      'If no Rollgate process is running, delete the lock file and retry.';
+      `could not lock the ledger within ${waitedMs} ms: ${lockPath} is held by ${describeLockOwner(holder)}. ${lockClearHint(holder, lockPath)}`;
     this.name = 'LedgerLockTimeoutError';
   }
 }

@@ -79,8 +79,11 @@ export function findAndRedact<T>(value: T, secrets: SecretValues): { value: T; h
   return { value: walk(value, needles, '$', hits) as T, hits };
 }
 
-/** Header names whose values are credentials whatever they contain. */
-const credentialHeaders = new Set(['authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'x-api-key', 'api-key', 'x-auth-token']);
+/**
+ * Header names whose values are credentials whatever they contain: redacted in records, and never
+ * sent on to another origin by a redirect (the http cells' sender).
+ */
+export const CREDENTIAL_HEADERS: ReadonlySet<string> = new Set(['authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'x-api-key', 'api-key', 'x-auth-token']);
 
 /**
  * Replaces the values of credential-bearing headers (Authorization, Cookie, API keys) with a
@@ -89,7 +92,7 @@ const credentialHeaders = new Set(['authorization', 'proxy-authorization', 'cook
 export function redactHeaders(headers: Readonly<Record<string, string>>): Record<string, string> {
   const result: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) {
-    if (!credentialHeaders.has(name.toLowerCase())) {
+    if (!CREDENTIAL_HEADERS.has(name.toLowerCase())) {
       result[name] = value;
       continue;
     }

@@ -63,7 +63,8 @@ export interface LedgerLineage {
 export interface LedgerRequest {
   method: string;
   url: string;
-  headers?: Record<string, string>;
+  /** Every header as sent, in order, repeated ones kept (credentials masked, secrets as `{{secret:name}}`). */
+  headers?: Array<[string, string]>;
   status?: number;
   durationMs?: number;
   outcome: 'ok' | 'failed' | 'error' | 'cancelled' | 'dry-run' | (string & {});

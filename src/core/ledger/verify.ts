@@ -1,3 +1,6 @@
+import { stat } from 'node:fs/promises';
+
+import { describeKind } from '../files/confined';
 import { computeEntryHash, GENESIS_HASH, sha256Hex } from './canonical';
 import { readLineBatches, type FileLine } from './lines';
 import type { LedgerEntry } from './types';
@@ -28,6 +31,8 @@ export interface LedgerVerifyResult {
   problem?: string;
   /** Set when the only problem is a torn last line left by an interrupted append. */
   torn?: TornLine;
+  /** The last entry is whole and verifies, but its final newline is missing (the next append adds it). */
+  missingFinalNewline?: boolean;
 }
 
 const requiredStrings = ['time', 'actor', 'action', 'prev', 'hash'] as const;
@@ -88,10 +93,13 @@ function parseJson(text: string): { value?: unknown; ok: boolean } {
  * Rejects only on I/O errors (missing or unreadable file).
  */
 export async function verifyLedgerFile(path: string): Promise<LedgerVerifyResult> {
+  const stats = await stat(path);
+  if (!stats.isFile()) throw Object.assign(new Error(`${path} is ${describeKind(stats)}, not a ledger file`), { code: 'ENOTFILE' });
   let previous = { seq: 0, hash: GENESIS_HASH };
   let entries = 0;
   let pending: FileLine | undefined;
   let size = 0;
+  let missingFinalNewline = false;
 
   const judge = (line: FileLine, isLast: boolean): LedgerVerifyResult | undefined => {
     const bad = (problem: string): LedgerVerifyResult => ({
@@ -103,6 +111,13 @@ export async function verifyLedgerFile(path: string): Promise<LedgerVerifyResult
       problem: `line ${line.number}: ${problem}`,
     });
     const parsed = parseJson(line.text);
+    if (isLast && !line.terminated && parsed.ok && checkEntry(parsed.value, previous, line.text) === undefined) {
+      const entry = parsed.value as LedgerEntry;
+      previous = { seq: entry.seq, hash: entry.hash };
+      entries += 1;
+      missingFinalNewline = true;
+      return undefined;
+    }
     if (isLast && (!line.terminated || !parsed.ok)) {
       const reason = line.terminated ? 'not-json' : 'no-newline';
       const torn: TornLine = { line: line.number, offset: line.start, bytes: 0, reason };
@@ -143,5 +158,5 @@ export async function verifyLedgerFile(path: string): Promise<LedgerVerifyResult
       return result;
     }
   }
-  return { ok: true, entries, lastHash: previous.hash, lastSeq: previous.seq };
+  return { ok: true, entries, lastHash: previous.hash, lastSeq: previous.seq, ...(missingFinalNewline ? { missingFinalNewline } : {}) };
 }

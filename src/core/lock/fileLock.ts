@@ -64,6 +64,17 @@ export function describeLockOwner(owner: LockOwner | undefined): string {
   return owner ? `process ${owner.pid} on ${owner.host} since ${owner.since}` : 'an unknown process';
 }
 
+/**
+ * What to do about a lock a live holder keeps. A holder on another machine cannot be judged here
+ * (its pid means nothing on this one), so it is never taken over by itself: say how to clear it.
+ */
+export function lockClearHint(owner: LockOwner | undefined, lockPath: string, thisHost = hostname()): string {
+  if (owner && owner.host !== thisHost) {
+    return `It was taken on another machine (${owner.host}), whose processes Rollgate cannot see, so it is never cleared automatically: if no Rollgate runs there any more (check with its owner), delete ${lockPath} and retry.`;
+  }
+  return `If that process is gone but the lock stays, delete ${lockPath} and retry.`;
+}
+
 /** Tokens of the locks this process holds: how a lock naming this process's pid is judged. */
 const heldTokens = new Set<string>();
 

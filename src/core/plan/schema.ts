@@ -4,7 +4,7 @@ import { guardrailKindFields, judgeSchema } from './guardrailKinds';
 
 import { DEPLOYMENT_TYPE_DESCRIPTION, deploymentBackendSchemas } from '../backends/planSchemas';
 import { SECRET_NAME_PATTERN, SECRET_NAME_RULE } from '../secrets';
-import { duration } from './durations';
+import { duration, parseDuration } from './durations';
 
 /**
  * The `rollgate/v1` rollout plan schema. Every field carries a `.describe()` text: hover, the
@@ -23,6 +23,21 @@ const name = (what: string) =>
     .string()
     .regex(NAME_PATTERN, "a name of lower-case letters, digits, '.', '_' or '-' (at most 64 characters), starting and ending with a letter or digit")
     .describe(`${what}: lower-case letters, digits, '.', '_' and '-'.`);
+
+/**
+ * A duration used as a timer, with bounds: Node fires a timer above 2^31-1 ms (about 24.8 days)
+ * at once, so an unbounded `timeout: 600h` failed every call in 1 ms; a zero interval measured
+ * without pause.
+ */
+const boundedDuration = (description: string, bounds: { min?: string; max?: string }) =>
+  duration(description).refine(
+    (text) => {
+      const millis = parseDuration(text);
+      if (millis === undefined) return true; // the pattern reports it
+      return (bounds.min === undefined || millis >= parseDuration(bounds.min)!) && (bounds.max === undefined || millis <= parseDuration(bounds.max)!);
+    },
+    { message: [bounds.min ? `at least ${bounds.min}` : '', bounds.max ? `at most ${bounds.max}` : ''].filter(Boolean).join(' and ') },
+  );
 
 const percent = (description: string) =>
   z.number().min(0, 'a percentage from 0 to 100').max(100, 'a percentage from 0 to 100').describe(description);
@@ -120,7 +135,7 @@ export const endpointSchema = (what: string) =>
     .strictObject({
       url: url(`Base URL of the ${what}.`),
       token: secretRefSchema.optional().describe(`Bearer token for the ${what}, as a secret reference.`),
-      timeout: duration(`How long one request to the ${what} may take, e.g. 10s.`).optional(),
+      timeout: boundedDuration(`How long one request to the ${what} may take, e.g. 10s (100ms to 1h).`, { min: '100ms', max: '1h' }).optional(),
     })
     .describe(`The ${what}.`);
 
@@ -161,7 +176,7 @@ export const guardrailSchema = z
       .describe('Compare against the same query run for the baseline version; use with maxRatio/minRatio.'),
     maxRatio: z.number().positive().optional().describe('Fails when candidate / baseline is above this ratio (needs relativeTo: baseline).'),
     minRatio: z.number().positive().optional().describe('Fails when candidate / baseline is below this ratio (needs relativeTo: baseline).'),
-    interval: duration('How often the guardrail is measured while a stage bakes.').default('30s'),
+    interval: boundedDuration('How often the guardrail is measured while a stage bakes (1s to 1h).', { min: '1s', max: '1h' }).default('30s'),
     failureLimit: z
       .number()
       .int('a whole number')
@@ -185,7 +200,7 @@ export const stageSchema = z
       .describe('offline: checks before any traffic; shadow: mirror traffic, answers discarded; canary: a share of live traffic; blue-green: switch all traffic at once; full: 100 percent.'),
     traffic: percent('Percent of live traffic the candidate receives in this stage.').optional(),
     mirror: percent('Percent of live traffic copied to the candidate (shadow), its answers discarded.').optional(),
-    bake: duration('How long the stage runs, measuring its guardrails, before it can be promoted.').optional(),
+    bake: boundedDuration('How long the stage runs, measuring its guardrails, before it can be promoted (at most 168h, a week).', { max: '168h' }).optional(),
     guardrails: z.array(z.string().min(1)).optional().describe('Names of the guardrails that gate this stage.'),
     approval: z
       .enum(['manual', 'auto'])

@@ -1,3 +1,4 @@
+import { MAX_PLAN_BYTES, oversize, tooLargeMessage } from '../files/limits';
 import { createHash } from 'node:crypto';
 import { isMap, parseDocument, type Document, type Pair } from 'yaml';
 import type { Diagnostic } from '../diagnostics';
@@ -52,6 +53,11 @@ const parsePlanDocument: PlanParser = (text) => parseDocument(text, PLAN_PARSE_O
  * throw. `queries` keeps the analyses of guardrail queries between validations of one plan.
  */
 export function validateGuarded(text: string, parse: PlanParser, queries?: PromqlCache): PlanValidation {
+  const bytes = oversize(text, MAX_PLAN_BYTES);
+  if (bytes !== undefined) {
+    const span = restOfLine(text, 0);
+    return { diagnostics: [{ severity: 'error', code: 'plan/too-large', message: tooLargeMessage('plan', bytes), start: span.start, end: span.end }] };
+  }
   try {
     return validateText(text, parse, queries);
   } catch (error) {

@@ -46,6 +46,8 @@ export class BakeScheduler {
       .map((state) => ({ state, guardrail: this.guardrailsByName.get(state.name) }))
       .filter((entry): entry is DueGuardrail => entry.guardrail !== undefined);
     const trackers = new Map(guardrails.map(({ state, guardrail }) => [state.name, new GuardrailTracker(guardrail, state.consecutiveFailures)]));
+    // Measurements taken while a guardrail's readings could only repeat (see `computeSteadyRest`).
+    const steadyReadings = new Map<string, number>();
     const intervalOf = (guardrail: Guardrail) => Math.max(1, parseDuration(guardrail.interval) ?? 30_000);
     const progressEvery = this.progressEveryMs;
     const { clock } = this.run;
@@ -78,8 +80,12 @@ export class BakeScheduler {
       const due = guardrails.filter(({ guardrail, state }) => dueAt(guardrail, state) <= target);
       if (due.length > 0) {
         const measuringFrom = clock.now();
+        const steadyBefore = new Map(due.map(({ state }) => [state.name, this.metrics.isSteady?.(state.name) === true]));
         const outcome = await this.measure(stage, due, trackers);
         if (outcome) return outcome;
+        for (const { state } of due) if (steadyBefore.get(state.name)) steadyReadings.set(state.name, (steadyReadings.get(state.name) ?? 0) + 1);
+        // The bake's end (and a judged stage's final verdict) is then reached on the next turn.
+        if (await this.computeSteadyRest(stage, guardrails, steadyReadings, intervalOf)) continue;
         // Query time is bake time too; without this, each measurement would push the next one later.
         stage.bakeElapsedMs += Math.max(0, clock.now() - measuringFrom);
       }
@@ -88,6 +94,34 @@ export class BakeScheduler {
         await this.run.transition('baking', `stage ${stage.name} baking ${Math.round(bakeProgress(stage) * 100)}%`, stage.name);
       }
     }
+  }
+
+  /**
+   * When every guardrail's readings can only repeat (a dry run's recording is used up, or it has
+   * no metrics) and each has repeated `failureLimit` times without deciding, the rest of the bake
+   * cannot decide either: its measurements are counted and its time passed at once, instead of
+   * being stepped through one by one (a week-long bake measured every second would take minutes
+   * and gigabytes). Returns true when it finished the bake so. Never for a live source.
+   */
+  private async computeSteadyRest(
+    stage: StageSnapshot,
+    guardrails: DueGuardrail[],
+    steadyReadings: ReadonlyMap<string, number>,
+    intervalOf: (guardrail: Guardrail) => number,
+  ): Promise<boolean> {
+    if (!this.metrics.isSteady || stage.bakeElapsedMs >= stage.bakeMs) return false;
+    // A compare guardrail still collecting samples is stepped through: its window grows with time.
+    const settled = guardrails.every(
+      ({ state, guardrail }) => this.metrics.isSteady!(state.name) && !isCollecting(state) && (steadyReadings.get(state.name) ?? 0) >= guardrail.failureLimit,
+    );
+    if (!settled || !this.stillBaking(stage)) return false;
+    const remaining = stage.bakeMs - stage.bakeElapsedMs;
+    await this.run.clock.sleep(remaining, this.run.wakeSignal);
+    if (!this.stillBaking(stage)) return false;
+    for (const { state, guardrail } of guardrails) state.measurements = Math.max(state.measurements, Math.floor(stage.bakeMs / intervalOf(guardrail)));
+    stage.bakeElapsedMs = stage.bakeMs;
+    await this.run.transition('baking', `stage ${stage.name} baking 100% (the rest of the bake would repeat the same readings: computed, not stepped through)`, stage.name);
+    return true;
   }
 
   /** A judged stage after a round of measurements: only critical guardrails and the score decide. */

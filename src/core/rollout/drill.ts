@@ -23,7 +23,20 @@ export async function clearDevFaults(deploymentUrl: string, token: string | unde
   await devFaultCall(deploymentUrl, token, 'DELETE', undefined, signal);
 }
 
-async function devFaultCall(baseUrl: string, token: string | undefined, method: 'POST' | 'DELETE', body: unknown, signal?: AbortSignal): Promise<void> {
+/** The faults a `rollgate dev` stack has on now. */
+export async function listDevFaults(deploymentUrl: string, token: string | undefined, signal?: AbortSignal): Promise<DevFault[]> {
+  const answer = (await devFaultCall(deploymentUrl, token, 'GET', undefined, signal)) as { faults?: unknown } | undefined;
+  return Array.isArray(answer?.faults) ? (answer.faults as DevFault[]) : [];
+}
+
+/** `42 error rate 100%, 41 +300 ms`: faults in words. */
+export function describeDevFaults(faults: DevFault[]): string {
+  return faults
+    .map((fault) => [fault.version, fault.errorRate ? `error rate ${Math.round(fault.errorRate * 100)}%` : '', fault.latencyMs ? `+${fault.latencyMs} ms` : ''].filter(Boolean).join(' '))
+    .join(', ');
+}
+
+async function devFaultCall(baseUrl: string, token: string | undefined, method: 'GET' | 'POST' | 'DELETE', body: unknown, signal?: AbortSignal): Promise<unknown> {
   const url = new URL('v1/faults', baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`).toString();
   const headers: Record<string, string> = { accept: 'application/json' };
   if (body !== undefined) headers['content-type'] = 'application/json';
@@ -33,6 +46,7 @@ async function devFaultCall(baseUrl: string, token: string | undefined, method: 
     const text = (await response.text()).slice(0, 300);
     throw new Error(`fault API ${method} ${url} answered ${response.status}${text ? `: ${token ? text.split(token).join('[redacted]') : text}` : ''}. Is this a rollgate dev endpoint?`);
   }
+  return response.json().catch(() => undefined);
 }
 
 /** True when a URL points at this machine (drills only run against `rollgate dev`); a unix socket always does. */

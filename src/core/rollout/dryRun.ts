@@ -42,6 +42,7 @@ export class DryRunTraffic implements TrafficControl {
 /** A dry run without metrics: every guardrail is reported as not measured (and does not decide). */
 export const unreadMetrics: Required<MetricSource> = {
   queryScalar: async () => ({ skipped: true }),
+  isSteady: () => true,
   // Every kind of read, so drift, calibration and compare guardrails are "not measured" too
   // instead of "this source cannot read buckets" (which is no data, and pauses the dry run).
   queryVector: async () => ({ skipped: true }),
@@ -89,6 +90,11 @@ export class RecordedMetrics implements MetricSource {
 
   async queryRange(_promql: string, range: QueryRange, _signal?: AbortSignal, hint?: MetricHint): Promise<RangeReading> {
     return recordedRange(this.next(hint), range.start, range.stepSeconds);
+  }
+
+  /** Every series of the guardrail has been read to its end: its last value repeats from now on. */
+  isSteady(guardrail: string): boolean {
+    return Object.entries(this.recording[guardrail] ?? {}).every(([version, series]) => (this.positions.get(`${guardrail}\u0000${version}`) ?? 0) >= series.length);
   }
 }
 

@@ -11,7 +11,7 @@ import { ENGINE_ROLLBACK_RETRIES, RollbackSender, type RollbackResult } from './
 import { RolloutRun } from './run';
 import { initialState, settleStart } from './startDecision';
 import { FINISHED_STATUSES, MemoryStateStore, type RolloutSnapshot, type RolloutStatus, type StageSnapshot, type StateStore } from './state';
-import { describeTraffic, sameTraffic, stageTraffic } from './traffic';
+import { describeTraffic, isStableTraffic, sameTraffic, stageTraffic } from './traffic';
 
 /** Everything the engine needs; only `plan`, `traffic` and `metrics` are required. */
 export interface RolloutEngineOptions {
@@ -315,6 +315,7 @@ export class RolloutEngine {
     const run = this.current;
     const from = run.state.traffic;
     if (from && !(await this.trafficStillOurs(stage, from))) return false;
+    if (!from && !(await this.serviceIsOursToStart(stage))) return false;
     let note: string | undefined;
     try {
       await this.rollbacks.serialise(async () => {
@@ -353,6 +354,32 @@ export class RolloutEngine {
     await this.enterPause(
       `traffic was changed outside this rollout: the deployment endpoint shows ${describeTraffic(current)}, this rollout last set ${describeTraffic(expected)}. ` +
         `Nothing was changed. Resume to go on with stage ${stage.name} (it sets its own traffic), or start over.`,
+      run.actor,
+      [],
+    );
+    return false;
+  }
+
+  /**
+   * Before the first traffic change of a rollout: the service must be stable (one version at
+   * 100 %, nothing mirrored). A split means another run is driving it, perhaps from another
+   * workspace or machine, whose lock this runner cannot see: starting would overwrite it. The
+   * rollout pauses instead, with nothing changed, and takes the endpoint's traffic as its own,
+   * so a person who resumes takes the service over knowingly.
+   */
+  private async serviceIsOursToStart(stage: StageSnapshot): Promise<boolean> {
+    const run = this.current;
+    let current: TrafficState;
+    try {
+      current = await this.options.traffic.getState();
+    } catch {
+      return true; // The traffic change itself will fail and say so.
+    }
+    if (isStableTraffic(current) || run.state.status !== 'running') return true;
+    run.state.traffic = current;
+    await this.enterPause(
+      `refused to start: the service is progressing (the deployment endpoint shows ${describeTraffic(current)}), so another rollout is probably driving it, ` +
+        `perhaps from another workspace or machine. Nothing was changed. Let that rollout finish or roll it back; or resume to take the service over from stage ${stage.name}.`,
       run.actor,
       [],
     );

@@ -26,8 +26,14 @@ export class FileStateStore implements StateStore {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw error;
     }
-    const parsed = JSON.parse(text) as RolloutSnapshot;
-    if (parsed.schema !== 1 || parsed.service !== service) throw new Error(`${stateFile(this.dir, service)} is not a Rollgate rollout state file`);
+    let parsed: RolloutSnapshot;
+    try {
+      parsed = JSON.parse(text) as RolloutSnapshot;
+    } catch (error) {
+      // Named here, so every reader's message (CLI, editor, side panel) says which file it is.
+      throw new Error(`${stateFile(this.dir, service)} is not valid JSON (${error instanceof Error ? error.message : String(error)})`);
+    }
+    if (parsed === null || typeof parsed !== 'object' || parsed.schema !== 1 || parsed.service !== service) throw new Error(`${stateFile(this.dir, service)} is not a Rollgate rollout state file`);
     return parsed;
   }
 

@@ -8,7 +8,7 @@ import type { LedgerEntry } from '../ledger/types';
 import type { Plan } from '../plan/schema';
 import type { SecretResolver } from '../secrets';
 import { connectPlan, type PlanConnection } from './connect';
-import { isLoopbackUrl, pickDrillStage, runDrill, type DrillResult } from './drill';
+import { isLoopbackUrl, pickDrillStage, runDrill, type DevFault, type DrillResult } from './drill';
 import { RolloutEngine, type RolloutEngineOptions } from './engine';
 import { FileStateStore, stateFile } from './fileStore';
 import { LedgerChangeLog } from './ledgerChangeLog';
@@ -68,7 +68,7 @@ export interface OpenRolloutOptions {
 export interface OpenedDrill {
   stage: string;
   /** Drives the engine, injects the fault after the stage's first healthy measurement, clears it afterwards. */
-  run(hooks?: { onInjected?: () => void; onClearFailed?: (error: unknown) => void }): Promise<DrillResult>;
+  run(hooks?: { onInjected?: () => void; onClearFailed?: (error: unknown) => void; onStaleFaultsCleared?: (faults: DevFault[]) => void }): Promise<DrillResult>;
 }
 
 /** An open rollout: its engine, ready to run, holding the service lock until {@link close}. */
@@ -145,6 +145,12 @@ export async function openRollout(options: OpenRolloutOptions): Promise<OpenedRo
       opened.drill = {
         stage: drillStage,
         run: async (hooks = {}) => {
+          // A drill killed before its `finally` leaves its fault on the stack: clear it first, and say so.
+          const stale = (await faults.list?.().catch(() => [])) ?? [];
+          if (stale.length > 0) {
+            await faults.clear();
+            hooks.onStaleFaultsCleared?.(stale);
+          }
           try {
             return await runDrill({
               engine,

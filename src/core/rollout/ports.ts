@@ -103,6 +103,9 @@ export const systemClock: Clock = {
  * A clock whose sleeps return at once and move time forward: a dry run walks a 30-minute
  * bake in microseconds and reports the decisions with the times they would be taken.
  */
+/** Node's `setImmediate` (this file is also type-checked for the browser, which lacks it). */
+const immediate = (globalThis as { setImmediate?: (callback: () => void) => unknown }).setImmediate;
+
 export class VirtualClock implements Clock {
   constructor(private current = Date.parse('2025-01-01T00:00:00Z')) {}
   now(): number {
@@ -111,7 +114,8 @@ export class VirtualClock implements Clock {
   async sleep(ms: number, signal?: AbortSignal): Promise<void> {
     if (signal?.aborted) return;
     this.current += Math.max(0, ms);
-    // Yield so operations called from event listeners interleave as they would in real time.
-    await Promise.resolve();
+    // Yield to the event loop, not only to other promises: operations called from event
+    // listeners interleave as they would in real time, and Ctrl-C (a signal handler) is heard.
+    await new Promise<void>((resolve) => (immediate ? immediate(resolve) : setTimeout(resolve, 0)));
   }
 }

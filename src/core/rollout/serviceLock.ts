@@ -3,15 +3,21 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 
-import { acquireFileLock, LockBusyError, readLockHolder, type HeldLock, type LockOwner } from '../lock/index';
+import { hostname } from 'node:os';
+
+import { acquireFileLock, LockBusyError, lockClearHint, readLockHolder, type HeldLock, type LockOwner } from '../lock/index';
 
 /** Thrown when another live runner already drives the service. */
 export class LockHeldError extends Error {
   constructor(
     readonly service: string,
     readonly holder: LockOwner,
+    readonly lockFile?: string,
   ) {
-    super(`another runner (pid ${holder.pid} on ${holder.host}, since ${holder.since}) is driving the rollout of ${service}; wait for it or stop it`);
+    super(
+      `another runner (pid ${holder.pid} on ${holder.host}, since ${holder.since}) is driving the rollout of ${service}; wait for it or stop it` +
+        (lockFile && holder.host !== hostname() ? `. ${lockClearHint(holder, lockFile)}` : ''),
+    );
     this.name = 'LockHeldError';
   }
 }
@@ -38,7 +44,7 @@ export async function acquireServiceLock(stateDir: string, service: string): Pro
   try {
     held = await acquireFileLock(file, { timeoutMs: 0 });
   } catch (error) {
-    if (error instanceof LockBusyError && error.holder) throw new LockHeldError(service, error.holder);
+    if (error instanceof LockBusyError && error.holder) throw new LockHeldError(service, error.holder, file);
     throw error;
   }
   return { file, release: () => held.release() };

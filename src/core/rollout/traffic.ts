@@ -65,3 +65,9 @@ export function sameTraffic(a: TrafficState, b: TrafficState): boolean {
   const mirror = (traffic: TrafficState) => (traffic.mirror && traffic.mirror.percent > 0 ? `${traffic.mirror.version}:${traffic.mirror.percent}` : '');
   return shares(a) === shares(b) && mirror(a) === mirror(b);
 }
+
+/** One version at 100 % and nothing mirrored: what the deployment API calls `stable` (anything else is `progressing`). */
+export function isStableTraffic(traffic: TrafficState): boolean {
+  const serving = Object.values(traffic.weights).filter((weight) => weight > 0);
+  return serving.length === 1 && serving[0] === 100 && !(traffic.mirror && traffic.mirror.percent > 0);
+}

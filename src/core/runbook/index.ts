@@ -1,7 +1,7 @@
 /**
  * Runbook notebooks (`*.runbook.md`): lossless Markdown <-> cells. See docs/runbook-format.md.
  */
-export { parseRunbook, type ParsedRunbook } from './parse';
+export { parseRunbook, skippedFences, type ParsedRunbook, type SkippedFence } from './parse';
 export { serializeRunbook } from './serialize';
 export { KNOWN_ATTRIBUTES } from './attributes';
 export {

@@ -1,3 +1,4 @@
+import { MAX_RUNBOOK_BYTES, oversize, tooLargeMessage } from '../files/limits';
 import MarkdownIt from 'markdown-it';
 import type { Diagnostic } from '../diagnostics';
 import { parseAttributes } from './attributes';
@@ -42,6 +43,19 @@ function markdownBlockParser(): MarkdownIt {
  * offsets into `text`.
  */
 export function parseRunbook(text: string): ParsedRunbook {
+  const bytes = oversize(text, MAX_RUNBOOK_BYTES);
+  if (bytes !== undefined) {
+    // Not parsed: one Markdown cell holding the whole text keeps it byte for byte.
+    const finalLineEnding = trailingLineEnding(text);
+    const value = text.slice(0, text.length - finalLineEnding.length);
+    const source = { start: 0, end: text.length, text, separator: '', kind: 'markdown' as const, language: 'markdown', value, attributesJson: '{}', finalLineEnding };
+    const cell: RunbookCell = { kind: 'markdown', language: 'markdown', attributes: {}, value, source };
+    return {
+      metadata: { frontMatter: {}, preamble: '' },
+      cells: [cell],
+      diagnostics: [{ severity: 'error', code: 'runbook/too-large', message: tooLargeMessage('runbook', bytes), start: 0, end: Math.min(text.length, text.indexOf('\n') === -1 ? text.length : text.indexOf('\n')) }],
+    };
+  }
   const diagnostics: Diagnostic[] = [];
   const hasByteOrderMark = text.charCodeAt(0) === 0xfeff;
   const frontMatter = readFrontMatter(text, hasByteOrderMark ? 1 : 0);
@@ -234,6 +248,34 @@ function bodyToCells(body: string, bodyStart: number, diagnostics: Diagnostic[])
   }
   pushMarkdown(markdownFrom, lineCount);
   return cells;
+}
+
+/** A fenced block that does not run: its language (`''` when it has none) and where it starts. */
+export interface SkippedFence {
+  language: string;
+  start: number;
+}
+
+/**
+ * The fenced blocks of a runbook that are not cells: other languages, no language, and runnable
+ * languages nested in a list or quote. `rollgate run` names them when nothing ran.
+ */
+export function skippedFences(text: string): SkippedFence[] {
+  let tokens: BlockToken[];
+  try {
+    tokens = markdownBlockParser().parse(text, {});
+  } catch {
+    return [];
+  }
+  const starts = lineStartOffsets(text);
+  const skipped: SkippedFence[] = [];
+  for (const token of tokens) {
+    if (token.type !== 'fence' || !token.map) continue;
+    const runnable = runnableLanguage(token.info);
+    if (runnable !== undefined && token.level === 0) continue;
+    skipped.push({ language: LANGUAGE_WORD.exec(token.info)![1]!, start: starts[token.map[0]] ?? 0 });
+  }
+  return skipped;
 }
 
 function runnableLanguage(info: string): string | undefined {

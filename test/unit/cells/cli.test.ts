@@ -122,4 +122,33 @@ describe('rollgate run', () => {
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('--dry-run');
   });
+
+  it('a query with no series says "no data" (not an empty table) and the summary says so', async () => {
+    writeFileSync(join(folder, 'empty.runbook.md'), runbook('```promql {"name":"none"}\nrollgate_dev_no_such_metric_total\n```\n'));
+    const result = await rollgate(['run', 'empty.runbook.md']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('no data: the query returned no series');
+    expect(result.stdout).not.toMatch(/^value\n-----$/m);
+    expect(result.stdout).toContain('1 cell succeeded (1 returned no data).');
+  });
+
+  it('a runbook in which nothing runs fails and names the fences it skipped, by language', async () => {
+    writeFileSync(
+      join(folder, 'nothing.runbook.md'),
+      runbook('```sh\ncurl http://127.0.0.1:1/\n```\n\n```python\nprint(1)\n```\n\n```python\nprint(2)\n```\n\n- item\n\n  ```http\n  GET http://127.0.0.1:1/\n  ```\n'),
+    );
+    const result = await rollgate(['run', 'nothing.runbook.md']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(
+      'rollgate run: nothing ran: nothing.runbook.md has no http, promql, rollout or check cell; 4 fenced blocks were skipped (sh, python ×2, http). A fenced block runs when its language is http, promql, rollout or check and it is not inside a list or quote.\n',
+    );
+  });
+
+  it('a refused construct is reported at its line and column in the runbook', async () => {
+    writeFileSync(join(folder, 'digest.runbook.md'), runbook('```http\nGET http://127.0.0.1:1/x\nAuthorization: Digest user passwd\n```\n'));
+    const result = await rollgate(['run', 'digest.runbook.md']);
+    expect(result.code).toBe(1);
+    // Front matter (5 lines), the heading, a blank line, the fence: the header is line 10.
+    expect(result.stdout).toContain('digest.runbook.md:10:16: error: Digest authentication (`Authorization: Digest user passwd`) is not supported');
+  });
 });

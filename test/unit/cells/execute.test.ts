@@ -37,7 +37,14 @@ describe('http cell', () => {
     expect(status).toMatchObject({ outcome: 'success', ok: true, status: 200, mutating: false });
     expect(status.outputs[0]).toEqual({ kind: 'text', text: 'HTTP 200 OK' });
     expect(status.outputs[1]).toMatchObject({ kind: 'json', value: { service: 'churn-scorer', stable: '41' } });
-    expect(status.request!.headers).toEqual([['Authorization', 'Bearer {{secret:deploy-token}}']]);
+    // Every header as sent, in order: the ones Rollgate adds too.
+    expect(status.request!.headers).toEqual([
+      ['Host', new URL(plan().endpoints.deployment.url).host],
+      ['Authorization', 'Bearer {{secret:deploy-token}}'],
+      ['Accept', '*/*'],
+      ['User-Agent', 'rollgate'],
+      ['Connection', 'keep-alive'],
+    ]);
 
     const echo = await startLoopback((_request, response) => response.end('ok'));
     try {

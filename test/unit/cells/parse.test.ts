@@ -26,8 +26,9 @@ describe('http cell parse', () => {
     ]);
     const auth = request.headers[1]!.value;
     expect(text.slice(auth.start, auth.start + auth.text.length)).toBe('Bearer {{secret:tok}}');
-    expect(request.body!.text).toBe('{"a": 1}');
-    expect(text.slice(request.body!.start, request.body!.start + 8)).toBe('{"a": 1}');
+    const bodyLine = request.body![0]!;
+    expect(bodyLine.kind === 'text' && bodyLine.piece.text).toBe('{"a": 1}');
+    expect(bodyLine.kind === 'text' && text.slice(bodyLine.piece.start, bodyLine.piece.start + 8)).toBe('{"a": 1}');
   });
 
   it('treats a bare URL as GET and joins ?/& continuation lines', () => {
@@ -57,7 +58,7 @@ describe('http cell parse', () => {
   it('handles CRLF line endings', () => {
     const parsed = parseHttpCell('PUT http://h/x\r\nA: 1\r\n\r\nbody\r\n');
     expect(parsed.value!.headers[0]!.value.text).toBe('1');
-    expect(parsed.value!.body!.text).toBe('body');
+    expect(parsed.value!.body).toEqual([{ kind: 'text', piece: { text: 'body', start: 24 } }]);
   });
 });
 

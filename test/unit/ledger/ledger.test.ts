@@ -273,7 +273,7 @@ describe('secrets', () => {
         request: {
           method: 'GET',
           url: `http://127.0.0.1:8700/v1/x?key=${encodeURIComponent('k/ey+1')}`,
-          headers: { Authorization: 'Bearer s3cr3t-t0ken' },
+          headers: [['Authorization', 'Bearer s3cr3t-t0ken']],
           status: 200,
           durationMs: 12,
           outcome: 'ok',
@@ -284,7 +284,7 @@ describe('secrets', () => {
     const text = readFileSync(file, 'utf8');
     expect(text).not.toContain('s3cr3t-t0ken');
     expect(text).not.toContain(encodeURIComponent('k/ey+1'));
-    expect(entry.request?.headers?.Authorization).toBe(`Bearer ${redactionMarker('deploy-token')}`);
+    expect(entry.request?.headers?.[0]).toEqual(['Authorization', `Bearer ${redactionMarker('deploy-token')}`]);
     expect(entry.request?.url).toBe(`http://127.0.0.1:8700/v1/x?key=${redactionMarker('api-key')}`);
     expect((await ledger.verify()).ok).toBe(true);
   });

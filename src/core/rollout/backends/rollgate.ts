@@ -3,7 +3,7 @@
 import { DeploymentClient, type ServiceState } from '../../endpoints/deployment';
 import { isEndpointError } from '../../endpoints/errors';
 import type { ModelVersion } from '../../plan/schema';
-import { clearDevFaults, injectDevFault, isLoopbackUrl } from '../drill';
+import { clearDevFaults, injectDevFault, isLoopbackUrl, listDevFaults } from '../drill';
 import type { MirrorTarget, MutationOptions, TrafficControl, TrafficState } from '../ports';
 import type { DeploymentBackend, DeploymentBackendContext } from './types';
 
@@ -111,6 +111,7 @@ export const rollgateBackend = (context: DeploymentBackendContext): DeploymentBa
           faults: {
             inject: (fault) => injectDevFault(endpoint.url, token, fault),
             clear: () => clearDevFaults(endpoint.url, token),
+            list: () => listDevFaults(endpoint.url, token),
           },
         }
       : {}),

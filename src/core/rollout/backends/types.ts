@@ -16,6 +16,8 @@ export interface DeploymentBackendContext {
 export interface DrillFaults {
   inject(fault: DevFault): Promise<void>;
   clear(): Promise<void>;
+  /** The faults on now: a drill killed before it could clear its fault leaves it on. */
+  list?(): Promise<DevFault[]>;
 }
 
 /** One way of moving traffic between model versions (`endpoints.deployment.type`). */
