@@ -1,8 +1,8 @@
 // Hardening: a known secret value goes through a whole session of the CLI against the real
 // `rollgate dev` stack (with real Prometheus) — a full rollout, a drill with its automatic
-// rollback, a runbook run with every cell kind, and the ledger commands — and then every byte
-// the CLI printed and every file it left behind (state, lock, ledger, run records) is searched
-// for the value, in plain, base64 and URL-encoded form.
+// rollback, a runbook run with every cell kind, the ledger commands and reports in every format
+// — and then every byte the CLI printed and every file it left behind (state, lock, ledger, run
+// records, reports) is searched for the value, in plain, base64 and URL-encoded form.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -31,9 +31,9 @@ interface CliRun {
   stderr: string;
 }
 
-function runCli(cwd: string, args: string[]): Promise<CliRun> {
+function runCli(cwd: string, args: string[], env: NodeJS.ProcessEnv = { ...process.env, ROLLGATE_SECRET_DEPLOY_TOKEN: SECRET }): Promise<CliRun> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [cli, ...args], { cwd, env: { ...process.env, ROLLGATE_SECRET_DEPLOY_TOKEN: SECRET }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [cli, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -85,7 +85,7 @@ function runbook(): string {
 }
 
 describe('a known secret never leaves the secret store', () => {
-  it('a rollout, a drill, a runbook run and the ledger commands print and store no trace of it', { timeout: 120_000 }, async () => {
+  it('a rollout, a drill, a runbook run, the ledger commands and reports print and store no trace of it', { timeout: 120_000 }, async () => {
     const { stack } = getStack();
     const dir = mkdtempSync(path.join(tmpdir(), 'rollgate-leak-'));
     const plan = devPlan({ deploymentUrl: stack.deploymentUrl, prometheusUrl: stack.prometheusUrl!, tokenSecret: 'deploy-token', canaryBake: '2s' });
@@ -106,6 +106,17 @@ describe('a known secret never leaves the secret store', () => {
     runs.push(await runCli(dir, ['ledger', 'verify']));
     runs.push(await runCli(dir, ['ledger', 'show', '--format', 'json']));
     runs.push(await runCli(dir, ['ledger', 'show']));
+    // Reports, made without the secret in the environment: `rollgate report` takes the values of
+    // ROLLGATE_SECRET_* out of what it writes, which would hide a leak that reached the ledger.
+    const { ROLLGATE_SECRET_DEPLOY_TOKEN: _token, ROLLGATE_DEV_TOKEN: _dev, ...withoutSecret } = process.env;
+    const reports = [
+      ['report'],
+      ['report', '--format', 'html'],
+      ['report', '--out', 'reports/drill.html'],
+      ['report', '--service', 'churn-scorer', '--since', '1h', '--format', 'json'],
+      ['report', '--service', 'churn-scorer', '--since', '1h', '--out', 'reports/window.md'],
+    ];
+    for (const args of reports) runs.push(await runCli(dir, args, withoutSecret));
 
     // The session did real work: the rollout finished, the drill rolled back, cells ran.
     const [validate, rollout, drill, runText] = runs;
@@ -116,7 +127,13 @@ describe('a known secret never leaves the secret store', () => {
     expect(JSON.parse(drill!.stdout).status).toBe('rolled-back');
     expect(runText!.stdout.length + runText!.stderr.length).toBeGreaterThan(100);
     for (const ledgerRun of runs.filter((run) => run.args[0] === 'ledger')) expect(ledgerRun.code, ledgerRun.stderr).toBe(0);
-    expect(runs.at(-1)!.stdout).toContain('rollback');
+    expect(runs.find((run) => run.args.join(' ') === 'ledger show')!.stdout).toContain('rollback');
+    for (const reportRun of runs.filter((run) => run.args[0] === 'report')) expect(reportRun.code, reportRun.stderr).toBe(0);
+    // The reports are real: the drill's breach and rollback, the runbook's cells with their requests.
+    const window = JSON.parse(runs.find((run) => run.args.includes('json') && run.args[0] === 'report')!.stdout);
+    expect(window.timeline.some((row: { action: string }) => row.action === 'guardrail-breach')).toBe(true);
+    expect(window.cellRuns.length).toBeGreaterThan(3);
+    expect(window.cellRuns.some((cell: { headers: [string, string][] }) => cell.headers.some(([name]) => name.toLowerCase() === 'authorization'))).toBe(true);
     const files = filesUnder(dir);
     const ledger = files.find((file) => file.endsWith('ledger.jsonl'));
     expect(ledger, `files: ${files.join(', ')}`).toBeDefined();
