@@ -8,3 +8,5 @@ export * from './completion';
 export * from './hover';
 export { planRuleDescriptions } from './rules';
 export { PlanValidator, type PlanValidatorOptions } from './incremental';
+export { NOTIFY_DEFAULTS, NOTIFY_EVENTS, type NotifyEventKind } from './notifySchema';
+export { NotifyCodes } from './notifyRules';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { notifyTargetsSchema } from './notifySchema';
 
 /**
  * The `rollgate/v1` rollout plan schema. Every field carries a `.describe()` text: hover, the
@@ -220,6 +221,7 @@ export const planSchema = z
     stages: z.array(stageSchema).min(1, 'a list of at least one stage').describe('The ordered stages of the rollout.'),
     rollback: rollbackSchema.default({ to: 'baseline', automatic: true }),
     flags: z.array(flagSchema).optional().describe('Feature flags that ship with the candidate.'),
+    notify: notifyTargetsSchema({ url, duration, secretRef: secretRefSchema, name }).optional(),
   })
   .describe('A Rollgate rollout plan: how a model version goes from offline checks to full traffic, and how it rolls back.');
 
@@ -229,3 +231,4 @@ export type Guardrail = z.output<typeof guardrailSchema>;
 export type Stage = z.output<typeof stageSchema>;
 export type ModelVersion = z.output<typeof modelVersionSchema>;
 export type SecretRef = z.output<typeof secretRefSchema>;
+export type NotifyTarget = NonNullable<Plan['notify']>[number];
