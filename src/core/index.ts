@@ -12,3 +12,4 @@ export * from './guardrails/index';
 export * from './rollout/index';
 export * from './cells/index';
 export * from './report/index';
+export * from './notify/index';
