@@ -2,7 +2,7 @@
 // gate of that stage and promotes only when every one answers 2xx. A gate that answers anything
 // else, or nothing, holds the promotion; it is asked again every `interval` until `maxWait`, after
 // which the rollout pauses for a person.
-import type { SecretResolver } from '../cells/types';
+import type { SecretResolver } from '../secrets';
 import { NOTIFY_DEFAULTS } from '../plan/notifySchema';
 import { parseDuration, type NotifyTarget } from '../plan/schema';
 import { PostFailure, postNotification, type Poster } from './post';

@@ -2,7 +2,7 @@
 // returns: a failing or slow receiver can never delay the rollout, the rollback or the ledger write
 // that came first. Each target gets its events in ledger order; each delivery, or its final
 // failure after bounded retries with backoff, is recorded in the ledger.
-import type { SecretResolver } from '../cells/types';
+import type { SecretResolver } from '../secrets';
 import type { LedgerEntry, LedgerEntryInput } from '../ledger/types';
 import { NOTIFY_DEFAULTS, type NotifyEventKind } from '../plan/notifySchema';
 import { parseDuration, type NotifyTarget } from '../plan/schema';

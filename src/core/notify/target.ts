@@ -1,6 +1,6 @@
 // A notify target made ready to send: its URL and headers with secret references resolved at send
 // time, and a scrubber that takes those values out of any text that will be shown or recorded.
-import type { SecretResolver } from '../cells/types';
+import type { SecretResolver } from '../secrets';
 import { redactionMarker } from '../ledger/redact';
 import type { NotifyTarget } from '../plan/schema';
 
