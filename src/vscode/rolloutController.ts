@@ -250,6 +250,12 @@ export class RolloutController implements vscode.Disposable {
         rerunFinished: true,
         confirmDiscard: (question) => confirmDiscard(question, plan.metadata.service),
         engine: { waitForPeople: !drill },
+        onNotification: (record) => {
+          const line = `Rollgate ${plan.metadata.service}: ${record.event} notification ${record.outcome} (${record.target}${record.status !== undefined ? `, HTTP ${record.status}` : ''}${record.error ? `: ${record.error}` : ''})`;
+          if (record.outcome === 'delivered') this.log.info(line);
+          else this.log.warn(line);
+          this.changelogEmitter.fire({ reset: false });
+        },
       });
     } catch (error) {
       throw refusal(error, plan);
@@ -275,6 +281,8 @@ export class RolloutController implements vscode.Disposable {
         this.plans.storedSnapshot = engine.snapshot();
         if (this.run === run) this.run = undefined;
         await opened.close().catch(() => undefined);
+        // Deliveries still on their way finish (or give up) after the lock is released.
+        void opened.notifications.drain(120_000).then(() => opened.notifications.close());
         this.changeEmitter.fire();
         this.changelogEmitter.fire({ reset: false });
       });

@@ -154,7 +154,10 @@ describe('reports from ledgers of real drills', () => {
     const entries = (await new Ledger({ path: ledgerFile }).list()).filter((entry) => entry.runId === drillRun);
     expect(model.scope.runIds).toEqual([drillRun]);
     expect(model.timeline.map((row) => row.action)).toEqual(['rollout-start', 'traffic-change', 'guardrail-breach', 'rollback', 'rollout-end']);
-    expect(model.timeline.map((row) => row.seq)).toEqual(entries.map((entry) => entry.seq));
+    expect(model.timeline.map((row) => row.seq)).toEqual(entries.filter((entry) => entry.action !== 'guardrail-measurement').map((entry) => entry.seq));
+    // Every measurement round of the canary is charted, not listed.
+    expect(model.measurementEntries).toBe(entries.filter((entry) => entry.action === 'guardrail-measurement').length);
+    expect(model.measurementEntries).toBeGreaterThanOrEqual(1);
     const times = model.timeline.map((row) => Date.parse(row.time));
     expect([...times].sort((a, b) => a - b)).toEqual(times);
     expect(model.outcome.status).toBe('rolled-back');
