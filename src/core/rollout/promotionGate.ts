@@ -34,8 +34,9 @@ export async function awaitPromotionGate(run: RolloutRun, baking: BakeScheduler,
     .finally(() => decided.abort());
   const watched = await baking.bake(stage, decided.signal);
   if (watched.kind !== 'baked') {
+    // A breach or a pause acts at once; the gate's request in flight is cancelled in the background.
     stopAsking.abort();
-    await asking.catch(() => undefined);
+    void asking.catch(() => undefined);
     return watched;
   }
   const decision = await asking;
