@@ -153,6 +153,8 @@ export class RolloutEngine {
     if (stage) {
       stage.status = stage.trafficApplied ? 'baking' : 'pending';
       for (const guardrail of stage.guardrails) guardrail.consecutiveFailures = 0;
+      // Resuming a stage that paused on a marginal judgement accepts the judgement.
+      if (stage.judgement?.verdict === 'marginal') stage.marginalAccepted = true;
     }
     await this.holdingTheRun(async () => {
       await run.transition('resumed', 'resumed', stage?.name);
@@ -306,7 +308,7 @@ export class RolloutEngine {
     await run.transition('breach', reason, stage.name);
     // The breach entry is written while the rollback call is already on its way: seconds
     // matter here, and the rollback entry still lands after it.
-    const breachRecorded = run.record('guardrail-breach', { stage: stage.name, reason, evidence });
+    const breachRecorded = run.record('guardrail-breach', { stage: stage.name, reason, evidence, ...(stage.judgement ? { judgement: stage.judgement } : {}) });
     if (run.state.automaticRollback) {
       await this.rollbacks.rollBack(reason, run.actor, evidence, breachRecorded);
     } else {
@@ -391,7 +393,7 @@ export class RolloutEngine {
     if (stage && stage.status !== 'passed') stage.status = 'paused';
     run.interrupt();
     await run.transition('paused', `paused: ${reason}`, stage?.name);
-    await run.record('pause', { actor, ...(stage ? { stage: stage.name } : {}), reason, ...(evidence.length ? { evidence } : {}) });
+    await run.record('pause', { actor, ...(stage ? { stage: stage.name } : {}), reason, ...(evidence.length ? { evidence } : {}), ...(stage?.judgement ? { judgement: stage.judgement } : {}) });
   }
 }
 

@@ -1,4 +1,5 @@
 import type { GuardrailMeasurement } from '../guardrails/evaluate';
+import type { JudgeResult } from '../guardrails/judge';
 import type { KnownLedgerAction } from '../ledger/types';
 import type { RolloutSnapshot } from './state';
 
@@ -56,6 +57,8 @@ export interface ChangeEntry {
   to?: TrafficState;
   /** Guardrail measurements that led to the action. */
   evidence?: GuardrailMeasurement[];
+  /** A judged stage's latest score and verdict, with the measurements it came from. */
+  judgement?: JudgeResult;
   outcome: 'ok' | 'failed';
   planDigest: string;
   lineage: RolloutLineage;
