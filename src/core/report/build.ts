@@ -1,5 +1,5 @@
 import { redact, type SecretValues } from '../ledger/redact';
-import { buildGuardrailSeries } from './measurements';
+import { buildGuardrailSeries, buildJudgements } from './measurements';
 import { formatTime, shortId, stringOf } from './text';
 import { buildTimeline, collectLineage, reportOutcome } from './timeline';
 import type { LedgerCollection, ReportModel, ReportVerification } from './types';
@@ -56,6 +56,7 @@ export function buildReport(collection: LedgerCollection, options: BuildReportOp
     recovery: parts.recovery,
     timeline: parts.timeline,
     guardrails: buildGuardrailSeries(entries, startMs),
+    judgements: buildJudgements(entries, startMs),
     cellRuns: parts.cellRuns,
     notifications: parts.notifications,
     lineage: collectLineage(entries),

@@ -5,7 +5,7 @@ import { html, htmlBlock } from './escape';
 import { recoveryText, trafficCell, verificationWarning } from './markdown';
 import { seriesChart, type ChartOptions } from './svg';
 import { describeBound, formatDuration, formatOffset, formatTime, formatValue } from './text';
-import type { GuardrailSeries, ReportModel, ReportVerification, TimelineRow } from './types';
+import type { EvidenceTable, GuardrailSeries, ReportModel, ReportVerification, TimelineRow } from './types';
 
 const STYLE = `
 :root { color-scheme: light dark; --bg: #ffffff; --fg: #1f2328; --muted: #59636e; --border: #d1d9e0; --stripe: #f6f8fa;
@@ -36,6 +36,7 @@ figure { margin: .5rem 0 1rem; } .chart { width: 100%; max-width: 860px; height:
 .chart .bound { stroke: var(--fail); stroke-dasharray: 6 4; stroke-width: 1.2; } .chart .series { fill: none; stroke: var(--accent); stroke-width: 1.6; }
 .chart .point.pass { fill: var(--pass); } .chart .point.fail { fill: var(--fail); } .chart .point.other { fill: var(--other); }
 .chart .marker { stroke-width: 1.2; stroke-dasharray: 2 3; } .chart .marker.breach { stroke: var(--fail); } .chart .marker.recovery { stroke: var(--pass); }
+table.evidence { width: auto; min-width: 24rem; } table.evidence caption { text-align: left; color: var(--muted); padding: .25rem 0; }
 ol.cells { padding-left: 1.5rem; } .cell { margin: .5rem 0 .9rem; } .cell dl { display: grid; grid-template-columns: max-content 1fr; gap: .1rem .8rem; margin: .25rem 0; }
 .cell dt { color: var(--muted); } .cell dd { margin: 0; } pre { white-space: pre-wrap; overflow-wrap: anywhere; margin: 0; }
 `;
@@ -98,20 +99,43 @@ function timelineSection(model: ReportModel): string {
 
 const valueText = (value: number | null | undefined) => (value === undefined ? '' : value === null ? 'no data' : formatValue(value));
 
+function evidenceSection(evidence: EvidenceTable): string {
+  const head = evidence.header.some(Boolean) ? `<thead><tr>${evidence.header.map((cell) => `<th>${html(cell)}</th>`).join('')}</tr></thead>` : '';
+  return `<table class="evidence"><caption>${html(evidence.caption)}</caption>${head}<tbody>${evidence.rows.map((row) => `<tr>${row.map((cell) => `<td>${html(cell, 200)}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
+}
+
 function seriesSection(series: GuardrailSeries, markers: ChartOptions['markers']): string {
-  const facts = `${series.points.length} measurement${series.points.length === 1 ? '' : 's'}, ${series.failed} outside the bound, ${series.noData} with no data; the chart plots the ${series.plotted === 'ratio' ? 'ratio to the baseline' : 'value'}.`;
+  const facts = `${series.points.length} measurement${series.points.length === 1 ? '' : 's'}, ${series.failed} failed, ${series.noData} with no data; the chart plots the ${series.plotted === 'ratio' ? 'ratio to the baseline' : 'value'}.`;
+  const measures = series.measures ? `${html(series.kind ?? '', 20)} guardrail: the value is the ${html(series.measures)}.<br>` : '';
+  const withNote = series.kind !== undefined;
   const rows = series.points.map(
     (point) =>
       `<tr${point.outcome === 'fail' ? ' class="failed"' : ''}><td class="nowrap">${mark(point.verified)}${html(formatTime(point.time))}</td><td>${point.stage ? html(point.stage, 200) : ''}</td>` +
-      `<td>${valueText(point.value)}</td><td>${valueText(point.baselineValue)}</td><td>${valueText(point.ratio)}</td><td>${point.outcome ? html(point.outcome, 50) : ''}${point.dryRun ? ' (dry run)' : ''}</td></tr>`,
+      `<td>${valueText(point.value)}</td><td>${valueText(point.baselineValue)}</td><td>${valueText(point.ratio)}</td><td>${point.outcome ? html(point.outcome, 50) : ''}${point.dryRun ? ' (dry run)' : ''}</td>` +
+      (withNote ? `<td>${point.note ? html(point.note) : ''}</td>` : '') +
+      '</tr>',
   );
   return (
-    `<h3>${html(series.guardrail, 200)} <span class="muted">(${html(describeBound(series.bound))})</span></h3>` +
-    `<p>${html(facts)}${series.query ? `<br>Query: ${code(series.query)}` : ''}</p>` +
+    `<h3>${html(series.guardrail, 200)} <span class="muted">(${html(series.rule ?? describeBound(series.bound))})</span></h3>` +
+    `<p>${measures}${html(facts)}${series.query ? `<br>Query: ${code(series.query)}` : ''}</p>` +
     `<figure>${seriesChart(series, { markers: markers ?? [] })}</figure>` +
-    '<table class="measurements"><thead><tr><th>Time (UTC)</th><th>Stage</th><th>Value</th><th>Baseline</th><th>Ratio</th><th>Outcome</th></tr></thead>' +
-    `<tbody>${rows.join('')}</tbody></table>`
+    `<table class="measurements"><thead><tr><th>Time (UTC)</th><th>Stage</th><th>Value</th><th>Baseline</th><th>Ratio</th><th>Outcome</th>${withNote ? '<th>Details</th>' : ''}</tr></thead>` +
+    `<tbody>${rows.join('')}</tbody></table>` +
+    (series.evidence ? evidenceSection(series.evidence) : '')
   );
+}
+
+function judgementsSection(model: ReportModel): string {
+  const rows = model.judgements.map((row) => {
+    const failed = [...row.criticalBreaches.map((name) => `${name} (critical)`), ...row.failed.filter((name) => !row.criticalBreaches.includes(name))].join(', ');
+    const thresholds = row.pass !== undefined ? `pass ≥ ${formatValue(row.pass)}${row.marginal !== undefined ? `, marginal ≥ ${formatValue(row.marginal)}` : ''}` : '';
+    return (
+      `<tr${row.verdict === 'fail' ? ' class="failed"' : ''}><td>${mark(row.verified)}${row.seq}</td><td class="nowrap">${html(formatTime(row.time))}</td><td>${row.stage ? html(row.stage, 200) : ''}</td>` +
+      `<td>${html(row.action, 100)}</td><td>${row.score !== undefined ? formatValue(row.score) : 'no score'}</td><td>${html(row.verdict, 50)}</td><td>${html(thresholds)}</td>` +
+      `<td>${row.passed !== undefined && row.counted !== undefined ? `${row.passed} of ${row.counted}` : ''}</td><td>${html(failed)}</td></tr>`
+    );
+  });
+  return `<table class="judgements"><thead><tr><th>#</th><th>Time (UTC)</th><th>Stage</th><th>Entry</th><th>Score</th><th>Verdict</th><th>Thresholds</th><th>Passed</th><th>Failed</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }
 
 function cellRunsSection(model: ReportModel): string {
@@ -190,6 +214,7 @@ export function renderHtml(model: ReportModel): string {
     `<section><h2>Timeline</h2>${timelineSection(model)}</section>`,
     `<section><h2>Guardrail measurements</h2>${model.guardrails.length > 0 ? model.guardrails.map((series) => seriesSection(series, markers)).join('') : '<p>No guardrail measurement recorded.</p>'}</section>`,
     `<section><h2>Runbook cells run</h2>${cellRunsSection(model)}</section>`,
+    model.judgements.length > 0 ? `<section><h2>Judged stages</h2>${judgementsSection(model)}</section>` : '',
     model.notifications.length > 0 ? `<section><h2>Notifications</h2>${notificationsSection(model)}</section>` : '',
     `<section><h2>Lineage</h2>${lineageSection(model)}</section>`,
     `<section><h2>Ledger verification</h2>${verificationSection(model.verification)}</section>`,

@@ -91,11 +91,13 @@ function timelineSection(model: ReportModel): string {
 }
 
 function seriesSection(series: GuardrailSeries): string {
-  const heading = `### ${md(series.guardrail, 200)} (${md(describeBound(series.bound))})`;
+  const heading = `### ${md(series.guardrail, 200)} (${md(series.rule ?? describeBound(series.bound))})`;
   const facts = [
-    `${series.points.length} measurement${series.points.length === 1 ? '' : 's'}, ${series.failed} outside the bound, ${series.noData} with no data; the chart plots the ${series.plotted === 'ratio' ? 'ratio to the baseline' : 'value'}.`,
+    series.measures ? `${md(series.kind ?? '', 20)} guardrail: the value is the ${md(series.measures)}.` : '',
+    `${series.points.length} measurement${series.points.length === 1 ? '' : 's'}, ${series.failed} failed, ${series.noData} with no data; the chart plots the ${series.plotted === 'ratio' ? 'ratio to the baseline' : 'value'}.`,
     series.query ? `Query: ${mdCode(series.query)}` : '',
   ].filter(Boolean);
+  const withNote = series.kind !== undefined;
   const rows = series.points.map((point) => [
     md(formatTime(point.time)),
     point.stage ? md(point.stage, 200) : '',
@@ -103,8 +105,26 @@ function seriesSection(series: GuardrailSeries): string {
     valueText(point.baselineValue),
     valueText(point.ratio),
     `${point.outcome ? md(point.outcome, 50) : ''}${point.dryRun ? ' (dry run)' : ''}${point.verified ? '' : ` ${UNVERIFIED}`}`,
+    ...(withNote ? [point.note ? md(point.note) : ''] : []),
   ]);
-  return [heading, facts.join('\n\n'), table(['Time (UTC)', 'Stage', 'Value', 'Baseline', 'Ratio', 'Outcome'], rows)].join('\n\n');
+  const header = ['Time (UTC)', 'Stage', 'Value', 'Baseline', 'Ratio', 'Outcome', ...(withNote ? ['Details'] : [])];
+  const evidence = series.evidence ? [`${md(series.evidence.caption)}:`, table(series.evidence.header, series.evidence.rows.map((row) => row.map((cell) => md(cell, 200))))] : [];
+  return [heading, facts.join('\n\n'), table(header, rows), ...evidence].join('\n\n');
+}
+
+function judgementsSection(model: ReportModel): string {
+  const rows = model.judgements.map((row) => [
+    `${row.verified ? '' : `${UNVERIFIED} `}${row.seq}`,
+    md(formatTime(row.time)),
+    row.stage ? md(row.stage, 200) : '',
+    md(row.action, 100),
+    row.score !== undefined ? formatValue(row.score) : 'no score',
+    md(row.verdict, 50),
+    row.pass !== undefined ? `pass ≥ ${formatValue(row.pass)}${row.marginal !== undefined ? `, marginal ≥ ${formatValue(row.marginal)}` : ''}` : '',
+    row.passed !== undefined && row.counted !== undefined ? `${row.passed} of ${row.counted}` : '',
+    md([...row.criticalBreaches.map((name) => `${name} (critical)`), ...row.failed.filter((name) => !row.criticalBreaches.includes(name))].join(', ')),
+  ]);
+  return table(['#', 'Time (UTC)', 'Stage', 'Entry', 'Score', 'Verdict', 'Thresholds', 'Passed', 'Failed'], rows);
 }
 
 function cellRunsSection(model: ReportModel): string {
@@ -186,6 +206,7 @@ export function renderMarkdown(model: ReportModel): string {
     timelineSection(model),
     '## Guardrail measurements',
     model.guardrails.length > 0 ? model.guardrails.map(seriesSection).join('\n\n') : 'No guardrail measurement recorded.',
+    ...(model.judgements.length > 0 ? ['## Judged stages', judgementsSection(model)] : []),
     '## Runbook cells run',
     cellRunsSection(model),
     ...(model.notifications.length > 0 ? ['## Notifications', notificationsSection(model)] : []),

@@ -1,8 +1,11 @@
 // Guardrail measurements as series for charts and tables. A measurement can be recorded more than
 // once (as a `guardrail-measurement` entry and again as the evidence of the promotion or breach it
 // led to); it is counted once, by guardrail, run and measurement time.
-import { numberOf, objectOf, objectsOf, stringOf } from './text';
-import type { CollectedEntry, GuardrailBoundText, GuardrailPoint, GuardrailSeries } from './types';
+import { compareRule, evidenceTable, measuresOf, mlKindOf, mlNote } from './mlEvidence';
+import { formatTime, numberOf, objectOf, objectsOf, stringOf } from './text';
+import type { CollectedEntry, GuardrailBoundText, GuardrailPoint, GuardrailSeries, JudgementRow } from './types';
+
+type Building = GuardrailSeries & { seen: Set<string>; deciding?: { extra: Record<string, unknown>; time: string; failed: boolean } };
 
 /** Charts stay readable and reports small: longer series keep every failure and an even sample of the rest. */
 export const MAX_POINTS_PER_SERIES = 2000;
@@ -49,7 +52,7 @@ function thin(points: GuardrailPoint[]): GuardrailPoint[] {
 
 /** The guardrail series of the covered entries, in the order guardrails were first measured. */
 export function buildGuardrailSeries(entries: readonly CollectedEntry[], startMs: number): GuardrailSeries[] {
-  const series = new Map<string, GuardrailSeries & { seen: Set<string> }>();
+  const series = new Map<string, Building>();
   for (const { entry, verified } of entries) {
     const evidence = objectsOf(entry.evidence);
     if (evidence.length === 0) continue;
@@ -70,6 +73,16 @@ export function buildGuardrailSeries(entries: readonly CollectedEntry[], startMs
       if (!current) {
         const plotted = bound.min === undefined && bound.max === undefined && (bound.minRatio !== undefined || bound.maxRatio !== undefined) ? 'ratio' : 'value';
         current = { guardrail, bound, plotted, points: [], failed: 0, noData: 0, seen: new Set() };
+        const kind = mlKindOf(extra);
+        if (kind && extra) {
+          current.kind = kind;
+          current.measures = measuresOf(kind, extra);
+          const rule = kind === 'compare' ? compareRule(extra) : undefined;
+          if (rule) {
+            current.rule = rule.text;
+            current.bound = rule.bound;
+          }
+        }
         series.set(key, current);
       }
       const identity = `${runId}\u0000${time}`;
@@ -94,13 +107,60 @@ export function buildGuardrailSeries(entries: readonly CollectedEntry[], startMs
       const stage = stringOf(details?.stage);
       if (stage) point.stage = stage;
       if (extra?.dryRun === true) point.dryRun = true;
+      if (current.kind && extra) {
+        const note = mlNote(current.kind, extra);
+        if (note) point.note = note;
+        // The evidence shown is the last failing measurement's, else the newest one's.
+        if (outcome === 'fail' || !current.deciding?.failed) current.deciding = { extra, time, failed: outcome === 'fail' };
+      }
       current.points.push(point);
       if (outcome === 'fail') current.failed += 1;
       if (value === null) current.noData += 1;
     });
   }
-  return [...series.values()].map(({ seen: _seen, ...rest }) => {
+  return [...series.values()].map(({ seen: _seen, deciding, ...rest }) => {
     rest.points.sort((a, b) => Date.parse(a.time) - Date.parse(b.time) || a.seq - b.seq);
-    return { ...rest, points: thin(rest.points) };
+    const evidence = rest.kind && deciding ? evidenceTable(rest.kind, deciding.extra, formatTime(deciding.time)) : undefined;
+    return { ...rest, points: thin(rest.points), ...(evidence ? { evidence } : {}) };
   });
+}
+
+/** Judged stages' scores, from every covered entry that records one (`details.judge`), oldest first. */
+export function buildJudgements(entries: readonly CollectedEntry[], startMs: number): JudgementRow[] {
+  const rows: JudgementRow[] = [];
+  for (const { entry, verified } of entries) {
+    const details = objectOf(entry.details);
+    const judge = objectOf(details?.judge);
+    const verdict = stringOf(judge?.verdict);
+    if (!judge || !verdict) continue;
+    const time = stringOf(entry.time) ?? '';
+    const at = Date.parse(time);
+    const thresholds = objectOf(judge.thresholds);
+    const names = (value: unknown) => (Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : []);
+    const row: JudgementRow = {
+      seq: entry.seq,
+      time,
+      offsetMs: Number.isFinite(at) && Number.isFinite(startMs) ? Math.max(0, at - startMs) : 0,
+      action: stringOf(entry.action) ?? '?',
+      verdict,
+      failed: names(judge.failed),
+      criticalBreaches: names(judge.criticalBreaches),
+      verified,
+    };
+    const optional = { stage: stringOf(details?.stage), reason: stringOf(judge.reason) };
+    if (optional.stage) row.stage = optional.stage;
+    if (optional.reason) row.reason = optional.reason;
+    const score = numberOf(judge.score);
+    if (score !== undefined) row.score = score;
+    const passed = numberOf(judge.passed);
+    const counted = numberOf(judge.counted);
+    if (passed !== undefined) row.passed = passed;
+    if (counted !== undefined) row.counted = counted;
+    const pass = numberOf(thresholds?.pass);
+    const marginal = numberOf(thresholds?.marginal);
+    if (pass !== undefined) row.pass = pass;
+    if (marginal !== undefined) row.marginal = marginal;
+    rows.push(row);
+  }
+  return rows;
 }

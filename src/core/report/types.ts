@@ -75,6 +75,8 @@ export interface GuardrailPoint {
   outcome?: string;
   stage?: string;
   dryRun?: boolean;
+  /** ML kinds: sample sizes, medians and effect, the worst calibration gap, in one line. */
+  note?: string;
   /** The ledger entry the measurement was read from. */
   seq: number;
   verified: boolean;
@@ -96,9 +98,43 @@ export interface GuardrailSeries {
   /** What the chart plots: the value against min/max, or the ratio against minRatio/maxRatio. */
   plotted: 'value' | 'ratio';
   points: GuardrailPoint[];
+  /** The guardrail's kind when it is not a plain threshold. */
+  kind?: 'drift' | 'compare' | 'calibration';
+  /** What the number is, for ML kinds (`PSI, candidate against baseline ...`). */
+  measures?: string;
+  /** The rule in words when the bound alone would mislead (compare: p below alpha and the median moved). */
+  rule?: string;
+  /** The numbers behind the measurement that decided (the last failing one, else the newest). */
+  evidence?: EvidenceTable;
   /** Measurements outside the bound, and with no data. */
   failed: number;
   noData: number;
+}
+
+/** A small table of figures (bucket shares, a test's numbers, calibration bins), as text. */
+export interface EvidenceTable {
+  caption: string;
+  header: string[];
+  rows: string[][];
+}
+
+/** A judged stage's score after a measurement round, a breach or a pause (`details.judge`). */
+export interface JudgementRow {
+  seq: number;
+  time: string;
+  offsetMs: number;
+  stage?: string;
+  action: string;
+  verdict: string;
+  score?: number;
+  passed?: number;
+  counted?: number;
+  pass?: number;
+  marginal?: number;
+  failed: string[];
+  criticalBreaches: string[];
+  reason?: string;
+  verified: boolean;
 }
 
 export interface CellRunRow {
@@ -210,6 +246,8 @@ export interface ReportModel {
   recovery: ReportRecovery;
   timeline: TimelineRow[];
   guardrails: GuardrailSeries[];
+  /** Judged stages' scores over time (empty when no stage has `judge:`). */
+  judgements: JudgementRow[];
   cellRuns: CellRunRow[];
   notifications: NotificationRow[];
   lineage: ReportLineage[];
