@@ -27,7 +27,7 @@ const HOSTILE = [
 const SECRET = 'hostile-secret-value-77aa';
 
 /** The tags the HTML renderer itself writes; anything else came from the data. */
-const OWN_TAGS = new Set(['!doctype', 'html', 'head', 'meta', 'title', 'style', 'body', 'header', 'h1', 'h2', 'h3', 'p', 'div', 'section', 'dl', 'dt', 'dd', 'table', 'thead', 'tbody', 'tr', 'th', 'td', 'code', 'span', 'br', 'figure', 'svg', 'rect', 'line', 'text', 'polyline', 'circle', 'ol', 'li', 'strong', 'pre']);
+const OWN_TAGS = new Set(['!doctype', 'html', 'head', 'meta', 'title', 'style', 'body', 'header', 'h1', 'h2', 'h3', 'p', 'div', 'section', 'dl', 'dt', 'dd', 'table', 'thead', 'tbody', 'tr', 'th', 'td', 'code', 'span', 'br', 'figure', 'svg', 'rect', 'line', 'text', 'polyline', 'circle', 'ol', 'li', 'strong', 'pre', 'caption']);
 
 async function hostileLedger(): Promise<string> {
   const file = path.join(mkdtempSync(path.join(tmpdir(), 'rollgate-hostile-')), 'ledger.jsonl');
@@ -44,6 +44,29 @@ async function hostileLedger(): Promise<string> {
     reason: `${HOSTILE} token ${SECRET}`,
     evidence: [{ guardrail: HOSTILE, query: HOSTILE, value: 0.5, bound: { max: 0.1 }, outcome: 'fail' }],
     details: { stage: HOSTILE, measurements: [{ guardrail: HOSTILE, at: new Date().toISOString(), reason: HOSTILE }] },
+    lineage,
+  });
+  // The ML kinds' figures and a judged stage's score, every string in them hostile.
+  const at = new Date().toISOString();
+  await ledger.append({
+    actor: 'engine',
+    action: 'guardrail-measurement',
+    service: 'svc',
+    runId,
+    evidence: [
+      { guardrail: 'drift', query: HOSTILE, value: 0.4, bound: { max: 0.25 }, outcome: 'fail' },
+      { guardrail: 'compare', query: HOSTILE, value: 0.001, bound: {}, outcome: 'fail' },
+      { guardrail: 'calibration', query: HOSTILE, value: 0.2, bound: { max: 0.15 }, outcome: 'fail' },
+    ],
+    details: {
+      stage: HOSTILE,
+      measurements: [
+        { guardrail: 'drift', at, reason: HOSTILE, kind: 'drift', drift: { method: HOSTILE, window: HOSTILE, buckets: [HOSTILE, '+Inf'], baselineShares: [0.5, 0.5], candidateShares: [HOSTILE, 0.9], baselineCounts: [1, 1], candidateCounts: [1, 9], baselineTotal: HOSTILE, candidateTotal: 10 } },
+        { guardrail: 'compare', at, reason: HOSTILE, kind: 'compare', compare: { alpha: 0.02, confidence: HOSTILE, tolerance: 0.1, direction: HOSTILE, alternative: HOSTILE, method: HOSTILE, u: HOSTILE, pValue: 0.001, candidateMedian: HOSTILE, baselineMedian: 1, effectSize: null, candidateCount: 5, baselineCount: 5, from: HOSTILE, to: HOSTILE, stepSeconds: 1 } },
+        { guardrail: 'calibration', at, reason: HOSTILE, kind: 'calibration', calibration: { source: HOSTILE, window: HOSTILE, mce: HOSTILE, total: 3, bins: [{ lower: HOSTILE, upper: 1, confidence: 0.5, observed: HOSTILE, gap: 0.1, count: 3 }, HOSTILE] } },
+      ],
+      judge: { verdict: HOSTILE, score: 33.3, passed: 1, counted: 3, failed: [HOSTILE], criticalBreaches: [HOSTILE], thresholds: { pass: 75, marginal: HOSTILE }, reason: `${HOSTILE} ${SECRET}` },
+    },
     lineage,
   });
   await ledger.append({
@@ -71,6 +94,9 @@ describe('reports escape everything the ledger holds', () => {
     const style = /<style>([\s\S]*?)<\/style>/.exec(html)![1]!;
     expect(style).not.toMatch(/url\(|@import/);
     expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+    // The ML figures and the judged stage went through the same escaping (and were shown).
+    expect(html).toContain('<h2>Judged stages</h2>');
+    expect((html.match(/<table class="evidence">/g) ?? []).length).toBe(3);
     // Bidi overrides and control characters are shown, not obeyed.
     expect(html).not.toMatch(/[\u202a-\u202e\u2066-\u2069]/);
     expect(html).not.toContain('\u0007');
