@@ -125,12 +125,12 @@ export function buildGuardrailSeries(entries: readonly CollectedEntry[], startMs
   });
 }
 
-/** Judged stages' scores, from every covered entry that records one (`details.judge`), oldest first. */
+/** Judged stages' scores, from every covered entry that records one (`details.judgement`), oldest first. */
 export function buildJudgements(entries: readonly CollectedEntry[], startMs: number): JudgementRow[] {
   const rows: JudgementRow[] = [];
   for (const { entry, verified } of entries) {
     const details = objectOf(entry.details);
-    const judge = objectOf(details?.judge);
+    const judge = objectOf(details?.judgement);
     const verdict = stringOf(judge?.verdict);
     if (!judge || !verdict) continue;
     const time = stringOf(entry.time) ?? '';

@@ -118,7 +118,7 @@ export interface EvidenceTable {
   rows: string[][];
 }
 
-/** A judged stage's score after a measurement round, a breach or a pause (`details.judge`). */
+/** A judged stage's score after a measurement round, a breach or a pause (`details.judgement`). */
 export interface JudgementRow {
   seq: number;
   time: string;

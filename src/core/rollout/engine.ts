@@ -73,7 +73,13 @@ export class RolloutEngine {
     const { plan } = options;
     const clock = options.clock ?? systemClock;
     this.current = new RolloutRun(state, clock, options.stateStore ?? new MemoryStateStore(), planLineage(plan), options.actor ?? 'rollgate', options.changeLog);
-    this.baking = new BakeScheduler(this.current, options.metrics, new Map(plan.guardrails.map((guardrail) => [guardrail.name, guardrail])), options.progressIntervalMs ?? 1000);
+    this.baking = new BakeScheduler(
+      this.current,
+      options.metrics,
+      new Map(plan.guardrails.map((guardrail) => [guardrail.name, guardrail])),
+      { planName: plan.metadata.name, modelName: plan.model.name },
+      options.progressIntervalMs ?? 1000,
+    );
     this.rollbacks = new RollbackSender(this.current, options.traffic, {
       ...ENGINE_ROLLBACK_RETRIES,
       ...(options.rollbackAttempts !== undefined ? { attempts: options.rollbackAttempts } : {}),
@@ -308,7 +314,7 @@ export class RolloutEngine {
     await run.transition('breach', reason, stage.name);
     // The breach entry is written while the rollback call is already on its way: seconds
     // matter here, and the rollback entry still lands after it.
-    const breachRecorded = run.record('guardrail-breach', { stage: stage.name, reason, evidence, ...(stage.judgement ? { judgement: stage.judgement } : {}) });
+    const breachRecorded = run.record('guardrail-breach', { stage: stage.name, reason, evidence });
     if (run.state.automaticRollback) {
       await this.rollbacks.rollBack(reason, run.actor, evidence, breachRecorded);
     } else {
@@ -393,7 +399,7 @@ export class RolloutEngine {
     if (stage && stage.status !== 'passed') stage.status = 'paused';
     run.interrupt();
     await run.transition('paused', `paused: ${reason}`, stage?.name);
-    await run.record('pause', { actor, ...(stage ? { stage: stage.name } : {}), reason, ...(evidence.length ? { evidence } : {}), ...(stage?.judgement ? { judgement: stage.judgement } : {}) });
+    await run.record('pause', { actor, ...(stage ? { stage: stage.name } : {}), reason, ...(evidence.length ? { evidence } : {}) });
   }
 }
 

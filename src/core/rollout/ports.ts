@@ -57,7 +57,7 @@ export interface ChangeEntry {
   to?: TrafficState;
   /** Guardrail measurements that led to the action. */
   evidence?: GuardrailMeasurement[];
-  /** A judged stage's latest score and verdict, with the measurements it came from. */
+  /** The stage's latest judgement when the stage is judged (score, verdict, reason). */
   judgement?: JudgeResult;
   outcome: 'ok' | 'failed';
   planDigest: string;

@@ -105,8 +105,10 @@ export class RolloutRun {
       ...(details.from ? { from: details.from } : {}),
       ...(details.to ? { to: details.to } : {}),
       ...(details.evidence ? { evidence: details.evidence } : {}),
-      ...(details.judgement ? { judgement: details.judgement } : {}),
     };
+    // A judged stage's score is part of why the action happened (promote, pause, rollback).
+    const judgement = details.judgement ?? this.state.stages.find((stage) => stage.name === details.stage)?.judgement;
+    if (judgement) entry.judgement = judgement;
     try {
       await this.changeLog.append(entry);
     } catch (error) {

@@ -65,7 +65,7 @@ async function hostileLedger(): Promise<string> {
         { guardrail: 'compare', at, reason: HOSTILE, kind: 'compare', compare: { alpha: 0.02, confidence: HOSTILE, tolerance: 0.1, direction: HOSTILE, alternative: HOSTILE, method: HOSTILE, u: HOSTILE, pValue: 0.001, candidateMedian: HOSTILE, baselineMedian: 1, effectSize: null, candidateCount: 5, baselineCount: 5, from: HOSTILE, to: HOSTILE, stepSeconds: 1 } },
         { guardrail: 'calibration', at, reason: HOSTILE, kind: 'calibration', calibration: { source: HOSTILE, window: HOSTILE, mce: HOSTILE, total: 3, bins: [{ lower: HOSTILE, upper: 1, confidence: 0.5, observed: HOSTILE, gap: 0.1, count: 3 }, HOSTILE] } },
       ],
-      judge: { verdict: HOSTILE, score: 33.3, passed: 1, counted: 3, failed: [HOSTILE], criticalBreaches: [HOSTILE], thresholds: { pass: 75, marginal: HOSTILE }, reason: `${HOSTILE} ${SECRET}` },
+      judgement: { verdict: HOSTILE, score: 33.3, passed: 1, counted: 3, failed: [HOSTILE], criticalBreaches: [HOSTILE], thresholds: { pass: 75, marginal: HOSTILE }, reason: `${HOSTILE} ${SECRET}` },
     },
     lineage,
   });
