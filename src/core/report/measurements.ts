@@ -73,17 +73,18 @@ export function buildGuardrailSeries(entries: readonly CollectedEntry[], startMs
       if (!current) {
         const plotted = bound.min === undefined && bound.max === undefined && (bound.minRatio !== undefined || bound.maxRatio !== undefined) ? 'ratio' : 'value';
         current = { guardrail, bound, plotted, points: [], failed: 0, noData: 0, seen: new Set() };
-        const kind = mlKindOf(extra);
-        if (kind && extra) {
-          current.kind = kind;
-          current.measures = measuresOf(kind, extra);
-          const rule = kind === 'compare' ? compareRule(extra) : undefined;
-          if (rule) {
-            current.rule = rule.text;
-            current.bound = rule.bound;
-          }
-        }
         series.set(key, current);
+      }
+      const kind = mlKindOf(extra);
+      if (kind && extra) {
+        current.kind = kind;
+        current.measures ??= measuresOf(kind, extra);
+        // A compare guardrail's first measurements may hold no test yet (too few samples): the rule comes from the first that does.
+        const rule = kind === 'compare' && !current.rule ? compareRule(extra) : undefined;
+        if (rule) {
+          current.rule = rule.text;
+          current.bound = rule.bound;
+        }
       }
       const identity = `${runId}\u0000${time}`;
       if (extra?.at !== undefined && current.seen.has(identity)) return;
