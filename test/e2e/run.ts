@@ -9,6 +9,7 @@ import { inspect } from 'node:util';
 import { writeLayerCounts } from '../harness/layerCounts';
 import { repoRoot, startVsCode, type VsCode } from '../harness/vscodeServer';
 import { planEditorChecks, type E2eCheck } from './planEditor.e2e';
+import { promqlChecks } from './promql.e2e';
 import { runbookChecks } from './runbook.e2e';
 import { sidePanelChecks } from './sidePanel.e2e';
 import { timelineChecks } from './timeline.e2e';
@@ -17,7 +18,7 @@ import { ExpectationError, Workbench } from './workbench';
 import { errorMessage } from '../../src/core/errors';
 
 // The timeline checks read the run the side panel's drill check made: they come right after it.
-const trustedChecks: E2eCheck[] = [...planEditorChecks, ...sidePanelChecks, ...timelineChecks, ...runbookChecks];
+const trustedChecks: E2eCheck[] = [...planEditorChecks, ...promqlChecks, ...sidePanelChecks, ...timelineChecks, ...runbookChecks];
 const screenshotsDir = path.join(repoRoot, 'test/e2e/screenshots');
 
 function show(value: unknown): string {

@@ -88,7 +88,7 @@ export async function rollbackCommand(args: string[], io: CliIo): Promise<number
   if (!options.yes) {
     // The backend without its token: enough to say what it would send, nothing is connected.
     const { rollbackRequest } = createDeploymentBackend({ plan });
-    throw new UsageError(`this would send ${rollbackRequest}: all traffic of ${service} to version ${to}. Nothing was sent; add --yes to roll back.`);
+    throw new UsageError(`this would send ${rollbackRequest(to)}: all traffic of ${service} to version ${to}. Nothing was sent; add --yes to roll back.`);
   }
   const actor = `cli:${safeUser()}`;
   const ledgerPath = options.ledger ? path.resolve(io.cwd, options.ledger) : defaultLedgerPath(io.cwd);

@@ -1,6 +1,7 @@
 import { DeploymentClient, PrometheusClient, type PromResult } from '../endpoints/index';
 import type { Plan } from '../plan/schema';
 import { parseDuration } from '../plan/schema';
+import { haproxyDeploymentActions } from './haproxyActions';
 import type { DeploymentActions, MetricQuery, MetricSample, MetricSeries } from './types';
 
 function toSamples(result: PromResult): MetricSample[] {
@@ -60,6 +61,7 @@ export function planMetricQuery(plan: Plan, secret: SecretLookup): MetricQuery {
 /** The plan's deployment endpoint, bound to its service, as {@link DeploymentActions}. */
 export function planDeploymentActions(plan: Plan, secret: SecretLookup): DeploymentActions {
   const endpoint = plan.endpoints.deployment;
+  if (endpoint.type === 'haproxy') return haproxyDeploymentActions(plan);
   let client: Promise<DeploymentClient> | undefined;
   const connect = () =>
     (client ??= (async () => {

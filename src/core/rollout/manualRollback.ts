@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 
 import { errorMessage } from '../errors';
 import { Ledger } from '../ledger/ledger';
-import type { LedgerEntry } from '../ledger/types';
+import type { JsonValue, LedgerEntry } from '../ledger/types';
 import type { LockOwner } from '../lock/index';
 import type { Plan } from '../plan/schema';
 import type { SecretResolver } from '../secrets';
@@ -37,6 +37,8 @@ export interface ManualRollbackOptions {
   /** Prefix of the idempotency key, naming where the action came from (`cli`, `vscode`). */
   keyPrefix?: string;
   retries?: RollbackRetryPolicy;
+  /** Which backend and where (`DeploymentBackend.ledger`), recorded as `details.deployment`. */
+  deployment?: { [key: string]: JsonValue };
 }
 
 export interface ManualRollbackResult {
@@ -84,7 +86,7 @@ export async function rollBackService(options: ManualRollbackOptions): Promise<M
       planDigest: options.planDigest,
       lineage: planLineage(plan),
       ...(options.runId ? { runId: options.runId } : {}),
-      details: { outcome: error ? 'failed' : 'ok', idempotencyKey },
+      details: { outcome: error ? 'failed' : 'ok', idempotencyKey, ...(options.deployment ? { deployment: options.deployment } : {}) },
     });
   } catch (caught) {
     result.ledgerError = errorMessage(caught);
@@ -141,9 +143,10 @@ export async function rollBackPlan(options: RollBackPlanOptions): Promise<RollBa
     actor: options.actor,
     reason: options.reason,
     keyPrefix: options.keyPrefix,
+    ...(deployment.ledger ? { deployment: deployment.ledger } : {}),
     ...(options.to ? { to: options.to } : {}),
     ...(joinsRun && stored ? { runId: stored.runId } : {}),
   });
   const runner = await serviceLockHolder(options.stateDir, plan.metadata.service).catch(() => undefined);
-  return { ...result, rollbackRequest: deployment.rollbackRequest, ...(stored ? { stored } : {}), ...(storedProblem ? { storedProblem } : {}), ...(runner ? { runner } : {}) };
+  return { ...result, rollbackRequest: deployment.rollbackRequest(result.to), ...(stored ? { stored } : {}), ...(storedProblem ? { storedProblem } : {}), ...(runner ? { runner } : {}) };
 }

@@ -131,7 +131,7 @@ export async function openRollout(options: OpenRolloutOptions): Promise<OpenedRo
       ...(options.confirmDiscard ? { confirmDiscard: options.confirmDiscard } : {}),
     });
     const ledger = new Ledger({ path: options.ledgerPath, secrets: connection.secrets });
-    const changeLog = new LedgerChangeLog(ledger);
+    const changeLog = new LedgerChangeLog(ledger, connection.deployment.ledger);
     if (options.onRecorded) changeLog.onRecorded(options.onRecorded);
     // Notifications go out after each entry is on disk and never hold up the engine (docs/notifications.md).
     const notifications = new Notifier({

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -43,7 +43,7 @@ afterAll(() => rmSync(workspace, { recursive: true, force: true }));
 describe('rollgate validate', () => {
   it('exits 0 on the example plans (a directory)', async () => {
     const result = await run(['validate', 'examples']);
-    expect(result).toEqual({ code: 0, stdout: '9 plans checked: 0 errors, 0 warnings.\n', stderr: '' });
+    expect(result).toEqual({ code: 0, stdout: '10 plans checked: 0 errors, 0 warnings.\n', stderr: '' });
   });
 
   it('prints path:line:column: severity code: message and exits 1 on an error', async () => {
@@ -119,11 +119,16 @@ describe('rollgate validate', () => {
   });
 
   it('expands globs, including **', async () => {
+    // Counted from the folders, so a new fixture or sample does not break this test.
+    const plans = (folder: string, name: RegExp) => readdirSync(join(workspace, folder)).filter((file) => name.test(file)).length;
+    const valid = plans('valid', /\.rollout\.yaml$/);
+    const churn = plans('valid', /^churn-.*\.rollout\.ya?ml$/) + plans('examples', /^churn-.*\.rollout\.ya?ml$/);
+    expect(valid).toBeGreaterThan(1);
     const flat = await run(['validate', 'valid/*.rollout.yaml']);
     expect(flat.code).toBe(0);
-    expect(flat.stdout).toBe('6 plans checked: 0 errors, 0 warnings.\n');
+    expect(flat.stdout).toBe(`${valid} plans checked: 0 errors, 0 warnings.\n`);
     const deep = await run(['validate', '**/churn-*.rollout.{yaml,yml}']);
-    expect(deep.stdout).toBe('9 plans checked: 0 errors, 0 warnings.\n');
+    expect(deep.stdout).toBe(`${churn} plans checked: 0 errors, 0 warnings.\n`);
   });
 
   it('exits 2 with a clear message when a glob matches nothing', async () => {
@@ -185,7 +190,7 @@ describe('the bundled CLI as a child process', () => {
     await esbuild.build({ entryPoints: [join(repo, 'src/cli/main.ts')], outfile, bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'silent', banner: { js: '#!/usr/bin/env node' } });
     const exec = promisify(execFile);
     const ok = await exec(process.execPath, [outfile, 'validate', 'examples'], { cwd: workspace });
-    expect(ok.stdout).toBe('9 plans checked: 0 errors, 0 warnings.\n');
+    expect(ok.stdout).toBe('10 plans checked: 0 errors, 0 warnings.\n');
     placeFixture('invalid/traffic-decreases.rollout.yaml', 'falls.rollout.yaml');
     const failed = await exec(process.execPath, [outfile, 'validate', '--format', 'json', 'falls.rollout.yaml'], { cwd: workspace }).catch((error: { code: number; stdout: string }) => error);
     expect('code' in failed && failed.code).toBe(1);
