@@ -15,3 +15,5 @@ export * from './cells/index';
 export * from './promql/index';
 export { isSecretName, SECRET_NAME_PATTERN, SECRET_NAME_RULE, SecretNotSetError, type SecretResolver } from './secrets';
 export { errorMessage } from './errors';
+export * from './report/index';
+export * from './notify/index';

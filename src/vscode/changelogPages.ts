@@ -5,12 +5,14 @@ import { errorMessage } from '../core/errors';
 import { Ledger } from '../core/ledger/index';
 import { firstOlderIndex, toChangelogEntry } from '../core/panel/model';
 import type { PanelChangelog } from '../core/panel/protocol';
+import { MEASUREMENT_ACTIONS } from '../core/report/timeline';
 
 /** Entries per changelog message: the newest page, then older pages on request. */
 export const CHANGELOG_PAGE = 200;
 
 /**
- * The side panel's changelog, read from the ledger a page at a time, newest first. Reading stops
+ * The side panel's changelog, read from the ledger a page at a time, newest first. Measurement
+ * rounds (`guardrail-measurement`) are left out: the stages show the values, the report charts them. Reading stops
  * after the page, so a page costs the same however long the ledger is beyond it; older pages
  * are sliced from one full read kept while the file is unchanged.
  */
@@ -35,6 +37,7 @@ export class ChangelogPages {
       let hasMore = false;
       for await (const entry of new Ledger({ path: file }).read({ newestFirst: true, ...(service ? { service } : {}) })) {
         if (beforeSeq !== undefined && entry.seq >= beforeSeq) continue;
+        if (MEASUREMENT_ACTIONS.has(entry.action)) continue;
         if (page.length === CHANGELOG_PAGE) {
           hasMore = true;
           break;
@@ -57,7 +60,9 @@ export class ChangelogPages {
     this.entryCache = cache;
     cache.loading = (async () => {
       const entries: PanelChangelog['entries'] = [];
-      for await (const entry of new Ledger({ path: file }).read({ newestFirst: true, ...(service ? { service } : {}) })) entries.push(toChangelogEntry(entry));
+      for await (const entry of new Ledger({ path: file }).read({ newestFirst: true, ...(service ? { service } : {}) })) {
+        if (!MEASUREMENT_ACTIONS.has(entry.action)) entries.push(toChangelogEntry(entry));
+      }
       cache.entries = entries;
     })().catch((error: unknown) => {
       this.log.warn(`Rollgate: could not read the whole ledger: ${errorMessage(error)}`);

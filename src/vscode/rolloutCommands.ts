@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 
-import type { RolloutAction } from '../core/panel/protocol';
+import type { ReportExportFormat, RolloutAction } from '../core/panel/protocol';
 import { SIDE_PANEL_VIEW_ID } from './sidePanel';
 import type { RolloutCommandResult, RolloutController } from './rolloutController';
 
@@ -14,6 +14,7 @@ export const ROLLOUT_COMMANDS: Readonly<Record<string, RolloutAction>> = {
   'rollgate.rollout.startDrill': 'startDrill',
 };
 export const OPEN_PANEL_COMMAND = 'rollgate.rollout.openPanel';
+export const EXPORT_REPORT_COMMAND = 'rollgate.report.export';
 
 /**
  * Arguments a command accepts (from the explorer context menu, keybindings, other extensions or
@@ -69,6 +70,22 @@ export function registerRolloutCommands(rollouts: RolloutController): vscode.Dis
     ...registrations,
     vscode.commands.registerCommand(OPEN_PANEL_COMMAND, async () => {
       await vscode.commands.executeCommand(`${SIDE_PANEL_VIEW_ID}.focus`);
+    }),
+    // "Export report" of the shown run: `{ format: 'md' | 'html' }` from automation, else a pick.
+    vscode.commands.registerCommand(EXPORT_REPORT_COMMAND, async (options?: { format?: unknown }): Promise<RolloutCommandResult> => {
+      let format: ReportExportFormat | undefined = options?.format === 'md' || options?.format === 'html' ? options.format : undefined;
+      if (!format) {
+        const picked = await vscode.window.showQuickPick(
+          [
+            { label: vscode.l10n.t('HTML (one self-contained file, charts)'), format: 'html' as const },
+            { label: vscode.l10n.t('Markdown (for a review document)'), format: 'md' as const },
+          ],
+          { title: vscode.l10n.t('Export the run report as') },
+        );
+        if (!picked) return { ok: false, message: vscode.l10n.t('No format picked.') };
+        format = picked.format;
+      }
+      return rollouts.exportReport(format);
     }),
     // Hidden: the panel's state and the status bar text, for tests and automation.
     vscode.commands.registerCommand('rollgate.rollout.state', () => ({ panel: rollouts.panelState(), statusBar: rollouts.statusText(), driving: rollouts.isDriving })),

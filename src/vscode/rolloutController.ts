@@ -4,7 +4,7 @@ import * as vscode from 'vscode';
 import { errorMessage } from '../core/errors';
 import { defaultLedgerPath } from '../core/ledger/index';
 import { rolloutStatusLine, toPanelRollout, trafficText } from '../core/panel/model';
-import { ROLLOUT_ACTIONS, type PanelChangelog, type PanelNotice, type PanelPlanChoice, type PanelState, type RolloutAction } from '../core/panel/protocol';
+import { ROLLOUT_ACTIONS, type PanelChangelog, type PanelNotice, type PanelPlanChoice, type PanelState, type PanelTimeline, type ReportExportFormat, type RolloutAction } from '../core/panel/protocol';
 import type { Plan } from '../core/plan/schema';
 import {
   DEFAULT_STATE_DIR,
@@ -18,6 +18,7 @@ import {
 } from '../core/rollout/index';
 import { ChangelogPages } from './changelogPages';
 import { actorName, confirmDiscard, confirmRollback, refusal, UserFacingError } from './rolloutDialogs';
+import { RunReports } from './runReports';
 import { editorSecretResolver } from './secrets';
 import { WorkspacePlans, type LoadedPlan } from './workspacePlans';
 
@@ -52,6 +53,7 @@ export class RolloutController implements vscode.Disposable {
 
   private readonly plans: WorkspacePlans;
   private readonly changelogPages: ChangelogPages;
+  private readonly reports: RunReports;
   private run: ActiveRun | undefined;
   /** Actions in flight (a rollback may overlap another action). */
   private readonly inFlight = new Set<RolloutAction>();
@@ -64,6 +66,7 @@ export class RolloutController implements vscode.Disposable {
   ) {
     this.plans = new WorkspacePlans(context, log);
     this.changelogPages = new ChangelogPages(log);
+    this.reports = new RunReports(log);
     const ledgerWatcher = vscode.workspace.createFileSystemWatcher('**/.rollgate/ledger.jsonl');
     this.disposables.push(
       this.changeEmitter,
@@ -144,6 +147,42 @@ export class RolloutController implements vscode.Disposable {
   /** The status bar text for the running (or stored unfinished) rollout, if any. */
   statusText(): string | undefined {
     return rolloutStatusLine(this.currentSnapshot());
+  }
+
+  /** The timeline of the run the panel shows (the running one, or the stored one of the selected plan). */
+  async timeline(): Promise<PanelTimeline> {
+    const root = this.workspaceRoot();
+    if (!root) return { verified: true, rows: [], measurementEntries: 0, problem: vscode.l10n.t('Open a folder to see a run\'s timeline.') };
+    return this.reports.timeline(this.ledgerPath(root), this.currentSnapshot()?.runId);
+  }
+
+  /** "Export report": writes the shown run's report (Markdown or HTML) into the workspace and opens it. */
+  async exportReport(format: ReportExportFormat): Promise<RolloutCommandResult> {
+    const root = this.workspaceRoot();
+    const runId = this.currentSnapshot()?.runId;
+    if (!root || !runId) return { ok: false, message: vscode.l10n.t('No run to report: pick a plan that has run.') };
+    try {
+      const uri = await this.reports.export(this.ledgerPath(root), runId, format, root);
+      const message = vscode.l10n.t('Report written to {0}.', vscode.workspace.asRelativePath(uri));
+      this.notice = { level: 'info', text: message };
+      return { ok: true, message };
+    } catch (error) {
+      const message = vscode.l10n.t('Could not export the report: {0}', errorMessage(error));
+      this.notice = { level: 'error', text: message };
+      void vscode.window.showErrorMessage(`Rollgate: ${message}`);
+      return { ok: false, message };
+    } finally {
+      this.changeEmitter.fire();
+    }
+  }
+
+  /** Opens the runbook cell or the plan stage that ledger entry `seq` came from. */
+  async openSource(seq: number): Promise<RolloutCommandResult> {
+    const root = this.workspaceRoot();
+    if (!root) return { ok: false, message: vscode.l10n.t('Open a folder first.') };
+    const problem = await this.reports.openSource(this.ledgerPath(root), seq, root, this.plans.choices().map((choice) => choice.uri));
+    if (problem) void vscode.window.showWarningMessage(`Rollgate: ${problem}`);
+    return problem ? { ok: false, message: problem } : { ok: true, message: vscode.l10n.t('Opened the source of entry #{0}.', seq) };
   }
 
   /** One page of the changelog of the selected plan's service, newest first (see {@link ChangelogPages}). */
@@ -251,6 +290,12 @@ export class RolloutController implements vscode.Disposable {
         rerunFinished: true,
         confirmDiscard: (question) => confirmDiscard(question, plan.metadata.service),
         engine: { waitForPeople: !drill },
+        onNotification: (record) => {
+          const line = `Rollgate ${plan.metadata.service}: ${record.event} notification ${record.outcome} (${record.target}${record.status !== undefined ? `, HTTP ${record.status}` : ''}${record.error ? `: ${record.error}` : ''})`;
+          if (record.outcome === 'delivered') this.log.info(line);
+          else this.log.warn(line);
+          this.changelogEmitter.fire({ reset: false });
+        },
       });
     } catch (error) {
       throw refusal(error, plan);
@@ -276,6 +321,8 @@ export class RolloutController implements vscode.Disposable {
         this.plans.storedSnapshot = engine.snapshot();
         if (this.run === run) this.run = undefined;
         await opened.close().catch(() => undefined);
+        // Deliveries still on their way finish (or give up) after the lock is released.
+        void opened.notifications.drain(120_000).then(() => opened.notifications.close());
         this.changeEmitter.fire();
         this.changelogEmitter.fire({ reset: false });
       });

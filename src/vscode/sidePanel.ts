@@ -133,6 +133,12 @@ class SidePanelProvider implements vscode.WebviewViewProvider {
       case 'showMoreChangelog':
         await this.sendChangelog('append', message.beforeSeq);
         return;
+      case 'exportReport':
+        await this.rollouts.exportReport(message.format);
+        return;
+      case 'openSource':
+        await this.rollouts.openSource(message.seq);
+        return;
       case 'action':
         await this.rollouts.perform(message.action);
         return;
@@ -142,6 +148,8 @@ class SidePanelProvider implements vscode.WebviewViewProvider {
   private async sendChangelog(mode: 'replace' | 'head' | 'append', beforeSeq?: number): Promise<void> {
     if (!this.view) return;
     await this.post({ type: 'changelog', changelog: await this.rollouts.changelog(mode, beforeSeq) });
+    // The run's timeline is built from the same ledger: it changes when the changelog does.
+    if (mode !== 'append') await this.post({ type: 'timeline', timeline: await this.rollouts.timeline() });
   }
 
   private async post(message: HostMessage): Promise<void> {

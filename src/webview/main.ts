@@ -14,6 +14,7 @@ import type {
   RolloutAction,
   ViewMessage,
 } from '../core/panel/protocol';
+import { changelogSourceLink, createTimelineView } from './timeline';
 
 interface VsCodeApi {
   postMessage(message: ViewMessage): void;
@@ -128,7 +129,8 @@ showMore.addEventListener('click', () => {
   vscode.postMessage({ type: 'showMoreChangelog', beforeSeq: oldest.seq });
 });
 const emptyNote = element('p', 'muted', 'No entries yet.');
-app.append(noticeBox, planRow, planProblem, actions, summary, stagesHeading, stageList, changelogHeading, changelogSourceLine, emptyNote, changelogList, showMore);
+const timelineView = createTimelineView((message) => vscode.postMessage(message));
+app.append(noticeBox, planRow, planProblem, actions, summary, stagesHeading, stageList, timelineView.element, changelogHeading, changelogSourceLine, emptyNote, changelogList, showMore);
 
 planSelect.addEventListener('change', () => {
   if (planSelect.value) vscode.postMessage({ type: 'selectPlan', planId: planSelect.value });
@@ -329,6 +331,8 @@ function renderEntry(entry: PanelChangelogEntry): HTMLLIElement {
     element('span', 'entry-what', [entry.stage, entry.change, entry.failed ? 'FAILED' : undefined].filter(Boolean).join(' · ')),
     element('span', 'muted entry-time', time),
   );
+  const source = changelogSourceLink(entry, (message) => vscode.postMessage(message));
+  if (source) summaryLine.append(source);
   details.append(summaryLine);
   details.addEventListener('toggle', () => {
     if (details.open) {
@@ -392,6 +396,9 @@ window.addEventListener('message', (event: MessageEvent<HostMessage>) => {
     renderState(message.state);
   } else if (message.type === 'changelog') {
     applyChangelog(message.changelog);
+  } else if (message.type === 'timeline') {
+    timelineView.render(message.timeline);
+    return;
   } else return;
   persist();
 });

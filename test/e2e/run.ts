@@ -12,11 +12,13 @@ import { planEditorChecks, type E2eCheck } from './planEditor.e2e';
 import { promqlChecks } from './promql.e2e';
 import { runbookChecks } from './runbook.e2e';
 import { sidePanelChecks } from './sidePanel.e2e';
+import { timelineChecks } from './timeline.e2e';
 import { untrustedChecks } from './untrusted.e2e';
 import { ExpectationError, Workbench } from './workbench';
 import { errorMessage } from '../../src/core/errors';
 
-const trustedChecks: E2eCheck[] = [...planEditorChecks, ...promqlChecks, ...sidePanelChecks, ...runbookChecks];
+// The timeline checks read the run the side panel's drill check made: they come right after it.
+const trustedChecks: E2eCheck[] = [...planEditorChecks, ...promqlChecks, ...sidePanelChecks, ...timelineChecks, ...runbookChecks];
 const screenshotsDir = path.join(repoRoot, 'test/e2e/screenshots');
 
 function show(value: unknown): string {

@@ -154,7 +154,8 @@ export const sidePanelChecks: E2eCheck[] = [
     async run(workbench) {
       const ledgerFile = path.join(workbench.workspaceFolder(), '.rollgate/ledger.jsonl');
       const ledger = new Ledger({ path: ledgerFile });
-      const existing = (await ledger.list()).length;
+      // Measurement rounds are charted in reports, not listed in the changelog.
+      const existing = (await ledger.list()).filter((entry) => entry.action !== 'guardrail-measurement').length;
       const lineage = {
         candidate: { version: '42', artifact: 's3://models/churn/42', digest: `sha256:${'4f'.repeat(32)}` },
         baseline: { version: '41', artifact: 's3://models/churn/41', digest: `sha256:${'9b'.repeat(32)}` },
@@ -165,7 +166,7 @@ export const sidePanelChecks: E2eCheck[] = [
       const target = 10_000;
       const batch = Array.from({ length: target }, (_, index) => ({
         actor: 'e2e-generator',
-        action: index % 2 === 0 ? 'traffic-change' : 'guardrail-measurement',
+        action: index % 2 === 0 ? 'traffic-change' : 'promote',
         service: 'churn-scorer',
         from: { weights: { '41': 100 - (index % 50), '42': index % 50 } },
         to: { weights: { '41': 99 - (index % 50), '42': (index % 50) + 1 } },
@@ -177,7 +178,7 @@ export const sidePanelChecks: E2eCheck[] = [
       const panel = panelFrame(workbench);
       if (!(await panel.locator('select#plan').isVisible().catch(() => false))) await workbench.runCommand('Rollgate: Open Rollout Panel');
       const rows = panel.locator('ol.changelog > li.entry');
-      await waitFor('the newest generated entries in the changelog', 20_000, async () => ((await rows.first().innerText()).includes('traffic-change') || (await rows.first().innerText()).includes('guardrail-measurement') ? true : undefined));
+      await waitFor('the newest generated entries in the changelog', 20_000, async () => ((await rows.first().innerText()).includes('traffic-change') || (await rows.first().innerText()).includes('promote') ? true : undefined));
       const pageTimes: number[] = [];
       let shown = await rows.count();
       const showMore = panel.locator('button.show-more');

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { errorMessage } from '../../core/errors';
 import { formatNumber } from '../../core/guardrails/index';
 import { defaultLedgerPath } from '../../core/ledger/index';
+import type { DeliveryRecord } from '../../core/notify/index';
 import { parseDuration, type Plan } from '../../core/plan/schema';
 import {
   checkMetricRecording,
@@ -277,8 +278,12 @@ async function dryRun(plan: Plan, digest: string, options: Options, io: CliIo): 
   return exitCodeFor(final.status);
 }
 
+/** How long `rollgate rollout` waits at the end for notifications still being delivered. */
+const NOTIFICATION_DRAIN_MS = 15_000;
+
 async function live(plan: Plan, digest: string, options: Options, io: CliIo): Promise<number> {
   const user = safeUser();
+  const notifications: DeliveryRecord[] = [];
   let opened;
   try {
     opened = await needingSecrets(() =>
@@ -293,6 +298,12 @@ async function live(plan: Plan, digest: string, options: Options, io: CliIo): Pr
         restart: options.restart,
         ...(options.drill ? { drill: { ...(options.drillStage !== undefined ? { stage: options.drillStage } : {}), errorRate: options.faultErrorRate } } : {}),
         engine: { autoApprove: options.yes },
+        onNotification: (record) => {
+          notifications.push(record);
+          if (options.format !== 'text') return;
+          if (record.outcome === 'delivered') io.stdout(`[notify] ${record.event} delivered to ${record.target} (HTTP ${record.status}${record.attempts > 1 ? `, ${record.attempts} attempts` : ''})\n`);
+          else io.stderr(`[notify] ${record.event} ${record.outcome === 'dropped' ? 'dropped for' : 'NOT delivered to'} ${record.target}: ${record.error ?? record.outcome}\n`);
+        },
       }),
     );
   } catch (error) {
@@ -352,10 +363,16 @@ async function live(plan: Plan, digest: string, options: Options, io: CliIo): Pr
       final = await engine.run();
     }
 
+    // The rollout is over (or stopped): give pending notifications a bounded time to arrive.
+    if (opened.notifications.active && !(await opened.notifications.drain(NOTIFICATION_DRAIN_MS))) {
+      io.stderr(`[notify] notifications still pending after ${NOTIFICATION_DRAIN_MS / 1000} s are cancelled (recorded in the ledger as not delivered)\n`);
+      opened.notifications.close();
+      await opened.notifications.drain(5_000);
+    }
     const bound = drill ? drillBoundMs(plan, drill.stage, options.scrapeIntervalMs) : undefined;
     const code = result ? (final.status === 'rolled-back' ? RolloutExitCode.promoted : final.status === 'paused' ? RolloutExitCode.paused : RolloutExitCode.rolledBack) : exitCodeFor(final.status);
     if (options.format === 'json') {
-      io.stdout(`${JSON.stringify({ mode: options.drill ? 'drill' : 'live', status: final.status, exitCode: code, interrupted, ...(result && drill ? { drill: { stage: drill.stage, boundMs: bound, ...withoutSnapshot(result) } } : {}), snapshot: final }, null, 2)}\n`);
+      io.stdout(`${JSON.stringify({ mode: options.drill ? 'drill' : 'live', status: final.status, exitCode: code, interrupted, ...(result && drill ? { drill: { stage: drill.stage, boundMs: bound, ...withoutSnapshot(result) } } : {}), ...(notifications.length ? { notifications } : {}), snapshot: final }, null, 2)}\n`);
     } else {
       io.stdout(summary(final));
       if (result && drill && bound !== undefined) io.stdout(drillReport(result, drill.stage, bound));

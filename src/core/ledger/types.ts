@@ -14,7 +14,11 @@ export type KnownLedgerAction =
   | 'guardrail-breach'
   | 'guardrail-measurement'
   | 'cell-run'
-  | 'ledger-repair';
+  | 'ledger-repair'
+  /** A notification delivered to a plan's `notify` target, or its final failure. */
+  | 'notification'
+  /** A confirm-promotion gate's answer: held, opened, or timed out. */
+  | 'promotion-gate';
 
 /**
  * What an entry records: one of Rollgate's own actions, or any other string, so that teams can

@@ -10,6 +10,7 @@ import { describeTraffic } from '../rollout/traffic';
 import { bakeProgress, type GuardrailState, type RolloutSnapshot, type StageSnapshot } from '../rollout/state';
 import { guardrailVisual } from './visuals';
 import type { PanelChangelogEntry, PanelEvidence, PanelGuardrail, PanelLineageLine, PanelRollout, PanelStage } from './protocol';
+import { sourceKindOf } from './source';
 
 /** Numbers as people read them: up to 4 significant digits, no exponent for everyday values. */
 export function formatValue(value: number | null | undefined): string {
@@ -294,6 +295,8 @@ export function toChangelogEntry(entry: LedgerEntry): PanelChangelogEntry {
   }
   const reason = stringOf(entry.reason);
   if (reason) result.reason = reason;
+  const source = sourceKindOf(entry);
+  if (source) result.source = source;
   return result;
 }
 

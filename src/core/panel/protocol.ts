@@ -17,10 +17,56 @@ export type ViewMessage =
   | { type: 'selectPlan'; planId: string }
   | { type: 'action'; action: RolloutAction }
   /** Asks for the page of entries older than `beforeSeq` (the oldest the view shows). */
-  | { type: 'showMoreChangelog'; beforeSeq: number };
+  | { type: 'showMoreChangelog'; beforeSeq: number }
+  /** Writes the selected run's report into the workspace and opens it. */
+  | { type: 'exportReport'; format: ReportExportFormat }
+  /** Opens what a ledger entry came from: a runbook at its cell, or a plan at its stage. The host reads the entry itself. */
+  | { type: 'openSource'; seq: number };
+
+export const REPORT_EXPORT_FORMATS = ['md', 'html'] as const;
+export type ReportExportFormat = (typeof REPORT_EXPORT_FORMATS)[number];
 
 /** Messages from the host to the webview. */
-export type HostMessage = { type: 'state'; state: PanelState } | { type: 'changelog'; changelog: PanelChangelog };
+export type HostMessage = { type: 'state'; state: PanelState } | { type: 'changelog'; changelog: PanelChangelog } | { type: 'timeline'; timeline: PanelTimeline };
+
+/** What a timeline row or changelog entry can open: the runbook cell it ran, or the plan at its stage. */
+export type PanelSourceKind = 'cell' | 'plan';
+
+/** The selected run's timeline: the rows of its report (`rollgate report`), ready to show. */
+export interface PanelTimeline {
+  /** Absent when the selected plan has no run yet (then `problem` or nothing is shown). */
+  runId?: string;
+  title?: string;
+  /** "Rolled back (rolled back to 41)". */
+  outcome?: string;
+  /** "76 ms: breach measured at …, all traffic on 41 at …". */
+  recovery?: string;
+  /** Whether the ledger's chain verifies, and a line saying so (or naming the first bad line). */
+  verified: boolean;
+  verification?: string;
+  rows: PanelTimelineRow[];
+  /** Measurement entries charted in the report and not listed here. */
+  measurementEntries: number;
+  problem?: string;
+}
+
+export interface PanelTimelineRow {
+  seq: number;
+  /** `10:22:03` (UTC) and `+12.3 s` from the first entry. */
+  clock: string;
+  offset: string;
+  actor: string;
+  action: string;
+  stage?: string;
+  /** "41 90%, 42 10% → 41 100%", or the traffic it happened under. */
+  traffic: string;
+  reason?: string;
+  detail?: string;
+  failed: boolean;
+  /** False at and after the ledger's first bad line. */
+  verified: boolean;
+  source?: PanelSourceKind;
+}
 
 export interface PanelPlanChoice {
   /** Opaque id issued by the host (e.g. `plan-3`). */
@@ -137,6 +183,8 @@ export interface PanelChangelogEntry {
   lineage: PanelLineageLine[];
   evidence: PanelEvidence[];
   hash: string;
+  /** What the entry can open: the runbook cell it ran (`cell-run`), or its plan at the stage (rollout entries). */
+  source?: PanelSourceKind;
 }
 
 export interface PanelLineageLine {

@@ -9,6 +9,8 @@ export * from './completion';
 export * from './hover';
 export { planRuleDescriptions } from './rules';
 export { PlanValidator, type PlanValidatorOptions } from './incremental';
+export { NOTIFY_DEFAULTS, NOTIFY_EVENTS, type NotifyEventKind } from './notifySchema';
+export { NotifyCodes } from './notifyRules';
 export { PromqlCodes, PromqlCache, PlanQueryChecker, type PlanQueryContext } from './queries';
 export { yamlScalarSource, sourceSpan, valueOffsetAt, type ScalarSource } from './scalarSource';
 export { completePlanQuery, planQueryAt, planQueryHoverTarget, promqlHoverTarget, planMetricEndpoint, planQueryMetrics, escapeForYaml, type PlanQueryCompletion, type PlanQueryHoverTarget } from './queryCompletion';

@@ -4,6 +4,7 @@ import { PreflightCodes } from '../guardrails/preflight';
 import { PromqlCodes } from './queries';
 import { guardrailKindRuleDescriptions } from './guardrailKindRules';
 import { SchemaCodes } from './schemaIssues';
+import { notifyRuleDescriptions } from './notifyRules';
 import { SemanticCodes } from './semantics';
 import { DocumentCodes } from './validate';
 
@@ -40,6 +41,7 @@ export const planRuleDescriptions: Readonly<Record<string, string>> = {
   [SemanticCodes.unknownPlaceholder]: 'A guardrail query uses a {{placeholder}} that does not exist.',
   [SemanticCodes.inlineCredential]: 'A credential is written into the plan instead of referenced as { secret: name }.',
   [SemanticCodes.prodNeedsGradualStage]: 'A prod plan reaches 100 percent without a shadow or canary stage first.',
+  ...notifyRuleDescriptions,
   ...deploymentRuleDescriptions,
   ...backendRuleDescriptions,
   [PromqlCodes.syntax]: 'A guardrail query (or the bucket query a drift or calibration guardrail builds from its selector) is not valid PromQL (parsed with Prometheus\'s own grammar; Prometheus\'s wording).',

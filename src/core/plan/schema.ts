@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { notifyTargetsSchema } from './notifySchema';
 import { exportSchema } from './exportSchema';
 import { guardrailKindFields, judgeSchema } from './guardrailKinds';
 
@@ -245,6 +246,7 @@ export const planSchema = z
     stages: z.array(stageSchema).min(1, 'a list of at least one stage').describe('The ordered stages of the rollout.'),
     rollback: rollbackSchema.default({ to: 'baseline', automatic: true }),
     flags: z.array(flagSchema).optional().describe('Feature flags that ship with the candidate.'),
+    notify: notifyTargetsSchema({ url, duration, secretRef: secretRefSchema, name }).optional(),
     export: exportSchema.optional(),
   })
   .describe('A Rollgate rollout plan: how a model version goes from offline checks to full traffic, and how it rolls back.');
@@ -255,6 +257,7 @@ export type Guardrail = z.output<typeof guardrailSchema>;
 export type Stage = z.output<typeof stageSchema>;
 export type ModelVersion = z.output<typeof modelVersionSchema>;
 export type SecretRef = z.output<typeof secretRefSchema>;
+export type NotifyTarget = NonNullable<Plan['notify']>[number];
 export type DeploymentEndpoint = z.output<typeof deploymentEndpointSchema>;
 /** The deployment backends a plan can name in `endpoints.deployment.type`. */
 export type DeploymentType = DeploymentEndpoint['type'];

@@ -1,4 +1,5 @@
 import type { Diagnostic, Severity } from '../diagnostics';
+import { notifyDiagnostics } from './notifyRules';
 import { guardrailKindDiagnostics, judgeDiagnostics } from './guardrailKindRules';
 import type { Plan, Stage } from './schema';
 import { closestMatch, createMatcher } from './suggest';
@@ -46,6 +47,7 @@ export interface PlanSections {
   guardrails?: Plan['guardrails'];
   stages?: Plan['stages'];
   rollback?: Plan['rollback'];
+  notify?: Plan['notify'];
 }
 
 /**
@@ -210,5 +212,6 @@ export function semanticDiagnostics(plan: PlanSections, locator: PlanLocator, te
   if (model && plan.rollback && plan.rollback.to !== 'baseline' && plan.rollback.to === model.candidate.version) {
     report(SemanticCodes.rollbackToCandidate, `'rollback.to' names the candidate's version '${plan.rollback.to}'; roll back to 'baseline' or another known-good version.`, locator.value(['rollback', 'to']));
   }
+  if (plan.notify) diagnostics.push(...notifyDiagnostics(plan.notify, plan.stages, locator));
   return diagnostics;
 }

@@ -147,6 +147,8 @@ function acceptedSections(value: Record<string, unknown>): PlanSections {
   if (stages.success) sections.stages = stages.data;
   const rollback = shape.rollback.safeParse(value.rollback);
   if (rollback.success) sections.rollback = rollback.data;
+  const notify = shape.notify.safeParse(value.notify);
+  if (notify.success) sections.notify = notify.data;
   return sections;
 }
 

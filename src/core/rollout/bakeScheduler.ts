@@ -39,9 +39,11 @@ export class BakeScheduler {
   /**
    * Bakes a stage: measures each guardrail every interval until the bake time has passed and
    * every guardrail was measured at least once. Ends early when the stage stops baking (pause,
-   * rollback) or a measurement decides (breach, inconclusive).
+   * rollback) or a measurement decides (breach, inconclusive). With `hold`, the bake goes on
+   * measuring past its time until `hold` aborts (a promotion gate decided): a canary that waits
+   * for confirmation is still watched.
    */
-  async bake(stage: StageSnapshot): Promise<BakeOutcome> {
+  async bake(stage: StageSnapshot, hold?: AbortSignal): Promise<BakeOutcome> {
     const guardrails = stage.guardrails
       .map((state) => ({ state, guardrail: this.guardrailsByName.get(state.name) }))
       .filter((entry): entry is DueGuardrail => entry.guardrail !== undefined);
@@ -59,16 +61,19 @@ export class BakeScheduler {
       const allMeasured = guardrails.every(({ state }) => state.measurements > 0 && !isCollecting(state));
       if (elapsed >= stage.bakeMs && allMeasured) {
         const judged = this.judgeFinal(stage, guardrails);
-        return judged ?? { kind: 'baked' };
+        if (judged) return judged;
+        // Held by a promotion gate: the stage stays measured (and judged) until the gate decides.
+        if (!hold || hold.aborted) return { kind: 'baked' };
       }
       // Measurements fall on whole intervals of bake time; one that is overdue (after a restart) runs at once.
       const dueAt = (guardrail: Guardrail, state: GuardrailState) => (state.measurements + 1) * intervalOf(guardrail);
       const candidates = guardrails.map(({ guardrail, state }) => dueAt(guardrail, state));
       if (elapsed < stage.bakeMs) candidates.push(stage.bakeMs);
       if (Number.isFinite(progressEvery)) candidates.push(lastProgress + progressEvery);
-      const target = Math.max(elapsed, Math.min(...candidates));
+      // While held with nothing to measure, wake now and then rather than never.
+      const target = Math.max(elapsed, Math.min(...candidates, hold ? elapsed + 60_000 : Number.POSITIVE_INFINITY));
 
-      const signal = this.run.wakeSignal;
+      const signal = hold ? AbortSignal.any([this.run.wakeSignal, hold]) : this.run.wakeSignal;
       const sleptFrom = clock.now();
       await clock.sleep(target - elapsed, signal);
       if (!this.stillBaking(stage)) return { kind: 'interrupted' };
@@ -193,10 +198,17 @@ export class BakeScheduler {
     });
 
     const listed = (decided: GuardrailMeasurement[]) => decided.map((m) => `${m.guardrail} ${m.reason}`).join('; ');
-    if (stage.judge) return this.judgeRound(stage, measurements);
-    if (breaches.length > 0) return { kind: 'breach', reason: `guardrail breach in stage ${stage.name}: ${listed(breaches)}`, evidence: measurements };
-    if (inconclusive.length > 0) return { kind: 'inconclusive', reason: `inconclusive in stage ${stage.name}: ${listed(inconclusive)}`, evidence: measurements };
-    // Persisted by the progress transition that follows every measurement.
+    if (stage.judge) {
+      const judged = this.judgeRound(stage, measurements);
+      if (judged) return judged;
+    } else {
+      if (breaches.length > 0) return { kind: 'breach', reason: `guardrail breach in stage ${stage.name}: ${listed(breaches)}`, evidence: measurements };
+      if (inconclusive.length > 0) return { kind: 'inconclusive', reason: `inconclusive in stage ${stage.name}: ${listed(inconclusive)}`, evidence: measurements };
+    }
+    // Every measurement round is recorded (reports chart them, a judged stage with its score); one
+    // that decided is recorded as the breach or pause it led to, without a separate entry before it.
+    await this.run.record('guardrail-measurement', { stage: stage.name, evidence: measurements });
+    // The state is persisted by the progress transition that follows every measurement.
     return undefined;
   }
 }

@@ -6,7 +6,8 @@ import { errorMessage } from '../errors';
 import { BakeScheduler, formatBakeTime } from './bakeScheduler';
 import type { RolloutListener } from './events';
 import { planLineage } from './planFacts';
-import { systemClock, type ChangeLog, type Clock, type TrafficControl, type TrafficState } from './ports';
+import { systemClock, type ChangeLog, type Clock, type PromotionGate, type TrafficControl, type TrafficState } from './ports';
+import { awaitPromotionGate, type GateOutcome } from './promotionGate';
 import { ENGINE_ROLLBACK_RETRIES, RollbackSender, type RollbackResult } from './rollbackSender';
 import { RolloutRun } from './run';
 import { initialState, settleStart } from './startDecision';
@@ -39,6 +40,8 @@ export interface RolloutEngineOptions {
   /** Rollback attempts before giving up (default 6) and the first retry delay (default 200 ms, doubling, at most 2 s). */
   rollbackAttempts?: number;
   rollbackRetryDelayMs?: number;
+  /** Confirm-promotion gates asked after each stage's bake (`openRollout` builds them from the plan's `notify`). */
+  promotionGate?: PromotionGate;
 }
 
 const isFinished = (status: RolloutStatus) => FINISHED_STATUSES.includes(status);
@@ -271,21 +274,9 @@ export class RolloutEngine {
       await run.transition('baking', `stage ${stage.name} baking for ${formatBakeTime(stage.bakeMs)}${measuring ? `, measuring ${measuring}` : ''}`, stage.name);
     }
     stage.status = 'baking';
-    const baked = await this.baking.bake(stage);
-    switch (baked.kind) {
-      case 'interrupted':
-        return;
-      case 'breach':
-        await this.onBreach(stage, baked.reason, baked.evidence);
-        return;
-      case 'inconclusive':
-        run.emit('inconclusive', baked.reason, stage.name);
-        await this.enterPause(baked.reason, run.actor, baked.evidence);
-        return;
-      case 'baked':
-        break;
-    }
-    if (run.state.status !== 'running') return;
+    if (!(await this.settle(stage, await this.baking.bake(stage)))) return;
+    const gate = this.options.promotionGate;
+    if (gate?.appliesTo(stage.name) && !(await this.settle(stage, await awaitPromotionGate(run, this.baking, gate, stage)))) return;
     if (stage.approval === 'manual') {
       stage.status = 'waiting-approval';
       run.state.status = 'waiting-approval';
@@ -293,6 +284,28 @@ export class RolloutEngine {
       return;
     }
     await this.passStage(stage, 'bake passed');
+  }
+
+  /** Acts on how a bake (or a wait for a promotion gate) ended; true when the stage may go on to promotion. */
+  private async settle(stage: StageSnapshot, outcome: GateOutcome): Promise<boolean> {
+    const run = this.current;
+    switch (outcome.kind) {
+      case 'interrupted':
+        return false;
+      case 'breach':
+        await this.onBreach(stage, outcome.reason, outcome.evidence);
+        return false;
+      case 'inconclusive':
+        run.emit('inconclusive', outcome.reason, stage.name);
+        await this.enterPause(outcome.reason, run.actor, outcome.evidence);
+        return false;
+      case 'not-confirmed':
+        await this.enterPause(outcome.reason, run.actor, []);
+        return false;
+      case 'baked':
+      case 'confirmed':
+        return run.state.status === 'running';
+    }
   }
 
   private async onBreach(stage: StageSnapshot, reason: string, evidence: GuardrailMeasurement[]): Promise<void> {

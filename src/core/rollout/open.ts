@@ -4,6 +4,8 @@
 import * as path from 'node:path';
 
 import { Ledger } from '../ledger/ledger';
+import { planPromotionGate } from '../notify/gateControl';
+import { Notifier, type DeliveryRecord } from '../notify/sender';
 import type { LedgerEntry } from '../ledger/types';
 import type { Plan } from '../plan/schema';
 import type { SecretResolver } from '../secrets';
@@ -12,6 +14,7 @@ import { isLoopbackUrl, pickDrillStage, runDrill, type DevFault, type DrillResul
 import { RolloutEngine, type RolloutEngineOptions } from './engine';
 import { FileStateStore, stateFile } from './fileStore';
 import { LedgerChangeLog } from './ledgerChangeLog';
+import { systemClock } from './ports';
 import { acquireServiceLock, type ServiceLock } from './serviceLock';
 import { settleStart, type DiscardQuestion } from './startDecision';
 import type { RolloutSnapshot } from './state';
@@ -56,8 +59,10 @@ export interface OpenRolloutOptions {
   rerunFinished?: boolean;
   /** Asked before stored state is discarded; resolve to go ahead, throw to stop (see `settleStart`). */
   confirmDiscard?: (question: DiscardQuestion) => Promise<void>;
-  /** Called with every ledger entry the rollout writes, once it is on disk (notifications). */
+  /** Called with every ledger entry the rollout writes, once it is on disk. */
   onRecorded?: (entry: LedgerEntry) => void;
+  /** Told about each delivery (or final failure) to the plan's `notify` targets. */
+  onNotification?: (record: DeliveryRecord) => void;
   /** Engine settings passed through: approvals, waiting for people, progress, rollback retries. */
   engine?: Pick<RolloutEngineOptions, 'autoApprove' | 'waitForPeople' | 'progressIntervalMs' | 'rollbackAttempts' | 'rollbackRetryDelayMs' | 'clock'>;
   /** Connects the endpoints; default {@link connectPlan}. */
@@ -78,6 +83,8 @@ export interface OpenedRollout {
   /** The stored snapshot this run resumes, when it does. */
   resumed?: RolloutSnapshot;
   drill?: OpenedDrill;
+  /** Sends the plan's notifications (`notify`); they outlive {@link close}: `drain` before a process exits. */
+  notifications: Notifier;
   /** Releases the service lock (idempotent). The state stays on disk for the next runner. */
   close(): Promise<void>;
 }
@@ -123,8 +130,19 @@ export async function openRollout(options: OpenRolloutOptions): Promise<OpenedRo
       rerunFinished: options.rerunFinished ?? false,
       ...(options.confirmDiscard ? { confirmDiscard: options.confirmDiscard } : {}),
     });
-    const changeLog = new LedgerChangeLog(new Ledger({ path: options.ledgerPath, secrets: connection.secrets }), connection.deployment.ledger);
+    const ledger = new Ledger({ path: options.ledgerPath, secrets: connection.secrets });
+    const changeLog = new LedgerChangeLog(ledger, connection.deployment.ledger);
     if (options.onRecorded) changeLog.onRecorded(options.onRecorded);
+    // Notifications go out after each entry is on disk and never hold up the engine (docs/notifications.md).
+    const notifications = new Notifier({
+      targets: plan.notify ?? [],
+      plan: { name: plan.metadata.name, environment: plan.metadata.environment },
+      secrets: options.secrets,
+      ledger,
+      ...(options.onNotification ? { onDelivery: options.onNotification } : {}),
+    });
+    if (notifications.active) changeLog.onRecorded((entry) => notifications.notify(entry));
+    const promotionGate = planPromotionGate(plan, options.secrets, options.engine?.clock ?? systemClock);
     const engine = await RolloutEngine.start(
       {
         ...options.engine,
@@ -136,10 +154,11 @@ export async function openRollout(options: OpenRolloutOptions): Promise<OpenedRo
         changeLog,
         stateStore: store,
         actor: options.actor,
+        ...(promotionGate ? { promotionGate } : {}),
       },
       resumed,
     );
-    const opened: OpenedRollout = { engine, connection, ...(resumed ? { resumed } : {}), close: () => lock.release() };
+    const opened: OpenedRollout = { engine, connection, ...(resumed ? { resumed } : {}), notifications, close: () => lock.release() };
     if (drillStage && faults) {
       const fault = { version: plan.model.candidate.version, errorRate: options.drill?.errorRate ?? 1 };
       opened.drill = {

@@ -1,6 +1,7 @@
 import type { GuardrailMeasurement } from '../guardrails/evaluate';
 import type { JudgeResult } from '../guardrails/judge';
 import type { KnownLedgerAction } from '../ledger/types';
+import type { RolloutSnapshot } from './state';
 
 export type { MetricSource, MetricReading, MetricHint } from '../guardrails/evaluate';
 
@@ -39,8 +40,8 @@ export interface TrafficControl {
   rollback(to: string, reason: string, options: MutationOptions): Promise<void>;
 }
 
-/** Ledger actions the engine writes: all of Rollgate's own but those of runbooks and the ledger itself. */
-export type ChangeAction = Exclude<KnownLedgerAction, 'cell-run' | 'ledger-repair' | 'guardrail-measurement'>;
+/** Ledger actions the engine writes: all of Rollgate's own but those of runbooks, notifications and the ledger itself. */
+export type ChangeAction = Exclude<KnownLedgerAction, 'cell-run' | 'ledger-repair' | 'notification'>;
 
 /** Where the candidate came from, copied to every ledger entry. */
 export interface RolloutLineage {
@@ -74,6 +75,29 @@ export interface ChangeEntry {
 /** The ledger as the engine sees it. */
 export interface ChangeLog {
   append(entry: ChangeEntry): Promise<void>;
+}
+
+/** What confirm-promotion gates decided about promoting a stage. */
+export interface PromotionGateDecision {
+  open: boolean;
+  /** The gate that decided (the one that held, when not open). */
+  gate?: string;
+  /** One line for the ledger and people: who confirmed, or why the promotion was not confirmed. */
+  reason: string;
+}
+
+/**
+ * Confirm-promotion gates (the plan's `notify` targets of `type: confirm-promotion`): asked after a
+ * stage's bake, before it is promoted. Implemented in `notify/gateControl.ts`.
+ */
+export interface PromotionGate {
+  /** Whether promoting after `stage` waits for a gate. */
+  appliesTo(stage: string): boolean;
+  /** Asks until every gate of the stage confirms, one gives up (`maxWait`), or `signal` aborts. Never throws. */
+  confirm(
+    question: { stage: string; nextStage?: string; snapshot: RolloutSnapshot },
+    hooks: { signal: AbortSignal; onHold(gate: string, reason: string, attempt: number): void },
+  ): Promise<PromotionGateDecision>;
 }
 
 /** Time, injected so the state machine can be driven by a virtual clock in tests and dry runs. */

@@ -1,8 +1,10 @@
 // Hardening: a known secret value goes through a whole session of the CLI against the real
 // `rollgate dev` stack (with real Prometheus) — a full rollout, a drill with its automatic
-// rollback, a runbook run with every cell kind, and the ledger commands — and then every byte
-// the CLI printed and every file it left behind (state, lock, ledger, run records) is searched
-// for the value, in plain, base64 and URL-encoded form.
+// rollback, a runbook run with every cell kind, the ledger commands and reports in every format
+// — and then every byte the CLI printed and every file it left behind (state, lock, ledger, run
+// records, reports) and every notification body a local receiver got is searched for the value,
+// in plain, base64 and URL-encoded form. The plans notify a receiver whose header is a reference
+// to the same secret: it must arrive there, as that header, and nowhere else.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,6 +13,7 @@ import * as esbuild from 'esbuild';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 import { useDevStack } from '../../support/devStack';
+import { startReceiver } from '../notify/receiver';
 import { devPlan } from '../rollout/devPlan';
 
 // Distinctive, and long enough that no accidental substring can match it.
@@ -31,9 +34,9 @@ interface CliRun {
   stderr: string;
 }
 
-function runCli(cwd: string, args: string[]): Promise<CliRun> {
+function runCli(cwd: string, args: string[], env: NodeJS.ProcessEnv = { ...process.env, ROLLGATE_SECRET_DEPLOY_TOKEN: SECRET }): Promise<CliRun> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [cli, ...args], { cwd, env: { ...process.env, ROLLGATE_SECRET_DEPLOY_TOKEN: SECRET }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [cli, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -85,14 +88,23 @@ function runbook(): string {
 }
 
 describe('a known secret never leaves the secret store', () => {
-  it('a rollout, a drill, a runbook run and the ledger commands print and store no trace of it', { timeout: 120_000 }, async () => {
+  it('a rollout, a drill, a runbook run, the ledger commands and reports print and store no trace of it', { timeout: 120_000 }, async () => {
     const { stack } = getStack();
     const dir = mkdtempSync(path.join(tmpdir(), 'rollgate-leak-'));
-    const plan = devPlan({ deploymentUrl: stack.deploymentUrl, prometheusUrl: stack.prometheusUrl!, tokenSecret: 'deploy-token', canaryBake: '2s' });
+    const receiver = await startReceiver();
+    // The first delivery fails (500), so a retry and its error are in the ledger too.
+    receiver.replies.push({ status: 500, body: 'try again' });
+    const notify = [
+      'notify:',
+      `  - { name: hook, url: "${receiver.url}/hook", format: json, headers: { X-Hook-Key: { secret: deploy-token } } }`,
+      `  - { name: chat, url: "${receiver.url}/slack", format: slack, events: [breach, rollback, end] }`,
+      '',
+    ].join('\n');
+    const plan = devPlan({ deploymentUrl: stack.deploymentUrl, prometheusUrl: stack.prometheusUrl!, tokenSecret: 'deploy-token', canaryBake: '2s' }) + notify;
     writeFileSync(path.join(dir, 'plan.rollout.yaml'), plan);
     // The drill's fault must strike while its stage still bakes; a long bake costs nothing, since
     // the breach ends the stage, and keeps a loaded machine from promoting before the fault bites.
-    const drillPlan = devPlan({ deploymentUrl: stack.deploymentUrl, prometheusUrl: stack.prometheusUrl!, tokenSecret: 'deploy-token', canaryBake: '60s' });
+    const drillPlan = devPlan({ deploymentUrl: stack.deploymentUrl, prometheusUrl: stack.prometheusUrl!, tokenSecret: 'deploy-token', canaryBake: '60s' }) + notify;
     writeFileSync(path.join(dir, 'drill.rollout.yaml'), drillPlan);
     writeFileSync(path.join(dir, 'leak.runbook.md'), runbook());
 
@@ -106,6 +118,17 @@ describe('a known secret never leaves the secret store', () => {
     runs.push(await runCli(dir, ['ledger', 'verify']));
     runs.push(await runCli(dir, ['ledger', 'show', '--format', 'json']));
     runs.push(await runCli(dir, ['ledger', 'show']));
+    // Reports, made without the secret in the environment: `rollgate report` takes the values of
+    // ROLLGATE_SECRET_* out of what it writes, which would hide a leak that reached the ledger.
+    const { ROLLGATE_SECRET_DEPLOY_TOKEN: _token, ROLLGATE_DEV_TOKEN: _dev, ...withoutSecret } = process.env;
+    const reports = [
+      ['report'],
+      ['report', '--format', 'html'],
+      ['report', '--out', 'reports/drill.html'],
+      ['report', '--service', 'churn-scorer', '--since', '1h', '--format', 'json'],
+      ['report', '--service', 'churn-scorer', '--since', '1h', '--out', 'reports/window.md'],
+    ];
+    for (const args of reports) runs.push(await runCli(dir, args, withoutSecret));
 
     // The session did real work: the rollout finished, the drill rolled back, cells ran.
     const [validate, rollout, drill, runText] = runs;
@@ -116,7 +139,13 @@ describe('a known secret never leaves the secret store', () => {
     expect(JSON.parse(drill!.stdout).status).toBe('rolled-back');
     expect(runText!.stdout.length + runText!.stderr.length).toBeGreaterThan(100);
     for (const ledgerRun of runs.filter((run) => run.args[0] === 'ledger')) expect(ledgerRun.code, ledgerRun.stderr).toBe(0);
-    expect(runs.at(-1)!.stdout).toContain('rollback');
+    expect(runs.find((run) => run.args.join(' ') === 'ledger show')!.stdout).toContain('rollback');
+    for (const reportRun of runs.filter((run) => run.args[0] === 'report')) expect(reportRun.code, reportRun.stderr).toBe(0);
+    // The reports are real: the drill's breach and rollback, the runbook's cells with their requests.
+    const window = JSON.parse(runs.find((run) => run.args.includes('json') && run.args[0] === 'report')!.stdout);
+    expect(window.timeline.some((row: { action: string }) => row.action === 'guardrail-breach')).toBe(true);
+    expect(window.cellRuns.length).toBeGreaterThan(3);
+    expect(window.cellRuns.some((cell: { headers: [string, string][] }) => cell.headers.some(([name]) => name.toLowerCase() === 'authorization'))).toBe(true);
     const files = filesUnder(dir);
     const ledger = files.find((file) => file.endsWith('ledger.jsonl'));
     expect(ledger, `files: ${files.join(', ')}`).toBeDefined();
@@ -135,6 +164,21 @@ describe('a known secret never leaves the secret store', () => {
     for (const file of files) {
       const bytes = readFileSync(file);
       for (const encoding of encodings) if (bytes.includes(encoding)) leaks.push(path.relative(dir, file));
+    }
+    await receiver.close();
+    // Notifications went out (rollout and drill, both formats), with the header where it belongs.
+    const hooks = receiver.received.filter((request) => request.path === '/hook');
+    const chats = receiver.received.filter((request) => request.path === '/slack');
+    expect(hooks.length).toBeGreaterThan(4);
+    expect(chats.some((request) => request.body.includes('"blocks"'))).toBe(true);
+    expect(hooks.every((request) => request.headers['x-hook-key'] === SECRET)).toBe(true);
+    expect(ledgerLines.some((line) => line.includes('"action":"notification"'))).toBe(true);
+    for (const request of receiver.received) {
+      const { 'x-hook-key': _hook, ...otherHeaders } = request.headers;
+      for (const encoding of encodings) {
+        if (request.body.includes(encoding)) leaks.push(`body of notification to ${request.path}`);
+        if (JSON.stringify(otherHeaders).includes(encoding)) leaks.push(`headers of notification to ${request.path}`);
+      }
     }
     expect(leaks).toEqual([]);
     // The search is wide: every file the session wrote was read.

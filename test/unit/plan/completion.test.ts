@@ -58,7 +58,7 @@ const GUARDRAILS = `guardrails:
 describe('completePlan: keys', () => {
   it('offers every top-level key in an empty document, required keys first', () => {
     const { items } = complete('<|>');
-    expect(labels(items)).toEqual(['apiVersion', 'kind', 'metadata', 'model', 'endpoints', 'stages', 'lineage', 'guardrails', 'rollback', 'flags', 'export']);
+    expect(labels(items)).toEqual(['apiVersion', 'kind', 'metadata', 'model', 'endpoints', 'stages', 'lineage', 'guardrails', 'rollback', 'flags', 'notify', 'export']);
     expect(items.every((item) => item.kind === 'key')).toBe(true);
   });
 

@@ -102,7 +102,8 @@ describe('rollout engine against rollgate dev and real Prometheus', () => {
     const verified = await verifyLedgerFile(ledger.path);
     expect(verified.ok).toBe(true);
     const actions = (await ledger.list()).map((entry) => entry.action);
-    expect(actions).toEqual(['rollout-start', 'traffic-change', 'promote', 'traffic-change', 'promote', 'rollout-end']);
+    expect(actions.filter((action) => action !== 'guardrail-measurement')).toEqual(['rollout-start', 'traffic-change', 'promote', 'traffic-change', 'promote', 'rollout-end']);
+    expect(actions.filter((action) => action === 'guardrail-measurement').length).toBeGreaterThanOrEqual(canary.measurements);
     expect(readFileSync(ledger.path, 'utf8')).not.toContain(token);
   });
 

@@ -69,9 +69,13 @@ describe('RolloutEngine state machine (virtual clock, dry-run traffic, recorded 
     // 30 s bake at 10 s intervals: three measurements; 1 m: six.
     expect(final.stages[0]!.guardrails[0]!.measurements).toBe(3);
     expect(final.stages[1]!.guardrails[0]!.measurements).toBe(6);
-    expect(entries.map((entry) => entry.action)).toEqual([
+    expect(entries.filter((entry) => entry.action !== 'guardrail-measurement').map((entry) => entry.action)).toEqual([
       'rollout-start', 'traffic-change', 'promote', 'traffic-change', 'promote', 'traffic-change', 'promote', 'rollout-end',
     ]);
+    // Every measurement round is recorded too (reports chart them), in its stage, with its evidence.
+    const rounds = entries.filter((entry) => entry.action === 'guardrail-measurement');
+    expect(rounds.map((entry) => entry.stage)).toEqual([...Array(3).fill('shadow'), ...Array(6).fill('canary-5')]);
+    expect(rounds[0]!.evidence![0]).toMatchObject({ guardrail: 'error-rate', value: 0.001, bound: { max: 0.02 }, outcome: 'pass' });
     expect(entries.every((entry) => entry.planDigest === digest('c') && entry.lineage.candidate.digest === digest('a'))).toBe(true);
     expect(events.at(-1)!.kind).toBe('promoted');
   });
@@ -186,7 +190,7 @@ describe('RolloutEngine state machine (virtual clock, dry-run traffic, recorded 
     const outcome = await Promise.race([engine.run().then((final) => final.status), stuck]);
     expect(outcome, `status ${engine.snapshot().status}, stages ${engine.snapshot().stages.map((stage) => stage.status).join(', ')}`).toBe('promoted');
     expect(await approval).toBe(true);
-    expect(entries.map((entry) => entry.action)).toEqual(['rollout-start', 'traffic-change', 'approve', 'promote', 'traffic-change', 'promote', 'rollout-end']);
+    expect(entries.filter((entry) => entry.action !== 'guardrail-measurement').map((entry) => entry.action)).toEqual(['rollout-start', 'traffic-change', 'approve', 'promote', 'traffic-change', 'promote', 'rollout-end']);
   });
 
   it('pauses instead of undoing a rollback made outside the rollout, and goes on when resumed', async () => {

@@ -1,0 +1,146 @@
+// The side panel's run timeline and "Export report", and opening what a ledger entry came from
+// (the runbook at its cell, the plan at its stage). The report itself is the core's
+// (`src/core/report`, the same as `rollgate report`); this file reads files and opens editors.
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { parseDocument } from 'yaml';
+import * as vscode from 'vscode';
+
+import { errorMessage } from '../core/errors';
+import { Ledger, type LedgerEntry } from '../core/ledger/index';
+import { sourceKindOf } from '../core/panel/source';
+import { toPanelTimeline } from '../core/panel/timeline';
+import type { PanelTimeline, ReportExportFormat } from '../core/panel/protocol';
+import { planDigest, validatePlan } from '../core/plan/validate';
+import { PlanLocator } from '../core/plan/yamlTree';
+import { buildReport, collectFromLedger, renderReport, ReportSelectionError, type ReportModel } from '../core/report/index';
+import { RUNBOOK_NOTEBOOK_TYPE } from './runbookSerializer';
+
+/** Where exported reports go, under the workspace root. */
+export const REPORTS_FOLDER = path.join('.rollgate', 'reports');
+
+export class RunReports {
+  /** The last report built, kept while the ledger file and the run are the same. */
+  private cache: { key: string; model: ReportModel } | undefined;
+
+  constructor(private readonly log: vscode.LogOutputChannel) {}
+
+  /** The report of a run, rebuilt only when the ledger changed. */
+  private async report(ledgerPath: string, runId: string): Promise<ReportModel> {
+    const info = await fs.stat(ledgerPath);
+    const key = `${ledgerPath}\0${info.size}\0${info.mtimeMs}\0${runId}`;
+    if (this.cache?.key === key) return this.cache.model;
+    const model = buildReport(await collectFromLedger({ file: ledgerPath, shownAs: vscode.workspace.asRelativePath(ledgerPath), selector: { kind: 'run', runId } }));
+    this.cache = { key, model };
+    return model;
+  }
+
+  /** The timeline of `runId` for the panel; a problem (no run yet, unreadable ledger) instead of rows. */
+  async timeline(ledgerPath: string, runId: string | undefined): Promise<PanelTimeline> {
+    const empty = (problem: string): PanelTimeline => ({ verified: true, rows: [], measurementEntries: 0, problem });
+    if (!runId) return empty(vscode.l10n.t('No run of this plan yet: start one to see its timeline.'));
+    try {
+      return toPanelTimeline(await this.report(ledgerPath, runId));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT' || error instanceof ReportSelectionError) return empty(vscode.l10n.t('Nothing is recorded for this run yet.'));
+      this.log.warn(`Rollgate: could not build the run's timeline: ${errorMessage(error)}`);
+      return empty(vscode.l10n.t('Cannot read the ledger: {0}', errorMessage(error)));
+    }
+  }
+
+  /** Writes the run's report (Markdown or HTML) under `.rollgate/reports/` and opens it. */
+  async export(ledgerPath: string, runId: string, format: ReportExportFormat, root: vscode.Uri): Promise<vscode.Uri> {
+    const model = await this.report(ledgerPath, runId);
+    const service = (model.scope.service ?? 'service').replace(/[^A-Za-z0-9._-]/g, '_');
+    const file = path.join(root.fsPath, REPORTS_FOLDER, `${service}-${runId.slice(0, 8).replace(/[^A-Za-z0-9-]/g, '_')}.${format}`);
+    await fs.mkdir(path.dirname(file), { recursive: true });
+    const temporary = `${file}.${process.pid}.tmp`;
+    await fs.writeFile(temporary, renderReport(model, format), 'utf8');
+    await fs.rename(temporary, file);
+    const uri = vscode.Uri.file(file);
+    if (format === 'md') {
+      await vscode.window.showTextDocument(uri, { preview: false });
+      await vscode.commands.executeCommand('markdown.showPreviewToSide', uri).then(undefined, () => undefined);
+    } else if (!(await vscode.env.openExternal(uri))) {
+      await vscode.window.showTextDocument(uri, { preview: false });
+    }
+    return uri;
+  }
+
+  /**
+   * Opens what entry `seq` came from: a `cell-run`'s runbook at its cell, or a rollout entry's
+   * plan at its stage. The entry is read from the ledger here; nothing the view sent is trusted
+   * beyond the number. Returns a message when there is nothing to open.
+   */
+  async openSource(ledgerPath: string, seq: number, root: vscode.Uri, planFiles: readonly vscode.Uri[]): Promise<string | undefined> {
+    let entry: LedgerEntry | undefined;
+    for await (const candidate of new Ledger({ path: ledgerPath }).read({ newestFirst: true })) {
+      if (candidate.seq === seq) {
+        entry = candidate;
+        break;
+      }
+      if (candidate.seq < seq) break;
+    }
+    if (!entry) return vscode.l10n.t('Entry #{0} is not in the ledger.', seq);
+    switch (sourceKindOf(entry)) {
+      case 'cell':
+        return this.openCell(entry, root);
+      case 'plan':
+        return this.openPlanStage(entry, planFiles);
+      default:
+        return vscode.l10n.t('Entry #{0} names no runbook cell or plan stage.', seq);
+    }
+  }
+
+  private async openCell(entry: LedgerEntry, root: vscode.Uri): Promise<string | undefined> {
+    const recorded = entry.request?.runbook ?? '';
+    const file = path.resolve(root.fsPath, recorded);
+    const inside = path.relative(root.fsPath, file);
+    // Only a runbook of this workspace is opened, whatever the ledger says.
+    if (inside.startsWith('..') || path.isAbsolute(inside) || !file.endsWith('.runbook.md')) return vscode.l10n.t('{0} is not a runbook of this workspace.', recorded);
+    let notebook: vscode.NotebookDocument;
+    try {
+      notebook = await vscode.workspace.openNotebookDocument(vscode.Uri.file(file));
+    } catch (error) {
+      return vscode.l10n.t('Cannot open {0}: {1}', recorded, errorMessage(error));
+    }
+    if (notebook.notebookType !== RUNBOOK_NOTEBOOK_TYPE) return vscode.l10n.t('{0} did not open as a runbook.', recorded);
+    const label = entry.request?.cell ?? '';
+    const cells = notebook.getCells();
+    const byNumber = /^#(\d+)$/.exec(label);
+    const index = byNumber ? Number(byNumber[1]) - 1 : cells.findIndex((cell) => (cell.metadata as { attributes?: { name?: unknown } }).attributes?.name === label);
+    const range = index >= 0 && index < cells.length ? new vscode.NotebookRange(index, index + 1) : undefined;
+    const editor = await vscode.window.showNotebookDocument(notebook, range ? { selections: [range] } : {});
+    if (!range) return vscode.l10n.t('The runbook no longer has the cell {0}.', label || '?');
+    editor.revealRange(range, vscode.NotebookEditorRevealType.InCenterIfOutsideViewport);
+    return undefined;
+  }
+
+  private async openPlanStage(entry: LedgerEntry, planFiles: readonly vscode.Uri[]): Promise<string | undefined> {
+    const stage = String(entry.details?.stage ?? entry.to?.stage ?? entry.from?.stage ?? '');
+    const candidates: { uri: vscode.Uri; text: string }[] = [];
+    for (const uri of planFiles) {
+      try {
+        candidates.push({ uri, text: new TextDecoder().decode(await vscode.workspace.fs.readFile(uri)) });
+      } catch {
+        // A plan that cannot be read is not the one.
+      }
+    }
+    // The plan the entry followed (same digest); else one of its service that has the stage.
+    const exact = candidates.find((candidate) => planDigest(candidate.text) === entry.planDigest);
+    const similar = candidates.find((candidate) => {
+      const plan = validatePlan(candidate.text).plan;
+      return plan !== undefined && plan.metadata.service === entry.service && plan.stages.some((item) => item.name === stage);
+    });
+    const chosen = exact ?? similar;
+    if (!chosen) return vscode.l10n.t('No plan of this workspace matches entry #{0} (plan {1}).', entry.seq, entry.planDigest ?? '?');
+    const plan = validatePlan(chosen.text).plan;
+    const index = plan?.stages.findIndex((item) => item.name === stage) ?? -1;
+    const document = await vscode.workspace.openTextDocument(chosen.uri);
+    const span = index >= 0 ? new PlanLocator(chosen.text, parseDocument(chosen.text)).value(['stages', index, 'name']) : undefined;
+    const range = span ? new vscode.Range(document.positionAt(span.start), document.positionAt(span.end)) : undefined;
+    await vscode.window.showTextDocument(document, range ? { selection: range, preview: false } : { preview: false });
+    if (!exact) return vscode.l10n.t('The plan changed since entry #{0} was recorded; showing stage {1} of the current plan.', entry.seq, stage);
+    return undefined;
+  }
+}
