@@ -188,7 +188,7 @@ export function buildTimeline(entries: readonly CollectedEntry[]): TimelineParts
 function cellRunRow(entry: Record<string, unknown>, line: number, time: string, offsetMs: number, verified: boolean): CellRunRow {
   const request = objectOf(entry.request) ?? {};
   const details = objectOf(entry.details) ?? {};
-  const headers: Array<[string, string]> = Object.entries(objectOf(request.headers) ?? {}).map(([name, value]) => [name, stringOf(value) ?? '']);
+  const headers = recordedHeaders(request.headers);
   const row: Omit<CellRunRow, 'summary'> = {
     seq: entry.seq as number,
     line,
@@ -301,4 +301,15 @@ export function collectLineage(entries: readonly CollectedEntry[]): ReportLineag
     if (runId && !existing.runIds.includes(runId)) existing.runIds.push(runId);
   }
   return [...blocks.values()];
+}
+
+/**
+ * A recorded request's headers: a list of name/value pairs (in the order sent, repeats kept), or an
+ * object in ledgers written before headers were recorded as pairs.
+ */
+function recordedHeaders(value: unknown): Array<[string, string]> {
+  if (Array.isArray(value)) {
+    return value.flatMap((pair) => (Array.isArray(pair) && typeof pair[0] === 'string' ? [[pair[0], stringOf(pair[1]) ?? ''] as [string, string]] : []));
+  }
+  return Object.entries(objectOf(value) ?? {}).map(([name, item]) => [name, stringOf(item) ?? '']);
 }

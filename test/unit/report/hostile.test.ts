@@ -73,7 +73,7 @@ async function hostileLedger(): Promise<string> {
     actor: HOSTILE,
     action: 'cell-run',
     service: 'svc',
-    request: { method: HOSTILE, url: `http://127.0.0.1/${HOSTILE}`, headers: { [HOSTILE]: HOSTILE }, status: 500, outcome: 'failure', error: HOSTILE, runbook: HOSTILE, cell: HOSTILE },
+    request: { method: HOSTILE, url: `http://127.0.0.1/${HOSTILE}`, headers: [[HOSTILE, HOSTILE]], status: 500, outcome: 'failure', error: HOSTILE, runbook: HOSTILE, cell: HOSTILE },
     details: { kind: 'http', body: HOSTILE, action: HOSTILE },
   });
   await ledger.append({ actor: 'engine', action: 'rollback', service: 'svc', runId, from: { weights: { '41': 90, '42': 10 } }, to: { weights: { '41': 100 } }, reason: HOSTILE, lineage });
