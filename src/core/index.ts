@@ -11,3 +11,4 @@ export * from './ledger/index';
 export * from './guardrails/index';
 export * from './rollout/index';
 export * from './cells/index';
+export * from './flags/index';

@@ -21,7 +21,7 @@ if [ ! -f "$UNLEASH/.complete" ]; then
   echo "installing unleash-server@$UNLEASH_VERSION into $UNLEASH" >&2
   rm -rf "$UNLEASH" && mkdir -p "$UNLEASH"
   (cd "$UNLEASH" && echo '{"private":true}' > package.json \
-    && PATH="$NODE_DIR/bin:$PATH" npm_config_nodedir="$NODE_DIR" \
+    && PATH="$NODE_DIR/bin:$PATH" \
        npm install --no-save --no-package-lock --no-fund --no-audit "unleash-server@$UNLEASH_VERSION" >&2)
   touch "$UNLEASH/.complete"
 fi

@@ -7,4 +7,6 @@ export * from './yamlPath';
 export * from './completion';
 export * from './hover';
 export { planRuleDescriptions } from './rules';
+export { FlagCodes } from './flagRules';
+export { FLAG_PROVIDER_TYPES } from './flagsSchema';
 export { PlanValidator, type PlanValidatorOptions } from './incremental';

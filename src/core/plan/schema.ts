@@ -1,5 +1,7 @@
 import { z } from 'zod';
 
+import { flagSchemas } from './flagsSchema';
+
 /**
  * The `rollgate/v1` rollout plan schema. Every field carries a `.describe()` text: hover, the
  * README's format reference and the exported JSON Schema all read it from here, so this file is
@@ -130,12 +132,15 @@ export const endpointSchema = (what: string) =>
     })
     .describe(`The ${what}.`);
 
+export const { flagEndpointSchema, flagSchema } = flagSchemas({ secretRef: secretRefSchema, duration, url });
+
 export const endpointsSchema = z
   .strictObject({
     deployment: endpointSchema('deployment endpoint (Rollgate deployment API)'),
     metrics: endpointSchema('metric endpoint (Prometheus HTTP API)'),
+    flags: flagEndpointSchema.optional(),
   })
-  .describe('Where traffic is changed and where metrics are read.');
+  .describe('Where traffic is changed, where metrics are read and, for plans with flags, where feature flags live.');
 
 export const guardrailSchema = z
   .strictObject({
@@ -200,14 +205,6 @@ export const rollbackSchema = z
   })
   .describe('What happens when a guardrail is breached.');
 
-export const flagSchema = z
-  .strictObject({
-    name: z.string().min(1).describe('Feature flag name.'),
-    default: z.enum(['on', 'off']).describe('State of the flag when the candidate starts.'),
-    description: z.string().optional().describe('What the flag switches.'),
-  })
-  .describe('A feature flag that travels with the candidate.');
-
 export const planSchema = z
   .strictObject({
     apiVersion: z.literal(API_VERSION).describe(`Plan format version; always \`${API_VERSION}\`.`),
@@ -219,7 +216,10 @@ export const planSchema = z
     guardrails: z.array(guardrailSchema).default([]).describe('Metric checks, referred to by name from stages.'),
     stages: z.array(stageSchema).min(1, 'a list of at least one stage').describe('The ordered stages of the rollout.'),
     rollback: rollbackSchema.default({ to: 'baseline', automatic: true }),
-    flags: z.array(flagSchema).optional().describe('Feature flags that ship with the candidate.'),
+    flags: z
+      .array(flagSchema)
+      .optional()
+      .describe('Feature flags that ship with the candidate, on the flag service of `endpoints.flags`: switched to their `default` when the rollout starts, moved with traffic when `followTraffic`, and put back by a rollback as `onRollback` says, in the same ledger entry as the traffic.'),
   })
   .describe('A Rollgate rollout plan: how a model version goes from offline checks to full traffic, and how it rolls back.');
 
@@ -229,3 +229,5 @@ export type Guardrail = z.output<typeof guardrailSchema>;
 export type Stage = z.output<typeof stageSchema>;
 export type ModelVersion = z.output<typeof modelVersionSchema>;
 export type SecretRef = z.output<typeof secretRefSchema>;
+export type FlagEndpoint = z.output<typeof flagEndpointSchema>;
+export type PlanFlag = z.output<typeof flagSchema>;

@@ -1,4 +1,5 @@
 import type { Diagnostic, Severity } from '../diagnostics';
+import { flagDiagnostics } from './flagRules';
 import type { Plan, Stage } from './schema';
 import { closestMatch, createMatcher } from './suggest';
 import type { PlanLocator, PlanPath, Span } from './yamlTree';
@@ -45,6 +46,8 @@ export interface PlanSections {
   guardrails?: Plan['guardrails'];
   stages?: Plan['stages'];
   rollback?: Plan['rollback'];
+  endpoints?: Plan['endpoints'];
+  flags?: Plan['flags'];
 }
 
 /**
@@ -204,5 +207,6 @@ export function semanticDiagnostics(plan: PlanSections, locator: PlanLocator, te
   if (model && plan.rollback && plan.rollback.to !== 'baseline' && plan.rollback.to === model.candidate.version) {
     report(SemanticCodes.rollbackToCandidate, `'rollback.to' names the candidate's version '${plan.rollback.to}'; roll back to 'baseline' or another known-good version.`, locator.value(['rollback', 'to']));
   }
+  diagnostics.push(...flagDiagnostics(plan, locator));
   return diagnostics;
 }

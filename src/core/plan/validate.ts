@@ -127,6 +127,10 @@ function acceptedSections(value: Record<string, unknown>): PlanSections {
   if (stages.success) sections.stages = stages.data;
   const rollback = shape.rollback.safeParse(value.rollback);
   if (rollback.success) sections.rollback = rollback.data;
+  const endpoints = shape.endpoints.safeParse(value.endpoints);
+  if (endpoints.success) sections.endpoints = endpoints.data;
+  const flags = shape.flags.safeParse(value.flags);
+  if (flags.success) sections.flags = flags.data;
   return sections;
 }
 
