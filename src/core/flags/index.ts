@@ -6,3 +6,4 @@ export * from './provider';
 export * from './capabilities';
 export * from './providers';
 export { UnleashFlagProvider, UNLEASH_ROLLOUT_STRATEGY, ROLLGATE_STRATEGY_TITLE, percentageRules, type UnleashProviderOptions } from './unleash';
+export * from './changes';
