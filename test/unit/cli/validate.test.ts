@@ -121,7 +121,7 @@ describe('rollgate validate', () => {
   it('expands globs, including **', async () => {
     const flat = await run(['validate', 'valid/*.rollout.yaml']);
     expect(flat.code).toBe(0);
-    expect(flat.stdout).toBe('4 plans checked: 0 errors, 0 warnings.\n');
+    expect(flat.stdout).toBe('5 plans checked: 0 errors, 0 warnings.\n');
     const deep = await run(['validate', '**/churn-*.rollout.{yaml,yml}']);
     expect(deep.stdout).toBe('7 plans checked: 0 errors, 0 warnings.\n');
   });
