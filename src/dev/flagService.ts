@@ -25,6 +25,8 @@ export interface FlagServiceOptions {
   postgresPort?: number;
   postgresBinDir?: string;
   unleash?: UnleashInstall;
+  /** The admin token to create (`*:*.<secret>`); default: a fresh random one. */
+  adminToken?: string;
   startTimeoutMs?: number;
 }
 
@@ -57,6 +59,7 @@ export async function startFlagService(options: FlagServiceOptions = {}): Promis
       ...install,
       port: options.port ?? 0,
       database: { host: postgres.host, port: postgres.port, user: postgres.user, name: postgres.database },
+      ...(options.adminToken ? { adminToken: options.adminToken } : {}),
       ...(options.startTimeoutMs ? { startTimeoutMs: options.startTimeoutMs } : {}),
     });
   } catch (error) {
@@ -81,4 +84,25 @@ export async function startFlagService(options: FlagServiceOptions = {}): Promis
       return stopping;
     },
   };
+}
+
+/** Unleash's admin tokens look like `*:*.<secret>` (project, environment, secret); it cannot start with another shape. */
+export const ADMIN_TOKEN_PATTERN = /^[^\s:,]+:[^\s.,]+\.[^\s,]+$/;
+
+/**
+ * Creates release flags in the default project (the demo plan's `new-ranking`), off in every
+ * environment, through Unleash's admin API. A flag that exists already is left as it is.
+ */
+export async function createDemoFlags(service: Pick<FlagService, 'url' | 'adminToken'>, names: readonly string[]): Promise<void> {
+  for (const name of names) {
+    const response = await fetch(`${service.url}/api/admin/projects/default/features`, {
+      method: 'POST',
+      headers: { authorization: service.adminToken, 'content-type': 'application/json' },
+      body: JSON.stringify({ name, type: 'release', description: 'Created by rollgate dev for the demo plans.' }),
+      signal: AbortSignal.timeout(30_000),
+    });
+    const text = await response.text();
+    // 409: the name is taken, i.e. the flag exists.
+    if (!response.ok && response.status !== 409) throw new Error(`Unleash did not create the demo flag '${name}' (${response.status}): ${text.slice(0, 200)}`);
+  }
 }

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import type { ServiceState } from '../core/endpoints/index';
 import { DevDeployment } from './deploymentState';
 import { startLoadGenerator, type LoadStats } from './loadGenerator';
+import { createDemoFlags, startFlagService, type FlagService } from './flagService';
 import { findPrometheusOnPath, installPrometheusHint, startPrometheus, type PrometheusProcess } from './prometheusProcess';
 import { startDevServer } from './server';
 import { ModelSimulator, type ActiveFault, type FaultSpec } from './simulator';
@@ -39,7 +40,19 @@ export interface DevStackOptions {
   random?: () => number;
   /** Time to wait for Prometheus' readiness and first scrape. Default 30 s. */
   prometheusStartTimeoutMs?: number;
+  /**
+   * `required`: also start the flag service (Unleash on a throw-away PostgreSQL) with the demo
+   * plans' flags, failing when it cannot be started; `off` (default): do not.
+   */
+  flags?: 'off' | 'required';
+  /** Unleash's port on 127.0.0.1; 0 picks a free one. Default 4242. */
+  flagsPort?: number;
+  /** The admin token Unleash is started with (`*:*.<secret>`), already resolved; never printed. */
+  flagsAdminToken?: string;
 }
+
+/** The flags the demo plans name (examples/churn-flags.rollout.yaml), created off in every environment. */
+export const devFlags = ['new-ranking'] as const;
 
 /** A running `rollgate dev` stack. */
 export interface DevStack {
@@ -58,6 +71,8 @@ export interface DevStack {
   prometheusUrl?: string;
   prometheusPid?: number;
   prometheusDataDir?: string;
+  /** The flag service (Unleash, project `default`, environments `development` and `production`), when started. */
+  flags?: Pick<FlagService, 'url' | 'project' | 'environments' | 'unleashPid' | 'postgres'> & { flags: readonly string[] };
   /** Things the user should know, e.g. that Prometheus is missing and how to install it. */
   notices: string[];
   /** Sets (merges) a fault on a version; throws on an unknown version or bad values. */
@@ -67,7 +82,7 @@ export interface DevStack {
   /** Current deployment state (same as `GET /v1/services/churn-scorer`). */
   state(): ServiceState;
   loadStats(): LoadStats;
-  /** Stops load, the server and Prometheus, and removes Prometheus' data folder. Idempotent. */
+  /** Stops load, the server, Prometheus and the flag service, and removes their data folders. Idempotent. */
   stop(): Promise<void>;
 }
 
@@ -119,6 +134,17 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
     }
   }
 
+  let flagService: FlagService | undefined;
+  if (options.flags === 'required') {
+    try {
+      flagService = await startFlagService({ port: options.flagsPort ?? 4242, ...(options.flagsAdminToken ? { adminToken: options.flagsAdminToken } : {}) });
+      await createDemoFlags(flagService, devFlags);
+    } catch (error) {
+      await Promise.all([flagService?.stop(), prometheus?.stop(), shutdownServing()]);
+      throw error;
+    }
+  }
+
   let stopping: Promise<void> | undefined;
   return {
     service: devService,
@@ -131,6 +157,9 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
     prometheusUrl: prometheus?.url,
     prometheusPid: prometheus?.pid,
     prometheusDataDir: prometheus?.dataDir,
+    ...(flagService
+      ? { flags: { url: flagService.url, project: flagService.project, environments: flagService.environments, unleashPid: flagService.unleashPid, postgres: flagService.postgres, flags: devFlags } }
+      : {}),
     notices,
     injectFault: (fault) => simulator.injectFault(fault),
     clearFaults: (version) => simulator.clearFaults(version),
@@ -138,7 +167,7 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
     loadStats: () => load?.stats() ?? { sent: 0, skipped: 0 },
     stop() {
       stopping ??= (async () => {
-        await Promise.all([prometheus?.stop(), shutdownServing()]);
+        await Promise.all([prometheus?.stop(), flagService?.stop(), shutdownServing()]);
       })();
       return stopping;
     },
