@@ -2,9 +2,11 @@
 // the host with the typed protocol. The host is the source of truth; the view keeps only what it
 // last showed (getState/setState) so it reappears at once when the panel is shown again.
 import { sparkline } from '../core/panel/model';
+import { createFlagsView } from './flagsView';
 import type {
   HostMessage,
   PanelChangelog,
+  PanelFlags,
   PanelChangelogEntry,
   PanelGuardrail,
   PanelRollout,
@@ -27,12 +29,14 @@ interface SavedState {
   changelog?: PanelChangelog;
   /** Changelog entries (by seq) whose details are open. */
   open?: number[];
+  flags?: PanelFlags | null;
 }
 
 const vscode = acquireVsCodeApi();
 const saved: SavedState = (vscode.getState() as SavedState | undefined) ?? {};
 const openEntries = new Set<number>(saved.open ?? []);
 let currentState: PanelState | undefined = saved.state;
+let currentFlags: PanelFlags | null | undefined = saved.flags;
 /** What the list shows, newest first; grows by pages. */
 let shownEntries: PanelChangelogEntry[] = saved.changelog?.entries ?? [];
 let changelogHasMore = saved.changelog?.hasMore ?? false;
@@ -71,6 +75,7 @@ function element<K extends keyof HTMLElementTagNameMap>(tag: K, className?: stri
 function persist(): void {
   const state: SavedState = { open: [...openEntries] };
   if (currentState) state.state = currentState;
+  if (currentFlags) state.flags = currentFlags;
   if (changelogSource) {
     state.changelog = { mode: 'replace', entries: shownEntries.slice(0, SAVED_ENTRIES), hasMore: changelogHasMore || shownEntries.length > SAVED_ENTRIES, source: changelogSource.source };
     if (changelogSource.problem) state.changelog.problem = changelogSource.problem;
@@ -127,7 +132,8 @@ showMore.addEventListener('click', () => {
   vscode.postMessage({ type: 'showMoreChangelog', beforeSeq: oldest.seq });
 });
 const emptyNote = element('p', 'muted', 'No entries yet.');
-app.append(noticeBox, planRow, planProblem, actions, summary, stagesHeading, stageList, changelogHeading, changelogSourceLine, emptyNote, changelogList, showMore);
+const flagsView = createFlagsView();
+app.append(noticeBox, planRow, planProblem, actions, summary, stagesHeading, stageList, flagsView.element, changelogHeading, changelogSourceLine, emptyNote, changelogList, showMore);
 
 planSelect.addEventListener('change', () => {
   if (planSelect.value) vscode.postMessage({ type: 'selectPlan', planId: planSelect.value });
@@ -387,10 +393,14 @@ window.addEventListener('message', (event: MessageEvent<HostMessage>) => {
     renderState(message.state);
   } else if (message.type === 'changelog') {
     applyChangelog(message.changelog);
+  } else if (message.type === 'flags') {
+    currentFlags = message.flags;
+    flagsView.render(message.flags);
   } else return;
   persist();
 });
 
 if (currentState) renderState(currentState);
 if (saved.changelog) applyChangelog(saved.changelog);
+if (currentFlags) flagsView.render(currentFlags);
 vscode.postMessage({ type: 'ready' });

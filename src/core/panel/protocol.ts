@@ -19,7 +19,7 @@ export type ViewMessage =
   | { type: 'showMoreChangelog'; beforeSeq: number };
 
 /** Messages from the host to the webview. */
-export type HostMessage = { type: 'state'; state: PanelState } | { type: 'changelog'; changelog: PanelChangelog };
+export type HostMessage = { type: 'state'; state: PanelState } | { type: 'changelog'; changelog: PanelChangelog } | { type: 'flags'; flags: PanelFlags | null };
 
 export interface PanelPlanChoice {
   /** Opaque id issued by the host (e.g. `plan-3`). */
@@ -145,3 +145,27 @@ export interface PanelEvidence {
   boundText: string;
   outcome?: string;
 }
+
+/** The selected plan's feature flags and their live state on the flag service (docs/flags.md). */
+export interface PanelFlags {
+  /** Where they live: `Unleash http://… (project default, environment production)`. */
+  service: string;
+  flags: PanelFlag[];
+  /** Why the live state could not be read (service down, token missing, no permission). */
+  problem?: string;
+  /** When the live state was read (ISO 8601). */
+  readAt?: string;
+}
+
+export interface PanelFlag {
+  name: string;
+  /** What the plan does with it: "default off · follows traffic · rollback: restore". */
+  planText: string;
+  /** The flag now: "on at 10%", "off", "unknown". */
+  liveText: string;
+  /** For styling: on (for everyone or a share), off, or not known. */
+  live: 'on' | 'off' | 'unknown';
+  /** Why this flag could not be read (e.g. it does not exist). */
+  problem?: string;
+}
+
