@@ -1,7 +1,6 @@
 import type { Diagnostic } from '../diagnostics';
 import { flagProviderCapabilities } from '../flags/capabilities';
-import type { Plan } from './schema';
-import { candidateTrafficPercent } from './semantics';
+import type { Plan, Stage } from './schema';
 import type { PlanLocator } from './yamlTree';
 
 /** Stable codes of the flag rules. Tools and tests match on these; never rename one. */
@@ -25,8 +24,12 @@ export interface FlagRuleSections {
   stages?: Plan['stages'];
 }
 
-/** Checks a plan's flags against its flag endpoint and stages. */
-export function flagDiagnostics(plan: FlagRuleSections, locator: PlanLocator): Diagnostic[] {
+/**
+ * Checks a plan's flags against its flag endpoint and stages. `trafficOf` is the semantic rules'
+ * reading of a stage's candidate traffic (passed in, so this file and semantics.ts do not import
+ * each other).
+ */
+export function flagDiagnostics(plan: FlagRuleSections, locator: PlanLocator, trafficOf: (stage: Stage) => number | undefined): Diagnostic[] {
   const diagnostics: Diagnostic[] = [];
   const flags = plan.flags ?? [];
   if (flags.length === 0) return diagnostics;
@@ -59,7 +62,7 @@ export function flagDiagnostics(plan: FlagRuleSections, locator: PlanLocator): D
     return diagnostics;
   }
   plan.stages.forEach((stage, index) => {
-    const traffic = candidateTrafficPercent(stage);
+    const traffic = trafficOf(stage);
     if (traffic === undefined || Number.isInteger(traffic / capabilities.percentStep)) return;
     report(
       FlagCodes.unsupportedFlagPercent,

@@ -207,6 +207,6 @@ export function semanticDiagnostics(plan: PlanSections, locator: PlanLocator, te
   if (model && plan.rollback && plan.rollback.to !== 'baseline' && plan.rollback.to === model.candidate.version) {
     report(SemanticCodes.rollbackToCandidate, `'rollback.to' names the candidate's version '${plan.rollback.to}'; roll back to 'baseline' or another known-good version.`, locator.value(['rollback', 'to']));
   }
-  diagnostics.push(...flagDiagnostics(plan, locator));
+  diagnostics.push(...flagDiagnostics(plan, locator, candidateTrafficPercent));
   return diagnostics;
 }
