@@ -52,7 +52,7 @@ async function buildBench(name) {
 /** Runs one bundled bench in a fresh node process; resolves to its exit code and stdout. */
 function runBench(name) {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--expose-gc', join(outDir, `${name}.bench.cjs`), ...(json ? ['--json'] : [])], {
+    const child = spawn(process.execPath, ['--expose-gc', join(outDir, `${name}.bench.cjs`), ...(json ? ['--json'] : []), ...passthrough], {
       stdio: ['ignore', json ? 'pipe' : 'inherit', 'inherit'],
     });
     let stdout = '';

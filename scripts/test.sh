@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `npm test`: build (typecheck + bundle) -> unit (vitest) -> package (.vsix) -> host suites in a
+# `npm test`: build (typecheck + bundle) -> lint (eslint) -> unit (vitest) -> package (.vsix) -> host suites in a
 # trusted and in an untrusted folder -> e2e in a browser. Every layer prints its counts; the last
 # line sums them as "N passed, N failed". Exits non-zero when anything failed.
 set -uo pipefail
@@ -22,6 +22,16 @@ if ! npm run --silent build; then
   exit 1
 fi
 echo "build: ok ($(elapsed "$start") s)"
+
+layer "lint (eslint)"
+start=$(date +%s)
+# Like the build, lint is a step, not a suite: it counts as one failed test when it finds problems.
+if npm run --silent lint; then
+  echo "lint: ok ($(elapsed "$start") s)"
+else
+  echo "lint: FAILED"
+  record_step_failure lint
+fi
 
 layer "unit (vitest)"
 start=$(date +%s)

@@ -1,6 +1,7 @@
 import { CliIo, ExitCode, UsageError } from './io';
 
 import { commands } from './commands/registry';
+import { errorMessage } from '../core/errors';
 
 export function usage(): string {
   const width = Math.max(...Object.keys(commands).map((name) => name.length));
@@ -35,7 +36,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       io.stderr(`rollgate ${name}: ${error.message}\n`);
       return ExitCode.usage;
     }
-    io.stderr(`rollgate ${name}: ${error instanceof Error ? error.message : String(error)}\n`);
+    io.stderr(`rollgate ${name}: ${errorMessage(error)}\n`);
     return ExitCode.failure;
   }
 }

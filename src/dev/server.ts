@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 
 import { apiError, type ApiResult, type DevDeployment } from './deploymentState';
 import type { ModelSimulator } from './simulator';
+import { errorMessage } from '../core/errors';
 
 export interface DevServerOptions {
   deployment: DevDeployment;
@@ -140,7 +141,7 @@ export async function startDevServer(port: number, options: DevServerOptions): P
 
   const server: Server = createServer((request, response) => {
     handle(request, response).catch((error: unknown) => {
-      if (!response.headersSent) send(response, apiError(500, 'internal_error', error instanceof Error ? error.message : String(error)));
+      if (!response.headersSent) send(response, apiError(500, 'internal_error', errorMessage(error)));
       else response.destroy();
     });
   });

@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 
 import type { RolloutAction } from '../core/panel/protocol';
 import { SIDE_PANEL_VIEW_ID } from './sidePanel';
-import type { RolloutCommandResult, RolloutController } from './sidePanelRollouts';
+import type { RolloutCommandResult, RolloutController } from './rolloutController';
 
 /** Palette commands and the action each runs. */
 export const ROLLOUT_COMMANDS: Readonly<Record<string, RolloutAction>> = {

@@ -21,6 +21,7 @@ import type { Plan } from '../core/plan/schema';
 import { validatePlan } from '../core/plan/validate';
 import { RUNBOOK_NOTEBOOK_TYPE, runbookCellAttributes, runbookMetadata } from './runbookSerializer';
 import { editorSecretResolver, missingSecretHint } from './secrets';
+import { errorDetail, errorMessage } from '../core/errors';
 
 /** Stable id: `notebook.selectKernel` and users' settings refer to it. */
 export const RUNBOOK_CONTROLLER_ID = 'rollgate-runbook-controller';
@@ -79,7 +80,7 @@ export function registerRunbookController(options: RunbookControllerOptions): vs
         // The open document, so unsaved edits to the plan count, as they do for diagnostics.
         planText = (await vscode.workspace.openTextDocument(planUri)).getText();
       } catch (error) {
-        return vscode.l10n.t('The runbook links plan "{0}", which cannot be opened: {1}', metadata.plan, error instanceof Error ? error.message : String(error));
+        return vscode.l10n.t('The runbook links plan "{0}", which cannot be opened: {1}', metadata.plan, errorMessage(error));
       }
       const validation = validatePlan(planText);
       const errors = validation.diagnostics.filter((diagnostic) => diagnostic.severity === 'error');
@@ -156,8 +157,8 @@ export function registerRunbookController(options: RunbookControllerOptions): vs
       return result.ok;
     } catch (error) {
       // The session never throws on user content; reaching here is a bug: show it, do not crash.
-      options.log.error(`Runbook cell ${cell.index + 1} crashed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-      await execution.replaceOutput([errorOutput(error instanceof Error ? error.message : String(error))]);
+      options.log.error(`Runbook cell ${cell.index + 1} crashed: ${errorDetail(error)}`);
+      await execution.replaceOutput([errorOutput(errorMessage(error))]);
       execution.end(false, Date.now());
       return false;
     } finally {

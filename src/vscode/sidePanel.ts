@@ -4,7 +4,8 @@ import * as vscode from 'vscode';
 import type { HostMessage } from '../core/panel/protocol';
 import { throttle } from '../core/panel/throttle';
 import { parseViewMessage } from '../core/panel/validate';
-import type { RolloutController } from './sidePanelRollouts';
+import type { RolloutController } from './rolloutController';
+import { errorMessage } from '../core/errors';
 
 /** The webview view's id, contributed in package.json under the `rollgate` view container. */
 export const SIDE_PANEL_VIEW_ID = 'rollgate.sidePanel';
@@ -148,7 +149,7 @@ class SidePanelProvider implements vscode.WebviewViewProvider {
     try {
       await this.view.webview.postMessage(message);
     } catch (error) {
-      this.log.warn(`Rollgate side panel: could not update the view: ${error instanceof Error ? error.message : String(error)}`);
+      this.log.warn(`Rollgate side panel: could not update the view: ${errorMessage(error)}`);
     }
   }
 

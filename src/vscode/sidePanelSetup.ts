@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 
 import { registerRolloutCommands } from './rolloutCommands';
 import { registerSidePanel } from './sidePanel';
-import { RolloutController } from './sidePanelRollouts';
+import { RolloutController } from './rolloutController';
 import { registerRolloutStatusBar } from './statusBar';
 
 /**

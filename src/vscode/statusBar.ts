@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 
 import { throttle } from '../core/panel/throttle';
 import { OPEN_PANEL_COMMAND } from './rolloutCommands';
-import type { RolloutController } from './sidePanelRollouts';
+import type { RolloutController } from './rolloutController';
 
 /** A status bar item naming the running stage (or how the last rollout ended); opens the panel. */
 export function registerRolloutStatusBar(rollouts: RolloutController): vscode.Disposable {

@@ -13,6 +13,7 @@ import { runbookChecks } from './runbook.e2e';
 import { sidePanelChecks } from './sidePanel.e2e';
 import { untrustedChecks } from './untrusted.e2e';
 import { ExpectationError, Workbench } from './workbench';
+import { errorMessage } from '../../src/core/errors';
 
 const trustedChecks: E2eCheck[] = [...planEditorChecks, ...sidePanelChecks, ...runbookChecks];
 const screenshotsDir = path.join(repoRoot, 'test/e2e/screenshots');
@@ -52,7 +53,7 @@ async function runPhase(label: string, trusted: boolean, checks: E2eCheck[], tal
         tally.failures.push(check.name);
         await workbench.page.screenshot({ path: screenshot }).catch(() => undefined);
         console.log(`  FAIL ${check.name} (${Date.now() - checkStarted} ms)`);
-        console.log(`       ${error instanceof Error ? error.message : String(error)}`);
+        console.log(`       ${errorMessage(error)}`);
         if (error instanceof ExpectationError) {
           console.log(`       expected: ${show(error.expected)}`);
           console.log(`       found:    ${show(error.found)}`);
@@ -66,7 +67,7 @@ async function runPhase(label: string, trusted: boolean, checks: E2eCheck[], tal
   } catch (error) {
     tally.failed++;
     tally.failures.push(`${label} harness`);
-    console.log(`  FAIL the ${label} harness: ${error instanceof Error ? error.message : String(error)}`);
+    console.log(`  FAIL the ${label} harness: ${errorMessage(error)}`);
   } finally {
     if (tally.failures.length > failedBefore && vscode) {
       console.log(`  evidence (code-server and VS Code logs, last screen) kept in ${await vscode.keepEvidence(tally.failures.slice(failedBefore).join('; '))}`);

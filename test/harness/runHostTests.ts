@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import type { HostRunResults } from '../host/index';
 import { writeLayerCounts } from './layerCounts';
 import { repoRoot, startVsCode, waitFor, type VsCode } from './vscodeServer';
+import { errorMessage } from '../../src/core/errors';
 
 const mode = process.argv.includes('untrusted') ? 'untrusted' : 'trusted';
 const label = `host-${mode}`;
@@ -44,7 +45,7 @@ async function main(): Promise<number> {
     printResults(results);
     if (results.failures > 0) problem = `${results.failures} host test(s) failed`;
   } catch (error) {
-    problem = error instanceof Error ? error.message : String(error);
+    problem = errorMessage(error);
     console.log(`  FAIL ${problem}`);
   } finally {
     if (problem && vscode) console.log(`  evidence (screenshot, code-server and VS Code logs) kept in ${await vscode.keepEvidence(problem)}`);

@@ -5,6 +5,7 @@ import Mocha from 'mocha';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { inspect } from 'node:util';
+import { errorDetail } from '../../src/core/errors';
 
 /** Which workspace-trust situation the suites are being run in. */
 export type HostMode = 'trusted' | 'untrusted';
@@ -89,7 +90,7 @@ export function runSuites(files: string[], mode: HostMode, timeoutMs = 30_000): 
       });
     } catch (error) {
       // A suite that throws while loading lands here; report it as a failure, never as "0 tests".
-      finish(error instanceof Error ? (error.stack ?? error.message) : String(error));
+      finish(errorDetail(error));
     }
   });
 }

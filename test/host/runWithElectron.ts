@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { repoRoot } from '../harness/vscodeServer';
+import { errorMessage } from '../../src/core/errors';
 
 const mode = process.argv.includes('untrusted') ? 'untrusted' : 'trusted';
 const versionFlag = process.argv.indexOf('--vscode-version');
@@ -30,7 +31,7 @@ try {
   });
   console.log(`host (${mode}, electron): all passed; results in ${resultsPath}`);
 } catch (error) {
-  console.error(`host (${mode}, electron): failed (${error instanceof Error ? error.message : String(error)}); results in ${resultsPath}`);
+  console.error(`host (${mode}, electron): failed (${errorMessage(error)}); results in ${resultsPath}`);
   process.exitCode = 1;
 } finally {
   fs.rmSync(workspace, { recursive: true, force: true });

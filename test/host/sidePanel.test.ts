@@ -9,6 +9,7 @@ import type { PanelState } from '../../src/core/panel/protocol';
 import { startDevStack, type DevStack } from '../../src/dev/index';
 import { rollgateExtensionId, workspaceFile, workspaceRoot } from './hostSupport';
 import { sidePanelDrillPlan } from './sidePanelPlan';
+import { waitFor } from '../support/poll';
 
 interface RolloutStateReply {
   panel: PanelState;
@@ -33,16 +34,8 @@ const GATE_PLAN = 'host-side-panel-gate.rollout.yaml';
 const SECRET_NAME = 'side-panel-deploy-token';
 const SECRET = 'side-panel-secret-5d1c9a77e2f04b';
 
-/** Polls `probe` until it returns a value, failing after `timeoutMs` with the last value seen. */
-async function poll<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+/** Polls `probe` until it returns a value, failing after `timeoutMs` (the shared helper, its arguments in this suite's order). */
+const poll = <T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> => waitFor(what, timeoutMs, probe);
 
 const rolloutState = () => vscode.commands.executeCommand<RolloutStateReply>('rollgate.rollout.state');
 const inspect = (message?: unknown) => vscode.commands.executeCommand<Inspection>('rollgate.sidePanel.inspect', ...(message === undefined ? [] : [{ message }]));

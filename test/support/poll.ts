@@ -1,5 +1,6 @@
 // Polling with a deadline, shared by the unit tests' dev-stack helpers and the VS Code harness:
 // tests wait for a condition, never for a fixed time.
+import { errorMessage } from '../../src/core/errors';
 
 /** Thrown from a probe to stop waiting at once (the thing waited for can no longer happen). */
 export class GiveUp extends Error {}
@@ -17,7 +18,7 @@ export async function waitFor<T>(what: string, timeoutMs: number, probe: () => P
       lastError = error;
     }
     if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (last error: ${lastError instanceof Error ? lastError.message : String(lastError)})` : ''}`);
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (last error: ${errorMessage(lastError)})` : ''}`);
     }
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }

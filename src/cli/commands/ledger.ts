@@ -2,6 +2,7 @@ import { promises as fs } from 'node:fs';
 import { relative, resolve } from 'node:path';
 
 import { defaultLedgerPath, Ledger, type LedgerEntry, type LedgerEvidence, type LedgerTraffic } from '../../core/ledger/index';
+import { describeTraffic } from '../../core/rollout/traffic';
 import { textOrJson } from '../arguments';
 import type { CliIo } from '../io';
 import { ExitCode, UsageError } from '../io';
@@ -80,9 +81,8 @@ async function unreadable(file: string, io: CliIo): Promise<string | undefined> 
 function traffic(state: LedgerTraffic | undefined): string | undefined {
   if (!state) return undefined;
   const parts: string[] = [];
-  if (state.weights) parts.push(Object.entries(state.weights).map(([version, weight]) => `${version}:${weight}%`).join(' '));
+  if (state.weights || state.mirror) parts.push(describeTraffic(state));
   else if (state.version) parts.push(state.version);
-  if (state.mirror) parts.push(`mirror ${state.mirror.version}:${state.mirror.percent}%`);
   if (state.stage) parts.push(`stage ${state.stage}`);
   return parts.length > 0 ? parts.join(', ') : undefined;
 }

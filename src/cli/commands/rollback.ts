@@ -4,23 +4,12 @@
 // traffic pauses instead of undoing it.
 import * as path from 'node:path';
 
-import { DeploymentClient } from '../../core/endpoints/index';
-import { defaultLedgerPath, Ledger } from '../../core/ledger/index';
-import { parseDuration } from '../../core/plan/schema';
-import {
-  acquireServiceLock,
-  DEFAULT_STATE_DIR,
-  describeTraffic,
-  FileStateStore,
-  FINISHED_STATUSES,
-  LockHeldError,
-  rollBackService,
-  rollbackTarget,
-} from '../../core/rollout/index';
+import { defaultLedgerPath } from '../../core/ledger/index';
+import { createDeploymentBackend, DEFAULT_STATE_DIR, describeTraffic, FINISHED_STATUSES, rollBackPlan, rollbackTarget } from '../../core/rollout/index';
 import { textOrJson, walkArguments } from '../arguments';
 import type { CliIo } from '../io';
 import { ExitCode, UsageError } from '../io';
-import { loadPlan, resolveSecret, safeUser } from './rollout';
+import { cliSecrets, loadPlan, needingSecrets, safeUser } from '../planInput';
 
 const help = `Usage: rollgate rollback <plan.rollout.yaml> --yes [options]
 
@@ -35,7 +24,7 @@ Options:
   --ledger <path>        ledger file (default .rollgate/ledger.jsonl)
   --format text|json     output format (default text)
 
-Secrets: token references resolve from ROLLGATE_SECRET_<NAME> (upper case, '-' as '_').
+Secrets: token references resolve from ROLLGATE_SECRET_<NAME> (upper case, other characters as '_').
 Exit codes: 0 rolled back, 1 the rollback failed (roll back by hand), 2 usage error,
 invalid plan or missing secret, or --yes not given.
 `;
@@ -82,18 +71,6 @@ function parseOptions(args: string[]): Options {
   return { ...options, plan: positional[0]! };
 }
 
-/** The runner holding the service's lock, if any: named after the rollback, which goes first. */
-async function runnerHolding(stateDir: string, service: string): Promise<string | undefined> {
-  try {
-    const lock = await acquireServiceLock(stateDir, service);
-    await lock.release();
-    return undefined;
-  } catch (error) {
-    if (error instanceof LockHeldError) return `pid ${error.holder.pid} on ${error.holder.host}, since ${error.holder.since}`;
-    return undefined;
-  }
-}
-
 export async function rollbackCommand(args: string[], io: CliIo): Promise<number> {
   let options: Options;
   try {
@@ -108,33 +85,28 @@ export async function rollbackCommand(args: string[], io: CliIo): Promise<number
   const { plan, digest } = await loadPlan(path.resolve(io.cwd, options.plan), io);
   const service = plan.metadata.service;
   const to = options.to ?? rollbackTarget(plan);
-  const endpoint = plan.endpoints.deployment;
   if (!options.yes) {
-    throw new UsageError(`this would send POST ${endpoint.url}/v1/services/${service}/rollback: all traffic of ${service} to version ${to}. Nothing was sent; add --yes to roll back.`);
+    // The backend without its token: enough to say what it would send, nothing is connected.
+    const { rollbackRequest } = createDeploymentBackend({ plan });
+    throw new UsageError(`this would send ${rollbackRequest}: all traffic of ${service} to version ${to}. Nothing was sent; add --yes to roll back.`);
   }
-  const token = resolveSecret(endpoint.token, io, 'endpoints.deployment.token');
-  const timeoutMs = endpoint.timeout ? parseDuration(endpoint.timeout) : undefined;
-  const deployment = new DeploymentClient({ baseUrl: endpoint.url, service, ...(token ? { token } : {}), ...(timeoutMs ? { timeoutMs } : {}) });
   const actor = `cli:${safeUser()}`;
   const ledgerPath = options.ledger ? path.resolve(io.cwd, options.ledger) : defaultLedgerPath(io.cwd);
-  const secrets = token && endpoint.token ? { [endpoint.token.secret]: token } : {};
-  const stateDir = path.join(io.cwd, DEFAULT_STATE_DIR);
-  // An unfinished stored rollout lends the rollback its run id, so the ledger groups them.
-  const loaded = await new FileStateStore(stateDir).load(service).catch(() => undefined);
-  const stored = loaded && !FINISHED_STATUSES.includes(loaded.status) ? loaded : undefined;
-
-  const result = await rollBackService({
-    plan,
-    planDigest: digest,
-    deployment,
-    ledger: new Ledger({ path: ledgerPath, secrets }),
-    actor,
-    reason: options.reason ?? `manual rollback by ${actor}`,
-    to,
-    keyPrefix: 'cli',
-    ...(stored ? { runId: stored.runId } : {}),
-  });
-  const runner = await runnerHolding(stateDir, service);
+  const result = await needingSecrets(() =>
+    rollBackPlan({
+      plan,
+      planDigest: digest,
+      secrets: cliSecrets(io),
+      ledgerPath,
+      stateDir: path.join(io.cwd, DEFAULT_STATE_DIR),
+      actor,
+      reason: options.reason ?? `manual rollback by ${actor}`,
+      to,
+      keyPrefix: 'cli',
+    }),
+  );
+  const stored = result.stored && !FINISHED_STATUSES.includes(result.stored.status) ? result.stored : undefined;
+  const runner = result.runner ? `pid ${result.runner.pid} on ${result.runner.host}, since ${result.runner.since}` : undefined;
 
   const notes: string[] = [];
   if (runner) notes.push(`A rollout runner (${runner}) drives ${service}: it pauses at its next traffic change instead of undoing this rollback. Stop it, or leave it paused.`);
@@ -147,7 +119,7 @@ export async function rollbackCommand(args: string[], io: CliIo): Promise<number
     const recorded = result.recorded ? `; recorded in ${path.relative(io.cwd, ledgerPath) || ledgerPath} as #${result.recorded.seq}` : '';
     io.stdout(`ROLLED BACK ${service} to ${to} in ${Math.round(result.ms)} ms (was ${describeTraffic(result.from)})${recorded}.\n`);
   } else {
-    io.stderr(`ROLLBACK FAILED for ${service}: ${result.error}\nRoll back by hand to ${to} now (POST ${endpoint.url}/v1/services/${service}/rollback).\n`);
+    io.stderr(`ROLLBACK FAILED for ${service}: ${result.error}\nRoll back by hand to ${to} now (${result.rollbackRequest}).\n`);
   }
   if (options.format === 'text') {
     for (const note of notes) {

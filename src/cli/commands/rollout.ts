@@ -1,34 +1,24 @@
-import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
-import { userInfo } from 'node:os';
 import * as path from 'node:path';
 
-import { DeploymentClient, PrometheusClient } from '../../core/endpoints/index';
+import { errorMessage } from '../../core/errors';
 import { formatNumber } from '../../core/guardrails/index';
-import { defaultLedgerPath, Ledger } from '../../core/ledger/index';
-import { validatePlan } from '../../core/plan/validate';
-import { parseDuration, type Plan, type SecretRef } from '../../core/plan/schema';
+import { defaultLedgerPath } from '../../core/ledger/index';
+import { parseDuration, type Plan } from '../../core/plan/schema';
 import {
-  acquireServiceLock,
   checkMetricRecording,
-  clearDevFaults,
-  DEFAULT_STATE_DIR,
-  DeploymentTraffic,
+  connectMetrics,
   describeTraffic,
   drillBoundMs,
+  DrillNotPossibleError,
   DryRunTraffic,
-  FileStateStore,
-  injectDevFault,
-  isLoopbackUrl,
-  LedgerChangeLog,
   LockHeldError,
   MemoryStateStore,
-  pickDrillStage,
-  PrometheusMetrics,
+  openRollout,
   RecordedMetrics,
   RolloutConflictError,
   RolloutEngine,
-  runDrill,
+  StoredStateUnreadableError,
   unreadMetrics,
   VirtualClock,
   type DrillResult,
@@ -37,10 +27,10 @@ import {
   type RolloutSnapshot,
   type RolloutStatus,
 } from '../../core/rollout/index';
-import { LineIndex } from '../../core/text/lineIndex';
 import { textOrJson, walkArguments } from '../arguments';
 import type { CliIo } from '../io';
 import { ExitCode, UsageError } from '../io';
+import { cliSecrets, loadPlan, needingSecrets, safeUser } from '../planInput';
 
 /** `rollgate rollout` exit codes (documented in docs/rollouts.md). */
 export const RolloutExitCode = {
@@ -75,7 +65,7 @@ Options:
   --ledger <path>        ledger file (default .rollgate/ledger.jsonl)
   --format text|json     output format (default text)
 
-Secrets: token references resolve from ROLLGATE_SECRET_<NAME> (upper case, '-' as '_').
+Secrets: token references resolve from ROLLGATE_SECRET_<NAME> (upper case, other characters as '_').
 Exit codes: 0 promoted (a drill: rolled back as expected), 1 rolled back or failed,
 2 usage error or invalid plan, 3 paused, waiting for approval or interrupted.
 `;
@@ -172,19 +162,6 @@ function parseOptions(args: string[]): Options {
 
 class HelpRequested extends Error {}
 
-/** The environment variable a secret reference resolves from. */
-export function secretVariable(name: string): string {
-  return `ROLLGATE_SECRET_${name.toUpperCase().replace(/-/g, '_')}`;
-}
-
-export function resolveSecret(ref: SecretRef | undefined, io: CliIo, where: string): string | undefined {
-  if (!ref) return undefined;
-  const variable = secretVariable(ref.secret);
-  const value = io.env[variable];
-  if (value === undefined || value === '') throw new UsageError(`${where} needs the secret '${ref.secret}': set the environment variable ${variable}`);
-  return value;
-}
-
 export function exitCodeFor(status: RolloutStatus): number {
   switch (status) {
     case 'promoted':
@@ -195,26 +172,6 @@ export function exitCodeFor(status: RolloutStatus): number {
     default:
       return RolloutExitCode.paused;
   }
-}
-
-export async function loadPlan(file: string, io: CliIo): Promise<{ plan: Plan; digest: string }> {
-  let text: string;
-  try {
-    text = await fs.readFile(file, 'utf8');
-  } catch (error) {
-    throw new UsageError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
-  }
-  const { plan, diagnostics } = validatePlan(text);
-  const errors = diagnostics.filter((diagnostic) => diagnostic.severity === 'error');
-  if (!plan || errors.length > 0) {
-    const lines = new LineIndex(text);
-    const shown = (errors.length > 0 ? errors : diagnostics).map((diagnostic) => {
-      const position = lines.positionAt(diagnostic.start);
-      return `  ${path.relative(io.cwd, file) || file}:${position.line + 1}:${position.character + 1} ${diagnostic.severity} ${diagnostic.message} [${diagnostic.code}]`;
-    });
-    throw new UsageError(`the plan is not valid; fix it first (rollgate validate shows the same):\n${shown.join('\n')}`);
-  }
-  return { plan, digest: `sha256:${createHash('sha256').update(text).digest('hex')}` };
 }
 
 /** `rollgate rollout <plan> [--dry-run|--drill] [--yes] [--format text|json]`. */
@@ -273,17 +230,13 @@ async function dryRun(plan: Plan, digest: string, options: Options, io: CliIo): 
     try {
       recording = JSON.parse(await fs.readFile(file, 'utf8'));
     } catch (error) {
-      throw new UsageError(`cannot read the metric recording ${file}: ${error instanceof Error ? error.message : String(error)}`);
+      throw new UsageError(`cannot read the metric recording ${file}: ${errorMessage(error)}`);
     }
     const problem = checkMetricRecording(recording);
     if (problem) throw new UsageError(`${file}: ${problem}`);
     metrics = new RecordedMetrics(recording as Record<string, Record<string, (number | null)[]>>);
   }
-  if (options.readMetrics) {
-    const endpoint = plan.endpoints.metrics;
-    const token = resolveSecret(endpoint.token, io, 'endpoints.metrics.token');
-    metrics = new PrometheusMetrics(new PrometheusClient({ baseUrl: endpoint.url, ...(token ? { token } : {}) }));
-  }
+  if (options.readMetrics) metrics = (await needingSecrets(() => connectMetrics(plan, cliSecrets(io)))).metrics;
   const traffic = new DryRunTraffic(plan.model.baseline.version);
   const clock = new VirtualClock();
   const startedAt = clock.now();
@@ -322,75 +275,39 @@ async function dryRun(plan: Plan, digest: string, options: Options, io: CliIo): 
 }
 
 async function live(plan: Plan, digest: string, options: Options, io: CliIo): Promise<number> {
-  const { deployment, metrics: metricsEndpoint } = plan.endpoints;
-  let drillStage: string | undefined;
-  if (options.drill) {
-    if (!isLoopbackUrl(deployment.url) || !isLoopbackUrl(metricsEndpoint.url)) {
-      throw new UsageError(`a drill injects faults and runs only against rollgate dev on this machine; the plan's endpoints are ${deployment.url} and ${metricsEndpoint.url}`);
-    }
-    drillStage = pickDrillStage(plan, options.drillStage);
-    if (!drillStage) throw new UsageError(options.drillStage ? `the plan has no stage named '${options.drillStage}'` : 'the plan has no stage with guardrails to drill');
-  }
-  const deploymentToken = resolveSecret(deployment.token, io, 'endpoints.deployment.token');
-  const metricsToken = resolveSecret(metricsEndpoint.token, io, 'endpoints.metrics.token');
-  const timeoutOf = (text: string | undefined) => (text ? parseDuration(text) : undefined);
-  const deploymentTimeout = timeoutOf(deployment.timeout);
-  const metricsTimeout = timeoutOf(metricsEndpoint.timeout);
-  const deploymentOptions = {
-    baseUrl: deployment.url,
-    service: plan.metadata.service,
-    ...(deploymentToken ? { token: deploymentToken } : {}),
-    ...(deploymentTimeout ? { timeoutMs: deploymentTimeout } : {}),
-  };
-  const deploymentClient = new DeploymentClient(deploymentOptions);
-  // The engine retries rollbacks itself, reporting each attempt; the client must not retry inside them.
-  const rollbackClient = new DeploymentClient({ ...deploymentOptions, retries: 0 });
-  const prometheus = new PrometheusClient({
-    baseUrl: metricsEndpoint.url,
-    ...(metricsToken ? { token: metricsToken } : {}),
-    ...(metricsTimeout ? { timeoutMs: metricsTimeout } : {}),
-  });
-  const traffic = new DeploymentTraffic(deploymentClient, { candidate: plan.model.candidate, baseline: plan.model.baseline }, rollbackClient);
-  const secrets: Record<string, string> = {};
-  if (deploymentToken && deployment.token) secrets[deployment.token.secret] = deploymentToken;
-  if (metricsToken && metricsEndpoint.token) secrets[metricsEndpoint.token.secret] = metricsToken;
-  const ledger = new Ledger({ path: options.ledger ? path.resolve(io.cwd, options.ledger) : defaultLedgerPath(io.cwd), secrets });
-  const stateDir = path.join(io.cwd, DEFAULT_STATE_DIR);
-
-  let lock;
+  const user = safeUser();
+  let opened;
   try {
-    lock = await acquireServiceLock(stateDir, plan.metadata.service);
+    opened = await needingSecrets(() =>
+      openRollout({
+        plan,
+        planDigest: digest,
+        secrets: cliSecrets(io),
+        workspaceRoot: io.cwd,
+        ledgerPath: options.ledger ? path.resolve(io.cwd, options.ledger) : defaultLedgerPath(io.cwd),
+        actor: options.drill ? `drill:${user}` : `cli:${user}`,
+        // A drill always starts from the beginning: it is an exercise, not a rollout to resume.
+        restart: options.restart,
+        ...(options.drill ? { drill: { ...(options.drillStage !== undefined ? { stage: options.drillStage } : {}), errorRate: options.faultErrorRate } } : {}),
+        engine: { autoApprove: options.yes },
+      }),
+    );
   } catch (error) {
     if (error instanceof LockHeldError) {
       io.stderr(`rollgate rollout: ${error.message}\n`);
       return RolloutExitCode.paused;
     }
+    if (error instanceof RolloutConflictError || error instanceof StoredStateUnreadableError) throw new UsageError(`${error.message} (--restart)`);
+    if (error instanceof DrillNotPossibleError) throw new UsageError(error.message);
     throw error;
   }
+  const { engine, drill } = opened;
   try {
-    let engine: RolloutEngine;
-    try {
-      engine = await RolloutEngine.create({
-        plan,
-        planDigest: digest,
-        traffic,
-        metrics: new PrometheusMetrics(prometheus),
-        changeLog: new LedgerChangeLog(ledger),
-        stateStore: new FileStateStore(stateDir),
-        actor: options.drill ? `drill:${safeUser()}` : `cli:${safeUser()}`,
-        autoApprove: options.yes || options.drill,
-        // A drill always starts from the beginning: it is an exercise, not a rollout to resume.
-        restart: options.restart || options.drill,
-      });
-    } catch (error) {
-      if (error instanceof RolloutConflictError) throw new UsageError(`${error.message} (--restart)`);
-      throw error;
-    }
     const before = engine.snapshot();
     const startedAt = Date.parse(before.startedAt);
     engine.onEvent(eventPrinter(io, options, () => startedAt));
 
-    if (engine.resumedFromStore) {
+    if (opened.resumed) {
       if (before.status === 'promoted' || before.status === 'rolled-back' || before.status === 'failed') {
         if (options.format === 'json') io.stdout(`${JSON.stringify({ mode: 'live', status: before.status, exitCode: exitCodeFor(before.status), alreadyFinished: true, snapshot: before }, null, 2)}\n`);
         else io.stdout(`This plan already ran for ${before.service} (run ${before.runId}); use --restart to run it again.${summary(before)}`);
@@ -403,7 +320,7 @@ async function live(plan: Plan, digest: string, options: Options, io: CliIo): Pr
           else io.stdout(summary(before));
           return RolloutExitCode.paused;
         }
-        await engine.resume(`cli:${safeUser()}`);
+        await engine.resume(`cli:${user}`);
       }
     } else if (options.format === 'text') {
       io.stdout(`${options.drill ? 'Drill' : 'Rollout'} of ${plan.metadata.name}: ${plan.model.candidate.version} replacing ${plan.model.baseline.version} on ${plan.metadata.service}.\n`);
@@ -416,40 +333,31 @@ async function live(plan: Plan, digest: string, options: Options, io: CliIo): Pr
       void engine.pause('interrupted from the command line');
     });
 
-    let drill: DrillResult | undefined;
+    let result: DrillResult | undefined;
     let final: RolloutSnapshot;
-    if (options.drill && drillStage) {
-      const fault = { version: plan.model.candidate.version, errorRate: options.faultErrorRate };
-      try {
-        drill = await runDrill({
-          engine,
-          stage: drillStage,
-          rollbackTo: before.rollbackTo,
-          injectFault: async () => {
-            await injectDevFault(deployment.url, deploymentToken, fault);
-            if (options.format === 'text') io.stdout(`[drill] fault injected into ${fault.version}: error rate ${fault.errorRate}\n`);
-          },
-          readTraffic: () => traffic.getState(),
-        });
-      } finally {
-        await clearDevFaults(deployment.url, deploymentToken).catch((error: unknown) => io.stderr(`[drill] could not clear the fault: ${String(error)}\n`));
-      }
-      final = drill.snapshot;
+    if (drill) {
+      result = await drill.run({
+        onInjected: () => {
+          if (options.format === 'text') io.stdout(`[drill] fault injected into ${plan.model.candidate.version}: error rate ${options.faultErrorRate}\n`);
+        },
+        onClearFailed: (error) => io.stderr(`[drill] could not clear the fault: ${String(error)}\n`),
+      });
+      final = result.snapshot;
     } else {
       final = await engine.run();
     }
 
-    const bound = drillStage ? drillBoundMs(plan, drillStage, options.scrapeIntervalMs) : undefined;
-    const code = drill ? (final.status === 'rolled-back' ? RolloutExitCode.promoted : final.status === 'paused' ? RolloutExitCode.paused : RolloutExitCode.rolledBack) : exitCodeFor(final.status);
+    const bound = drill ? drillBoundMs(plan, drill.stage, options.scrapeIntervalMs) : undefined;
+    const code = result ? (final.status === 'rolled-back' ? RolloutExitCode.promoted : final.status === 'paused' ? RolloutExitCode.paused : RolloutExitCode.rolledBack) : exitCodeFor(final.status);
     if (options.format === 'json') {
-      io.stdout(`${JSON.stringify({ mode: options.drill ? 'drill' : 'live', status: final.status, exitCode: code, interrupted, ...(drill ? { drill: { stage: drillStage, boundMs: bound, ...withoutSnapshot(drill) } } : {}), snapshot: final }, null, 2)}\n`);
+      io.stdout(`${JSON.stringify({ mode: options.drill ? 'drill' : 'live', status: final.status, exitCode: code, interrupted, ...(result && drill ? { drill: { stage: drill.stage, boundMs: bound, ...withoutSnapshot(result) } } : {}), snapshot: final }, null, 2)}\n`);
     } else {
       io.stdout(summary(final));
-      if (drill && bound !== undefined) io.stdout(drillReport(drill, drillStage!, bound));
+      if (result && drill && bound !== undefined) io.stdout(drillReport(result, drill.stage, bound));
     }
     return code;
   } finally {
-    await lock.release();
+    await opened.close();
   }
 }
 
@@ -471,12 +379,4 @@ function drillReport(result: DrillResult, stage: string, boundMs: number): strin
     `  bound                            ${ms(boundMs)}  ${result.faultToRollbackMs === undefined ? 'NOT ROLLED BACK' : within ? 'within bound' : 'OVER BOUND'} (guardrail interval × failureLimit + scrape + 500 ms)`,
     '',
   ].join('\n');
-}
-
-export function safeUser(): string {
-  try {
-    return userInfo().username;
-  } catch {
-    return 'unknown';
-  }
 }

@@ -9,6 +9,7 @@ import * as https from 'node:https';
 import { brotliDecompressSync, gunzipSync, inflateRawSync, inflateSync } from 'node:zlib';
 
 import type { HttpRequest, HttpResponse, HttpSender } from './types';
+import { errorMessage } from '../errors';
 
 const MAX_REDIRECTS = 10;
 /** An answer larger than this is not read to the end: a cell's output is for a person to read. */
@@ -95,7 +96,7 @@ export const nodeHttpSender: HttpSender = {
       if (options.signal?.aborted || error instanceof Cancelled) throw new Error(`Cancelled: ${where} was aborted.`);
       if (error instanceof BadAnswer) throw new Error(`${where} failed: ${error.message}.`);
       const code = (error as NodeJS.ErrnoException).code;
-      throw new Error(`${where} failed: ${code ?? (error instanceof Error ? error.message : String(error))}. Is the endpoint running and reachable?`);
+      throw new Error(`${where} failed: ${code ?? (errorMessage(error))}. Is the endpoint running and reachable?`);
     } finally {
       if (timer) clearTimeout(timer);
       options.signal?.removeEventListener('abort', onAbort);

@@ -19,10 +19,9 @@ export {
   describeTarget,
   dryRunText,
   isProductionEnvironment,
-  secretEnvironmentVariable,
-  environmentSecretResolver,
   MissingSecretError,
   type RunbookSessionOptions,
   type RunCellOptions,
 } from './session';
+export { secretEnvironmentVariable, environmentSecretResolver } from '../secrets';
 export { cellRunEntry, ledgerRecorder, type LedgerAppender } from './ledger';

@@ -1,4 +1,6 @@
 import type { Diagnostic } from '../diagnostics';
+import { rollbackTarget } from '../rollout/planFacts';
+import { stageTraffic } from '../rollout/traffic';
 import { error, type PrepareContext, type PrepareResult } from './prepared';
 import type { Parsed } from './types';
 import { renderTemplate, resolveTemplate, unresolvedDiagnostics } from './variables';
@@ -203,7 +205,6 @@ export function prepareRolloutCell(text: string, context: PrepareContext): Prepa
   const base = `${deployment.baseUrl.replace(/\/+$/, '')}/v1/services/${encodeURIComponent(service)}`;
   const environment = context.environment ? { environment: context.environment } : {};
   const mutating = isMutatingRolloutAction(action) || context.attributes.effect === 'mutate';
-  const trafficWeights = (percent: number) => ({ [candidate]: percent, [baseline]: 100 - percent });
   let method = 'GET';
   let url = base;
   let summary: string;
@@ -214,34 +215,35 @@ export function prepareRolloutCell(text: string, context: PrepareContext): Prepa
       summary = `status of ${service}`;
       run = (runtime) => deployment.getService(runtime.signal ? { signal: runtime.signal } : {});
       break;
-    case 'set-traffic':
-    case 'promote': {
-      let percent: number;
-      let mirror: number | undefined;
-      if (action.action === 'set-traffic') {
-        percent = action.percent;
-        mirror = action.mirror;
-        summary = `set ${service} traffic: ${candidate} ${percent}%, ${baseline} ${100 - percent}%${mirror !== undefined ? `, mirror ${mirror}% to ${candidate}` : ''}`;
-      } else {
-        const stageName = resolveToken(action.stage, context, diagnostics);
-        const stage = plan.stages.find((one) => one.name === stageName);
-        if (!stage) {
-          diagnostics.push(error('rollout/unknown-stage', `The plan has no stage "${stageName}"; stages: ${plan.stages.map((one) => one.name).join(', ')}.`, action.stage.start, action.stage.end));
-          return { diagnostics };
-        }
-        if (stage.traffic === undefined && stage.mirror === undefined && stage.kind !== 'full' && stage.kind !== 'blue-green') {
-          diagnostics.push(error('rollout/stage-without-traffic', `Stage "${stage.name}" (${stage.kind}) sets no traffic or mirror; there is nothing to promote to.`, action.stage.start, action.stage.end));
-          return { diagnostics };
-        }
-        percent = stage.traffic ?? (stage.kind === 'full' || stage.kind === 'blue-green' ? 100 : 0);
-        mirror = stage.mirror;
-        summary = `promote ${service} to stage ${stage.name}: ${candidate} ${percent}%, ${baseline} ${100 - percent}%${mirror !== undefined ? `, mirror ${mirror}%` : ''}`;
-      }
+    case 'set-traffic': {
+      const { percent, mirror } = action;
+      summary = `set ${service} traffic: ${candidate} ${percent}%, ${baseline} ${100 - percent}%${mirror !== undefined ? `, mirror ${mirror}% to ${candidate}` : ''}`;
       method = 'PUT';
       url = `${base}/traffic`;
-      const weights = trafficWeights(percent);
+      const weights = { [candidate]: percent, [baseline]: 100 - percent };
       const mirrorWeights = mirror !== undefined ? { [candidate]: mirror } : undefined;
       run = (runtime) => deployment.setTraffic(weights, mirrorWeights, { idempotencyKey: runtime.idempotencyKey(), ...(runtime.signal ? { signal: runtime.signal } : {}) });
+      break;
+    }
+    case 'promote': {
+      const stageName = resolveToken(action.stage, context, diagnostics);
+      const stage = plan.stages.find((one) => one.name === stageName);
+      if (!stage) {
+        diagnostics.push(error('rollout/unknown-stage', `The plan has no stage "${stageName}"; stages: ${plan.stages.map((one) => one.name).join(', ')}.`, action.stage.start, action.stage.end));
+        return { diagnostics };
+      }
+      // Exactly what the engine sends for the stage (the shadow stage's default mirror included); the mirror is always sent.
+      const traffic = stageTraffic(stage, candidate, baseline);
+      if (!traffic) {
+        diagnostics.push(error('rollout/stage-without-traffic', `Stage "${stage.name}" (${stage.kind}) sets no traffic or mirror; there is nothing to promote to.`, action.stage.start, action.stage.end));
+        return { diagnostics };
+      }
+      const percent = traffic.weights[candidate] ?? 0;
+      summary = `promote ${service} to stage ${stage.name}: ${candidate} ${percent}%, ${baseline} ${100 - percent}%${traffic.mirror ? `, mirror ${traffic.mirror.percent}%` : ', no mirror'}`;
+      method = 'PUT';
+      url = `${base}/traffic`;
+      const mirrorWeights = traffic.mirror ? { [traffic.mirror.version]: traffic.mirror.percent } : {};
+      run = (runtime) => deployment.setTraffic(traffic.weights, mirrorWeights, { idempotencyKey: runtime.idempotencyKey(), ...(runtime.signal ? { signal: runtime.signal } : {}) });
       break;
     }
     case 'pause':
@@ -261,7 +263,7 @@ export function prepareRolloutCell(text: string, context: PrepareContext): Prepa
     }
     case 'rollback': {
       const written = action.to ? resolveToken(action.to, context, diagnostics) : plan.rollback.to;
-      const to = written === 'baseline' ? baseline : written;
+      const to = action.to ? (written === 'baseline' ? baseline : written) : rollbackTarget(plan);
       const reason = resolveToken(action.reason, context, diagnostics);
       if (reason.trim() === '') diagnostics.push(error('rollout/missing-reason', 'The rollback reason is empty; say why, for the record.', action.reason.start, action.reason.end));
       method = 'POST';

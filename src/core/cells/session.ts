@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 
 import type { Diagnostic } from '../diagnostics';
 import type { Plan } from '../plan/schema';
+import { secretEnvironmentVariable } from '../secrets';
 import { prepareCheckCell } from './check';
 import { isMutatingMethod, parseHttpCell, prepareHttpCell } from './http';
 import { type CellPorts, type PrepareContext, type PrepareResult, type PreparedCell, error } from './prepared';
@@ -22,6 +23,7 @@ import {
   type TargetDescription,
 } from './types';
 import { buildVariableScope } from './variables';
+import { errorMessage } from '../errors';
 
 /**
  * True when running the cell may change something: `effect: mutate`, every http method but
@@ -57,21 +59,6 @@ export function describeTarget(target: TargetDescription): string {
 /** True for environment names that demand the typed service name before a change. */
 export function isProductionEnvironment(environment: string | undefined): boolean {
   return environment !== undefined && /^(prod|production)$/i.test(environment.trim());
-}
-
-/** `ROLLGATE_SECRET_DEPLOY_TOKEN` for `deploy-token`: upper case, every non-alphanumeric as `_`. */
-export function secretEnvironmentVariable(name: string): string {
-  return `ROLLGATE_SECRET_${name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
-}
-
-/** The CLI's secrets: environment variables `ROLLGATE_SECRET_<NAME>`. */
-export function environmentSecretResolver(env: Record<string, string | undefined>): SecretResolver {
-  return {
-    async get(name) {
-      const value = env[secretEnvironmentVariable(name)];
-      return value === undefined || value === '' ? undefined : value;
-    },
-  };
 }
 
 export class MissingSecretError extends Error {
@@ -183,7 +170,7 @@ export class RunbookSession {
       }
     } catch (caught) {
       // Preparing never throws on user content; anything here is a bug worth seeing, not a crash.
-      return { kind, diagnostics: [error('cell/internal', `Could not prepare the cell: ${caught instanceof Error ? caught.message : String(caught)}`)] };
+      return { kind, diagnostics: [error('cell/internal', `Could not prepare the cell: ${errorMessage(caught)}`)] };
     }
   }
 
@@ -255,7 +242,7 @@ export class RunbookSession {
         ...(outcome.error !== undefined ? { error: outcome.error } : {}),
       });
     } catch (caught) {
-      const message = caught instanceof Error ? caught.message : String(caught);
+      const message = errorMessage(caught);
       const status = (caught as { status?: unknown }).status;
       return fail(options.signal?.aborted ? 'cancelled' : 'failure', options.signal?.aborted ? `Cancelled: ${message}` : message, {
         ...shown,
@@ -286,7 +273,7 @@ export class RunbookSession {
       await ledger.append(record);
       return result;
     } catch (caught) {
-      const message = this.redactor.redact(caught instanceof Error ? caught.message : String(caught));
+      const message = this.redactor.redact(errorMessage(caught));
       return { ...result, ok: false, outcome: 'failure', error: `${result.error ? `${result.error}; ` : ''}the ledger could not record this run: ${message}` };
     }
   }

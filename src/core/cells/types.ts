@@ -94,10 +94,7 @@ export interface DeploymentActions {
   resume?(reason: string | undefined, options: ActionOptions): Promise<unknown>;
 }
 
-/** Resolves a secret by name at send time; undefined when it is not set. */
-export interface SecretResolver {
-  get(name: string): Promise<string | undefined>;
-}
+export type { SecretResolver } from '../secrets';
 
 /** What a confirmation shows: the resolved method, URL and target. */
 export interface TargetDescription {

@@ -1,4 +1,5 @@
 import { EndpointError, type EndpointErrorKind, type EndpointName } from './errors';
+import { errorMessage } from '../errors';
 
 /** The subset of the global `fetch` the clients use; inject a wrapper to observe or fake calls. */
 export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
@@ -367,7 +368,7 @@ function describeNetworkCode(code: string | undefined, cause: unknown): string {
     case 'ENETUNREACH':
       return 'no route to the host';
     default: {
-      const message = cause instanceof Error ? cause.message : String(cause);
+      const message = errorMessage(cause);
       return code ? `${message} (${code})` : message;
     }
   }
@@ -376,7 +377,7 @@ function describeNetworkCode(code: string | undefined, cause: unknown): string {
 /** Keeps a cause's message for debugging but never lets it carry the token. */
 function scrubCause(cause: unknown, redact: (text: string) => string): unknown {
   if (cause === undefined) return undefined;
-  const message = cause instanceof Error ? cause.message : String(cause);
+  const message = errorMessage(cause);
   const code = networkCode(cause);
   const scrubbed = new Error(redact(message));
   if (code) (scrubbed as Error & { code?: string }).code = code;

@@ -1,4 +1,5 @@
 import { EndpointHttpClient, type EndpointClientOptions, type EndpointRequest } from './http';
+import { errorMessage } from '../errors';
 
 /** Label set of a series, e.g. `{ version: "42", code: "500" }`. */
 export type PromLabels = Record<string, string>;
@@ -99,7 +100,7 @@ export class PrometheusClient {
     } catch (error) {
       throw fail(
         'malformed',
-        `${this.http.describe()} sent a result Rollgate cannot read (${request.method} ${path}): ${error instanceof Error ? error.message : String(error)}. Query: ${promql}`,
+        `${this.http.describe()} sent a result Rollgate cannot read (${request.method} ${path}): ${errorMessage(error)}. Query: ${promql}`,
       );
     }
   }

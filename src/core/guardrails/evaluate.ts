@@ -1,5 +1,6 @@
 import type { Guardrail } from '../plan/schema';
 import { substitutePlaceholders, type QueryContext } from './placeholders';
+import { errorMessage } from '../errors';
 
 /** One reading of a PromQL query that should return a single number. */
 export interface MetricReading {
@@ -143,7 +144,7 @@ async function safeRead(metrics: MetricSource, promql: string, signal: AbortSign
   try {
     return await metrics.queryScalar(promql, signal, hint);
   } catch (error) {
-    return { error: error instanceof Error ? error.message : String(error) };
+    return { error: errorMessage(error) };
   }
 }
 

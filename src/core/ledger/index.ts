@@ -1,7 +1,7 @@
 export * from './types';
 export { canonicalJson, computeEntryHash, GENESIS_HASH, sealEntry, sha256Hex } from './canonical';
 export { redact, findAndRedact, redactHeaders, redactionMarker, type SecretHit, type SecretValues } from './redact';
-export { acquireFileLock, LedgerLockTimeoutError, type FileLockOptions, type HeldLock, type LockOwner } from './fileLock';
+export { acquireLedgerLock, LEDGER_LOCK_DEFAULTS, LedgerLockTimeoutError } from './ledgerLock';
 export { checkEntry, verifyLedgerFile, type LedgerVerifyResult, type TornLine } from './verify';
 export {
   defaultLedgerPath,

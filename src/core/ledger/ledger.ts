@@ -3,7 +3,8 @@ import type { FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 
 import { computeEntryHash, GENESIS_HASH, sealEntry, sha256Hex } from './canonical';
-import { acquireFileLock, type FileLockOptions } from './fileLock';
+import type { FileLockOptions } from '../lock/index';
+import { acquireLedgerLock } from './ledgerLock';
 import { linesBackward, readLinesBackward, readLinesForward } from './lines';
 import { findAndRedact, type SecretHit, type SecretValues } from './redact';
 import type { LedgerEntry, LedgerEntryInput } from './types';
@@ -267,12 +268,12 @@ export class Ledger {
     }
     let lock;
     try {
-      lock = await acquireFileLock(this.lockPath, this.options.lock);
+      lock = await acquireLedgerLock(this.lockPath, this.options.lock);
     } catch (error) {
       // The folder was removed since the last append: create it again, once.
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
       await ensureDirectory(folder);
-      lock = await acquireFileLock(this.lockPath, this.options.lock);
+      lock = await acquireLedgerLock(this.lockPath, this.options.lock);
     }
     try {
       const { handle, created } = await openForAppend(this.path);

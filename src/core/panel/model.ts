@@ -6,7 +6,8 @@ import type { GuardrailBound } from '../guardrails/evaluate';
 import type { LedgerEntry, LedgerTraffic } from '../ledger/types';
 import type { Guardrail } from '../plan/schema';
 import type { TrafficState } from '../rollout/ports';
-import type { GuardrailState, RolloutSnapshot, StageSnapshot } from '../rollout/state';
+import { describeTraffic } from '../rollout/traffic';
+import { bakeProgress, type GuardrailState, type RolloutSnapshot, type StageSnapshot } from '../rollout/state';
 import type { PanelChangelogEntry, PanelEvidence, PanelGuardrail, PanelLineageLine, PanelRollout, PanelStage } from './protocol';
 
 /** Numbers as people read them: up to 4 significant digits, no exponent for everyday values. */
@@ -42,15 +43,9 @@ function boundOfGuardrail(guardrail: Guardrail | undefined): Partial<GuardrailBo
   return bound;
 }
 
-/** "41 90%, 42 10%, mirror 42 100%". */
+/** "41 90%, 42 10%, mirror 42 100%" (`describeTraffic`'s list style). */
 export function trafficText(traffic: Pick<TrafficState, 'weights' | 'mirror'> | LedgerTraffic | undefined): string {
-  if (!traffic) return '';
-  const weights = Object.entries(traffic.weights ?? {})
-    .filter(([, weight]) => weight > 0)
-    .sort(([a], [b]) => a.localeCompare(b))
-    .map(([version, weight]) => `${version} ${weight}%`);
-  if (traffic.mirror && traffic.mirror.percent > 0) weights.push(`mirror ${traffic.mirror.version} ${traffic.mirror.percent}%`);
-  return weights.join(', ');
+  return describeTraffic(traffic, 'list');
 }
 
 function durationText(ms: number): string {
@@ -99,7 +94,7 @@ function panelStage(stage: StageSnapshot, index: number, snapshot: RolloutSnapsh
     guardrails: stage.guardrails.map((state) => panelGuardrail(state, guardrails.get(state.name))),
   };
   if (stage.bakeMs > 0) {
-    result.progress = Math.max(0, Math.min(1, stage.bakeElapsedMs / stage.bakeMs));
+    result.progress = bakeProgress(stage);
     result.bakeText = `${durationText(Math.min(stage.bakeElapsedMs, stage.bakeMs))} / ${durationText(stage.bakeMs)}`;
   }
   return result;
@@ -113,7 +108,7 @@ export function rolloutHeadline(snapshot: RolloutSnapshot): string {
       return 'Not started';
     case 'running': {
       if (!stage) return 'Running';
-      if (stage.status === 'baking' && stage.bakeMs > 0) return `Baking ${stage.name} (${Math.round(Math.min(1, stage.bakeElapsedMs / stage.bakeMs) * 100)}%)`;
+      if (stage.status === 'baking' && stage.bakeMs > 0) return `Baking ${stage.name} (${Math.round(bakeProgress(stage) * 100)}%)`;
       return `Running ${stage.name}`;
     }
     case 'paused':
@@ -128,6 +123,28 @@ export function rolloutHeadline(snapshot: RolloutSnapshot): string {
       return `Rolled back to ${snapshot.rollbackTo}`;
     case 'failed':
       return 'Failed: roll back by hand';
+  }
+}
+
+/** The status bar's short text for a rollout; undefined before it starts. */
+export function rolloutStatusLine(snapshot: RolloutSnapshot | undefined): string | undefined {
+  if (!snapshot || snapshot.status === 'pending') return undefined;
+  const stage = snapshot.stages[snapshot.stageIndex];
+  switch (snapshot.status) {
+    case 'running':
+      return stage?.status === 'baking' && stage.bakeMs > 0 ? `${stage.name} ${Math.round(bakeProgress(stage) * 100)}%` : `${stage?.name ?? 'running'}`;
+    case 'waiting-approval':
+      return `${stage?.name ?? ''} awaits approval`;
+    case 'paused':
+      return `paused at ${stage?.name ?? 'end'}`;
+    case 'rolling-back':
+      return `rolling back to ${snapshot.rollbackTo}`;
+    case 'rolled-back':
+      return `rolled back to ${snapshot.rollbackTo}`;
+    case 'promoted':
+      return `${snapshot.candidateVersion} promoted`;
+    case 'failed':
+      return 'rollback FAILED';
   }
 }
 

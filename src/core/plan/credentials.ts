@@ -1,6 +1,6 @@
 import { isScalar, type Node } from 'yaml';
 import type { Diagnostic } from '../diagnostics';
-import { nodeSpan } from './yamlTree';
+import { nodeSpan, type ValueScanner } from './yamlTree';
 
 export const CREDENTIAL_CODE = 'plan/inline-credential';
 
@@ -32,10 +32,16 @@ export function isCredentialKey(key: string): boolean {
  * URL. It rides along the single walk that converts the YAML tree (see `toPlainValue`), so it
  * costs no extra pass and reports exact spans even when the schema rejects the plan.
  */
-export class CredentialScanner {
+export class CredentialScanner implements ValueScanner {
   readonly diagnostics: Diagnostic[] = [];
 
   constructor(private readonly text: string) {}
+
+  /** A literal under a credential key; `{ secret: name }` is how a credential is referenced, so its one key is not one. */
+  checkPair(key: string, value: unknown, inSecretReference: boolean): boolean {
+    if (!isCredentialKey(key) || (inSecretReference && key === 'secret')) return false;
+    return this.checkCredentialPair(key, value);
+  }
 
   /** A pair `key: value` whose key is a credential key; `value` may be any node. */
   checkCredentialPair(key: string, value: unknown): boolean {

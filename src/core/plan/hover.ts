@@ -1,6 +1,7 @@
 import { parseDocument, type Document } from 'yaml';
 import { definedGuardrails, formatYamlValue, guardrailMarkdown } from './completion';
-import { describeSchemaField, findScalarAt, planSchemaAtPath, type YamlPathSegment } from './yamlPath';
+import { describeSchemaField, formatPlanPath, planSchemaAtPath } from './schemaFields';
+import { findScalarAt, type YamlPathSegment } from './yamlPath';
 
 /** Hover content for one span of a plan: Markdown and the offsets it describes. */
 export interface PlanHover {
@@ -64,13 +65,4 @@ function fieldMarkdown(path: readonly YamlPathSegment[], schema: Parameters<type
   if (info.hasDefault) lines.push('', `Default: \`${formatYamlValue(info.defaultValue)}\``);
   lines.push('', `Path: \`${formatPlanPath(path)}\``);
   return lines.join('\n');
-}
-
-/** `stages[2].guardrails[0]` style, the way the README and diagnostics name fields. */
-export function formatPlanPath(path: readonly YamlPathSegment[]): string {
-  let formatted = '';
-  for (const segment of path) {
-    formatted += typeof segment === 'number' ? `[${segment}]` : formatted === '' ? segment : `.${segment}`;
-  }
-  return formatted === '' ? '(plan)' : formatted;
 }

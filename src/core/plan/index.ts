@@ -4,6 +4,7 @@ export * from './jsonSchema';
 export { SemanticCodes, QUERY_PLACEHOLDERS, candidateTrafficPercent } from './semantics';
 export { SchemaCodes, knownKeysAt } from './schemaIssues';
 export * from './yamlPath';
+export { formatPlanPath, type PlanPathSegment } from './schemaFields';
 export * from './completion';
 export * from './hover';
 export { planRuleDescriptions } from './rules';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 
+import { SECRET_NAME_PATTERN, SECRET_NAME_RULE } from '../secrets';
 import { flagSchemas } from './flagsSchema';
 
 /**
@@ -45,8 +46,10 @@ export const secretRefSchema = z
   .strictObject({
     secret: z
       .string()
-      .min(1)
-      .describe('Name of the secret. The editor resolves it from VS Code secret storage, the CLI from the environment variable ROLLGATE_SECRET_<NAME> (upper case, dashes as underscores).'),
+      .regex(SECRET_NAME_PATTERN, `a secret name: ${SECRET_NAME_RULE}`)
+      .describe(
+        `Name of the secret (${SECRET_NAME_RULE}). The editor resolves it from VS Code secret storage, then like the CLI from the environment variable ROLLGATE_SECRET_<NAME> (upper case, every other character as '_').`,
+      ),
   })
   .describe('A reference to a secret, resolved only when a request is sent. Never put the value itself in a plan.');
 

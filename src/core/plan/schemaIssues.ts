@@ -1,8 +1,8 @@
 import type { z } from 'zod';
 import type { Diagnostic } from '../diagnostics';
-import { planSchema } from './schema';
 import { closestMatch } from './suggest';
-import { pathLabel, type PlanLocator, type PlanPath } from './yamlTree';
+import { describeSchemaField, formatPlanPath, planSchemaAtPath } from './schemaFields';
+import type { PlanLocator, PlanPath } from './yamlTree';
 
 /** Stable codes of schema findings. */
 export const SchemaCodes = {
@@ -15,48 +15,23 @@ export const SchemaCodes = {
   invalid: 'schema/invalid',
 } as const;
 
-interface SchemaDef {
+/** The zod schema that describes the value at `path` (wrappers looked through), if the path follows the schema. */
+function schemaAtPath(path: PlanPath): z.ZodType | undefined {
+  const field = planSchemaAtPath(path);
+  return field ? describeSchemaField(field).schema : undefined;
+}
+
+interface ObjectDef {
   type: string;
-  shape?: Record<string, SchemaLike>;
-  element?: SchemaLike;
-  innerType?: SchemaLike;
-  valueType?: SchemaLike;
-  in?: SchemaLike;
-}
-interface SchemaLike {
-  _zod: { def: SchemaDef };
+  shape?: Record<string, unknown>;
 }
 
-/** Removes wrappers (optional, default, ...) that do not change the shape of the value. */
-function unwrap(schema: SchemaLike | undefined): SchemaLike | undefined {
-  let current = schema;
-  for (let depth = 0; current && depth < 10; depth++) {
-    const def = current._zod.def;
-    if (def.innerType) current = def.innerType;
-    else if (def.type === 'pipe' && def.in) current = def.in;
-    else break;
-  }
-  return current;
-}
-
-/** The zod schema that describes the value at `path`, if the path follows the schema. */
-export function schemaAtPath(path: PlanPath): SchemaLike | undefined {
-  let current = unwrap(planSchema as unknown as SchemaLike);
-  for (const segment of path) {
-    if (!current) return undefined;
-    const def = current._zod.def;
-    if (def.type === 'object' && typeof segment === 'string') current = unwrap(def.shape?.[segment]);
-    else if (def.type === 'array' && typeof segment === 'number') current = unwrap(def.element);
-    else if (def.type === 'record') current = unwrap(def.valueType);
-    else return undefined;
-  }
-  return current;
-}
+const defOf = (schema: z.ZodType): ObjectDef => (schema as unknown as { _zod: { def: ObjectDef } })._zod.def;
 
 /** The keys an object accepts at `path` (empty when it is not an object in the schema). */
 export function knownKeysAt(path: PlanPath): string[] {
   const schema = schemaAtPath(path);
-  return schema && schema._zod.def.type === 'object' ? Object.keys(schema._zod.def.shape ?? {}) : [];
+  return schema && defOf(schema).type === 'object' ? Object.keys(defOf(schema).shape ?? {}) : [];
 }
 
 function valueAt(root: unknown, path: PlanPath): { found: boolean; value: unknown } {
@@ -122,12 +97,12 @@ export function schemaDiagnostics(issues: readonly z.core.$ZodIssue[], value: un
 
   for (const issue of issues) {
     const path = issue.path as PlanPath;
-    const label = pathLabel(path);
+    const label = formatPlanPath(path, 'the plan');
     // Whatever zod calls it (wrong type, wrong literal, ...), an absent key is a missing key.
     if (issue.code !== 'unrecognized_keys' && path.length > 0) {
       const parent = path.slice(0, -1);
       if (!valueAt(value, path).found && valueAt(value, parent).found) {
-        const where = parent.length === 0 ? 'the plan' : pathLabel(parent);
+        const where = parent.length === 0 ? 'the plan' : formatPlanPath(parent, 'the plan');
         error(SchemaCodes.missingKey, `Missing required key '${lastKey(path)}' in ${where}.`, locator.owner(parent));
         continue;
       }

@@ -6,6 +6,8 @@ import { planSchema, type Plan } from './schema';
 import { schemaDiagnostics } from './schemaIssues';
 import { semanticDiagnostics, type PlanSections } from './semantics';
 import { keySpan, nodeSpan, PlanLocator, restOfLine, toPlainValue } from './yamlTree';
+import { errorMessage } from '../errors';
+import { visibleSpan } from '../text/spans';
 
 export interface PlanValidation {
   /** The plan with defaults applied; present only when the schema accepted it. */
@@ -55,7 +57,7 @@ export function validateGuarded(text: string, parse: PlanParser): PlanValidation
         {
           severity: 'error',
           code: DocumentCodes.internal,
-          message: `Rollgate could not validate this file (${error instanceof Error ? error.message : String(error)}). Please report this.`,
+          message: `Rollgate could not validate this file (${errorMessage(error)}). Please report this.`,
           start: span.start,
           end: span.end,
         },
@@ -139,24 +141,13 @@ function yamlDiagnostics(text: string, document: Document): Diagnostic[] {
   // lines read as keys of the wrong mapping, and so on): report only where it stopped.
   const [firstError] = document.errors;
   if (firstError) {
-    const [start, end] = clampSpan(text, firstError.pos);
+    const { start, end } = visibleSpan(text, firstError.pos[0], firstError.pos[1]);
     return [{ severity: 'error', code: DocumentCodes.yamlSyntax, message: `YAML syntax error: ${firstLine(firstError.message)}`, start, end }];
   }
   return document.warnings.map((warning) => {
-    const [start, end] = clampSpan(text, warning.pos);
+    const { start, end } = visibleSpan(text, warning.pos[0], warning.pos[1]);
     return { severity: 'warning', code: DocumentCodes.yamlWarning, message: firstLine(warning.message), start, end };
   });
-}
-
-/** Keeps a parser position inside the text and at least one character wide, so editors can show it. */
-function clampSpan(text: string, pos: [number, number]): [number, number] {
-  let start = Math.max(0, Math.min(pos[0], text.length));
-  let end = Math.max(start, Math.min(pos[1], text.length));
-  if (start === end) {
-    if (end < text.length && text[end] !== '\n' && text[end] !== '\r') end++;
-    else if (start > 0) start--;
-  }
-  return [start, end];
 }
 
 function firstLine(message: string): string {

@@ -1,5 +1,18 @@
 import { isAlias, isMap, isPair, isScalar, isSeq, type Document, type Node, type Pair } from 'yaml';
-import { isCredentialKey, type CredentialScanner } from './credentials';
+
+/**
+ * Looks at values during {@link toPlainValue}'s walk (the credential scanner is one). Declared
+ * here so the tree walk depends on no particular check.
+ */
+export interface ValueScanner {
+  /** Every text scalar. */
+  checkString(node: Node, value: string): void;
+  /**
+   * Every mapping pair, before its value is converted; true when the value was reported (it is
+   * then kept as the literal, not walked). `inSecretReference`: the pair is the only key of a mapping.
+   */
+  checkPair(key: string, value: unknown, inSecretReference: boolean): boolean;
+}
 
 /** A path into the plan, as zod reports it: object keys and array indices. */
 export type PlanPath = readonly PropertyKey[];
@@ -31,7 +44,7 @@ export function keyText(key: unknown): string {
  * given, it collects every pair whose key repeats an earlier key of the same mapping (cheaper
  * than the parser's own `uniqueKeys` check, which compares every pair with every other).
  */
-export function toPlainValue(document: Document, scanner?: CredentialScanner, duplicateKeys?: Pair[]): unknown {
+export function toPlainValue(document: Document, scanner?: ValueScanner, duplicateKeys?: Pair[]): unknown {
   const converted = new Map<Node, unknown>();
   const inProgress = new Set<Node>();
 
@@ -65,14 +78,13 @@ export function toPlainValue(document: Document, scanner?: CredentialScanner, du
       } else {
         const object: Record<string, unknown> = {};
         const items = node.items;
-        // `{ secret: name }` is how a credential is referenced; its one key is not a credential.
-        const isSecretReference = items.length === 1;
+        const onlyKey = items.length === 1;
         for (let index = 0; index < items.length; index++) {
           const pair = items[index]!;
           const key = keyText(pair.key);
           if (duplicateKeys && Object.prototype.hasOwnProperty.call(object, key)) duplicateKeys.push(pair);
           let value: unknown;
-          if (scanner && isCredentialKey(key) && !(isSecretReference && key === 'secret') && scanner.checkCredentialPair(key, pair.value)) {
+          if (scanner && scanner.checkPair(key, pair.value, onlyKey)) {
             value = isScalar(pair.value) ? pair.value.value : null;
           } else value = convert(pair.value);
           // A `__proto__` key must stay data, never become the object's prototype.
@@ -149,16 +161,6 @@ export function restOfLine(text: string, start: number): Span {
   while (end < text.length && text[end] !== '\n' && text[end] !== '\r') end++;
   while (end > start && /\s/.test(text[end - 1]!)) end--;
   return { start, end: Math.max(end, Math.min(start + 1, text.length)) };
-}
-
-/** Renders a path the way a user reads it: `stages[2].traffic`. */
-export function pathLabel(path: PlanPath): string {
-  let label = '';
-  for (const segment of path) {
-    if (typeof segment === 'number') label += `[${segment}]`;
-    else label += label === '' ? String(segment) : `.${String(segment)}`;
-  }
-  return label === '' ? 'the plan' : label;
 }
 
 export { isMap, isPair, isScalar, isSeq };

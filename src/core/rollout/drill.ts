@@ -1,5 +1,7 @@
+import { errorMessage } from '../errors';
 import type { Plan } from '../plan/schema';
-import type { RolloutEngine, RolloutEvent } from './engine';
+import type { RolloutEngine } from './engine';
+import type { RolloutEvent } from './events';
 import type { TrafficState } from './ports';
 import type { RolloutSnapshot } from './state';
 import { parseDuration } from '../plan/schema';
@@ -129,7 +131,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillResult> {
           endpointAt = pollEndpoint();
         },
         (error: unknown) => {
-          injectionError = error instanceof Error ? error.message : String(error);
+          injectionError = errorMessage(error);
           void options.engine.pause(`drill: could not inject the fault: ${injectionError}`);
         },
       );

@@ -1,30 +1,42 @@
 // "Roll back now" when no engine of this process drives the service: the side panel's button with
 // no rollout running in the window, and `rollgate rollback` on the command line. One
-// idempotency-keyed call (the deployment client retries it on transient failure, safely, because
-// of the key), recorded in the ledger whatever the outcome.
+// idempotency-keyed rollback through the plan's deployment backend (retried on transient
+// failure by the rollback sender, safely, because of the key), recorded in the ledger whatever
+// the outcome. It takes no lock: during an incident the rollback comes first, and a runner that
+// meets the changed traffic pauses instead of undoing it.
 import { randomUUID } from 'node:crypto';
 
-import type { DeploymentClient } from '../endpoints/deployment';
-import type { Ledger } from '../ledger/ledger';
+import { errorMessage } from '../errors';
+import { Ledger } from '../ledger/ledger';
 import type { LedgerEntry } from '../ledger/types';
+import type { LockOwner } from '../lock/index';
 import type { Plan } from '../plan/schema';
-import { trafficFromService } from './adapters';
+import type { SecretResolver } from '../secrets';
+import { connectDeployment } from './connect';
+import { FileStateStore } from './fileStore';
 import { planLineage, rollbackTarget } from './planFacts';
-import type { TrafficState } from './ports';
+import type { TrafficControl, TrafficState } from './ports';
+import { sendRollbackWithRetries, type RollbackRetryPolicy } from './rollbackSender';
+import { serviceLockHolder } from './serviceLock';
+import { FINISHED_STATUSES, type RolloutSnapshot } from './state';
+
+/** A manual rollback's retries: 3 attempts, 200 ms doubling (what the deployment client used to do inside one call). */
+export const MANUAL_ROLLBACK_RETRIES: RollbackRetryPolicy = { attempts: 3, firstDelayMs: 200, maxDelayMs: 2000 };
 
 export interface ManualRollbackOptions {
   plan: Plan;
   planDigest: string;
-  deployment: DeploymentClient;
+  traffic: Pick<TrafficControl, 'getState' | 'rollback'>;
   ledger: Ledger;
   actor: string;
   reason: string;
   /** Default: the plan's rollback target. */
   to?: string;
-  /** The rollout run this rollback belongs to, when one is known (a stored, unfinished rollout). */
+  /** The rollout run this rollback belongs to, when one is known. */
   runId?: string;
   /** Prefix of the idempotency key, naming where the action came from (`cli`, `vscode`). */
   keyPrefix?: string;
+  retries?: RollbackRetryPolicy;
 }
 
 export interface ManualRollbackResult {
@@ -33,8 +45,9 @@ export interface ManualRollbackResult {
   /** Traffic before the rollback, when the endpoint could be read. */
   from?: TrafficState;
   idempotencyKey: string;
-  /** Milliseconds from sending the rollback to the endpoint's answer. */
+  /** Milliseconds from sending the rollback to the endpoint's (last) answer. */
   ms: number;
+  attempts: number;
   /** Why the rollback failed (the endpoint's error), when it did. */
   error?: string;
   /** The ledger entry written, or why none could be written. */
@@ -44,24 +57,22 @@ export interface ManualRollbackResult {
 
 /** Sends one rollback and records it. Never throws for endpoint or ledger trouble: the result says. */
 export async function rollBackService(options: ManualRollbackOptions): Promise<ManualRollbackResult> {
-  const { plan, deployment, ledger } = options;
+  const { plan, traffic, ledger } = options;
   const to = options.to ?? rollbackTarget(plan);
   const idempotencyKey = `${options.keyPrefix ?? 'manual'}:rollback:${randomUUID()}`;
   let from: TrafficState | undefined;
   try {
-    from = trafficFromService(await deployment.getService());
+    from = await traffic.getState();
   } catch {
     // The rollback matters more than knowing what it replaces.
   }
   const started = performance.now();
-  let error: string | undefined;
-  try {
-    await deployment.rollback(to, options.reason, { idempotencyKey });
-  } catch (caught) {
-    error = caught instanceof Error ? caught.message : String(caught);
-  }
+  const sent = await sendRollbackWithRetries(traffic, { to, reason: options.reason, idempotencyKey }, options.retries ?? MANUAL_ROLLBACK_RETRIES, {
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  });
   const ms = performance.now() - started;
-  const result: ManualRollbackResult = { ok: error === undefined, to, ...(from ? { from } : {}), idempotencyKey, ms, ...(error ? { error } : {}) };
+  const error = sent.ok ? undefined : errorMessage(sent.error);
+  const result: ManualRollbackResult = { ok: sent.ok, to, ...(from ? { from } : {}), idempotencyKey, ms, attempts: sent.attempts, ...(error ? { error } : {}) };
   try {
     result.recorded = await ledger.append({
       actor: options.actor,
@@ -76,7 +87,63 @@ export async function rollBackService(options: ManualRollbackOptions): Promise<M
       details: { outcome: error ? 'failed' : 'ok', idempotencyKey },
     });
   } catch (caught) {
-    result.ledgerError = caught instanceof Error ? caught.message : String(caught);
+    result.ledgerError = errorMessage(caught);
   }
   return result;
+}
+
+export interface RollBackPlanOptions {
+  plan: Plan;
+  planDigest: string;
+  /** Where the deployment token comes from. */
+  secrets: SecretResolver;
+  ledgerPath: string;
+  /** The folder of rollout state and service locks (`<workspace>/.rollgate/state`). */
+  stateDir: string;
+  actor: string;
+  reason: string;
+  to?: string;
+  keyPrefix: string;
+}
+
+export interface RollBackPlanResult extends ManualRollbackResult {
+  /** The rollback call in words (`POST <url>/rollback`), for "roll back by hand" messages. */
+  rollbackRequest: string;
+  /** The service's stored rollout, when one could be read. */
+  stored?: RolloutSnapshot;
+  /** Why the stored rollout could not be read (the rollback went out all the same). */
+  storedProblem?: string;
+  /** The live runner holding the service, read after the rollback without touching its lock. */
+  runner?: LockOwner;
+}
+
+/**
+ * Connects the plan's deployment backend (a missing token throws `SecretNotSetError` before
+ * anything is sent), rolls back, and records it. The stored rollout of the service lends the
+ * rollback its run id when it is unfinished or of this plan, so the ledger groups them.
+ */
+export async function rollBackPlan(options: RollBackPlanOptions): Promise<RollBackPlanResult> {
+  const { plan } = options;
+  const { deployment, secrets } = await connectDeployment(plan, options.secrets);
+  let stored: RolloutSnapshot | undefined;
+  let storedProblem: string | undefined;
+  try {
+    stored = await new FileStateStore(options.stateDir).load(plan.metadata.service);
+  } catch (error) {
+    storedProblem = errorMessage(error);
+  }
+  const joinsRun = stored && (!FINISHED_STATUSES.includes(stored.status) || stored.planDigest === options.planDigest);
+  const result = await rollBackService({
+    plan,
+    planDigest: options.planDigest,
+    traffic: deployment.traffic,
+    ledger: new Ledger({ path: options.ledgerPath, secrets }),
+    actor: options.actor,
+    reason: options.reason,
+    keyPrefix: options.keyPrefix,
+    ...(options.to ? { to: options.to } : {}),
+    ...(joinsRun && stored ? { runId: stored.runId } : {}),
+  });
+  const runner = await serviceLockHolder(options.stateDir, plan.metadata.service).catch(() => undefined);
+  return { ...result, rollbackRequest: deployment.rollbackRequest, ...(stored ? { stored } : {}), ...(storedProblem ? { storedProblem } : {}), ...(runner ? { runner } : {}) };
 }

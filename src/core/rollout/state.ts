@@ -31,6 +31,11 @@ export interface GuardrailState {
 
 export const TREND_LENGTH = 20;
 
+/** How far a stage's bake is, 0 to 1 (1 for a stage without a bake). */
+export function bakeProgress(stage: Pick<StageSnapshot, 'bakeMs' | 'bakeElapsedMs'>): number {
+  return stage.bakeMs > 0 ? Math.max(0, Math.min(1, stage.bakeElapsedMs / stage.bakeMs)) : 1;
+}
+
 export interface StageSnapshot {
   name: string;
   kind: Stage['kind'];

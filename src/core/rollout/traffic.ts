@@ -33,13 +33,25 @@ export function rollbackTraffic(to: string): TrafficState {
   return { weights: { [to]: 100 } };
 }
 
-/** `41:95 42:5 mirror 42:100%` for messages. */
-export function describeTraffic(traffic: TrafficState | undefined): string {
-  if (!traffic) return 'unknown';
-  const weights = Object.entries(traffic.weights)
-    .map(([version, weight]) => `${version}=${weight}%`)
-    .join(' ');
-  return traffic.mirror ? `${weights}, mirror ${traffic.mirror.percent}% to ${traffic.mirror.version}` : weights;
+/**
+ * The one way traffic is written for people, versions in order, versions at 0 % left out:
+ * `inline` for messages and the terminal (`41=90% 42=10%, mirror 100% to 42`; `unknown` when
+ * not known), `list` for the side panel and its changelog (`41 90%, 42 10%, mirror 42 100%`;
+ * empty when not known).
+ */
+export function describeTraffic(traffic: { weights?: Record<string, number>; mirror?: MirrorTarget } | undefined, style: 'inline' | 'list' = 'inline'): string {
+  if (!traffic) return style === 'inline' ? 'unknown' : '';
+  const shares = Object.entries(traffic.weights ?? {})
+    .filter(([, weight]) => weight > 0)
+    .sort(([a], [b]) => a.localeCompare(b, 'en', { numeric: true }));
+  const mirror = traffic.mirror && traffic.mirror.percent > 0 ? traffic.mirror : undefined;
+  if (style === 'list') {
+    const parts = shares.map(([version, weight]) => `${version} ${weight}%`);
+    if (mirror) parts.push(`mirror ${mirror.version} ${mirror.percent}%`);
+    return parts.join(', ');
+  }
+  const weights = shares.map(([version, weight]) => `${version}=${weight}%`).join(' ');
+  return mirror ? `${weights}, mirror ${mirror.percent}% to ${mirror.version}` : weights;
 }
 
 /** True when two traffic states send the same shares (zero weights and a zero mirror count as absent). */

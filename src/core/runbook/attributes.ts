@@ -1,4 +1,5 @@
 import type { Diagnostic } from '../diagnostics';
+import { errorMessage } from '../errors';
 
 /** Attributes documented in docs/runbook-format.md and docs/cells.md; others are kept but flagged. */
 export const KNOWN_ATTRIBUTES = ['name', 'effect', 'expect', 'range', 'step', 'timeout', 'wait'] as const;
@@ -65,7 +66,7 @@ export function parseAttributes(raw: string, offset: number, language?: string):
         {
           severity: 'error',
           code: 'runbook/attributes-invalid',
-          message: `Cell attributes must be a JSON object such as {"name":"status"}: ${error instanceof Error ? error.message : String(error)}`,
+          message: `Cell attributes must be a JSON object such as {"name":"status"}: ${errorMessage(error)}`,
           start,
           end,
         },

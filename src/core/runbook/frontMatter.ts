@@ -1,5 +1,6 @@
 import { parseDocument, isMap } from 'yaml';
 import type { Diagnostic } from '../diagnostics';
+import { errorMessage } from '../errors';
 
 /** A front-matter block found at the top of a runbook. */
 export interface FrontMatterBlock {
@@ -81,7 +82,7 @@ export function readFrontMatter(text: string, offset: number): FrontMatterBlock 
     diagnostics.push({
       severity: 'error',
       code: 'runbook/front-matter-invalid',
-      message: `Front matter could not be read: ${error instanceof Error ? error.message : String(error)}`,
+      message: `Front matter could not be read: ${errorMessage(error)}`,
       start: contentStart,
       end: closingStart,
     });

@@ -4,6 +4,7 @@ import { parseAttributes } from './attributes';
 import { readFrontMatter } from './frontMatter';
 import { firstLineEnding, isBlankLine, lineStartOffsets, trailingLineEnding } from './lines';
 import { RUNNABLE_LANGUAGES, type RunbookCell, type RunbookData, type RunbookMetadata } from './types';
+import { errorMessage } from '../errors';
 
 /** What `parseRunbook` returns: the runbook plus findings about it. */
 export interface ParsedRunbook extends RunbookData {
@@ -100,7 +101,7 @@ function bodyToCells(body: string, bodyStart: number, diagnostics: Diagnostic[])
     diagnostics.push({
       severity: 'warning',
       code: 'runbook/markdown-unparsed',
-      message: `The Markdown could not be split into cells (${error instanceof Error ? error.message : String(error)}); it is kept as one cell.`,
+      message: `The Markdown could not be split into cells (${errorMessage(error)}); it is kept as one cell.`,
       start: bodyStart,
       end: bodyStart + body.length,
     });

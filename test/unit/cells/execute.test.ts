@@ -7,8 +7,9 @@ import { describe, expect, it } from 'vitest';
 import type { CellRunResult, ConfirmationRequest } from '../../../src/core/cells/index';
 import { verifyLedgerFile } from '../../../src/core/ledger/index';
 import type { Plan } from '../../../src/core/plan/schema';
+import { validatePlan } from '../../../src/core/plan/validate';
 import { eventually, useDevStack } from '../../support/devStack';
-import { newSession, planFor, startLoopback } from './support';
+import { newSession, planFor, planTextFor, startLoopback } from './support';
 
 const SECRET = 'tok-7f3a9c2e51d8b64aa0';
 const dev = useDevStack({ token: SECRET, requestsPerSecond: 40 });
@@ -249,6 +250,26 @@ describe('rollout and check cells', () => {
     const unknown = await session().run(cell('rollout', text), { confirmed: true });
     expect(unknown.outcome).toBe('failure');
     expect(text.slice(unknown.diagnostics[0]!.start, unknown.diagnostics[0]!.end)).toBe('canary-99');
+  });
+
+  it('promote sends what the engine sends for the stage: a shadow stage mirrors 100 percent by default, the next stage clears the mirror', async () => {
+    // The sample's shadow stage without its explicit `mirror: 100`: the engine's default applies.
+    const text = planTextFor({ deploymentUrl: dev().stack.deploymentUrl, prometheusUrl: dev().stack.prometheusUrl! }).replace(/(kind: shadow\n)\s+mirror: 100\n/, '$1');
+    const validation = validatePlan(text);
+    expect(validation.plan?.stages.find((stage) => stage.name === 'shadow')?.mirror).toBeUndefined();
+    const shadowPlan = validation.plan!;
+    const version = (name: string) => dev().stack.state().versions.find((one) => one.version === name)!;
+
+    const shadow = await session({ plan: shadowPlan }).run(cell('rollout', 'promote shadow'), { confirmed: true });
+    expect(shadow.error).toBeUndefined();
+    expect(shadow.outcome).toBe('success');
+    expect(version('41').weight).toBe(100);
+    expect(version('42').mirror).toBe(100);
+
+    const canary = await session({ plan: shadowPlan }).run(cell('rollout', 'promote canary-10'), { confirmed: true });
+    expect(canary.outcome).toBe('success');
+    expect(version('42').weight).toBe(10);
+    expect(version('42').mirror).toBe(0);
   });
 
   it('check measures named guardrails now: passes, then fails under an injected fault', async () => {

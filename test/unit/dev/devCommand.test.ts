@@ -12,6 +12,7 @@ import { main } from '../../../src/cli/main';
 import type { CliIo } from '../../../src/cli/io';
 import { DeploymentClient, EndpointError, PrometheusClient } from '../../../src/core/endpoints/index';
 import { prometheusBin } from '../../support/devStack';
+import { waitFor } from '../../support/poll';
 
 // The CLI is bundled the way scripts/build.mjs bundles dist/cli.js (prom-client inlined), into a
 // private folder, so the test runs the current sources and never races a concurrent build.
@@ -172,13 +173,8 @@ function capture(env: NodeJS.ProcessEnv = {}): Captured {
   };
 }
 
-async function until(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
+/** Waits until `condition` holds (the shared poll helper, with a short interval: it reads captured output). */
+const until = (condition: () => boolean, timeoutMs: number, what: string): Promise<boolean> => waitFor(what, timeoutMs, () => (condition() ? true : undefined), 20);
 
 describe('rollgate dev options', () => {
   it('--help describes the flags and fault injection', async () => {

@@ -91,7 +91,7 @@ describe('rollgate ledger show', () => {
     expect(result.code).toBe(0);
     const lines = result.stdout.trimEnd().split('\n');
     expect(lines).toHaveLength(2);
-    expect(lines[0]).toMatch(/^#6  \S+Z  rollback  churn-scorer  by alice  41:94% 42:6% -> 41:93% 42:7%  .*error-rate=0\.006 \(max 0\.02\) pass  "step 6"$/);
+    expect(lines[0]).toMatch(/^#6  \S+Z  rollback  churn-scorer  by alice  41=94% 42=6% -> 41=93% 42=7%  .*error-rate=0\.006 \(max 0\.02\) pass  "step 6"$/);
     expect(lines[1]).toMatch(/^#4  /);
   });
 

@@ -1,6 +1,6 @@
-// The drill plan the host suite and the e2e check use, run here with the same core pieces the
-// editor's controller wires (DeploymentTraffic, PrometheusMetrics, Ledger, runDrill) against the
-// real rollgate dev stack and Prometheus; then the panel model is built from what it left behind.
+// The drill plan the host suite and the e2e check use, opened here the way the editor's
+// controller opens it (`openRollout` with a drill) against the real rollgate dev stack and
+// Prometheus; then the panel model is built from what it left behind.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Ledger } from '../../../src/core/ledger/index';
 import { toChangelogEntry, toPanelRollout } from '../../../src/core/panel/model';
 import { validatePlan } from '../../../src/core/plan/validate';
-import { DeploymentTraffic, FileStateStore, injectDevFault, LedgerChangeLog, pickDrillStage, PrometheusMetrics, RolloutEngine, runDrill } from '../../../src/core/rollout/index';
+import { openRollout } from '../../../src/core/rollout/index';
+import { environmentSecretResolver } from '../../../src/core/secrets';
 import { startTestDevStack, type TestDevStack } from '../../support/devStack';
 import { sidePanelDrillPlan } from '../../host/sidePanelPlan';
 
@@ -35,27 +36,19 @@ describe('the side panel drill plan against rollgate dev', () => {
     expect(diagnostics.filter((diagnostic) => diagnostic.severity === 'error')).toEqual([]);
     if (!plan) throw new Error('no plan');
     const ledger = new Ledger({ path: join(folder, 'ledger.jsonl') });
-    const traffic = new DeploymentTraffic(dev.deployment, { candidate: plan.model.candidate, baseline: plan.model.baseline });
-    const engine = await RolloutEngine.create({
+    const opened = await openRollout({
       plan,
       planDigest: 'sha256:' + 'b'.repeat(64),
-      traffic,
-      metrics: new PrometheusMetrics(dev.prometheus),
-      changeLog: new LedgerChangeLog(ledger),
-      stateStore: new FileStateStore(join(folder, 'state')),
-      autoApprove: true,
-      restart: true,
+      secrets: environmentSecretResolver({}),
+      workspaceRoot: folder,
+      ledgerPath: ledger.path,
+      actor: 'drill:test',
+      drill: {},
+      rerunFinished: true,
+      engine: { waitForPeople: false },
     });
-    const stage = pickDrillStage(plan)!;
-    expect(stage).toBe('canary-50');
-    const result = await runDrill({
-      engine,
-      stage,
-      rollbackTo: '41',
-      injectFault: () => injectDevFault(dev.stack.deploymentUrl, undefined, { version: '42', errorRate: 1 }),
-      readTraffic: () => traffic.getState(),
-    });
-    dev.stack.clearFaults();
+    expect(opened.drill?.stage).toBe('canary-50');
+    const result = await opened.drill!.run().finally(() => opened.close());
     expect(result.snapshot.status).toBe('rolled-back');
     expect(result.faultToRollbackMs).toBeDefined();
     const panel = toPanelRollout(result.snapshot, { guardrails: plan.guardrails, driving: false, drill: true });

@@ -50,6 +50,21 @@ describe('validatePlan on a valid plan', () => {
   });
 });
 
+describe('secret names', () => {
+  it.each(['deploy-token', 'deploy.token', 'DEPLOY_TOKEN', 'a'])('accepts %s', (name) => {
+    expect(validatePlan(minimal.replace('secret: deploy-token', `secret: "${name}"`)).diagnostics).toEqual([]);
+  });
+
+  it.each(['deploy token', '-token', 'token/other', 'tök', 'x'.repeat(129)])('refuses %j, at the name, saying which names are allowed', (name) => {
+    const text = minimal.replace('secret: deploy-token', `secret: "${name}"`);
+    const diagnostics = validatePlan(text).diagnostics;
+    expect(diagnostics).toHaveLength(1);
+    expect(diagnostics[0]!.code).toBe('schema/invalid-format');
+    expect(text.slice(diagnostics[0]!.start, diagnostics[0]!.end)).toBe(`"${name}"`);
+    expect(diagnostics[0]!.message).toContain("letters, digits, '.', '_' and '-'");
+  });
+});
+
 describe('quick fixes', () => {
   it.each([
     ['an unknown key', 'traffic: 10', 'trafic: 10', 'schema/unknown-key'],

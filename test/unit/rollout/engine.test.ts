@@ -3,11 +3,9 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
-  acquireServiceLock,
   drillBoundMs,
   DryRunTraffic,
   FileStateStore,
-  LockHeldError,
   MemoryStateStore,
   RecordedMetrics,
   RolloutConflictError,
@@ -322,22 +320,5 @@ describe('RolloutEngine state machine (virtual clock, dry-run traffic, recorded 
     const final = await second.engine.run();
     expect(final.status).toBe('rolled-back');
     expect(second.traffic.calls).toEqual([expect.objectContaining({ kind: 'rollback', to: '41', idempotencyKey: stored.rollback!.idempotencyKey })]);
-  });
-});
-
-describe('service lock', () => {
-  it('refuses a second runner and takes over a stale lock', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'rollgate-lock-'));
-    const lock = await acquireServiceLock(dir, 'churn-scorer');
-    await expect(acquireServiceLock(dir, 'churn-scorer')).rejects.toBeInstanceOf(LockHeldError);
-    await lock.release();
-    const again = await acquireServiceLock(dir, 'churn-scorer');
-    await again.release();
-
-    // A lock left by a process that no longer exists is stale.
-    writeFileSync(path.join(dir, 'churn-scorer.lock'), JSON.stringify({ pid: 2 ** 22 + 12345, host: (await import('node:os')).hostname(), since: 'x', token: 'dead' }));
-    const taken = await acquireServiceLock(dir, 'churn-scorer');
-    expect(JSON.parse(readFileSync(taken.file, 'utf8')).pid).toBe(process.pid);
-    await taken.release();
   });
 });

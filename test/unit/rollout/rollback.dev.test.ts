@@ -1,8 +1,9 @@
 // `rollgate rollback` (run in-process through the CLI's main) against the real `rollgate dev`
 // deployment endpoint: nothing is sent without --yes; with it, one recorded rollback; a dead
 // endpoint is a loud failure that is recorded too; a runner holding the service is named.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
@@ -20,6 +21,7 @@ async function rollgate(cwd: string, args: string[]) {
   let stderr = '';
   const code = await main(args, {
     cwd,
+    // One variable serves both spellings: `deploy-token` and `deploy.token` map to the same name.
     env: { ROLLGATE_SECRET_DEPLOY_TOKEN: token },
     stdout: (text) => void (stdout += text),
     stderr: (text) => void (stderr += text),
@@ -27,10 +29,15 @@ async function rollgate(cwd: string, args: string[]) {
   return { code, stdout, stderr };
 }
 
-function workspace(deploymentUrl = getStack().stack.deploymentUrl): string {
+function workspace(deploymentUrl = getStack().stack.deploymentUrl, tokenSecret = 'deploy-token'): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'rollgate-rollback-'));
-  writeFileSync(path.join(dir, 'plan.rollout.yaml'), devPlan({ deploymentUrl, prometheusUrl: getStack().stack.prometheusUrl!, tokenSecret: 'deploy-token' }));
+  writeFileSync(path.join(dir, 'plan.rollout.yaml'), devPlan({ deploymentUrl, prometheusUrl: getStack().stack.prometheusUrl!, tokenSecret }));
   return dir;
+}
+
+/** The pid of a process that has certainly exited. */
+function deadPid(): number {
+  return Number(spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout);
 }
 
 const weights = async () => Object.fromEntries((await getStack().deployment.getService()).versions.map((version) => [version.version, version.weight]));
@@ -98,6 +105,28 @@ describe('rollgate rollback against rollgate dev', () => {
     } finally {
       await lock.release();
     }
+  });
+
+  it('reads a secret named deploy.token from the same variable as rollgate run and the editor', async () => {
+    await canaryAt(20);
+    const dir = workspace(undefined, 'deploy.token');
+    const run = await rollgate(dir, ['rollback', 'plan.rollout.yaml', '--yes']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(await weights()).toEqual({ '41': 100, '42': 0 });
+  });
+
+  it('only reads who holds the service: a stale lock is left as it is, not taken over', async () => {
+    await canaryAt(10);
+    const dir = workspace();
+    const stateDir = path.join(dir, DEFAULT_STATE_DIR);
+    mkdirSync(stateDir, { recursive: true });
+    const lockFile = path.join(stateDir, 'churn-scorer.lock');
+    const stale = JSON.stringify({ pid: deadPid(), host: hostname(), since: new Date().toISOString(), token: 'left-by-a-crash' });
+    writeFileSync(lockFile, stale);
+    const run = await rollgate(dir, ['rollback', 'plan.rollout.yaml', '--yes']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).not.toContain('A rollout runner');
+    expect(readFileSync(lockFile, 'utf8')).toBe(stale);
   });
 
   it('a dead endpoint is a loud failure (exit 1), recorded as failed', async () => {

@@ -1,0 +1,2 @@
+export * from './fileLock';
+export { isProcessAlive } from './processes';

@@ -1,0 +1,129 @@
+// The bake/measure scheduler: while a stage bakes, measures each of its guardrails every
+// interval of bake time, reports progress, and says what the measurements decided. It changes
+// only the stage's bake time and guardrail states; the state machine acts on its outcome.
+import { formatNumber, measureGuardrail, type GuardrailMeasurement, type MetricSource } from '../guardrails/evaluate';
+import { GuardrailTracker } from '../guardrails/tracker';
+import { parseDuration, type Guardrail } from '../plan/schema';
+import type { RolloutRun } from './run';
+import { bakeProgress, TREND_LENGTH, type GuardrailState, type StageSnapshot } from './state';
+
+/** How a bake ended. A breach or inconclusive data carries the measurements that decided it. */
+export type BakeOutcome =
+  | { kind: 'baked' }
+  | { kind: 'interrupted' }
+  | { kind: 'breach'; reason: string; evidence: GuardrailMeasurement[] }
+  | { kind: 'inconclusive'; reason: string; evidence: GuardrailMeasurement[] };
+
+interface DueGuardrail {
+  state: GuardrailState;
+  guardrail: Guardrail;
+}
+
+export class BakeScheduler {
+  constructor(
+    private readonly run: RolloutRun,
+    private readonly metrics: MetricSource,
+    private readonly guardrailsByName: ReadonlyMap<string, Guardrail>,
+    /** How often baking progress is reported (ms); Infinity for none. */
+    private readonly progressEveryMs: number,
+  ) {}
+
+  /** `measuring error-rate every 5s, p99 every 5s`, for the stage's first baking event. */
+  describeMeasuring(stage: StageSnapshot): string {
+    return stage.guardrails.map((state) => `${state.name} every ${this.guardrailsByName.get(state.name)?.interval ?? '?'}`).join(', ');
+  }
+
+  /**
+   * Bakes a stage: measures each guardrail every interval until the bake time has passed and
+   * every guardrail was measured at least once. Ends early when the stage stops baking (pause,
+   * rollback) or a measurement decides (breach, inconclusive).
+   */
+  async bake(stage: StageSnapshot): Promise<BakeOutcome> {
+    const guardrails = stage.guardrails
+      .map((state) => ({ state, guardrail: this.guardrailsByName.get(state.name) }))
+      .filter((entry): entry is DueGuardrail => entry.guardrail !== undefined);
+    const trackers = new Map(guardrails.map(({ state, guardrail }) => [state.name, new GuardrailTracker(guardrail, state.consecutiveFailures)]));
+    const intervalOf = (guardrail: Guardrail) => Math.max(1, parseDuration(guardrail.interval) ?? 30_000);
+    const progressEvery = this.progressEveryMs;
+    const { clock } = this.run;
+    let lastProgress = stage.bakeElapsedMs;
+
+    for (;;) {
+      const elapsed = stage.bakeElapsedMs;
+      const allMeasured = guardrails.every(({ state }) => state.measurements > 0);
+      if (elapsed >= stage.bakeMs && allMeasured) return { kind: 'baked' };
+      // Measurements fall on whole intervals of bake time; one that is overdue (after a restart) runs at once.
+      const dueAt = (guardrail: Guardrail, state: GuardrailState) => (state.measurements + 1) * intervalOf(guardrail);
+      const candidates = guardrails.map(({ guardrail, state }) => dueAt(guardrail, state));
+      if (elapsed < stage.bakeMs) candidates.push(stage.bakeMs);
+      if (Number.isFinite(progressEvery)) candidates.push(lastProgress + progressEvery);
+      const target = Math.max(elapsed, Math.min(...candidates));
+
+      const signal = this.run.wakeSignal;
+      const sleptFrom = clock.now();
+      await clock.sleep(target - elapsed, signal);
+      if (!this.stillBaking(stage)) return { kind: 'interrupted' };
+      // Count the time that really passed (a woken sleep is shorter), but never beyond the target.
+      stage.bakeElapsedMs = Math.min(target, elapsed + Math.max(0, clock.now() - sleptFrom));
+      if (signal.aborted && stage.bakeElapsedMs < target) continue;
+      stage.bakeElapsedMs = target;
+
+      const due = guardrails.filter(({ guardrail, state }) => dueAt(guardrail, state) <= target);
+      if (due.length > 0) {
+        const measuringFrom = clock.now();
+        const outcome = await this.measure(stage, due, trackers);
+        if (outcome) return outcome;
+        // Query time is bake time too; without this, each measurement would push the next one later.
+        stage.bakeElapsedMs += Math.max(0, clock.now() - measuringFrom);
+      }
+      if (target - lastProgress >= progressEvery || due.length > 0) {
+        lastProgress = target;
+        await this.run.transition('baking', `stage ${stage.name} baking ${Math.round(bakeProgress(stage) * 100)}%`, stage.name);
+      }
+    }
+  }
+
+  private stillBaking(stage: StageSnapshot): boolean {
+    return this.run.state.status === 'running' && stage.status === 'baking';
+  }
+
+  /**
+   * Measures the due guardrails at once and applies `failureLimit`, `onNoData` and `dryRun`.
+   * Returns the outcome when the measurements decide (or no longer count), else undefined. A
+   * guardrail kind's measurement plugs in at {@link measureGuardrail}.
+   */
+  private async measure(stage: StageSnapshot, due: DueGuardrail[], trackers: Map<string, GuardrailTracker>): Promise<BakeOutcome | undefined> {
+    const { state: run, clock } = this.run;
+    const context = { candidateVersion: run.candidateVersion, baselineVersion: run.baselineVersion, service: run.service };
+    const measurements = await Promise.all(due.map(({ guardrail }) => measureGuardrail(guardrail, context, this.metrics, { now: () => clock.now() })));
+    // A pause or rollback may have happened while the queries were in flight: then they no longer decide.
+    if (!this.stillBaking(stage)) return { kind: 'interrupted' };
+
+    const breaches: GuardrailMeasurement[] = [];
+    const inconclusive: GuardrailMeasurement[] = [];
+    due.forEach(({ state }, index) => {
+      const measurement = measurements[index]!;
+      const tracker = trackers.get(state.name)!;
+      const verdict = tracker.record(measurement);
+      state.consecutiveFailures = tracker.consecutiveFailures;
+      state.measurements += 1;
+      state.last = measurement;
+      state.trend = [...state.trend, measurement.noData || measurement.value === undefined ? null : measurement.value].slice(-TREND_LENGTH);
+      if (verdict === 'breach') breaches.push(measurement);
+      if (verdict === 'inconclusive') inconclusive.push(measurement);
+      this.run.emit('measured', `${state.name}: ${measurement.outcome}${measurement.dryRun ? ' (dryRun, not deciding)' : ''}: ${measurement.reason}`, stage.name, measurement);
+    });
+
+    const listed = (decided: GuardrailMeasurement[]) => decided.map((m) => `${m.guardrail} ${m.reason}`).join('; ');
+    if (breaches.length > 0) return { kind: 'breach', reason: `guardrail breach in stage ${stage.name}: ${listed(breaches)}`, evidence: measurements };
+    if (inconclusive.length > 0) return { kind: 'inconclusive', reason: `inconclusive in stage ${stage.name}: ${listed(inconclusive)}`, evidence: measurements };
+    // Persisted by the progress transition that follows every measurement.
+    return undefined;
+  }
+}
+
+/** `30s`, `1.5s`: a bake time for messages. */
+export function formatBakeTime(ms: number): string {
+  if (ms === 0) return '0s';
+  return ms % 1000 === 0 ? `${ms / 1000}s` : `${formatNumber(ms / 1000)}s`;
+}

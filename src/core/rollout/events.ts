@@ -1,0 +1,37 @@
+import type { GuardrailMeasurement } from '../guardrails/evaluate';
+import type { RolloutSnapshot } from './state';
+
+/** What happened; every event carries the snapshot after it, ready to render. */
+export type RolloutEventKind =
+  | 'started'
+  | 'resumed-run'
+  | 'stage-started'
+  | 'traffic-set'
+  | 'baking'
+  | 'measured'
+  | 'breach'
+  | 'inconclusive'
+  | 'waiting-approval'
+  | 'approved'
+  | 'stage-passed'
+  | 'promoted'
+  | 'paused'
+  | 'resumed'
+  | 'rollback-started'
+  | 'rollback-retry'
+  | 'rolled-back'
+  | 'rollback-failed'
+  | 'ledger-error';
+
+export interface RolloutEvent {
+  kind: RolloutEventKind;
+  /** One line for people: what was decided and why. */
+  message: string;
+  /** ISO time by the engine's clock. */
+  at: string;
+  stage?: string;
+  measurement?: GuardrailMeasurement;
+  snapshot: RolloutSnapshot;
+}
+
+export type RolloutListener = (event: RolloutEvent) => void;

@@ -1,0 +1,181 @@
+// The rollback sender: the one place a rollback call is sent and retried. The engine's automatic
+// and "roll back now" rollbacks go through {@link RollbackSender} (which also keeps the run's
+// state and ledger); a manual rollback with no engine uses {@link sendRollbackWithRetries} alone.
+import { randomUUID } from 'node:crypto';
+
+import type { GuardrailMeasurement } from '../guardrails/evaluate';
+import { errorMessage } from '../errors';
+import type { MutationOptions, TrafficControl } from './ports';
+import type { RolloutRun } from './run';
+import { rollbackTraffic } from './traffic';
+
+/** How often a rollback is tried: `attempts` in all, waiting `firstDelayMs`, doubling up to `maxDelayMs`. */
+export interface RollbackRetryPolicy {
+  attempts: number;
+  firstDelayMs: number;
+  maxDelayMs: number;
+}
+
+/** The engine's policy (docs/rollouts.md): 6 attempts, 200 ms doubling to at most 2 s. */
+export const ENGINE_ROLLBACK_RETRIES: RollbackRetryPolicy = { attempts: 6, firstDelayMs: 200, maxDelayMs: 2000 };
+
+/** The result of a rollback action. */
+export interface RollbackResult {
+  ok: boolean;
+  to: string;
+  attempts: number;
+  error?: string;
+}
+
+/** Only errors explicitly marked permanent (a 4xx, say) stop rollback retries. */
+export function isPermanent(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const marked = error as { transient?: unknown; retryable?: unknown };
+  return marked.transient === false || marked.retryable === false;
+}
+
+export interface RetryHooks {
+  sleep(ms: number): Promise<void>;
+  /** Before each attempt (1-based). */
+  onAttempt?(attempt: number): void;
+  /** After a failed attempt that will be retried. */
+  onRetry?(attempt: number, error: unknown, delayMs: number): void;
+}
+
+/**
+ * Sends one rollback, retrying transient failures with the same idempotency key (so a repeat
+ * changes nothing); a permanent failure stops at once. Never throws: the result says.
+ */
+export async function sendRollbackWithRetries(
+  traffic: Pick<TrafficControl, 'rollback'>,
+  call: { to: string; reason: string } & MutationOptions,
+  policy: RollbackRetryPolicy,
+  hooks: RetryHooks,
+): Promise<{ ok: boolean; attempts: number; error?: unknown }> {
+  const attempts = Math.max(1, policy.attempts);
+  let delay = policy.firstDelayMs;
+  for (let attempt = 1; ; attempt++) {
+    hooks.onAttempt?.(attempt);
+    try {
+      await traffic.rollback(call.to, call.reason, { idempotencyKey: call.idempotencyKey, ...(call.signal ? { signal: call.signal } : {}) });
+      return { ok: true, attempts: attempt };
+    } catch (error) {
+      if (isPermanent(error) || attempt >= attempts) return { ok: false, attempts: attempt, error };
+      hooks.onRetry?.(attempt, error, delay);
+      await hooks.sleep(delay);
+      delay = Math.min(delay * 2, policy.maxDelayMs);
+    }
+  }
+}
+
+/**
+ * The engine's rollbacks: one in flight at a time (two presses make one call), every traffic
+ * call serialised behind it, the run's state and ledger kept through it, and an interrupted
+ * rollback finished with its own idempotency key after a restart.
+ */
+export class RollbackSender {
+  /** Serialises every call that changes traffic, so a rollback can never be overtaken by a stage's traffic change. */
+  private queue: Promise<unknown> = Promise.resolve();
+  private inFlight: Promise<RollbackResult> | undefined;
+
+  constructor(
+    private readonly run: RolloutRun,
+    private readonly traffic: TrafficControl,
+    private readonly policy: RollbackRetryPolicy,
+  ) {}
+
+  /** The rollback being sent, if any. */
+  get pending(): Promise<RollbackResult> | undefined {
+    return this.inFlight;
+  }
+
+  /** Runs a traffic call after every call queued before it (rollbacks included). */
+  serialise<T>(action: () => Promise<T>): Promise<T> {
+    const result = this.queue.then(action, action);
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+
+  /**
+   * Rolls back to the run's target. Each new rollback action has its own key (also after a
+   * restart); retries of one action reuse it. `recordedBefore` is a ledger entry that must land
+   * before the rollback's own (the breach that caused it).
+   */
+  rollBack(reason: string, actor: string, evidence: GuardrailMeasurement[], recordedBefore?: Promise<void>): Promise<RollbackResult> {
+    if (this.inFlight) return this.inFlight;
+    return this.track(this.send(reason, actor, evidence, `${this.run.state.runId}:rollback:${randomUUID()}`, recordedBefore));
+  }
+
+  /** A previous runner stopped mid-rollback: finish it with the same idempotency key. */
+  finishInterrupted(): void {
+    const unfinished = this.run.state.rollback;
+    if (this.run.state.status !== 'rolling-back' || !unfinished || unfinished.completedAt || this.inFlight) return;
+    void this.track(this.send(unfinished.reason, unfinished.actor, [], unfinished.idempotencyKey));
+  }
+
+  private track(sending: Promise<RollbackResult>): Promise<RollbackResult> {
+    const inFlight = sending.finally(() => {
+      this.inFlight = undefined;
+    });
+    this.inFlight = inFlight;
+    return inFlight;
+  }
+
+  private async send(
+    reason: string,
+    actor: string,
+    evidence: GuardrailMeasurement[],
+    idempotencyKey: string,
+    recordedBefore: Promise<void> = Promise.resolve(),
+  ): Promise<RollbackResult> {
+    const { run } = this;
+    const state = run.state;
+    const to = state.rollbackTo;
+    const from = state.traffic;
+    const stage = run.currentStage();
+    state.status = 'rolling-back';
+    state.rollback = { to, reason, actor, idempotencyKey, requestedAt: run.isoNow(), attempts: 0 };
+    const record = state.rollback;
+    run.interrupt();
+    await run.transition('rollback-started', `rolling back to ${to}: ${reason}`, stage?.name);
+
+    const sent = await this.serialise(() =>
+      sendRollbackWithRetries(this.traffic, { to, reason, idempotencyKey }, this.policy, {
+        sleep: (ms) => run.clock.sleep(ms),
+        onAttempt: (attempt) => {
+          record.attempts = attempt;
+        },
+        onRetry: (attempt, error, delayMs) =>
+          run.emit('rollback-retry', `rollback attempt ${attempt} failed (${errorMessage(error)}); retrying in ${delayMs} ms`, stage?.name),
+      }),
+    );
+
+    await recordedBefore;
+    const attempts = `${record.attempts} attempt${record.attempts === 1 ? '' : 's'}`;
+    const withEvidence = evidence.length ? { evidence } : {};
+    if (sent.ok) {
+      record.completedAt = run.isoNow();
+      state.status = 'rolled-back';
+      state.traffic = rollbackTraffic(to);
+      if (stage && stage.status !== 'passed') {
+        stage.status = 'rolled-back';
+        stage.endedAt = record.completedAt;
+      }
+      await run.transition('rolled-back', `rolled back to ${to} (${attempts}): ${reason}`, stage?.name);
+      await run.record('rollback', { actor, ...(stage ? { stage: stage.name } : {}), ...(from ? { from } : {}), to: state.traffic, reason, ...withEvidence });
+      await run.record('rollout-end', { actor, reason: `rolled back to ${to}` });
+      return { ok: true, to, attempts: record.attempts };
+    }
+
+    record.error = errorMessage(sent.error);
+    state.status = 'failed';
+    if (stage && stage.status !== 'passed') stage.status = 'failed';
+    await run.transition(
+      'rollback-failed',
+      `ROLLBACK FAILED after ${attempts}: ${record.error}. Traffic may still reach ${state.candidateVersion}; roll back by hand to ${to} now.`,
+      stage?.name,
+    );
+    await run.record('rollback', { actor, ...(stage ? { stage: stage.name } : {}), ...(from ? { from } : {}), reason: `${reason}; FAILED: ${record.error}`, outcome: 'failed', ...withEvidence });
+    return { ok: false, to, attempts: record.attempts, error: record.error };
+  }
+}
