@@ -1,4 +1,5 @@
 import { isEndpointError } from '../endpoints/errors';
+import type { LedgerFlagChange, LedgerFlagState } from '../ledger/types';
 import type { PlanFlag } from '../plan/schema';
 import { FlagRefusedError, type FlagProvider, type FlagState } from './provider';
 
@@ -10,10 +11,7 @@ import { FlagRefusedError, type FlagProvider, type FlagState } from './provider'
  */
 
 /** A flag's state as the ledger and messages show it. `percent` is absent when it has no gradual rollout. */
-export interface FlagSummary {
-  enabled: boolean;
-  percent?: number;
-}
+export type FlagSummary = LedgerFlagState;
 
 /** The state a change aims for; fields left out are not touched. */
 export interface FlagTarget {
@@ -30,23 +28,8 @@ export interface FlagTarget {
   keepRulesOnly?: string[];
 }
 
-/** One flag change as the ledger records it. */
-export interface FlagChange {
-  name: string;
-  reason: string;
-  /** The flag before the change; absent when it could not even be read. */
-  before?: FlagSummary;
-  /** What the change aimed for, in words: `on at 10%`, `off`, `as recorded: on, no gradual rollout`. */
-  target: string;
-  /** The flag after the change, as read back; absent when it failed. */
-  after?: FlagSummary;
-  outcome: 'ok' | 'failed';
-  attempts: number;
-  /** Why it failed (never contains a token). */
-  error?: string;
-  /** For a failed change: what a person must set by hand, and where. */
-  manual?: string;
-}
+/** One flag change as the ledger records it (before → after, or what to set by hand). */
+export type FlagChange = LedgerFlagChange;
 
 /** Summarises a provider's flag state for the ledger. */
 export function summarizeFlag(state: Pick<FlagState, 'enabled' | 'rollout'>): FlagSummary {
@@ -71,9 +54,14 @@ export function startTargets(flags: readonly PlanFlag[]): FlagTarget[] {
   return flags.map((flag) => ({ name: flag.name, reason: 'default', enabled: flag.default === 'on', ...(flag.followTraffic ? { percent: 0 } : {}) }));
 }
 
-/** At a stage that sends the candidate `traffic` percent: every `followTraffic` flag on at that percentage. */
+/**
+ * At a stage that sends the candidate `traffic` percent: every `followTraffic` flag at that
+ * percentage, and on once the candidate has live traffic (a shadow stage's 0 % leaves it as it is).
+ */
 export function stageTargets(flags: readonly PlanFlag[], stage: string, traffic: number): FlagTarget[] {
-  return flags.filter((flag) => flag.followTraffic).map((flag) => ({ name: flag.name, reason: `stage ${stage}`, enabled: true, percent: traffic }));
+  return flags
+    .filter((flag) => flag.followTraffic)
+    .map((flag) => ({ name: flag.name, reason: `stage ${stage}`, percent: traffic, ...(traffic > 0 ? { enabled: true } : {}) }));
 }
 
 /**
@@ -105,6 +93,8 @@ export interface ApplyFlagOptions {
   signal?: AbortSignal;
   /** Called after each failed attempt that will be repeated, for progress events. */
   onRetry?: (flag: string, attempt: number, error: string) => void;
+  /** Change the flags at the same time instead of one after another (a rollback: they are independent). */
+  parallel?: boolean;
 }
 
 /**
@@ -113,9 +103,31 @@ export interface ApplyFlagOptions {
  * what to set by hand.
  */
 export async function applyFlagTargets(provider: FlagProvider, targets: readonly FlagTarget[], options: ApplyFlagOptions = {}): Promise<FlagChange[]> {
+  if (options.parallel) return Promise.all(targets.map((target) => applyWithRetry(provider, target, options)));
   const changes: FlagChange[] = [];
   for (const target of targets) changes.push(await applyWithRetry(provider, target, options));
   return changes;
+}
+
+/**
+ * Reads a flag with the same retries as a change; resolves with its state, or with the failure
+ * as a change record (reason `record`) when it cannot be read.
+ */
+export async function readFlagWithRetry(provider: FlagProvider, name: string, options: ApplyFlagOptions = {}): Promise<{ state: FlagState } | { failure: FlagChange }> {
+  const attempts = Math.max(1, options.attempts ?? 4);
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return { state: await provider.read(name, options.signal ? { signal: options.signal } : {}) };
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      if (attempt >= attempts || !worthRepeating(error) || options.signal?.aborted) {
+        return { failure: { name, reason: 'record the state at rollout start', service: provider.describe(), target: 'read only', outcome: 'failed', attempts: attempt, error: message } };
+      }
+      options.onRetry?.(name, attempt, message);
+      await sleep(Math.min(options.maxBackoffMs ?? 4000, (options.backoffMs ?? 500) * 2 ** (attempt - 1)), options.signal);
+    }
+  }
 }
 
 async function applyWithRetry(provider: FlagProvider, target: FlagTarget, options: ApplyFlagOptions): Promise<FlagChange> {
@@ -128,13 +140,14 @@ async function applyWithRetry(provider: FlagProvider, target: FlagTarget, option
       // Nothing is changed before the first successful read, so that read is the state before.
       before ??= summarizeFlag(current);
       const after = await applyTarget(provider, target, current, options.signal);
-      return { name: target.name, reason: target.reason, ...(before ? { before } : {}), target: describeFlagTarget(target), after: summarizeFlag(after), outcome: 'ok', attempts: attempt };
+      return { name: target.name, reason: target.reason, service: provider.describe(), ...(before ? { before } : {}), target: describeFlagTarget(target), after: summarizeFlag(after), outcome: 'ok', attempts: attempt };
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       if (attempt >= attempts || !worthRepeating(error) || options.signal?.aborted) {
         return {
           name: target.name,
           reason: target.reason,
+          service: provider.describe(),
           ...(before ? { before } : {}),
           target: describeFlagTarget(target),
           outcome: 'failed',
@@ -184,7 +197,7 @@ function worthRepeating(error: unknown): boolean {
 }
 
 /** What a person must set by hand when a change could not be made. */
-export function manualInstruction(provider: FlagProvider, target: FlagTarget): string {
+export function manualInstruction(provider: Pick<FlagProvider, 'describe'>, target: FlagTarget): string {
   const steps: string[] = [];
   if (target.percent !== undefined) steps.push(`set its gradual rollout to ${target.percent}%`);
   if (target.keepRulesOnly !== undefined) steps.push('delete the gradual rollout strategy added since the rollout started');

@@ -7,3 +7,6 @@ export * from './capabilities';
 export * from './providers';
 export { UnleashFlagProvider, UNLEASH_ROLLOUT_STRATEGY, ROLLGATE_STRATEGY_TITLE, percentageRules, type UnleashProviderOptions } from './unleash';
 export * from './changes';
+export * from './rolloutFlags';
+export * from './recorded';
+export * from './dryRun';

@@ -9,6 +9,15 @@ export interface FlagProviderOptions extends Omit<EndpointClientOptions, 'baseUr
   token: string;
 }
 
+/** Where a plan's flags live, in words: `Unleash http://127.0.0.1:4242 (project default, environment production)`. */
+export function describeFlagEndpoint(endpoint: Pick<FlagEndpoint, 'type' | 'url' | 'project' | 'environment'>): string {
+  const label = flagProviderLabels[endpoint.type];
+  return `${label} ${endpoint.url.replace(/\/+$/, '')} (project ${endpoint.project}, environment ${endpoint.environment})`;
+}
+
+/** Each provider type's name as people write it. */
+const flagProviderLabels: Record<FlagEndpoint['type'], string> = { unleash: 'Unleash' };
+
 /** Default time one request to the flag service may take when the plan sets no `timeout`. */
 export const DEFAULT_FLAG_TIMEOUT_MS = 5000;
 

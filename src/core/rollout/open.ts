@@ -3,6 +3,7 @@
 // afresh or refuse, and wires the ledger, the state store and, for a drill, the fault.
 import * as path from 'node:path';
 
+import { RolloutFlags } from '../flags/rolloutFlags';
 import { Ledger } from '../ledger/ledger';
 import type { LedgerEntry } from '../ledger/types';
 import type { Plan } from '../plan/schema';
@@ -12,6 +13,7 @@ import { isLoopbackUrl, pickDrillStage, runDrill, type DrillResult } from './dri
 import { RolloutEngine, type RolloutEngineOptions } from './engine';
 import { FileStateStore, stateFile } from './fileStore';
 import { LedgerChangeLog } from './ledgerChangeLog';
+import { systemClock } from './ports';
 import { acquireServiceLock, type ServiceLock } from './serviceLock';
 import { settleStart, type DiscardQuestion } from './startDecision';
 import type { RolloutSnapshot } from './state';
@@ -133,6 +135,7 @@ export async function openRollout(options: OpenRolloutOptions): Promise<OpenedRo
         planDigest: options.planDigest,
         traffic: connection.deployment.traffic,
         metrics: connection.metrics,
+        ...(connection.flags && plan.flags?.length ? { flags: new RolloutFlags(connection.flags, plan.flags, { sleep: (ms, signal) => (options.engine?.clock ?? systemClock).sleep(ms, signal) }) } : {}),
         changeLog,
         stateStore: store,
         actor: options.actor,

@@ -1,5 +1,5 @@
 import type { GuardrailMeasurement } from '../guardrails/evaluate';
-import type { KnownLedgerAction } from '../ledger/types';
+import type { KnownLedgerAction, LedgerFlagChange } from '../ledger/types';
 
 export type { MetricSource, MetricReading, MetricHint } from '../guardrails/evaluate';
 
@@ -55,6 +55,8 @@ export interface ChangeEntry {
   to?: TrafficState;
   /** Guardrail measurements that led to the action. */
   evidence?: GuardrailMeasurement[];
+  /** Feature flags the action changed (docs/flags.md), in the same entry as its traffic. */
+  flags?: LedgerFlagChange[];
   outcome: 'ok' | 'failed';
   planDigest: string;
   lineage: RolloutLineage;

@@ -105,6 +105,7 @@ export class RolloutRun {
       ...(details.from ? { from: details.from } : {}),
       ...(details.to ? { to: details.to } : {}),
       ...(details.evidence ? { evidence: details.evidence } : {}),
+      ...(details.flags?.length ? { flags: details.flags } : {}),
     };
     try {
       await this.changeLog.append(entry);
