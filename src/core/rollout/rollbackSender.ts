@@ -26,6 +26,8 @@ export interface RollbackResult {
   to: string;
   attempts: number;
   error?: string;
+  /** The plan's feature flags after the rollback; `ok: false` when some must be set by hand. */
+  flags?: { ok: boolean; manual: string[] };
 }
 
 /** Only errors explicitly marked permanent (a 4xx, say) stop rollback retries. */
@@ -200,7 +202,7 @@ export class RollbackSender {
       await run.transition('rolled-back', `rolled back to ${to} (${attempts}): ${reason}${flagNote}`, stage?.name);
       await run.record('rollback', { actor, ...(stage ? { stage: stage.name } : {}), ...(from ? { from } : {}), to: state.traffic, reason, ...withEvidence, ...withFlags });
       await run.record('rollout-end', { actor, reason: `rolled back to ${to}` });
-      return { ok: true, to, attempts: record.attempts };
+      return { ok: true, to, attempts: record.attempts, ...(flags ? { flags: { ok: flags.ok, manual: flags.manual } } : {}) };
     }
 
     record.error = errorMessage(sent.error);
@@ -212,6 +214,6 @@ export class RollbackSender {
       stage?.name,
     );
     await run.record('rollback', { actor, ...(stage ? { stage: stage.name } : {}), ...(from ? { from } : {}), reason: `${reason}; FAILED: ${record.error}`, outcome: 'failed', ...withEvidence, ...withFlags });
-    return { ok: false, to, attempts: record.attempts, error: record.error };
+    return { ok: false, to, attempts: record.attempts, error: record.error, ...(flags ? { flags: { ok: flags.ok, manual: flags.manual } } : {}) };
   }
 }
