@@ -1,7 +1,7 @@
 import type { Ledger } from '../ledger/ledger';
 import type { LedgerFlagChange } from '../ledger/types';
 import type { PlanFlag } from '../plan/schema';
-import { describeFlagTarget, manualInstruction, rollbackTargets } from './changes';
+import { describeFlagTarget, manualInstruction, rollbackTargets, type FlagTarget } from './changes';
 import type { FlagProvider, FlagState } from './provider';
 import type { FlagStepResult } from './rolloutFlags';
 
@@ -37,7 +37,12 @@ export async function lastRecordedFlags(ledger: Pick<Ledger, 'read'>, service: s
  * rollback has gone out regardless.
  */
 export function flagsNotConnected(flags: readonly PlanFlag[], recorded: Readonly<Record<string, FlagState>> | undefined, where: Pick<FlagProvider, 'describe'>, error: string): FlagStepResult {
-  const changes = rollbackTargets(flags, recorded ?? {}).map(
+  return targetsNotSent(rollbackTargets(flags, recorded ?? {}), where, error);
+}
+
+/** Every target failed without being sent (the flag service could not be connected), each with what to set by hand. */
+export function targetsNotSent(targets: readonly FlagTarget[], where: Pick<FlagProvider, 'describe'>, error: string): FlagStepResult {
+  const changes = targets.map(
     (target): LedgerFlagChange => ({
       name: target.name,
       reason: target.reason,
