@@ -2,7 +2,8 @@
 // the plan's JSON Schema next to them. Type-checking is separate (`npm run typecheck`).
 import * as esbuild from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync, chmodSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, writeFileSync, chmodSync } from 'node:fs';
+import { createRequire } from 'node:module';
 
 const production = process.argv.includes('--production');
 mkdirSync('dist', { recursive: true });
@@ -26,6 +27,10 @@ await Promise.all([
     : []),
 ]);
 chmodSync('dist/cli.js', 0o755);
+
+// The Kubernetes-model validators (rollgate export/import) compile their patterns with re2-wasm,
+// which reads re2.wasm from the directory of the bundle that loads it: ship it beside them.
+copyFileSync(createRequire(import.meta.url).resolve('re2-wasm/build/wasm/re2.wasm'), 'dist/re2.wasm');
 
 // Type declarations for the `rollgate/core` library entry.
 execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.core.json'], { stdio: 'inherit' });

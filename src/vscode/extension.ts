@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { registerArgoExport } from './argoExport';
 import { registerPlanCompletion } from './planCompletion';
 import { registerPlanDiagnostics } from './planDiagnostics';
 import { PlanFixStore } from './planFixes';
@@ -30,6 +31,7 @@ export function activate(context: vscode.ExtensionContext): void {
     registerRunbookController({ secrets: context.secrets, log }),
     registerSecretCommands(context.secrets, log),
     registerRolloutUi(context, log),
+    registerArgoExport(log),
   );
 }
 

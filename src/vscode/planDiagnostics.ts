@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { Diagnostic as CoreDiagnostic } from '../core/diagnostics';
+import { argoExportDiagnostics } from '../core/export/exportPlan';
 import { PlanValidator } from '../core/plan/incremental';
 import { KeyedDebouncer } from './debounce';
 import { DIAGNOSTIC_SOURCE, isPlanDocument } from './planLanguage';
@@ -38,11 +39,14 @@ export function registerPlanDiagnostics(log: vscode.LogOutputChannel, fixes: Pla
     try {
       const started = performance.now();
       const validator = validatorFor(document);
-      const result = validator.validate(document.getText());
+      const text = document.getText();
+      const result = validator.validate(text);
       // Only the newest text's findings may be shown: a run that finishes after a newer edit
       // (or after the document closed) is dropped; the newer edit has its own run scheduled.
       if (document.isClosed || document.version !== version) return;
-      const published = result.diagnostics.map((finding) => toEditorDiagnostic(document, finding));
+      // A plan that declares an export target also shows what that export would refuse.
+      const findings = result.plan?.export?.argoRollouts && !result.diagnostics.some((finding) => finding.severity === 'error') ? [...result.diagnostics, ...argoExportDiagnostics(text, result.plan)] : result.diagnostics;
+      const published = findings.map((finding) => toEditorDiagnostic(document, finding));
       collection.set(document.uri, published.map(({ diagnostic }) => diagnostic));
       fixes.set(
         document.uri,

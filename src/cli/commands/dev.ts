@@ -26,11 +26,16 @@ Options:
   --flags-token-env NAME the admin token Unleash is started with, read from env NAME
                         (default ROLLGATE_SECRET_UNLEASH_TOKEN, the secret the demo plan
                         names); Unleash wants the form '*:*.<secret>'
+  --label-delay MS      how long after a prediction its true outcome (label) is recorded
+                        (default 1000; 0 = at once)
   --help                show this help
 
 Fault injection:
   curl -X POST http://127.0.0.1:8700/v1/faults -H 'content-type: application/json' \\
        -d '{"version":"42","errorRate":0.3,"latencyMs":200}'
+  # model faults: move the scores, make answers wrong, decalibrate the labels
+  curl -X POST http://127.0.0.1:8700/v1/faults -H 'content-type: application/json' \
+       -d '{"version":"42","scoreShift":0.3,"accuracyDrop":0.5,"miscalibration":0.2}'
   curl -X DELETE http://127.0.0.1:8700/v1/faults
 `;
 
@@ -101,6 +106,15 @@ function parseArguments(args: string[], env: NodeJS.ProcessEnv): DevArguments | 
         const name = value();
         if (!name) throw new UsageError('--flags-token-env needs the name of an environment variable holding the admin token');
         flagsTokenEnv = name;
+        break;
+      }
+      case '--label-delay': {
+        const raw = value();
+        const delay = Number(raw);
+        if (raw === undefined || !Number.isFinite(delay) || delay < 0 || delay > 3_600_000) {
+          throw new UsageError(`--label-delay needs milliseconds from 0 to 3600000, got ${raw === undefined ? 'nothing' : `'${raw}'`}`);
+        }
+        options.labelDelayMs = delay;
         break;
       }
       default:

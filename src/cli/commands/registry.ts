@@ -11,5 +11,7 @@ export const commands: Record<string, { summary: string; load: () => Promise<Com
   run: { summary: 'Run runbook cells headlessly (drills, CI): --cell, --env, --yes, --dry-run', load: async () => (await import('./run')).runCommand },
   dev: { summary: 'Start the local demo stack: model simulator, deployment endpoint, Prometheus', load: async () => (await import('./dev')).devCommand },
   rollback: { summary: "Roll the plan's service back now: one recorded, idempotency-keyed call (--yes)", load: async () => (await import('./rollback')).rollbackCommand },
+  export: { summary: 'Compile a plan to Argo Rollouts objects or a PrometheusRule (--to, --out, --format)', load: async () => (await import('./export')).exportCommand },
+  import: { summary: 'Turn an Argo Rollout and its AnalysisTemplates into a plan (--out)', load: async () => (await import('./import')).importCommand },
   rollout: { summary: "Walk a plan's stages with guardrails and automatic rollback (--dry-run, --drill)", load: async () => (await import('./rollout')).rolloutCommand },
 };

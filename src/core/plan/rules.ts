@@ -1,4 +1,5 @@
 import { flagRuleDescriptions } from './flagRules';
+import { guardrailKindRuleDescriptions } from './guardrailKindRules';
 import { SchemaCodes } from './schemaIssues';
 import { SemanticCodes } from './semantics';
 import { DocumentCodes } from './validate';
@@ -37,4 +38,5 @@ export const planRuleDescriptions: Readonly<Record<string, string>> = {
   [SemanticCodes.inlineCredential]: 'A credential is written into the plan instead of referenced as { secret: name }.',
   [SemanticCodes.prodNeedsGradualStage]: 'A prod plan reaches 100 percent without a shadow or canary stage first.',
   ...flagRuleDescriptions,
+  ...guardrailKindRuleDescriptions,
 };

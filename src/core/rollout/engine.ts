@@ -75,7 +75,13 @@ export class RolloutEngine {
     const { plan } = options;
     const clock = options.clock ?? systemClock;
     this.current = new RolloutRun(state, clock, options.stateStore ?? new MemoryStateStore(), planLineage(plan), options.actor ?? 'rollgate', options.changeLog);
-    this.baking = new BakeScheduler(this.current, options.metrics, new Map(plan.guardrails.map((guardrail) => [guardrail.name, guardrail])), options.progressIntervalMs ?? 1000);
+    this.baking = new BakeScheduler(
+      this.current,
+      options.metrics,
+      new Map(plan.guardrails.map((guardrail) => [guardrail.name, guardrail])),
+      { planName: plan.metadata.name, modelName: plan.model.name },
+      options.progressIntervalMs ?? 1000,
+    );
     const flags = options.flags;
     this.flagSteps = flags ? new FlagSteps(this.current, flags) : undefined;
     this.rollbacks = new RollbackSender(
@@ -162,6 +168,8 @@ export class RolloutEngine {
     if (stage) {
       stage.status = stage.trafficApplied ? 'baking' : 'pending';
       for (const guardrail of stage.guardrails) guardrail.consecutiveFailures = 0;
+      // Resuming a stage that paused on a marginal judgement accepts the judgement.
+      if (stage.judgement?.verdict === 'marginal') stage.marginalAccepted = true;
     }
     await this.holdingTheRun(async () => {
       await run.transition('resumed', 'resumed', stage?.name);

@@ -1,4 +1,5 @@
 import type { GuardrailMeasurement } from '../guardrails/evaluate';
+import type { JudgeResult } from '../guardrails/judge';
 import type { KnownLedgerAction, LedgerFlagChange } from '../ledger/types';
 
 export type { MetricSource, MetricReading, MetricHint } from '../guardrails/evaluate';
@@ -57,6 +58,8 @@ export interface ChangeEntry {
   evidence?: GuardrailMeasurement[];
   /** Feature flags the action changed (docs/flags.md), in the same entry as its traffic. */
   flags?: LedgerFlagChange[];
+  /** The stage's latest judgement when the stage is judged (score, verdict, reason). */
+  judgement?: JudgeResult;
   outcome: 'ok' | 'failed';
   planDigest: string;
   lineage: RolloutLineage;
