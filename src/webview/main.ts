@@ -298,6 +298,7 @@ function fillDetails(details: HTMLDetailsElement, entry: PanelChangelogEntry): v
   fact('Service', entry.service);
   fact('Stage', entry.stage);
   fact('Change', entry.change);
+  fact('Flags', entry.flags);
   fact('Reason', entry.reason);
   body.append(facts);
   if (entry.evidence.length > 0) {

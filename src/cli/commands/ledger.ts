@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import { relative, resolve } from 'node:path';
 
 import { defaultLedgerPath, Ledger, type LedgerEntry, type LedgerEvidence, type LedgerTraffic } from '../../core/ledger/index';
-import type { LedgerFlagChange, LedgerFlagState } from '../../core/ledger/types';
+import { describeLedgerFlagChange } from '../../core/flags/recorded';
 import { describeTraffic } from '../../core/rollout/traffic';
 import { textOrJson } from '../arguments';
 import type { CliIo } from '../io';
@@ -98,17 +98,6 @@ function evidence(item: LedgerEvidence): string {
   return `${item.guardrail ?? 'guardrail'}${value}${bound ? ` (${bound})` : ''}${item.outcome ? ` ${item.outcome}` : ''}`;
 }
 
-function flagState(state: LedgerFlagState | undefined): string {
-  if (!state) return '?';
-  return `${state.enabled ? 'on' : 'off'}${state.percent !== undefined ? ` at ${state.percent}%` : ''}`;
-}
-
-/** `flag new-ranking on at 50% -> on at 20% (rollback: restore) ok`, or the failure and what to set by hand. */
-function flagChange(change: LedgerFlagChange): string {
-  const result = change.outcome === 'ok' ? `${flagState(change.before)} -> ${flagState(change.after)}` : `${flagState(change.before)} -> FAILED (wanted ${change.target}; ${change.manual ?? change.error ?? 'set it by hand'})`;
-  return `flag ${change.name} ${result} (${change.reason})`;
-}
-
 /** One line per entry, for people; `--format json` is the stable form for scripts. */
 export function formatEntry(entry: LedgerEntry): string {
   const parts = [`#${entry.seq}`, entry.time, entry.action, entry.service ?? '-', `by ${entry.actor}`];
@@ -122,7 +111,7 @@ export function formatEntry(entry: LedgerEntry): string {
     parts.push(`${request.method} ${request.url} ->${status}${duration} ${request.outcome}`);
   }
   if (entry.evidence) parts.push((Array.isArray(entry.evidence) ? entry.evidence : [entry.evidence]).map(evidence).join('; '));
-  if (entry.flags?.length) parts.push(entry.flags.map(flagChange).join('; '));
+  if (entry.flags?.length) parts.push(entry.flags.map((change) => `flag ${describeLedgerFlagChange(change)}`).join('; '));
   if (entry.reason) parts.push(JSON.stringify(entry.reason));
   return parts.join('  ');
 }

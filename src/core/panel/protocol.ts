@@ -133,6 +133,8 @@ export interface PanelChangelogEntry {
   /** "41 100% → 41 90%, 42 10%". */
   change?: string;
   reason?: string;
+  /** The feature flags the entry changed: "new-ranking on at 50% → on at 20% (rollback: restore)". */
+  flags?: string;
   failed: boolean;
   lineage: PanelLineageLine[];
   evidence: PanelEvidence[];
