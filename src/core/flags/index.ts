@@ -10,3 +10,4 @@ export * from './changes';
 export * from './rolloutFlags';
 export * from './recorded';
 export * from './dryRun';
+export * from './describe';

@@ -5,23 +5,6 @@ import { describeFlagTarget, manualInstruction, rollbackTargets, type FlagTarget
 import type { FlagProvider, FlagState } from './provider';
 import type { FlagStepResult } from './rolloutFlags';
 
-function describeRecordedState(state: { enabled: boolean; percent?: number } | undefined): string {
-  if (!state) return '?';
-  return `${state.enabled ? 'on' : 'off'}${state.percent !== undefined ? ` at ${state.percent}%` : ''}`;
-}
-
-/**
- * One flag change of a ledger entry for people (`rollgate ledger show`, the panel's changelog):
- * `new-ranking on at 50% -> on at 20% (rollback: restore)`, or the failure with what to set by hand.
- */
-export function describeLedgerFlagChange(change: Pick<LedgerFlagChange, 'name' | 'reason' | 'before' | 'after' | 'target' | 'outcome' | 'manual' | 'error'>, arrow = '->'): string {
-  const result =
-    change.outcome === 'ok'
-      ? `${describeRecordedState(change.before)} ${arrow} ${describeRecordedState(change.after)}`
-      : `${describeRecordedState(change.before)} ${arrow} FAILED (wanted ${change.target}; ${change.manual ?? change.error ?? 'set it by hand'})`;
-  return `${change.name} ${result} (${change.reason})`;
-}
-
 /** The flag states a rollout recorded at its start, read back from its `rollout-start` ledger entry. */
 export function recordedFromChanges(changes: readonly LedgerFlagChange[] | undefined, environment = ''): Record<string, FlagState> {
   const recorded: Record<string, FlagState> = {};

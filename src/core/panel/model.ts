@@ -7,7 +7,7 @@ import type { LedgerEntry, LedgerTraffic } from '../ledger/types';
 import type { Guardrail } from '../plan/schema';
 import type { TrafficState } from '../rollout/ports';
 import { describeTraffic } from '../rollout/traffic';
-import { describeLedgerFlagChange } from '../flags/recorded';
+import { describeLedgerFlagChange } from '../flags/describe';
 import { bakeProgress, type GuardrailState, type RolloutSnapshot, type StageSnapshot } from '../rollout/state';
 import { guardrailVisual } from './visuals';
 import type { PanelChangelogEntry, PanelEvidence, PanelGuardrail, PanelLineageLine, PanelRollout, PanelStage } from './protocol';
