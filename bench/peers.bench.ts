@@ -1,7 +1,8 @@
 // Rollgate against the tools a user would otherwise reach for, in the same process and run:
 //  - plan validation of generated ~5,000 and ~20,000-line plans: Rollgate's `validatePlan`
-//    (parse, schema, semantics) vs `yaml-language-server` validating the same text against
-//    Rollgate's exported JSON Schema (the peer) vs `yaml.parseDocument` alone (the floor);
+//    (parse, schema, semantics, PromQL) vs `yaml-language-server` validating the same text against
+//    Rollgate's exported JSON Schema (the peer) vs `yaml.parseDocument` plus one lezer-promql parse
+//    of every guardrail query (the floor, bench/support/planFloor.ts);
 //  - an http request against a loopback server: a Rollgate http cell vs `httpyac` sending the
 //    same request from a parsed .http file (the peer) vs a plain `fetch` loop (the floor).
 // Goals (issue 7): validation within 1.15x of the floor and faster than the peer; http cell
@@ -12,12 +13,12 @@ import { join } from 'node:path';
 
 import * as httpyac from 'httpyac';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { parseDocument } from 'yaml';
 import { getLanguageService } from 'yaml-language-server/lib/umd/languageservice/yamlLanguageService';
 
 import { planJsonSchema } from '../src/core/plan/jsonSchema';
 import { validatePlan } from '../src/core/plan/validate';
 import { generatePlan } from '../test/support/generatePlan';
+import { planValidationFloor } from './support/planFloor';
 import { startHttpCase } from './support/httpCase';
 
 const quick = process.argv.includes('--quick');
@@ -134,10 +135,10 @@ async function planValidationRows(): Promise<Row[]> {
     if (broken.length === 0) throw new Error('yaml-language-server did not apply the schema (no problem found in a wrong kind)');
     for (let warm = 0; warm < 2; warm++) {
       validatePlan(text);
-      parseDocument(text);
+      planValidationFloor(text);
       await peerValidate(text);
     }
-    const samples = await interleave(size.rounds, [async () => validatePlan(text), async () => parseDocument(text), () => peerValidate(text)]);
+    const samples = await interleave(size.rounds, [async () => validatePlan(text), async () => planValidationFloor(text), () => peerValidate(text)]);
     const lines = text.split('\n').length;
     result.push(
       ...rows(
@@ -145,7 +146,7 @@ async function planValidationRows(): Promise<Row[]> {
         'ms per validation (median)',
         samples,
         1,
-        { floor: 'yaml.parseDocument', peer: 'yaml-language-server doValidation + JSON Schema' },
+        { floor: 'yaml.parseDocument + one lezer-promql parse per guardrail query', peer: 'yaml-language-server doValidation + JSON Schema' },
         VALIDATION_FLOOR_GOAL,
       ),
     );

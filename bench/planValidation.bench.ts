@@ -1,10 +1,16 @@
 // Plan validation against its floor: Rollgate's full validation (YAML parse with spans, schema,
-// semantic rules) next to `yaml.parseDocument` alone on the same text, in the same process and
-// the same run. Timing and memory are measured in separate child processes of this file so that
-// one does not inherit the other's heap.
+// semantic rules, PromQL of every guardrail query) next to the work no validator can skip —
+// `yaml.parseDocument` plus one @prometheus-io/lezer-promql parse of every guardrail query
+// (bench/support/planFloor.ts) — on the same text, in the same process and the same run. Also
+// shown: the ratio to `yaml.parseDocument` alone (issue 7's floor) and what the PromQL checks cost
+// on their own. Memory is measured in separate child processes of this file so that one does not
+// inherit the other's heap.
 import { spawnSync } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
+import { parser } from '@prometheus-io/lezer-promql';
 import { parseDocument } from 'yaml';
+import { analyzeQuery } from '../src/core/promql/guardrail';
+import { guardrailQueries, planValidationFloor } from './support/planFloor';
 import { validatePlan } from '../src/core/plan/validate';
 import { generatePlan } from '../test/support/generatePlan';
 
@@ -52,26 +58,27 @@ interface Medians {
   pairedRatio: Sample;
 }
 
-/** Medians of both workloads, interleaved (and alternating which goes first) so drift hits both alike. */
-function compare(text: string, runs: number): Medians {
-  for (let warm = 0; warm < 3; warm++) {
-    validatePlan(text);
-    parseDocument(text);
-  }
-  const rollgate: Sample[] = [];
-  const baseline: Sample[] = [];
+const medianSample = (samples: Sample[]): Sample => ({ wall: median(samples.map((sample) => sample.wall)), cpu: median(samples.map((sample) => sample.cpu)) });
+
+/**
+ * Medians of several workloads, each round running them back to back with the order rotated so
+ * drift hits all alike; each one after the first is compared with the first (paired ratios).
+ */
+function compareAll(runs: number, workloads: Array<() => unknown>): Medians[] {
+  for (let warm = 0; warm < 3; warm++) for (const work of workloads) work();
+  const samples: Sample[][] = workloads.map(() => []);
   for (let run = 0; run < runs; run++) {
-    if (run % 2 === 0) {
-      baseline.push(timeOnce(() => parseDocument(text)));
-      rollgate.push(timeOnce(() => validatePlan(text)));
-    } else {
-      rollgate.push(timeOnce(() => validatePlan(text)));
-      baseline.push(timeOnce(() => parseDocument(text)));
+    for (let step = 0; step < workloads.length; step++) {
+      const which = (run + step) % workloads.length;
+      samples[which]!.push(timeOnce(workloads[which]!));
     }
   }
-  const medians = (samples: Sample[]): Sample => ({ wall: median(samples.map((sample) => sample.wall)), cpu: median(samples.map((sample) => sample.cpu)) });
-  const ratios = rollgate.map((sample, index) => ({ wall: sample.wall / baseline[index]!.wall, cpu: sample.cpu / baseline[index]!.cpu }));
-  return { rollgate: medians(rollgate), baseline: medians(baseline), pairedRatio: medians(ratios) };
+  const [rollgate, ...baselines] = samples as [Sample[], ...Sample[][]];
+  return baselines.map((baseline) => ({
+    rollgate: medianSample(rollgate),
+    baseline: medianSample(baseline),
+    pairedRatio: medianSample(rollgate.map((sample, index) => ({ wall: sample.wall / baseline[index]!.wall, cpu: sample.cpu / baseline[index]!.cpu }))),
+  }));
 }
 
 /** Peak resident memory (MB) of a fresh process that does only one of the workloads. */
@@ -84,7 +91,7 @@ function peakMemory(workload: 'validate' | 'parse', size: Size): number {
 
 function memoryProbe(workload: string, stages: number, guardrails: number): void {
   const text = generatePlan({ stages, guardrails });
-  const result = workload === 'validate' ? validatePlan(text).diagnostics.length : parseDocument(text).errors.length;
+  const result = workload === 'validate' ? validatePlan(text).diagnostics.length : planValidationFloor(text) === guardrails ? 0 : 1;
   if (result !== 0) throw new Error('the generated plan should be clean');
   // maxRSS is in kilobytes.
   process.stdout.write(`${(process.resourceUsage().maxRSS / 1024).toFixed(1)}\n`);
@@ -93,47 +100,62 @@ function memoryProbe(workload: string, stages: number, guardrails: number): void
 interface Row {
   name: string;
   metric: 'median wall time (ms)' | 'median CPU time (ms)' | 'peak RSS (MB)';
+  /** What Rollgate is compared with. */
+  against: string;
   rollgate: number;
   baseline: number;
   ratio: number;
-  goal: number;
-  met: boolean;
+  /** Undefined: shown for information, no goal. */
+  goal?: number;
+  met?: boolean;
 }
+
+const FLOOR = 'YAML parse + one lezer parse per query';
 
 function main(): void {
   const json = process.argv.includes('--json');
   const rows: Row[] = [];
+  const promqlCost: Array<{ name: string; queries: number; lezerMs: number; checksMs: number }> = [];
   for (const size of sizes) {
     const text = generatePlan(size);
     const lines = text.split('\n').length;
     const check = validatePlan(text);
     if (check.diagnostics.length > 0 || !check.plan) throw new Error(`the generated ${size.label} is not clean`);
-    const timing = compare(text, size.runs);
-    const name = `${size.label} (${lines} lines, ${(text.length / 1024).toFixed(0)} KiB)`;
+    const queries = guardrailQueries(text);
+    const [floor, yamlAlone] = compareAll(size.runs, [() => validatePlan(text), () => planValidationFloor(text), () => parseDocument(text)]) as [Medians, Medians];
+    // What the PromQL checks cost on their own: placeholders, parse, type checks and result type
+    // of every query, next to the lezer parse alone (measured apart from the validations above).
+    const [checks] = compareAll(size.runs, [() => queries.forEach((query) => analyzeQuery(query)), () => queries.forEach((query) => parser.parse(query))]) as [Medians];
+    promqlCost.push({ name: size.label, queries: queries.length, lezerMs: checks.baseline.wall, checksMs: checks.rollgate.wall });
+    const name = `${size.label} (${lines} lines, ${(text.length / 1024).toFixed(0)} KiB, ${queries.length} queries)`;
     for (const [metric, key] of [['median wall time (ms)', 'wall'], ['median CPU time (ms)', 'cpu']] as const) {
-      const ratio = timing.pairedRatio[key];
-      rows.push({ name, metric, rollgate: timing.rollgate[key], baseline: timing.baseline[key], ratio, goal: TIME_GOAL, met: ratio <= TIME_GOAL });
+      const ratio = floor.pairedRatio[key];
+      rows.push({ name, metric, against: FLOOR, rollgate: floor.rollgate[key], baseline: floor.baseline[key], ratio, goal: TIME_GOAL, met: ratio <= TIME_GOAL });
+      rows.push({ name, metric, against: 'yaml.parseDocument alone', rollgate: yamlAlone.rollgate[key], baseline: yamlAlone.baseline[key], ratio: yamlAlone.pairedRatio[key] });
     }
     if (size.stages >= 1600) {
       const validateMemory = peakMemory('validate', size);
-      const parseMemory = peakMemory('parse', size);
-      const memoryRatio = validateMemory / parseMemory;
-      rows.push({ name, metric: 'peak RSS (MB)', rollgate: validateMemory, baseline: parseMemory, ratio: memoryRatio, goal: MEMORY_GOAL, met: memoryRatio <= MEMORY_GOAL });
+      const floorMemory = peakMemory('parse', size);
+      const memoryRatio = validateMemory / floorMemory;
+      rows.push({ name, metric: 'peak RSS (MB)', against: FLOOR, rollgate: validateMemory, baseline: floorMemory, ratio: memoryRatio, goal: MEMORY_GOAL, met: memoryRatio <= MEMORY_GOAL });
     }
   }
   // The load average tells a reader whether other work shared the CPU during the run.
   const machine = { cpu: cpus()[0]?.model.trim() ?? 'unknown', cores: cpus().length, node: process.version, loadAverage1m: Number(loadavg()[0]!.toFixed(2)) };
   if (json) {
-    process.stdout.write(`${JSON.stringify({ bench: 'planValidation', subject: 'validatePlan (parse + schema + semantics)', baseline: 'yaml.parseDocument alone', machine, rows })}\n`);
+    process.stdout.write(`${JSON.stringify({ bench: 'planValidation', subject: 'validatePlan (parse + schema + semantics + PromQL)', baseline: FLOOR, machine, rows, promqlCost })}\n`);
     return;
   }
-  const header = ['case', 'metric', 'rollgate validatePlan', 'yaml.parseDocument', 'ratio*', 'goal'];
-  const body = rows.map((row) => [row.name, row.metric, row.rollgate.toFixed(1), row.baseline.toFixed(1), `${row.ratio.toFixed(3)}x`, `<= ${row.goal}x ${row.met ? 'met' : 'NOT MET'}`]);
+  const header = ['case', 'metric', 'rollgate validatePlan', 'against', '', 'ratio*', 'goal'];
+  const body = rows.map((row) => [row.name, row.metric, row.rollgate.toFixed(1), row.against, row.baseline.toFixed(1), `${row.ratio.toFixed(3)}x`, row.goal === undefined ? '(no goal)' : `<= ${row.goal}x ${row.met ? 'met' : 'NOT MET'}`]);
   const widths = header.map((cell, column) => Math.max(cell.length, ...body.map((line) => line[column]!.length)));
   const format = (line: string[]) => line.map((cell, column) => cell.padEnd(widths[column]!)).join('  ');
-  process.stdout.write(`Plan validation vs yaml.parseDocument alone (medians; ${machine.cpu}, ${machine.cores} cores, node ${machine.node}, load average ${machine.loadAverage1m})\n`);
+  process.stdout.write(`Plan validation vs its floor (medians; ${machine.cpu}, ${machine.cores} cores, node ${machine.node}, load average ${machine.loadAverage1m})\n`);
   process.stdout.write(`${format(header)}\n${widths.map((width) => '-'.repeat(width)).join('  ')}\n${body.map(format).join('\n')}\n`);
-  process.stdout.write('* time ratios: median of the ratios of back-to-back runs (same text, alternating order); memory: ratio of peak RSS of two fresh processes.\n');
+  process.stdout.write('* time ratios: median of the ratios of back-to-back runs (same text, rotating order); memory: ratio of peak RSS of two fresh processes.\n');
+  for (const cost of promqlCost) {
+    process.stdout.write(`PromQL of the ${cost.name} (${cost.queries} queries): lezer parse alone ${cost.lezerMs.toFixed(1)} ms; Rollgate's checks (placeholders, parse, type checks, result type, series count) ${cost.checksMs.toFixed(1)} ms.\n`);
+  }
 }
 
 const probeAt = process.argv.indexOf('--memory-probe');

@@ -37,6 +37,7 @@ function typeOf(node) {
   else if (node.maximum !== undefined) constraints.push(`at most ${node.maximum}`);
   if (node.exclusiveMinimum !== undefined) constraints.push(`above ${node.exclusiveMinimum}`);
   if (node.minItems !== undefined) constraints.push(`at least ${node.minItems} item${node.minItems === 1 ? '' : 's'}`);
+  if (node.oneOf) return `mapping, one of: ${node.oneOf.map((option) => `${code(`type: ${option.properties?.type?.const}`)}`).join(', ')} (below)`;
   let base;
   switch (node.type) {
     case 'array':
@@ -59,7 +60,7 @@ function typeOf(node) {
 
 const sections = [];
 /** One table per mapping in the schema, in document order; nested mappings get their own. */
-function describeObject(path, node) {
+function describeObject(path, node, variant = '') {
   const required = new Set(node.required ?? []);
   const rows = [];
   const nested = [];
@@ -67,13 +68,15 @@ function describeObject(path, node) {
     const childPath = path ? `${path}.${key}` : key;
     const defaultText = child.default === undefined ? '' : code(JSON.stringify(child.default));
     rows.push(`| ${code(key)} | ${escapeCell(typeOf(child))} | ${required.has(key) ? 'yes' : 'no'} | ${escapeCell(defaultText)} | ${escapeCell(child.description ?? '')} |`);
-    if (child.type === 'object' && child.properties) nested.push([childPath, child]);
-    if (child.type === 'array' && child.items?.type === 'object' && child.items.properties) nested.push([`${childPath}[]`, child.items]);
+    if (child.type === 'object' && child.properties) nested.push([childPath, child, variant]);
+    // A mapping told apart by `type` (endpoints.deployment): one table per option.
+    for (const option of child.oneOf ?? []) nested.push([childPath, option, ` (${code(`type: ${option.properties?.type?.const}`)})`]);
+    if (child.type === 'array' && child.items?.type === 'object' && child.items.properties) nested.push([`${childPath}[]`, child.items, variant]);
   }
-  const title = path === '' ? 'Top level' : code(path);
+  const title = path === '' ? 'Top level' : `${code(path)}${variant}`;
   const intro = path === '' ? '' : `${node.description ?? ''}\n\n`;
   sections.push(`### ${title}\n\n${intro}| Key | Type | Required | Default | Description |\n| --- | --- | --- | --- | --- |\n${rows.join('\n')}\n`);
-  for (const [childPath, child] of nested) describeObject(childPath, child);
+  for (const [childPath, child, childVariant] of nested) describeObject(childPath, child, childVariant);
 }
 
 const schema = core.planJsonSchema();

@@ -143,7 +143,7 @@ env.ROLLGATE_SECRET_DEPLOY_TOKEN = demoToken;
 
 const devAvailable = spawnSync(process.execPath, ['dist/cli.js', 'dev', '--help'], { stdio: 'ignore' }).status === 0;
 if (devAvailable) {
-  console.log('== rollgate dev (deployment endpoint 127.0.0.1:8700, Prometheus 127.0.0.1:9090)');
+  console.log('== rollgate dev (deployment endpoint 127.0.0.1:8700, Prometheus 127.0.0.1:9090, HAProxy runtime API tcp://127.0.0.1:9999)');
   startChild('rollgate dev', process.execPath, ['dist/cli.js', 'dev'], { essential: false, env: devEnv });
 } else {
   console.log('== rollgate dev is missing from dist/cli.js: starting VS Code without the demo stack');
@@ -158,7 +158,7 @@ if (!(await waitForHttp(`http://127.0.0.1:${port}/healthz`, 30_000))) {
 } else {
   console.log(`\nRollgate in VS Code: open http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}`);
   if (devAvailable) {
-    console.log('Demo stack: deployment endpoint http://127.0.0.1:8700, Prometheus http://127.0.0.1:9090');
+    console.log('Demo stack: deployment endpoint http://127.0.0.1:8700, Prometheus http://127.0.0.1:9090, HAProxy runtime API tcp://127.0.0.1:9999 (when haproxy is installed)');
     console.log('Its bearer token is generated for this run and given to VS Code; it is never printed.');
   }
   console.log('Ctrl-C stops everything.');

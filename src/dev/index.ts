@@ -5,3 +5,8 @@ export { ModelSimulator, durationBuckets, type ActiveFault, type FaultSpec, type
 export { startLoadGenerator, type LoadGenerator, type LoadStats } from './loadGenerator';
 export { startDevServer, type DevServer, type DevServerOptions } from './server';
 export { findPrometheusOnPath, freePort, installPrometheusHint, scrapeJob, startPrometheus, type PrometheusProcess, type PrometheusStartOptions } from './prometheusProcess';
+export { findOnPath, startWatched, type WatchedProcess, type WatchedProcessOptions } from './watchedProcess';
+export { findHaproxyOnPath, installHaproxyHint, startHaproxy, HaproxyPortInUseError, type HaproxyProcess, type HaproxyStartOptions } from './haproxyProcess';
+export { startDevHaproxy, type DevHaproxy, type DevHaproxyOptions } from './devHaproxy';
+export { startModelServers, type ModelServer, type ModelServers } from './modelServers';
+export { devHaproxyConfig, devServerName, type DevHaproxyLayout } from './haproxyConfig';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 
 import { freePort } from './prometheusProcess';
-import { startWatchedProcess, type WatchedProcess } from './watchedProcess';
+import { startWatchedProcess, type WatchedProcess } from './watchedProgram';
 
 /** A throw-away PostgreSQL cluster on 127.0.0.1, for the flag service of `rollgate dev` and tests. */
 export interface PostgresProcess {

@@ -1,7 +1,11 @@
 import { createHash } from 'node:crypto';
+import { delimiter } from 'node:path';
 
 import type { ServiceState } from '../core/endpoints/index';
+import { DEV_PROMETHEUS } from '../core/promql/devStack';
 import { DevDeployment } from './deploymentState';
+import { startDevHaproxy, type DevHaproxy } from './devHaproxy';
+import { findHaproxyOnPath, installHaproxyHint } from './haproxyProcess';
 import { startLoadGenerator, type LoadStats } from './loadGenerator';
 import { createDemoFlags, startFlagService, type FlagService } from './flagService';
 import { findPrometheusOnPath, installPrometheusHint, startPrometheus, type PrometheusProcess } from './prometheusProcess';
@@ -12,6 +16,14 @@ import { ModelSimulator, type ActiveFault, type FaultSpec } from './simulator';
 export const devService = 'churn-scorer';
 export const devBaselineVersion = '41';
 export const devCandidateVersion = '42';
+
+/** The job name under which the dev Prometheus scrapes HAProxy's exporter (`job="haproxy"`). */
+export const haproxyScrapeJob = 'haproxy';
+
+function withoutStop(haproxy: DevHaproxy): DevStackHaproxy {
+  const { stop: _stop, ...rest } = haproxy;
+  return rest;
+}
 
 /** A stable, obviously-synthetic digest for a simulated artifact. */
 export function devDigest(version: string): string {
@@ -51,7 +63,24 @@ export interface DevStackOptions {
   flagsPort?: number;
   /** The admin token Unleash is started with (`*:*.<secret>`), already resolved; never printed. */
   flagsAdminToken?: string;
+  /**
+   * `off` (the default here; `rollgate dev` asks for `auto`): no HAProxy; `auto`: run each version
+   * as its own server with a real HAProxy in front when a binary is found, else add a notice;
+   * `required`: fail when it cannot be started.
+   */
+  haproxy?: 'auto' | 'required' | 'off';
+  /** HAProxy binary; default: `haproxy` on `haproxySearchPath`. */
+  haproxyBin?: string;
+  /** Where to look for `haproxy` (PATH syntax). Default: `searchPath`, then /usr/local/sbin and /usr/sbin (Debian installs it there). */
+  haproxySearchPath?: string;
+  /** HAProxy frontend, runtime API and exporter ports on 127.0.0.1; 0 picks a free one. Defaults 8780, 9999, 8405. */
+  haproxyPort?: number;
+  haproxyApiPort?: number;
+  haproxyMetricsPort?: number;
 }
+
+/** The HAProxy part of a running stack (see `DevStackOptions.haproxy`). */
+export type DevStackHaproxy = Omit<DevHaproxy, 'stop'>;
 
 /** The flags the demo plans name (examples/churn-flags.rollout.yaml), created off in every environment. */
 export const devFlags = ['new-ranking'] as const;
@@ -75,6 +104,8 @@ export interface DevStack {
   prometheusDataDir?: string;
   /** The flag service (Unleash, project `default`, environments `development` and `production`), when started. */
   flags?: Pick<FlagService, 'url' | 'project' | 'environments' | 'unleashPid' | 'postgres'> & { flags: readonly string[] };
+  /** HAProxy in front of one server per version, when started: its runtime API, exporter and router. */
+  haproxy?: DevStackHaproxy;
   /** Things the user should know, e.g. that Prometheus is missing and how to install it. */
   notices: string[];
   /** Sets (merges) a fault on a version; throws on an unknown version or bad values. */
@@ -84,7 +115,7 @@ export interface DevStack {
   /** Current deployment state (same as `GET /v1/services/churn-scorer`). */
   state(): ServiceState;
   loadStats(): LoadStats;
-  /** Stops load, the server, Prometheus and the flag service, and removes their data folders. Idempotent. */
+  /** Stops load, the servers, HAProxy, Prometheus and the flag service, and removes their temporary folders. Idempotent. */
   stop(): Promise<void>;
 }
 
@@ -112,6 +143,35 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
     await simulator.stop();
     await server.close();
   };
+  let haproxy: DevHaproxy | undefined;
+  const haproxyMode = options.haproxy ?? 'off';
+  if (haproxyMode !== 'off') {
+    const bin = options.haproxyBin ?? findHaproxyOnPath(options.haproxySearchPath ?? `${options.searchPath ?? process.env.PATH ?? ''}${delimiter}/usr/local/sbin${delimiter}/usr/sbin`);
+    if (bin === undefined) {
+      const message = `HAProxy was not found, so predictions are routed by the built-in router only (the Rollgate deployment API still works). ${installHaproxyHint}`;
+      if (haproxyMode === 'required') {
+        await shutdownServing();
+        throw new Error(message);
+      }
+      notices.push(message);
+    } else {
+      try {
+        haproxy = await startDevHaproxy({
+          bin,
+          simulator,
+          backend: devService,
+          versions: deployment.snapshot().versions.map((version) => ({ version: version.version, weight: version.weight })),
+          port: options.haproxyPort ?? 8780,
+          apiPort: options.haproxyApiPort ?? 9999,
+          metricsPort: options.haproxyMetricsPort ?? 8405,
+          requestsPerSecond: rate,
+        });
+      } catch (error) {
+        await shutdownServing();
+        throw error;
+      }
+    }
+  }
   if (mode !== 'off') {
     const bin = options.prometheusBin ?? findPrometheusOnPath(options.searchPath ?? process.env.PATH);
     if (bin === undefined) {
@@ -125,11 +185,13 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
       try {
         prometheus = await startPrometheus({
           bin,
-          port: options.prometheusPort ?? 9090,
+          port: options.prometheusPort ?? DEV_PROMETHEUS.port,
           target: `127.0.0.1:${server.port}`,
+          ...(haproxy ? { extraTargets: [{ job: haproxyScrapeJob, target: haproxy.exporterTarget }] } : {}),
           startTimeoutMs: options.prometheusStartTimeoutMs,
         });
       } catch (error) {
+        await haproxy?.stop();
         await shutdownServing();
         throw error;
       }
@@ -162,6 +224,7 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
     ...(flagService
       ? { flags: { url: flagService.url, project: flagService.project, environments: flagService.environments, unleashPid: flagService.unleashPid, postgres: flagService.postgres, flags: devFlags } }
       : {}),
+    ...(haproxy ? { haproxy: withoutStop(haproxy) } : {}),
     notices,
     injectFault: (fault) => simulator.injectFault(fault),
     clearFaults: (version) => simulator.clearFaults(version),
@@ -169,7 +232,9 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
     loadStats: () => load?.stats() ?? { sent: 0, skipped: 0 },
     stop() {
       stopping ??= (async () => {
-        await Promise.all([prometheus?.stop(), flagService?.stop(), shutdownServing()]);
+        // HAProxy's load and model servers go first: they call into the simulator.
+        await Promise.all([prometheus?.stop(), haproxy?.stop(), flagService?.stop()]);
+        await shutdownServing();
       })();
       return stopping;
     },

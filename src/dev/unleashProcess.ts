@@ -5,7 +5,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 
 import { freePort } from './prometheusProcess';
-import { startWatchedProcess, type WatchedProcess } from './watchedProcess';
+import { startWatchedProcess, type WatchedProcess } from './watchedProgram';
 
 /** The Unleash release Rollgate is tested against (`test/harness/ensureUnleash.sh` installs it). */
 export const UNLEASH_VERSION = '8.2.0';

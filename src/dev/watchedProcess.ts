@@ -1,42 +1,50 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { accessSync, constants, rmSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
 
-/** A program started under a watchdog that stops it when this Node process goes away. */
-export interface WatchedProcess {
-  /** Pid of the program itself (not of its watchdog). */
-  pid: number;
-  /** True once the program has exited. */
-  readonly exited: boolean;
-  /** Resolves when the program has exited (and its folder is removed). */
-  readonly exit: Promise<void>;
-  /** The last lines the program printed (stdout and stderr), for error messages. */
-  output(): string[];
-  /** Asks the program to stop, escalating to SIGKILL after `stopTimeoutMs`; idempotent. */
-  stop(): Promise<void>;
+/** Finds an executable `name` on `PATH`, or `undefined`. */
+export function findOnPath(name: string, path: string | undefined = process.env.PATH): string | undefined {
+  for (const folder of (path ?? '').split(delimiter)) {
+    if (folder === '') continue;
+    const candidate = join(folder, name);
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not here; keep looking
+    }
+  }
+  return undefined;
 }
 
 export interface WatchedProcessOptions {
-  /** Names the program in messages, e.g. `PostgreSQL`. */
-  name: string;
-  command: string;
+  bin: string;
   args: string[];
-  env?: NodeJS.ProcessEnv;
-  cwd?: string;
-  /** Run the watchdog and the program as this user (PostgreSQL refuses to run as root). */
-  user?: { uid: number; gid: number };
-  /** The signal that asks the program to shut down; PostgreSQL's fast shutdown is SIGINT. Default SIGTERM. */
-  stopSignal?: NodeJS.Signals;
-  /** A folder removed once the program has exited, however it ends. */
-  removeWhenDone?: string;
-  /** How long a stop may take before the program is killed. Default 10 s. */
-  stopTimeoutMs?: number;
+  /** A folder removed when the program ends, also when this Node process died first. */
+  tempDir?: string;
+  /** Lines of the program's output kept for error messages (default 40). */
+  keepLines?: number;
+}
+
+/** A program `rollgate dev` runs, which never outlives it. */
+export interface WatchedProcess {
+  /** The program's own pid (not the watchdog's), once the watchdog announced it. */
+  readonly pid: number | undefined;
+  readonly exited: boolean;
+  /** Resolves when the program (and its watchdog) ended. */
+  readonly exitedPromise: Promise<void>;
+  /** Its last lines of output (stdout and stderr). */
+  output(): string[];
+  /** Asks it to stop (SIGTERM), kills it after `graceMs` (default 10 s), removes `tempDir`. Idempotent. */
+  stop(graceMs?: number): Promise<void>;
 }
 
 /**
- * A small shell that runs the program and stops it (then removes its folder) as soon as its
- * stdin closes: that happens on a clean stop and also when this Node process dies without
- * cleaning up (SIGKILL, crash), so nothing is ever orphaned. Ctrl-C in a terminal is ignored by
- * the watchdog; the Node process handles it and stops the program in order.
+ * Runs the program under a small shell that stops it (and removes its temporary folder) as soon
+ * as its stdin closes: that happens on a clean stop and also when this Node process dies without
+ * cleaning up (SIGKILL, crash), so the program is never orphaned. The watchdog runs in its own
+ * process group, so a terminal's Ctrl-C (SIGINT to the foreground group) reaches only Node, which
+ * then stops everything in order.
  */
 const watchdogScript = [
   "trap '' INT",
@@ -44,60 +52,60 @@ const watchdogScript = [
   '"$@" </dev/null &',
   'child=$!',
   'echo "rollgate-watched-pid $child"',
-  '( read -r _ <&3; kill -"$ROLLGATE_STOP_SIGNAL" "$child" 2>/dev/null ) &',
+  // From here on the shell itself stays silent: once Node is gone its pipes are broken, and a
+  // message such as "Terminated" (a program stopped by a signal) would kill the shell with
+  // SIGPIPE before it removes the folder. The program keeps its own copies of the pipes.
+  'exec >/dev/null 2>&1',
+  '( read -r _ <&3; kill -TERM "$child" 2>/dev/null ) &',
   'watcher=$!',
   'wait "$child"',
   'status=$?',
   'kill "$watcher" 2>/dev/null',
-  'if [ -n "$ROLLGATE_REMOVE_WHEN_DONE" ]; then rm -rf "$ROLLGATE_REMOVE_WHEN_DONE"; fi',
+  '[ -n "$ROLLGATE_WATCHED_DIR" ] && rm -rf "$ROLLGATE_WATCHED_DIR"',
   'exit $status',
 ].join('\n');
 
-/**
- * Starts `command` under the watchdog and resolves once its pid is known. The caller waits for
- * readiness in its own way (a health URL, a port) and calls `stop()` when done.
- */
-export async function startWatchedProcess(options: WatchedProcessOptions): Promise<WatchedProcess> {
-  const stopSignal = (options.stopSignal ?? 'SIGTERM').replace(/^SIG/, '');
-  const child: ChildProcess = spawn('/bin/sh', ['-c', watchdogScript, `rollgate-watchdog-${options.name.toLowerCase()}`, options.command, ...options.args], {
-    stdio: ['pipe', 'pipe', 'pipe'],
-    cwd: options.cwd,
-    env: { ...(options.env ?? process.env), ROLLGATE_STOP_SIGNAL: stopSignal, ROLLGATE_REMOVE_WHEN_DONE: options.removeWhenDone ?? '' },
-    ...(options.user ? { uid: options.user.uid, gid: options.user.gid } : {}),
-  });
-  let programPid: number | undefined;
-  let announce: ((pid: number) => void) | undefined;
-  const announced = new Promise<number>((resolve) => (announce = resolve));
+/** Starts `bin args` under the watchdog (on Windows, directly: no watchdog there). */
+export function startWatched(options: WatchedProcessOptions): WatchedProcess {
+  const keep = options.keepLines ?? 40;
+  const watched = process.platform !== 'win32';
+  const child: ChildProcess = watched
+    ? spawn('/bin/sh', ['-c', watchdogScript, 'rollgate-watchdog', options.bin, ...options.args], {
+        stdio: ['pipe', 'pipe', 'pipe'],
+        env: { ...process.env, ROLLGATE_WATCHED_DIR: options.tempDir ?? '' },
+        detached: true,
+      })
+    : spawn(options.bin, options.args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let programPid = watched ? undefined : child.pid;
   const lines: string[] = [];
   const remember = (chunk: Buffer): void => {
     for (const line of chunk.toString('utf8').split('\n')) {
-      const pid = /^rollgate-watched-pid (\d+)$/.exec(line.trim());
-      if (pid && programPid === undefined) {
-        programPid = Number(pid[1]);
-        announce?.(programPid);
-      } else if (line.trim() !== '') lines.push(line);
+      const announced = /^rollgate-watched-pid (\d+)$/.exec(line.trim());
+      if (announced) programPid = Number(announced[1]);
+      else if (line.trim() !== '') lines.push(line);
     }
-    if (lines.length > 60) lines.splice(0, lines.length - 60);
+    if (lines.length > keep) lines.splice(0, lines.length - keep);
   };
   child.stdout?.on('data', remember);
   child.stderr?.on('data', remember);
-  // The watchdog's stdin is its lifeline; an EPIPE after it exits is expected.
-  child.stdin?.on('error', () => undefined);
 
-  let exited = false;
-  const exit = new Promise<void>((resolve) => {
-    const done = (): void => {
+  let exited = child.exitCode !== null;
+  const exitedPromise = new Promise<void>((resolve) => {
+    child.once('exit', () => {
       exited = true;
       resolve();
-    };
-    child.once('exit', done);
+    });
     child.once('error', (error) => {
       lines.push(String(error));
-      done();
+      exited = true;
+      resolve();
     });
   });
+  const removeTempDir = (): void => {
+    if (options.tempDir) rmSync(options.tempDir, { recursive: true, force: true });
+  };
   const kill = (signal: NodeJS.Signals): void => {
-    if (programPid !== undefined) {
+    if (programPid !== undefined && programPid !== child.pid) {
       try {
         process.kill(programPid, signal);
       } catch {
@@ -106,44 +114,40 @@ export async function startWatchedProcess(options: WatchedProcessOptions): Promi
     }
     if (!exited) child.kill(signal);
   };
-  const removeFolder = (): void => {
-    if (options.removeWhenDone) rmSync(options.removeWhenDone, { recursive: true, force: true });
-  };
   // If this Node process exits without calling stop, do not leave the program behind. (If it is
   // killed outright, the watchdog sees its stdin close and does the same.)
   const onProcessExit = (): void => {
     if (!exited) kill('SIGKILL');
-    removeFolder();
+    removeTempDir();
   };
   process.once('exit', onProcessExit);
 
-  let stopping: Promise<void> | undefined;
-  const stop = (): Promise<void> => {
-    stopping ??= (async () => {
-      if (!exited) {
-        child.stdin?.end();
-        const timer = setTimeout(() => kill('SIGKILL'), options.stopTimeoutMs ?? 10_000);
-        await exit;
-        clearTimeout(timer);
-      }
-      process.off('exit', onProcessExit);
-      removeFolder();
-    })();
-    return stopping;
-  };
-
-  const pid = await Promise.race([announced, exit.then(() => undefined)]);
-  if (pid === undefined) {
-    await stop();
-    throw new Error(`${options.name} (${options.command}) could not be started: ${lines.slice(-5).join(' / ') || 'no output'}`);
-  }
+  let stopped: Promise<void> | undefined;
   return {
-    pid,
+    get pid() {
+      return programPid;
+    },
     get exited() {
       return exited;
     },
-    exit,
+    exitedPromise,
     output: () => [...lines],
-    stop,
+    stop(graceMs = 10_000) {
+      stopped ??= (async () => {
+        if (!exited) {
+          // Closing the watchdog's stdin asks it to stop the program (SIGTERM) and wait for it.
+          if (watched) child.stdin?.end();
+          else child.kill('SIGTERM');
+          const timer = setTimeout(() => {
+            if (!exited) kill('SIGKILL');
+          }, graceMs);
+          await exitedPromise;
+          clearTimeout(timer);
+        }
+        process.off('exit', onProcessExit);
+        removeTempDir();
+      })();
+      return stopped;
+    },
   };
 }

@@ -4,7 +4,7 @@ import * as vscode from 'vscode';
 
 import { trafficText } from '../core/panel/model';
 import type { Plan } from '../core/plan/schema';
-import { DrillNotPossibleError, LockHeldError, RolloutConflictError, StoredStateUnreadableError, type DiscardQuestion, type TrafficState } from '../core/rollout/index';
+import { createDeploymentBackend, DrillNotPossibleError, LockHeldError, RolloutConflictError, StoredStateUnreadableError, type DiscardQuestion, type TrafficState } from '../core/rollout/index';
 import { SecretNotSetError } from '../core/secrets';
 import { missingSecretHint } from './secrets';
 
@@ -37,7 +37,9 @@ export async function confirmDiscard(question: DiscardQuestion, service: string)
 export async function confirmRollback(plan: Plan, to: string, traffic: TrafficState | undefined): Promise<void> {
   const rollBack = vscode.l10n.t('Roll back now');
   const current = trafficText(traffic) || vscode.l10n.t('unknown');
-  const detail = vscode.l10n.t('Sends one rollback to {0}: all traffic goes to {1}. The action is recorded in the ledger. Current traffic: {2}.', plan.endpoints.deployment.url, to, current);
+  // The backend says how its rollback is sent (the Rollgate API's POST, HAProxy's set-weight line).
+  const request = createDeploymentBackend({ plan }).rollbackRequest(to);
+  const detail = vscode.l10n.t('Sends one rollback ({0}): all traffic goes to {1}. The action is recorded in the ledger. Current traffic: {2}.', request, to, current);
   const answer = await vscode.window.showWarningMessage(vscode.l10n.t('Roll back {0} to version {1} now?', plan.metadata.service, to), { modal: true, detail }, rollBack);
   if (answer !== rollBack) throw new UserFacingError(vscode.l10n.t('Rollback cancelled.'));
 }

@@ -9,13 +9,14 @@ import { inspect } from 'node:util';
 import { writeLayerCounts } from '../harness/layerCounts';
 import { repoRoot, startVsCode, type VsCode } from '../harness/vscodeServer';
 import { planEditorChecks, type E2eCheck } from './planEditor.e2e';
+import { promqlChecks } from './promql.e2e';
 import { runbookChecks } from './runbook.e2e';
 import { sidePanelChecks } from './sidePanel.e2e';
 import { untrustedChecks } from './untrusted.e2e';
 import { ExpectationError, Workbench } from './workbench';
 import { errorMessage } from '../../src/core/errors';
 
-const trustedChecks: E2eCheck[] = [...planEditorChecks, ...sidePanelChecks, ...runbookChecks];
+const trustedChecks: E2eCheck[] = [...planEditorChecks, ...promqlChecks, ...sidePanelChecks, ...runbookChecks];
 const screenshotsDir = path.join(repoRoot, 'test/e2e/screenshots');
 
 function show(value: unknown): string {

@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { FrameLocator } from 'playwright-core';
+import { HaproxyTraffic } from '../../src/core/backends/haproxy/index';
 import { Ledger } from '../../src/core/ledger/index';
 import { startDevStack } from '../../src/dev/index';
 import { repoRoot, waitFor } from '../harness/vscodeServer';
@@ -14,6 +15,7 @@ import type { E2eCheck } from './planEditor.e2e';
 import { ExpectationError, type Workbench } from './workbench';
 
 const PLAN_FILE = 'e2e-side-panel.rollout.yaml';
+const HAPROXY_PLAN_FILE = 'e2e-side-panel-haproxy.rollout.yaml';
 const screenshotsDir = path.join(repoRoot, 'test/e2e/screenshots');
 
 /** The panel's document: VS Code nests a webview's page in two iframes. */
@@ -90,6 +92,57 @@ export const sidePanelChecks: E2eCheck[] = [
           const text = await workbench.page.locator('.statusbar-item', { hasText: 'Rollgate:' }).first().innerText().catch(() => '');
           return text.includes('rolled back to 41') ? true : undefined;
         });
+      } finally {
+        await stack.stop();
+      }
+    },
+  },
+  {
+    name: 'a drill on the HAProxy plan, started from the side panel, rolls back through HAProxy',
+    screenshot: 'side-panel-haproxy-after',
+    async run(workbench) {
+      const stack = await startDevStack({
+        port: 0,
+        prometheusPort: 0,
+        prometheus: 'required',
+        prometheusBin: process.env.ROLLGATE_PROMETHEUS_BIN ?? '/usr/bin/prometheus',
+        haproxy: 'required',
+        haproxyBin: process.env.ROLLGATE_HAPROXY_BIN ?? '/usr/sbin/haproxy',
+        haproxyPort: 0,
+        haproxyApiPort: 0,
+        haproxyMetricsPort: 0,
+        requestsPerSecond: 20,
+      });
+      try {
+        if (!stack.prometheusUrl || !stack.haproxy) throw new Error(`rollgate dev started without Prometheus or HAProxy: ${stack.notices.join(' ')}`);
+        fs.writeFileSync(path.join(workbench.workspaceFolder(), HAPROXY_PLAN_FILE), sidePanelDrillPlan({ name: 'e2e-side-panel-haproxy', deploymentUrl: stack.haproxy.runtimeUrl, prometheusUrl: stack.prometheusUrl, haproxy: true }));
+        const panel = panelFrame(workbench);
+        if (!(await panel.locator('select#plan').isVisible().catch(() => false))) await workbench.runCommand('Rollgate: Open Rollout Panel');
+        const select = panel.locator('select#plan');
+        await select.waitFor({ state: 'visible', timeout: 30_000 });
+        const planId = await waitFor(`${HAPROXY_PLAN_FILE} in the plan list`, 20_000, async () => {
+          const options = await select.locator('option').evaluateAll((nodes) => nodes.map((node) => ({ value: (node as HTMLOptionElement).value, text: node.textContent ?? '' })));
+          return options.find((option) => option.text.startsWith(HAPROXY_PLAN_FILE))?.value;
+        });
+        await select.selectOption(planId);
+        await waitFor('the HAProxy plan selected and its actions enabled', 20_000, async () =>
+          (await select.inputValue()) === planId && (await panel.locator('button.action-startDrill').isEnabled()) ? true : undefined,
+        );
+        await panel.locator('button.action-startDrill').click();
+        await panel.locator('li.stage[data-stage="canary-50"][data-status="baking"]').waitFor({ timeout: 30_000 });
+        // HAProxy itself now splits the traffic.
+        const splitState = await new HaproxyTraffic({ url: stack.haproxy.runtimeUrl, backend: stack.haproxy.backend, servers: stack.haproxy.servers }).read();
+        if (splitState.weights['42'] !== 50) throw new ExpectationError('HAProxy gives the canary its weight', 50, splitState.weights);
+        await panel.locator('li.stage[data-stage="canary-50"][data-status="rolled-back"]').waitFor({ timeout: 90_000 });
+        const headline = await panel.locator('.headline').innerText();
+        if (headline !== 'Rolled back to 41') throw new ExpectationError('the headline names the rollback', 'Rolled back to 41', headline);
+        const after = await new HaproxyTraffic({ url: stack.haproxy.runtimeUrl, backend: stack.haproxy.backend, servers: stack.haproxy.servers }).read();
+        if (after.weights['41'] !== 100 || after.weights['42'] !== 0) throw new ExpectationError('HAProxy sends everything to 41 after the rollback', { '41': 100, '42': 0 }, after.weights);
+        const rollbackEntry = panel.locator('li.entry[data-action="rollback"]').first();
+        await rollbackEntry.waitFor({ timeout: 20_000 });
+        await rollbackEntry.locator('summary').click();
+        const details = await rollbackEntry.locator('.entry-body').innerText({ timeout: 10_000 });
+        if (!details.includes('41 50%, 42 50% → 41 100%')) throw new ExpectationError('the rollback entry shows its change', '41 50%, 42 50% → 41 100%', details);
       } finally {
         await stack.stop();
       }

@@ -35,7 +35,7 @@ async function main(): Promise<number> {
     vscode = await startVsCode({
       label,
       trusted: mode === 'trusted',
-      env: { ROLLGATE_HOST_TESTS: resultsPath, ROLLGATE_HOST_MODE: mode },
+      env: { ROLLGATE_HOST_TESTS: resultsPath, ROLLGATE_HOST_MODE: mode, ...(process.env.ROLLGATE_HOST_ONLY ? { ROLLGATE_HOST_ONLY: process.env.ROLLGATE_HOST_ONLY } : {}) },
       extensions: [path.join(repoRoot, 'rollgate.vsix'), path.join(repoRoot, 'test/.results/rollgate-host-runner.vsix')],
     });
     console.log(`${label}: code-server up in ${((Date.now() - started) / 1000).toFixed(1)} s; opening ${vscode.url}`);

@@ -4,8 +4,15 @@
  * `gate: true` gives a plan for steering by hand: a short canary with a manual approval, then a
  * long full-traffic bake to pause, resume and roll back during.
  */
-export function sidePanelDrillPlan(options: { name: string; deploymentUrl: string; prometheusUrl: string; tokenSecret?: string; gate?: boolean }): string {
+export function sidePanelDrillPlan(options: { name: string; deploymentUrl: string; prometheusUrl: string; tokenSecret?: string; gate?: boolean; haproxy?: boolean }): string {
   const token = options.tokenSecret ? `, token: { secret: ${options.tokenSecret} }` : '';
+  // With `haproxy`, deploymentUrl is rollgate dev's HAProxy runtime API and the guardrail reads HAProxy's exporter.
+  const deployment = options.haproxy
+    ? `{ type: haproxy, url: "${options.deploymentUrl}", backend: churn-scorer, servers: { "41": v41, "42": v42 }, timeout: 5s }`
+    : `{ url: "${options.deploymentUrl}"${token}, timeout: 5s }`;
+  const errorRate = options.haproxy
+    ? '(sum(rate(haproxy_server_http_responses_total{proxy="churn-scorer",server="v{{version}}",code="5xx"}[15s])) or vector(0)) / sum(rate(haproxy_server_http_responses_total{proxy="churn-scorer",server="v{{version}}"}[15s]))'
+    : '(sum(rate(rollgate_dev_requests_total{version="{{version}}",code=~"5.."}[15s])) or vector(0)) / sum(rate(rollgate_dev_requests_total{version="{{version}}"}[15s]))';
   return `apiVersion: rollgate/v1
 kind: RolloutPlan
 metadata:
@@ -30,11 +37,11 @@ lineage:
     - { name: churn-features, version: "7" }
   training: { run: run-8812, commit: 1a2b3c4 }
 endpoints:
-  deployment: { url: "${options.deploymentUrl}"${token}, timeout: 5s }
+  deployment: ${deployment}
   metrics: { url: "${options.prometheusUrl}", timeout: 5s }
 guardrails:
   - name: error-rate
-    query: (sum(rate(rollgate_dev_requests_total{version="{{version}}",code=~"5.."}[15s])) or vector(0)) / sum(rate(rollgate_dev_requests_total{version="{{version}}"}[15s]))
+    query: ${errorRate}
     max: 0.1
     interval: 2s
     failureLimit: 2

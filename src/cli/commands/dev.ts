@@ -9,13 +9,21 @@ Starts the local demo stack on 127.0.0.1: the churn-scorer model simulator (base
 at 100%, candidate 42 registered at 0%) behind a weighted router with a steady load, its
 Prometheus metrics, the deployment endpoint (docs/deployment-api.yaml), fault injection for
 drills, and a real Prometheus scraping it every second when the prometheus binary is installed.
-Ctrl-C stops everything it started.
+When the haproxy binary is installed, each version also runs as its own HTTP server with a real
+HAProxy in front (runtime API and Prometheus exporter; plans with endpoints.deployment.type:
+haproxy drive it), taking the same load. Ctrl-C stops everything it started.
 
 Options:
   --port N              simulator and deployment endpoint port (default 8700; 0 = a free port)
   --prometheus-port N   Prometheus port (default 9090; 0 = a free port)
   --no-prometheus       do not start Prometheus
   --prometheus-bin PATH Prometheus binary (default: prometheus on PATH)
+  --haproxy-port N      HAProxy frontend port (default 8780; 0 = a free port)
+  --haproxy-api-port N  HAProxy runtime API port (default 9999; 0 = a free port)
+  --haproxy-metrics-port N
+                        HAProxy Prometheus exporter port (default 8405; 0 = a free port)
+  --no-haproxy          do not start HAProxy
+  --haproxy-bin PATH    HAProxy binary (default: haproxy on PATH, /usr/local/sbin, /usr/sbin)
   --token-env NAME      require "Authorization: Bearer <token>", the token read from env NAME
                         (default: env ROLLGATE_DEV_TOKEN when set; otherwise no token)
   --rps N               load generator requests per second (default 40; 0 = no load)
@@ -37,6 +45,11 @@ Fault injection:
   curl -X POST http://127.0.0.1:8700/v1/faults -H 'content-type: application/json' \
        -d '{"version":"42","scoreShift":0.3,"accuracyDrop":0.5,"miscalibration":0.2}'
   curl -X DELETE http://127.0.0.1:8700/v1/faults
+  (faults live in the model versions: they show through both routers)
+
+HAProxy's weights by hand (what a plan with endpoints.deployment.type: haproxy changes):
+  echo "set weight churn-scorer/v41 90; set weight churn-scorer/v42 10" | socat stdio tcp:127.0.0.1:9999
+  echo "show servers state churn-scorer" | socat stdio tcp:127.0.0.1:9999
 `;
 
 interface DevArguments {
@@ -57,7 +70,7 @@ function parsePort(flag: string, value: string | undefined): number {
 }
 
 function parseArguments(args: string[], env: NodeJS.ProcessEnv): DevArguments | 'help' {
-  const options: DevStackOptions = { searchPath: env.PATH };
+  const options: DevStackOptions = { searchPath: env.PATH, haproxy: 'auto' };
   let tokenEnv: string | undefined;
   let flagsTokenEnv = defaultFlagsTokenEnv;
   for (let index = 0; index < args.length; index += 1) {
@@ -82,6 +95,25 @@ function parseArguments(args: string[], env: NodeJS.ProcessEnv): DevArguments | 
         if (!bin) throw new UsageError('--prometheus-bin needs the path of a prometheus binary');
         options.prometheusBin = bin;
         options.prometheus = 'required';
+        break;
+      }
+      case '--haproxy-port':
+        options.haproxyPort = parsePort(flag, value());
+        break;
+      case '--haproxy-api-port':
+        options.haproxyApiPort = parsePort(flag, value());
+        break;
+      case '--haproxy-metrics-port':
+        options.haproxyMetricsPort = parsePort(flag, value());
+        break;
+      case '--no-haproxy':
+        options.haproxy = 'off';
+        break;
+      case '--haproxy-bin': {
+        const bin = value();
+        if (!bin) throw new UsageError('--haproxy-bin needs the path of a haproxy binary');
+        options.haproxyBin = bin;
+        options.haproxy = 'required';
         break;
       }
       case '--token-env': {
@@ -156,13 +188,22 @@ export async function devCommand(args: string[], io: CliIo): Promise<number> {
   const stack = await startDevStack(parsed.options);
   const versions = stack.state().versions.map((version) => `${version.version} at ${version.weight}%`).join(', ');
   const lines = [
-    `rollgate dev: ${stack.service} (${versions}; stable ${stack.state().stable}), ${parsed.options.requestsPerSecond ?? 40} requests/s`,
+    `rollgate dev: ${stack.service} (${versions}; stable ${stack.state().stable}), ${parsed.options.requestsPerSecond ?? 40} requests/s${stack.haproxy ? ' through each router' : ''}`,
     `  deployment endpoint  ${stack.deploymentUrl}${parsed.tokenSource ? ` (bearer token from $${parsed.tokenSource})` : ''}`,
     `  service              ${stack.deploymentUrl}/v1/services/${stack.service}`,
     `  router               ${stack.predictUrl}`,
     `  metrics              ${stack.metricsUrl}`,
     `  fault injection      ${stack.faultsUrl}`,
   ];
+  const { haproxy } = stack;
+  if (haproxy) {
+    const mapping = Object.entries(haproxy.servers).map(([version, server]) => `${version} -> ${server}`).join(', ');
+    lines.push(
+      `  haproxy              ${haproxy.predictUrl} (pid ${haproxy.pid}; backend ${haproxy.backend}: ${mapping})`,
+      `  haproxy runtime API  ${haproxy.runtimeUrl} (also ${haproxy.socketUrl})`,
+      `  haproxy metrics      ${haproxy.exporterUrl}${stack.prometheusUrl ? ' (scraped as job="haproxy")' : ''}`,
+    );
+  } else if (parsed.options.haproxy === 'off') lines.push('  haproxy              not started (--no-haproxy)');
   if (stack.prometheusUrl) lines.push(`  prometheus           ${stack.prometheusUrl} (pid ${stack.prometheusPid}, data in ${stack.prometheusDataDir})`);
   else if (parsed.options.prometheus === 'off') lines.push('  prometheus           not started (--no-prometheus)');
   if (stack.flags) {

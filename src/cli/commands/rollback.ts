@@ -92,7 +92,7 @@ export async function rollbackCommand(args: string[], io: CliIo): Promise<number
     // The backend without its token: enough to say what it would send, nothing is connected.
     const { rollbackRequest } = createDeploymentBackend({ plan });
     const flags = plan.endpoints.flags && plan.flags?.length ? `, then restore the feature flags ${plan.flags.map((flag) => `${flag.name} (${flag.onRollback})`).join(', ')} on ${describeFlagEndpoint(plan.endpoints.flags)}` : '';
-    throw new UsageError(`this would send ${rollbackRequest}: all traffic of ${service} to version ${to}${flags}. Nothing was sent; add --yes to roll back.`);
+    throw new UsageError(`this would send ${rollbackRequest(to)}: all traffic of ${service} to version ${to}${flags}. Nothing was sent; add --yes to roll back.`);
   }
   const actor = `cli:${safeUser()}`;
   const ledgerPath = options.ledger ? path.resolve(io.cwd, options.ledger) : defaultLedgerPath(io.cwd);

@@ -2,27 +2,37 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Diagnostic } from '../../core/diagnostics';
+import { secretEnvironmentVariable } from '../../core/secrets';
+import { PrometheusClient } from '../../core/endpoints/prometheus';
+import { preflightDiagnostics, preflightGuardrails } from '../../core/guardrails/preflight';
 import { planRuleDescriptions } from '../../core/plan/rules';
+import { parseDuration, type Plan } from '../../core/plan/schema';
 import { validatePlan } from '../../core/plan/validate';
 import { LineIndex } from '../../core/text/lineIndex';
 import type { CliIo } from '../io';
 import { ExitCode, UsageError } from '../io';
 
-const HELP = `Usage: rollgate validate [paths...] [--format text|json|sarif]
+const HELP = `Usage: rollgate validate [paths...] [--format text|json|sarif] [--preflight]
 
-Validates rollout plans (*.rollout.yaml, *.rollout.yml): YAML syntax, the rollgate/v1 schema
-and the semantic rules. Each path is a file, a directory (searched recursively for plans) or a
-glob such as 'plans/**/*.rollout.yaml'. Without paths, the current directory is searched.
+Validates rollout plans (*.rollout.yaml, *.rollout.yml): YAML syntax, the rollgate/v1 schema,
+the semantic rules and the PromQL of every guardrail query (parsed with Prometheus's own
+grammar). Each path is a file, a directory (searched recursively for plans) or a glob such as
+'plans/**/*.rollout.yaml'. Without paths, the current directory is searched.
 
 Options:
+  --preflight     also run each guardrail query once against the plan's Prometheus, for the
+                  baseline version, and report queries that fail, return no data or return
+                  more than one series (plans with errors are not run). The metric endpoint's
+                  token secret is read from ROLLGATE_SECRET_<NAME>.
   --format text   path:line:column: severity code: message (default)
   --format json   {"files":[{"path","diagnostics":[{"severity","code","message","start","end"}]}]},
                   start/end as {"line","column"}, both 1-based
   --format sarif  SARIF 2.1.0, for code-scanning tools
   -h, --help      show this help
 
-Exit codes: 0 no errors (warnings allowed), 1 a plan has an error,
-            2 usage error, unreadable file, or no plan found.
+Exit codes: 0 no errors (warnings allowed), 1 a plan has an error (with --preflight: a
+            guardrail query failed, returned several series, or no data with onNoData: fail),
+            2 usage error, unreadable file, no plan found, or a missing secret.
 `;
 
 type Format = 'text' | 'json' | 'sarif';
@@ -36,13 +46,15 @@ interface FileResult {
   diagnostics: Diagnostic[];
 }
 
-function parseArgs(args: string[]): { format: Format; paths: string[]; help: boolean } {
+function parseArgs(args: string[]): { format: Format; paths: string[]; help: boolean; preflight: boolean } {
   let format: Format = 'text';
+  let preflight = false;
   const paths: string[] = [];
   let help = false;
   for (let index = 0; index < args.length; index++) {
     const arg = args[index]!;
     if (arg === '-h' || arg === '--help') help = true;
+    else if (arg === '--preflight') preflight = true;
     else if (arg === '--format' || arg.startsWith('--format=')) {
       const value = arg === '--format' ? args[++index] : arg.slice('--format='.length);
       if (value !== 'text' && value !== 'json' && value !== 'sarif') throw new UsageError(`--format must be text, json or sarif (got ${value === undefined ? 'nothing' : `'${value}'`}).`);
@@ -53,7 +65,7 @@ function parseArgs(args: string[]): { format: Format; paths: string[]; help: boo
     } else if (arg.startsWith('-') && arg !== '-') throw new UsageError(`unknown option '${arg}'. Run 'rollgate validate --help'.`);
     else paths.push(arg);
   }
-  return { format, paths, help };
+  return { format, paths, help, preflight };
 }
 
 function describeError(error: NodeJS.ErrnoException): string {
@@ -251,6 +263,25 @@ function formatSarif(results: FileResult[], cwd: string, version: string): strin
   return `${JSON.stringify(log, null, 2)}\n`;
 }
 
+/**
+ * Runs the guardrail queries of a valid plan against its Prometheus and adds the findings;
+ * returns a problem (a missing secret) that makes the command a usage error.
+ */
+async function preflight(result: FileResult, plan: Plan | undefined, io: CliIo): Promise<string | undefined> {
+  if (!plan || result.diagnostics.some((diagnostic) => diagnostic.severity === 'error')) return undefined;
+  const endpoint = plan.endpoints.metrics;
+  let token: string | undefined;
+  if (endpoint.token) {
+    token = io.env[secretEnvironmentVariable(endpoint.token.secret)];
+    if (!token) return `cannot run the preflight of '${result.displayPath}': its metric endpoint needs secret '${endpoint.token.secret}'; set ${secretEnvironmentVariable(endpoint.token.secret)}.`;
+  }
+  const timeoutMs = endpoint.timeout ? parseDuration(endpoint.timeout) : undefined;
+  const client = new PrometheusClient({ baseUrl: endpoint.url, ...(token ? { token } : {}), ...(timeoutMs ? { timeoutMs } : {}) });
+  const findings = preflightDiagnostics(await preflightGuardrails(plan, client), result.text);
+  result.diagnostics = [...result.diagnostics, ...findings].sort((a, b) => a.start - b.start || a.end - b.end);
+  return undefined;
+}
+
 /** `rollgate validate`: validates plans and prints the findings as text, JSON or SARIF. */
 export async function validateCommand(args: string[], io: CliIo): Promise<number> {
   const options = parseArgs(args);
@@ -270,7 +301,13 @@ export async function validateCommand(args: string[], io: CliIo): Promise<number
       problems.push(`cannot read '${displayPath(file, io.cwd)}': ${reason}.`);
       continue;
     }
-    results.push({ displayPath: displayPath(file, io.cwd), text, diagnostics: validatePlan(text).diagnostics });
+    const validation = validatePlan(text);
+    const result: FileResult = { displayPath: displayPath(file, io.cwd), text, diagnostics: validation.diagnostics };
+    results.push(result);
+    if (options.preflight) {
+      const missing = await preflight(result, validation.plan, io);
+      if (missing) problems.push(missing);
+    }
   }
 
   const version = io.env.ROLLGATE_VERSION ?? 'dev';

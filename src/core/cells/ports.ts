@@ -7,6 +7,7 @@ import { flagsNotConnected, targetsNotSent } from '../flags/recorded';
 import { RolloutFlags, type FlagStepResult } from '../flags/rolloutFlags';
 import type { Plan, PlanFlag } from '../plan/schema';
 import { parseDuration } from '../plan/schema';
+import { haproxyDeploymentActions } from './haproxyActions';
 import type { DeploymentActions, MetricQuery, MetricSample, MetricSeries } from './types';
 
 function toSamples(result: PromResult): MetricSample[] {
@@ -66,6 +67,7 @@ export function planMetricQuery(plan: Plan, secret: SecretLookup): MetricQuery {
 /** The plan's deployment endpoint, bound to its service, as {@link DeploymentActions}. */
 export function planDeploymentActions(plan: Plan, secret: SecretLookup): DeploymentActions {
   const endpoint = plan.endpoints.deployment;
+  if (endpoint.type === 'haproxy') return haproxyDeploymentActions(plan);
   let client: Promise<DeploymentClient> | undefined;
   const connect = () =>
     (client ??= (async () => {

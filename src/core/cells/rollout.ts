@@ -1,3 +1,4 @@
+import { backendProfile } from '../backends/profiles';
 import type { Diagnostic } from '../diagnostics';
 import { errorMessage } from '../errors';
 import { describeFlagTarget, type FlagTarget } from '../flags/changes';
@@ -5,7 +6,7 @@ import { closestMatch } from '../plan/suggest';
 import { rollbackTarget } from '../rollout/planFacts';
 import { stageTraffic } from '../rollout/traffic';
 import { error, type PrepareContext, type PrepareResult } from './prepared';
-import type { Parsed } from './types';
+import type { DeploymentCall, Parsed } from './types';
 import { renderTemplate, resolveTemplate, unresolvedDiagnostics } from './variables';
 
 /** A word or quoted string of a rollout action, with its offsets in the cell body. */
@@ -228,6 +229,15 @@ export function prepareRolloutCell(text: string, context: PrepareContext): Prepa
   let method = 'GET';
   let url = base;
   let summary: string;
+  let call: DeploymentCall = { action: 'status' };
+  const capabilities = backendProfile(plan.endpoints.deployment.type).capabilities;
+  const backendLabel = backendProfile(plan.endpoints.deployment.type).label;
+  /** A split or mirror the plan's backend cannot perform is refused here, before anything is sent. */
+  const unsupported = (weights: Record<string, number>, mirrorPercent: number | undefined): string | undefined => {
+    if (mirrorPercent && !capabilities.mirror) return `${backendLabel} has no native mirroring; remove the mirror.`;
+    const problem = capabilities.splitProblem(weights);
+    return problem ? `${backendLabel} cannot set this split: ${problem}.` : undefined;
+  };
   let run: (runtime: Parameters<NonNullable<PrepareResult['prepared']>['execute']>[0]) => Promise<unknown>;
   /** Actions that report their own outcome (flags) instead of the endpoint's answer. */
   let execute: NonNullable<PrepareResult['prepared']>['execute'] | undefined;
@@ -245,6 +255,9 @@ export function prepareRolloutCell(text: string, context: PrepareContext): Prepa
       url = `${base}/traffic`;
       const weights = { [candidate]: percent, [baseline]: 100 - percent };
       const mirrorWeights = mirror !== undefined ? { [candidate]: mirror } : undefined;
+      const refused = unsupported(weights, mirror);
+      if (refused) return { diagnostics: [error('rollout/unsupported', refused, 0, text.trim().length)] };
+      call = { action: 'set-traffic', weights };
       run = (runtime) => deployment.setTraffic(weights, mirrorWeights, { idempotencyKey: runtime.idempotencyKey(), ...(runtime.signal ? { signal: runtime.signal } : {}) });
       break;
     }
@@ -262,6 +275,12 @@ export function prepareRolloutCell(text: string, context: PrepareContext): Prepa
         return { diagnostics };
       }
       const percent = traffic.weights[candidate] ?? 0;
+      const refused = unsupported(traffic.weights, traffic.mirror?.percent);
+      if (refused) {
+        diagnostics.push(error('rollout/unsupported', `Stage "${stage.name}": ${refused}`, action.stage.start, action.stage.end));
+        return { diagnostics };
+      }
+      call = { action: 'set-traffic', weights: traffic.weights };
       summary = `promote ${service} to stage ${stage.name}: ${candidate} ${percent}%, ${baseline} ${100 - percent}%${traffic.mirror ? `, mirror ${traffic.mirror.percent}%` : ', no mirror'}`;
       method = 'PUT';
       url = `${base}/traffic`;
@@ -275,7 +294,7 @@ export function prepareRolloutCell(text: string, context: PrepareContext): Prepa
       const verb = action.action;
       const call = deployment[verb];
       if (!call) {
-        diagnostics.push(error('rollout/unsupported', `This deployment endpoint cannot ${verb}; use set-traffic or rollback.`, 0, text.trim().length));
+        diagnostics.push(error('rollout/unsupported', `${backendLabel.replace(/^t/, 'T')} cannot ${verb}; use set-traffic or rollback.`, 0, text.trim().length));
         return { diagnostics };
       }
       method = 'POST';
@@ -291,6 +310,7 @@ export function prepareRolloutCell(text: string, context: PrepareContext): Prepa
       if (reason.trim() === '') diagnostics.push(error('rollout/missing-reason', 'The rollback reason is empty; say why, for the record.', action.reason.start, action.reason.end));
       method = 'POST';
       url = `${base}/rollback`;
+      call = { action: 'rollback', to };
       summary = `roll back ${service} to ${to}${written === 'baseline' ? ' (baseline)' : ''} (reason: ${reason})`;
       run = (runtime) => deployment.rollback(to, reason, { idempotencyKey: runtime.idempotencyKey(), ...(runtime.signal ? { signal: runtime.signal } : {}) });
       if (flags) {
@@ -365,12 +385,20 @@ export function prepareRolloutCell(text: string, context: PrepareContext): Prepa
     }
   }
   if (diagnostics.length > 0) return { diagnostics };
+  // A backend other than the Rollgate API says how the call really reaches it (HAProxy: the socket
+  // and the exact command); the confirmation and the ledger show that, not a made-up HTTP call.
+  const described = deployment.describe?.(call);
+  let body: string | undefined;
+  if (described) {
+    ({ method, url, body } = described);
+    if (body !== undefined) summary = `${summary}: ${body}`;
+  }
   return {
     diagnostics: [],
     prepared: {
       kind: 'rollout',
       mutating,
-      request: { method, url, action: summary },
+      request: { method, url, action: summary, ...(body !== undefined ? { body } : {}) },
       target: { method, url, target: summary, service, ...environment },
       async execute(runtime) {
         if (execute) return execute(runtime);

@@ -94,7 +94,16 @@ export interface DeploymentActions {
   /** Optional: not every deployment endpoint can pause or resume. */
   pause?(reason: string | undefined, options: ActionOptions): Promise<unknown>;
   resume?(reason: string | undefined, options: ActionOptions): Promise<unknown>;
+  /**
+   * How a call reaches an endpoint that is not the Rollgate API (HAProxy's runtime API), for the
+   * confirmation and the ledger: `method` and `url` as shown, `body` the exact command. Without
+   * it, calls are the deployment contract's `METHOD <baseUrl>/v1/services/<service>/...`.
+   */
+  describe?(call: DeploymentCall): { method: string; url: string; body?: string };
 }
+
+/** One call of a rollout cell, as {@link DeploymentActions.describe} is asked about it. */
+export type DeploymentCall = { action: 'status' } | { action: 'set-traffic'; weights: Record<string, number> } | { action: 'rollback'; to: string };
 
 export type { SecretResolver } from '../secrets';
 

@@ -6,3 +6,4 @@ export * from './errors';
 export * from './http';
 export * from './deployment';
 export * from './prometheus';
+export * from './prometheusCatalog';

@@ -1,6 +1,7 @@
 export * from './placeholders';
 export * from './evaluate';
 export * from './tracker';
+export * from './preflight';
 export * from './judge';
 export * from './mannWhitney';
 export * from './psi';

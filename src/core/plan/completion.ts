@@ -1,7 +1,10 @@
 import { isMap, isScalar, isSeq, type Document } from 'yaml';
+import { planSchema } from './schema';
 import {
   containsCursorMarker,
   describeSchemaField,
+  discriminatorChoices,
+  documentLookup,
   findCursorContext,
   isMappingSchema,
   schemaObjectFields,
@@ -47,7 +50,11 @@ export function completePlan(text: string, offset: number): PlanCompletionItem[]
 
 function completeKeys(context: PlanCursorContext): PlanCompletionItem[] {
   const present = new Set(context.existingKeys);
-  const fields = schemaObjectFields(planSchemaAtPath(context.path)).filter(([key]) => !present.has(key));
+  if (context.path.join('.') === 'endpoints.deployment.servers') return completeServerVersions(context, present);
+  // The mapping as written so far picks the option of a union (`type: haproxy` -> its keys).
+  const mapping = context.document.getIn(context.path, true);
+  const written: unknown = isMap(mapping) ? mapping.toJSON() : {};
+  const fields = schemaObjectFields(planSchemaAtPath(context.path, planSchema, documentLookup(context.document)), written).filter(([key]) => !present.has(key));
   const ordered = [...fields.filter(([, schema]) => describeSchemaField(schema).required), ...fields.filter(([, schema]) => !describeSchemaField(schema).required)];
   return ordered.map(([key, schema], index) => {
     const info = describeSchemaField(schema);
@@ -99,9 +106,12 @@ function completeValues(context: PlanCursorContext): PlanCompletionItem[] {
   if (context.path.length === 4 && first === 'stages' && typeof stageIndex === 'number' && listName === 'guardrails' && typeof itemIndex === 'number') {
     return completeGuardrailNames(context, stageIndex);
   }
-  const schema = planSchemaAtPath(context.path);
+  const schema = planSchemaAtPath(context.path, planSchema, documentLookup(context.document));
   if (!schema) return [];
-  const info = describeSchemaField(schema);
+  const choices = discriminatorChoices(context.path, documentLookup(context.document));
+  const described = describeSchemaField(schema);
+  // A union's discriminator (`type`) may take the value of any option, not only this one's.
+  const info = choices ? { ...described, allowedValues: choices, typeLabel: choices.map((value) => `'${value}'`).join(' | ') } : described;
   const values = [...(info.allowedValues ?? [])];
   // A defaulted free-text field (rollback `to: baseline`) still has one well-known value.
   if (values.length === 0 && typeof info.defaultValue === 'string') values.push(info.defaultValue);
@@ -179,4 +189,23 @@ function completeGuardrailNames(context: PlanCursorContext, stageIndex: number):
       replaceEnd: context.replaceEnd,
       sortText: String(index).padStart(3, '0'),
     }));
+}
+
+/** In `endpoints.deployment.servers`: the plan's candidate and baseline versions not mapped yet. */
+function completeServerVersions(context: PlanCursorContext, present: Set<string>): PlanCompletionItem[] {
+  const versions: Array<[string, string]> = [];
+  for (const role of ['candidate', 'baseline'] as const) {
+    const version = context.document.getIn(['model', role, 'version']);
+    if ((typeof version === 'string' || typeof version === 'number') && !containsCursorMarker(String(version)) && !present.has(String(version))) versions.push([String(version), role]);
+  }
+  return versions.map(([version, role], index) => ({
+    label: version,
+    kind: 'key' as const,
+    detail: `${role} version -> server name`,
+    documentation: `The server of the HAProxy backend that serves the ${role} version ${version}.`,
+    insertText: context.keyHasColon ? `"${version}"` : `"${version}": `,
+    replaceStart: context.replaceStart,
+    replaceEnd: context.replaceEnd,
+    sortText: String(index).padStart(3, '0'),
+  }));
 }

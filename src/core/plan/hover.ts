@@ -1,7 +1,8 @@
 import { parseDocument, type Document } from 'yaml';
 import { definedGuardrails, formatYamlValue, guardrailMarkdown } from './completion';
-import { describeSchemaField, formatPlanPath, planSchemaAtPath } from './schemaFields';
-import { findScalarAt, type YamlPathSegment } from './yamlPath';
+import { planSchema } from './schema';
+import { describeSchemaField, discriminatorChoices, formatPlanPath, planSchemaAtPath } from './schemaFields';
+import { documentLookup, findScalarAt, type YamlPathSegment } from './yamlPath';
 
 /** Hover content for one span of a plan: Markdown and the offsets it describes. */
 export interface PlanHover {
@@ -33,9 +34,10 @@ export function hoverPlan(text: string, offset: number): PlanHover | undefined {
       return { markdown, start, end };
     }
 
-    const schema = planSchemaAtPath(path);
+    const lookup = documentLookup(document);
+    const schema = planSchemaAtPath(path, planSchema, lookup);
     if (!schema) return undefined;
-    return { markdown: fieldMarkdown(path, schema), start, end };
+    return { markdown: fieldMarkdown(path, schema, discriminatorChoices(path, lookup)), start, end };
   } catch {
     return undefined;
   }
@@ -53,8 +55,13 @@ function isStageGuardrailReference(path: readonly YamlPathSegment[]): boolean {
   return path.length === 4 && path[0] === 'stages' && path[2] === 'guardrails' && typeof path[3] === 'number';
 }
 
-function fieldMarkdown(path: readonly YamlPathSegment[], schema: Parameters<typeof describeSchemaField>[0]): string {
+function fieldMarkdown(path: readonly YamlPathSegment[], schema: Parameters<typeof describeSchemaField>[0], choices?: string[]): string {
   const info = describeSchemaField(schema);
+  // A union's discriminator (`type`) may take the value of any option, not only this one's.
+  if (choices) {
+    info.allowedValues = choices;
+    info.typeLabel = choices.map((value) => `'${value}'`).join(' | ');
+  }
   const fieldName = [...path].reverse().find((segment): segment is string => typeof segment === 'string') ?? 'plan';
   const qualifiers = [`\`${info.typeLabel}\``, info.required ? 'required' : 'optional'];
   const lines = [`**${fieldName}** · ${qualifiers.join(' · ')}`];

@@ -8,6 +8,7 @@
 // parse cleanly) the whole text is parsed as usual, so findings are always those of a full parse.
 import { Document, isMap, isPair, isScalar, isSeq, Pair, parseDocument, YAMLMap, YAMLSeq, type Node, type YAMLError } from 'yaml';
 
+import { PromqlCache } from './queries';
 import { PLAN_PARSE_OPTIONS, validateGuarded, type PlanValidation } from './validate';
 
 export interface PlanValidatorOptions {
@@ -32,6 +33,8 @@ interface ParsedPiece {
  */
 export class PlanValidator {
   private cache = new Map<string, ParsedPiece[]>();
+  /** Guardrail queries by text: a keystroke re-parses only the query it changed. */
+  readonly queries = new PromqlCache();
   private readonly minIncrementalLength: number;
   private readonly minListSplitLength: number;
   /** How the last `validate` parsed: for tests and the trace log. */
@@ -49,7 +52,7 @@ export class PlanValidator {
       // The cache is kept: text that must be parsed whole (a YAML error while typing, say) is
       // usually followed by text whose untouched pieces are the cached ones again.
       return document ?? parseDocument(whole, PLAN_PARSE_OPTIONS);
-    });
+    }, this.queries);
   }
 
   /** The joined document, or undefined when the text must be parsed whole. */

@@ -11,3 +11,6 @@ export { planRuleDescriptions } from './rules';
 export { FlagCodes } from './flagRules';
 export { FLAG_PROVIDER_TYPES } from './flagsSchema';
 export { PlanValidator, type PlanValidatorOptions } from './incremental';
+export { PromqlCodes, PromqlCache, PlanQueryChecker, type PlanQueryContext } from './queries';
+export { yamlScalarSource, sourceSpan, valueOffsetAt, type ScalarSource } from './scalarSource';
+export { completePlanQuery, planQueryAt, planQueryHoverTarget, promqlHoverTarget, planMetricEndpoint, planQueryMetrics, escapeForYaml, type PlanQueryCompletion, type PlanQueryHoverTarget } from './queryCompletion';

@@ -1,4 +1,8 @@
 import { flagRuleDescriptions } from './flagRules';
+import { backendRuleDescriptions } from '../backends/profiles';
+import { deploymentRuleDescriptions } from './deploymentRules';
+import { PreflightCodes } from '../guardrails/preflight';
+import { PromqlCodes } from './queries';
 import { guardrailKindRuleDescriptions } from './guardrailKindRules';
 import { SchemaCodes } from './schemaIssues';
 import { SemanticCodes } from './semantics';
@@ -38,5 +42,19 @@ export const planRuleDescriptions: Readonly<Record<string, string>> = {
   [SemanticCodes.inlineCredential]: 'A credential is written into the plan instead of referenced as { secret: name }.',
   [SemanticCodes.prodNeedsGradualStage]: 'A prod plan reaches 100 percent without a shadow or canary stage first.',
   ...flagRuleDescriptions,
+  ...deploymentRuleDescriptions,
+  ...backendRuleDescriptions,
+  [PromqlCodes.syntax]: 'A guardrail query (or the bucket query a drift or calibration guardrail builds from its selector) is not valid PromQL (parsed with Prometheus\'s own grammar; Prometheus\'s wording).',
+  [PromqlCodes.invalid]: 'A guardrail query parses, but Prometheus\'s type checks refuse it (argument types and counts, operand types, selectors).',
+  [PromqlCodes.experimental]: 'A guardrail query uses a PromQL feature Prometheus refuses unless started with a feature flag.',
+  [PromqlCodes['result-type']]: 'A threshold or compare guardrail query returns a range vector or a string instead of a number.',
+  [PromqlCodes['many-series']]: 'A guardrail query can return more than one series (no aggregation, or grouping by a label), not one number per version.',
+  [PreflightCodes.ok]: '`--preflight`: the guardrail query returned one number for the baseline version.',
+  [PreflightCodes['no-data']]: '`--preflight`: the guardrail query returned no data for the baseline version (an error when onNoData is fail).',
+  [PreflightCodes['many-series']]: '`--preflight`: the guardrail query returned more than one series for the baseline version.',
+  [PreflightCodes['not-a-number']]: '`--preflight`: the guardrail query returned a range vector or a string.',
+  [PreflightCodes.error]: '`--preflight`: Prometheus rejected the query, or could not be reached.',
+  [PreflightCodes['short-window']]: '`--preflight`: a rate()/increase() window is shorter than twice the scrape interval the plan\'s Prometheus reports.',
+  [PromqlCodes['short-window']]: 'A rate()/increase() window is shorter than twice the scrape interval of the `rollgate dev` Prometheus the plan targets.',
   ...guardrailKindRuleDescriptions,
 };

@@ -2,8 +2,10 @@ import { z } from 'zod';
 import { exportSchema } from './exportSchema';
 import { guardrailKindFields, judgeSchema } from './guardrailKinds';
 
+import { DEPLOYMENT_TYPE_DESCRIPTION, deploymentBackendSchemas } from '../backends/planSchemas';
 import { SECRET_NAME_PATTERN, SECRET_NAME_RULE } from '../secrets';
 import { flagSchemas } from './flagsSchema';
+import { duration } from './durations';
 
 /**
  * The `rollgate/v1` rollout plan schema. Every field carries a `.describe()` text: hover, the
@@ -13,29 +15,15 @@ import { flagSchemas } from './flagsSchema';
 
 export const API_VERSION = 'rollgate/v1';
 
-/** `30s`, `10m`, `1h30m`, `250ms`: units from largest to smallest, each at most once, never empty. */
-export const DURATION_PATTERN = /^(?=\d)(?:\d+h)?(?:\d+m(?!s))?(?:\d+s)?(?:\d+ms)?$/;
+export { DURATION_PATTERN, parseDuration } from './durations';
 export const DIGEST_PATTERN = /^sha256:[0-9a-f]{64}$/;
 const NAME_PATTERN = /^[a-z0-9]([a-z0-9._-]{0,62}[a-z0-9])?$/;
-
-/** Parses a duration such as `1h30m` into milliseconds; undefined when it is not one. */
-export function parseDuration(text: string): number | undefined {
-  if (!DURATION_PATTERN.test(text)) return undefined;
-  const units: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1 };
-  let total = 0;
-  for (const match of text.matchAll(/(\d+)(ms|h|m|s)/g)) total += Number(match[1]) * units[match[2]!]!;
-  return total;
-}
 
 const name = (what: string) =>
   z
     .string()
     .regex(NAME_PATTERN, "a name of lower-case letters, digits, '.', '_' or '-' (at most 64 characters), starting and ending with a letter or digit")
     .describe(`${what}: lower-case letters, digits, '.', '_' and '-'.`);
-
-const duration = (description: string) =>
-  // A regex rather than a refine, so the exported JSON Schema carries the pattern too.
-  z.string().regex(DURATION_PATTERN, "a duration such as '30s', '10m', '1h' or '1h30m'").describe(description);
 
 const percent = (description: string) =>
   z.number().min(0, 'a percentage from 0 to 100').max(100, 'a percentage from 0 to 100').describe(description);
@@ -138,10 +126,22 @@ export const endpointSchema = (what: string) =>
     .describe(`The ${what}.`);
 
 export const { flagEndpointSchema, flagSchema } = flagSchemas({ secretRef: secretRefSchema, duration, url });
+/** `endpoints.deployment` without a `type`, or with `type: rollgate`: the Rollgate deployment API. */
+export const rollgateDeploymentSchema = z
+  .strictObject({
+    type: z.literal('rollgate').default('rollgate').describe(DEPLOYMENT_TYPE_DESCRIPTION),
+    ...endpointSchema('deployment endpoint (Rollgate deployment API)').shape,
+  })
+  .describe('The deployment endpoint (Rollgate deployment API).');
+
+/** Where traffic is changed: one of the deployment backends, told apart by `type`. */
+export const deploymentEndpointSchema = z
+  .discriminatedUnion('type', [rollgateDeploymentSchema, ...deploymentBackendSchemas])
+  .describe('Where traffic is changed: the Rollgate deployment API (the default) or another deployment backend chosen by `type`.');
 
 export const endpointsSchema = z
   .strictObject({
-    deployment: endpointSchema('deployment endpoint (Rollgate deployment API)'),
+    deployment: deploymentEndpointSchema,
     metrics: endpointSchema('metric endpoint (Prometheus HTTP API)'),
     flags: flagEndpointSchema.optional(),
   })
@@ -240,3 +240,6 @@ export type ModelVersion = z.output<typeof modelVersionSchema>;
 export type SecretRef = z.output<typeof secretRefSchema>;
 export type FlagEndpoint = z.output<typeof flagEndpointSchema>;
 export type PlanFlag = z.output<typeof flagSchema>;
+export type DeploymentEndpoint = z.output<typeof deploymentEndpointSchema>;
+/** The deployment backends a plan can name in `endpoints.deployment.type`. */
+export type DeploymentType = DeploymentEndpoint['type'];

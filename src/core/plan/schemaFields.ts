@@ -3,6 +3,7 @@
 import type { z } from 'zod';
 
 import { planSchema } from './schema';
+import { discriminatorKey, discriminatorValues, isDiscriminatedUnion, unionOption } from './unionSchema';
 
 /** A step into the plan: a mapping key or a list index (zod's issue paths are of this kind too). */
 export type PlanPathSegment = PropertyKey;
@@ -75,6 +76,7 @@ export function describeSchemaField(schema: AnySchema): FieldSchemaInfo {
 
 function typeLabel(schema: AnySchema): string {
   const def = definition(schema);
+  if (isDiscriminatedUnion(schema)) return 'mapping';
   switch (def.type) {
     case 'object':
       return 'mapping';
@@ -98,30 +100,48 @@ function allowedValues(schema: AnySchema): string[] | undefined {
   return undefined;
 }
 
-/** True when the schema (wrappers looked through) is a mapping with known keys. */
+/** True when the schema (wrappers looked through) is a mapping with known keys (or a union of such). */
 export function isMappingSchema(schema: AnySchema | undefined): boolean {
-  return schema !== undefined && definition(describeSchemaField(schema).schema).type === 'object';
+  if (schema === undefined) return false;
+  const inner = describeSchemaField(schema).schema;
+  return definition(inner).type === 'object' || isDiscriminatedUnion(inner);
 }
 
-/** The keys a mapping schema declares, in declaration order; empty for other schemas. */
-export function schemaObjectFields(schema: AnySchema | undefined): Array<[string, AnySchema]> {
+/**
+ * The keys a mapping schema declares, in declaration order; empty for other schemas. For a
+ * discriminated union (`endpoints.deployment`), the keys of the option `mapping` (the mapping's
+ * plain value) belongs to; without one, the keys of every option.
+ */
+export function schemaObjectFields(schema: AnySchema | undefined, mapping?: unknown): Array<[string, AnySchema]> {
   if (!schema) return [];
   const inner = describeSchemaField(schema).schema;
+  if (isDiscriminatedUnion(inner)) {
+    const options = mapping === undefined ? (definition(inner).options as AnySchema[]) : [unionOption(inner, mapping)!];
+    const fields = new Map<string, AnySchema>();
+    for (const option of options) for (const [key, field] of schemaObjectFields(option)) if (!fields.has(key)) fields.set(key, field);
+    return [...fields];
+  }
   const def = definition(inner);
   if (def.type !== 'object') return [];
   return Object.entries(def.shape as Record<string, AnySchema>);
 }
 
+/** Reads the plan's value at a path (a plain object's, or a YAML document's `getIn`). */
+export type PlanValueLookup = (path: readonly PlanPathSegment[]) => unknown;
+
 /**
  * The schema of the field at `path` in a plan (indices step into lists, keys into mappings and
  * records), wrappers included so the field's own description and default are kept. Undefined
- * when the path leaves the schema, e.g. through an unknown key.
+ * when the path leaves the schema, e.g. through an unknown key. A discriminated union on the way
+ * resolves to the option the plan's value there names (through `valueAt`), else to the first
+ * option declaring the next key.
  */
-export function planSchemaAtPath(path: readonly PlanPathSegment[], root: AnySchema = planSchema): AnySchema | undefined {
+export function planSchemaAtPath(path: readonly PlanPathSegment[], root: AnySchema = planSchema, valueAt?: PlanValueLookup): AnySchema | undefined {
   let current: AnySchema | undefined = root;
-  for (const segment of path) {
+  for (const [index, segment] of path.entries()) {
     if (!current) return undefined;
-    const inner = describeSchemaField(current).schema;
+    let inner = describeSchemaField(current).schema;
+    if (isDiscriminatedUnion(inner)) inner = chooseOption(inner, path.slice(0, index), segment, valueAt);
     const def = definition(inner);
     if (def.type === 'object' && typeof segment === 'string') {
       current = (def.shape as Record<string, AnySchema>)[segment];
@@ -134,4 +154,32 @@ export function planSchemaAtPath(path: readonly PlanPathSegment[], root: AnySche
     }
   }
   return current;
+}
+
+/** The option of a discriminated union at `at` that the plan names there, else one declaring `key`. */
+function chooseOption(union: AnySchema, at: readonly PlanPathSegment[], key: PlanPathSegment, valueAt?: PlanValueLookup): AnySchema {
+  const discriminator = discriminatorKey(union)!;
+  const options = definition(union).options as AnySchema[];
+  const named = valueAt?.([...at, discriminator]);
+  const matching = named === undefined ? undefined : options.find((option) => optionNames(option, discriminator).includes(named));
+  return matching ?? options.find((option) => schemaObjectFields(option).some(([field]) => field === key)) ?? unionOption(union, {})!;
+}
+
+function optionNames(option: AnySchema, discriminator: string): unknown[] {
+  return [...((option as unknown as { _zod: { propValues?: Record<string, Set<unknown>> } })._zod.propValues?.[discriminator] ?? [])];
+}
+
+/**
+ * All the values of a union's discriminator when `path` ends at one (`endpoints.deployment.type`:
+ * `rollgate`, `haproxy`), whichever option the plan is now; otherwise undefined.
+ */
+export function discriminatorChoices(path: readonly PlanPathSegment[], valueAt?: PlanValueLookup): string[] | undefined {
+  const parent = planSchemaAtPath(path.slice(0, -1), planSchema, valueAt);
+  const inner = parent && describeSchemaField(parent).schema;
+  return inner && discriminatorKey(inner) === path[path.length - 1] ? discriminatorValues(inner) : undefined;
+}
+
+/** The option of a discriminated union that `mapping` belongs to; any other schema as it is. */
+export function resolveUnion(schema: AnySchema, mapping: unknown): AnySchema {
+  return isDiscriminatedUnion(schema) ? unionOption(schema, mapping)! : schema;
 }

@@ -1,7 +1,9 @@
 import type { z } from 'zod';
 import type { Diagnostic } from '../diagnostics';
 import { closestMatch } from './suggest';
-import { describeSchemaField, formatPlanPath, planSchemaAtPath } from './schemaFields';
+import { planSchema } from './schema';
+import { describeSchemaField, formatPlanPath, planSchemaAtPath, resolveUnion } from './schemaFields';
+import { discriminatorValues } from './unionSchema';
 import type { PlanLocator, PlanPath } from './yamlTree';
 
 /** Stable codes of schema findings. */
@@ -15,9 +17,12 @@ export const SchemaCodes = {
   invalid: 'schema/invalid',
 } as const;
 
-/** The zod schema that describes the value at `path` (wrappers looked through), if the path follows the schema. */
-function schemaAtPath(path: PlanPath): z.ZodType | undefined {
-  const field = planSchemaAtPath(path);
+/**
+ * The zod schema that describes the value at `path` (wrappers looked through), if the path follows
+ * the schema; a discriminated union on the way resolves to the option the plan's `value` names.
+ */
+function schemaAtPath(path: PlanPath, value?: unknown): z.ZodType | undefined {
+  const field = planSchemaAtPath(path, planSchema, (at) => valueAt(value, at as PlanPath).value);
   return field ? describeSchemaField(field).schema : undefined;
 }
 
@@ -28,9 +33,10 @@ interface ObjectDef {
 
 const defOf = (schema: z.ZodType): ObjectDef => (schema as unknown as { _zod: { def: ObjectDef } })._zod.def;
 
-/** The keys an object accepts at `path` (empty when it is not an object in the schema). */
-export function knownKeysAt(path: PlanPath): string[] {
-  const schema = schemaAtPath(path);
+/** The keys an object accepts at `path` (empty when it is not an object in the schema); see {@link schemaAtPath}. */
+export function knownKeysAt(path: PlanPath, value?: unknown): string[] {
+  const found = schemaAtPath(path, value);
+  const schema = found && resolveUnion(found, valueAt(value, path).value);
   return schema && defOf(schema).type === 'object' ? Object.keys(defOf(schema).shape ?? {}) : [];
 }
 
@@ -109,7 +115,7 @@ export function schemaDiagnostics(issues: readonly z.core.$ZodIssue[], value: un
     }
     switch (issue.code) {
       case 'unrecognized_keys': {
-        const known = knownKeysAt(path);
+        const known = knownKeysAt(path, value);
         for (const key of issue.keys) {
           const span = locator.key([...path, key]);
           const suggestion = closestMatch(key, known.filter((candidate) => candidate !== key));
@@ -164,6 +170,24 @@ export function schemaDiagnostics(issues: readonly z.core.$ZodIssue[], value: un
           else expectation = issue.inclusive === false ? `below ${bound}` : `at most ${bound}`;
         }
         error(SchemaCodes.outOfRange, `'${label}' must be ${expectation}, not ${describeKind(actual)}.`, locator.value(path));
+        break;
+      }
+      case 'invalid_union': {
+        // A discriminated union's discriminator (`endpoints.deployment.type`) names no option.
+        const allowed = discriminatorValues(schemaAtPath(path.slice(0, -1), value));
+        if (allowed.length > 0) {
+          const actual = valueAt(value, path).value;
+          const suggestion = typeof actual === 'string' ? closestMatch(actual, allowed) : undefined;
+          const span = locator.value(path);
+          error(
+            SchemaCodes.invalidValue,
+            `'${label}' must be one of ${allowed.join(', ')}, not ${describeKind(actual)}.${suggestion ? ` Did you mean '${suggestion}'?` : ''}`,
+            span,
+            suggestion ? { title: `Change to '${suggestion}'`, edits: [{ start: span.start, end: span.end, text: suggestion }] } : undefined,
+          );
+          break;
+        }
+        error(SchemaCodes.invalid, `'${label}': ${issue.message}.`, locator.value(path));
         break;
       }
       default:

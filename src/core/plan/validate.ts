@@ -2,7 +2,9 @@ import { createHash } from 'node:crypto';
 import { isMap, parseDocument, type Document, type Pair } from 'yaml';
 import type { Diagnostic } from '../diagnostics';
 import { CredentialScanner } from './credentials';
-import { planSchema, type Plan } from './schema';
+import { deploymentDiagnostics } from './deploymentRules';
+import { guardrailQueryDiagnostics, planQueryContext, PlanQueryChecker, type PromqlCache } from './queries';
+import { deploymentEndpointSchema, planSchema, type Plan } from './schema';
 import { schemaDiagnostics } from './schemaIssues';
 import { semanticDiagnostics, type PlanSections } from './semantics';
 import { keySpan, nodeSpan, PlanLocator, restOfLine, toPlainValue } from './yamlTree';
@@ -45,10 +47,13 @@ export const PLAN_PARSE_OPTIONS = { prettyErrors: false, uniqueKeys: false } as 
 // keys are found during the conversion below, more cheaply than the parser's pairwise check.
 const parsePlanDocument: PlanParser = (text) => parseDocument(text, PLAN_PARSE_OPTIONS);
 
-/** Validates with the given parser; a bug of ours becomes a finding on the first line, never a throw. */
-export function validateGuarded(text: string, parse: PlanParser): PlanValidation {
+/**
+ * Validates with the given parser; a bug of ours becomes a finding on the first line, never a
+ * throw. `queries` keeps the analyses of guardrail queries between validations of one plan.
+ */
+export function validateGuarded(text: string, parse: PlanParser, queries?: PromqlCache): PlanValidation {
   try {
-    return validateText(text, parse);
+    return validateText(text, parse, queries);
   } catch (error) {
     // A bug of ours must not take the editor or CI down: report it on the first line instead.
     const span = restOfLine(text, 0);
@@ -66,7 +71,7 @@ export function validateGuarded(text: string, parse: PlanParser): PlanValidation
   }
 }
 
-function validateText(text: string, parse: PlanParser): PlanValidation {
+function validateText(text: string, parse: PlanParser, queries?: PromqlCache): PlanValidation {
   // A regex stops at the first non-blank character; trim() would copy the whole text.
   if (!/\S/.test(text)) {
     return { diagnostics: [{ severity: 'error', code: DocumentCodes.empty, message: 'The file is empty. A rollout plan starts with `apiVersion: rollgate/v1` and `kind: RolloutPlan`.', start: 0, end: text.length }] };
@@ -98,6 +103,7 @@ function validateText(text: string, parse: PlanParser): PlanValidation {
   const parsed = planSchema.safeParse(value);
   // Cheap to make: it walks the tree only for the findings it is asked to place.
   const locator = new PlanLocator(text, document);
+  const queryDiagnostics = guardrailQueryDiagnostics(value, locator, new PlanQueryChecker(text, queries, planQueryContext(value)));
   if (!parsed.success) {
     // A credential finding already explains a value the schema also rejects; say it once.
     const credentialStarts = new Set(credentials.map((diagnostic) => diagnostic.start));
@@ -105,11 +111,17 @@ function validateText(text: string, parse: PlanParser): PlanValidation {
       if (!credentialStarts.has(diagnostic.start)) diagnostics.push(diagnostic);
     }
     diagnostics.push(...credentials);
-    diagnostics.push(...semanticDiagnostics(acceptedSections(value as Record<string, unknown>), locator, text));
+    const sections = acceptedSections(value as Record<string, unknown>);
+    diagnostics.push(...semanticDiagnostics(sections, locator, text));
+    const deployment = deploymentEndpointSchema.safeParse((value as { endpoints?: { deployment?: unknown } }).endpoints?.deployment);
+    diagnostics.push(...deploymentDiagnostics({ ...sections, ...(deployment.success ? { deployment: deployment.data } : {}) }, locator));
+    diagnostics.push(...queryDiagnostics);
     return { diagnostics: sortBySpan(diagnostics) };
   }
   diagnostics.push(...credentials);
   diagnostics.push(...semanticDiagnostics(parsed.data, locator, text));
+  diagnostics.push(...deploymentDiagnostics({ ...parsed.data, deployment: parsed.data.endpoints.deployment }, locator));
+  diagnostics.push(...queryDiagnostics);
   return { plan: parsed.data, diagnostics: sortBySpan(diagnostics) };
 }
 

@@ -1,5 +1,6 @@
 import { isMap, isScalar, isSeq, parseDocument, type Document, type Scalar } from 'yaml';
-import { isMappingSchema, planSchemaAtPath } from './schemaFields';
+import { planSchema } from './schema';
+import { isMappingSchema, planSchemaAtPath, type PlanValueLookup } from './schemaFields';
 
 /** One step of a path into a plan: a mapping key or a sequence index. */
 export type YamlPathSegment = string | number;
@@ -122,7 +123,7 @@ export function findCursorContext(text: string, offset: number): PlanCursorConte
     const onlyKeyOfSequenceItem = typeof mappingPath[mappingPath.length - 1] === 'number' && located.parentKeys.length === 0;
     // `- err|` in a list of names parses as a one-key mapping because of the spliced `:`;
     // when the schema wants a scalar there, it is really a sequence item being typed.
-    if (onlyKeyOfSequenceItem && typingBlockKey && !isMappingSchema(planSchemaAtPath(mappingPath))) {
+    if (onlyKeyOfSequenceItem && typingBlockKey && !isMappingSchema(planSchemaAtPath(mappingPath, planSchema, documentLookup(document)))) {
       return { ...base, position: 'value', path: mappingPath, existingKeys: [], inSequenceItem: true, keyHasColon: false };
     }
     return {
@@ -136,7 +137,7 @@ export function findCursorContext(text: string, offset: number): PlanCursorConte
   }
   // A bare scalar where the schema wants a mapping (`- |` in `stages:`, an empty document) is
   // the first key of a mapping still to be written.
-  if ((located.role === 'item' || located.role === 'root') && isMappingSchema(planSchemaAtPath(located.path))) {
+  if ((located.role === 'item' || located.role === 'root') && isMappingSchema(planSchemaAtPath(located.path, planSchema, documentLookup(document)))) {
     return { ...base, position: 'key', path: located.path, existingKeys: [], inSequenceItem: located.role === 'item', keyHasColon: false };
   }
   return {
@@ -223,4 +224,9 @@ function keyName(key: unknown): string | undefined {
   return undefined;
 }
 
-export { describeSchemaField, isMappingSchema, planSchemaAtPath, schemaObjectFields, type FieldSchemaInfo } from './schemaFields';
+export { describeSchemaField, discriminatorChoices, isMappingSchema, planSchemaAtPath, schemaObjectFields, type FieldSchemaInfo } from './schemaFields';
+
+/** Reads a parsed (maybe half-typed) plan's values by path, for the schema walkers. */
+export function documentLookup(document: Document): PlanValueLookup {
+  return (path) => document.getIn(path as Array<string | number>);
+}

@@ -188,6 +188,12 @@ export class PlanLocator {
     return this.nearestAncestor(path);
   }
 
+  /** The YAML node at `path` (an alias resolved to what it names), or undefined when there is none. */
+  node(path: PlanPath): unknown {
+    const located = locate(this.document, path);
+    return located ? resolveAlias(this.document, located.node) : undefined;
+  }
+
   /** The key of the pair at `path` (an array item has none: its first line instead). */
   key(path: PlanPath): Span {
     if (path.length === 0) return this.root();

@@ -41,7 +41,8 @@ export function planMetrics(plan: Plan, token: string | undefined): MetricSource
 export async function connectDeployment(plan: Plan, resolver: SecretResolver): Promise<Pick<PlanConnection, 'deployment' | 'secrets'>> {
   const secrets: Record<string, string> = {};
   const endpoint = plan.endpoints.deployment;
-  const token = await resolveToken(endpoint.token, 'endpoints.deployment.token', resolver, secrets);
+  // Only the Rollgate API takes a token; HAProxy's runtime API has no authentication.
+  const token = endpoint.type === 'rollgate' ? await resolveToken(endpoint.token, 'endpoints.deployment.token', resolver, secrets) : undefined;
   const timeoutMs = timeoutOf(endpoint.timeout);
   return { deployment: createDeploymentBackend({ plan, ...(token ? { token } : {}), ...(timeoutMs ? { timeoutMs } : {}) }), secrets };
 }

@@ -35,8 +35,9 @@ async function devFaultCall(baseUrl: string, token: string | undefined, method: 
   }
 }
 
-/** True when a URL points at this machine (drills only run against `rollgate dev`). */
+/** True when a URL points at this machine (drills only run against `rollgate dev`); a unix socket always does. */
 export function isLoopbackUrl(url: string): boolean {
+  if (url.startsWith('unix://')) return true;
   try {
     const host = new URL(url).hostname;
     return host === '127.0.0.1' || host === 'localhost' || host === '[::1]' || host === '::1';

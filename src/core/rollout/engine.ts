@@ -342,10 +342,11 @@ export class RolloutEngine {
     const run = this.current;
     const from = run.state.traffic;
     if (from && !(await this.trafficStillOurs(stage, from))) return false;
+    let note: string | undefined;
     try {
       await this.rollbacks.serialise(async () => {
         if (run.state.status !== 'running') throw new Interrupted();
-        await this.options.traffic.setTraffic(wanted.weights, wanted.mirror, { idempotencyKey: `${run.state.runId}:${stage.name}:traffic` });
+        note = (await this.options.traffic.setTraffic(wanted.weights, wanted.mirror, { idempotencyKey: `${run.state.runId}:${stage.name}:traffic` }))?.note;
       });
     } catch (error) {
       if (error instanceof Interrupted) return false;
@@ -353,10 +354,11 @@ export class RolloutEngine {
       return false;
     }
     run.state.traffic = wanted;
-    await run.transition('traffic-set', `traffic set: ${describeTraffic(wanted)}`, stage.name);
+    // The backend's note (e.g. HAProxy servers outside the plan held at 0) goes to the event and the ledger.
+    await run.transition('traffic-set', `traffic set: ${describeTraffic(wanted)}${note ? `; ${note}` : ''}`, stage.name);
     // The flags that follow traffic move right after it, in the same ledger entry.
     const flags = await this.flagSteps?.stage(stage, wanted);
-    await run.record('traffic-change', { stage: stage.name, ...(from ? { from } : {}), to: wanted, reason: `stage ${stage.name}`, ...(flags ? { flags: flags.changes } : {}) });
+    await run.record('traffic-change', { stage: stage.name, ...(from ? { from } : {}), to: wanted, reason: `stage ${stage.name}${note ? `; ${note}` : ''}`, ...(flags ? { flags: flags.changes } : {}) });
     if (flags && !flags.ok) await this.enterPause(this.flagSteps!.pauseReason(`for stage ${stage.name}`, flags, `Traffic is set (${describeTraffic(wanted)}).`), run.actor, []);
     return true;
   }

@@ -16,7 +16,11 @@ function ledgerTraffic(traffic: TrafficState | undefined, stage: string | undefi
 export class LedgerChangeLog implements ChangeLog {
   private readonly listeners = new Set<(entry: LedgerEntry) => void>();
 
-  constructor(private readonly ledger: Ledger) {}
+  /** @param deployment which backend and where (`DeploymentBackend.ledger`), recorded as `details.deployment` of every entry. */
+  constructor(
+    private readonly ledger: Ledger,
+    private readonly deployment?: { [key: string]: JsonValue },
+  ) {}
 
   /**
    * Calls `listener` with each entry once it is on disk (notifications hang here: they fire
@@ -29,7 +33,9 @@ export class LedgerChangeLog implements ChangeLog {
   }
 
   async append(entry: ChangeEntry): Promise<void> {
-    const written = await this.ledger.append(toLedgerEntry(entry));
+    const input = toLedgerEntry(entry);
+    if (this.deployment) input.details = { ...input.details, deployment: this.deployment };
+    const written = await this.ledger.append(input);
     for (const listener of this.listeners) {
       try {
         listener(written);

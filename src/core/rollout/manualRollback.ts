@@ -11,7 +11,7 @@ import { describeFlagEndpoint } from '../flags/providers';
 import { flagsNotConnected, lastRecordedFlags } from '../flags/recorded';
 import { RolloutFlags, type FlagStepResult } from '../flags/rolloutFlags';
 import { Ledger } from '../ledger/ledger';
-import type { LedgerEntry } from '../ledger/types';
+import type { JsonValue, LedgerEntry } from '../ledger/types';
 import type { LockOwner } from '../lock/index';
 import type { Plan } from '../plan/schema';
 import type { SecretResolver } from '../secrets';
@@ -42,6 +42,8 @@ export interface ManualRollbackOptions {
   retries?: RollbackRetryPolicy;
   /** The plan's feature flags, restored after the traffic and recorded in the same entry. */
   flags?: RollbackFlags;
+  /** Which backend and where (`DeploymentBackend.ledger`), recorded as `details.deployment`. */
+  deployment?: { [key: string]: JsonValue };
 }
 
 export interface ManualRollbackResult {
@@ -94,7 +96,7 @@ export async function rollBackService(options: ManualRollbackOptions): Promise<M
       lineage: planLineage(plan),
       ...(options.runId ? { runId: options.runId } : {}),
       ...(flags ? { flags: flags.changes } : {}),
-      details: { outcome: error ? 'failed' : 'ok', idempotencyKey },
+      details: { outcome: error ? 'failed' : 'ok', idempotencyKey, ...(options.deployment ? { deployment: options.deployment } : {}) },
     });
   } catch (caught) {
     result.ledgerError = errorMessage(caught);
@@ -154,11 +156,12 @@ export async function rollBackPlan(options: RollBackPlanOptions): Promise<RollBa
     actor: options.actor,
     reason: options.reason,
     keyPrefix: options.keyPrefix,
+    ...(deployment.ledger ? { deployment: deployment.ledger } : {}),
     ...(options.to ? { to: options.to } : {}),
     ...(joinsRun && stored ? { runId: stored.runId } : {}),
   });
   const runner = await serviceLockHolder(options.stateDir, plan.metadata.service).catch(() => undefined);
-  return { ...result, rollbackRequest: deployment.rollbackRequest, ...(stored ? { stored } : {}), ...(storedProblem ? { storedProblem } : {}), ...(runner ? { runner } : {}) };
+  return { ...result, rollbackRequest: deployment.rollbackRequest(result.to), ...(stored ? { stored } : {}), ...(storedProblem ? { storedProblem } : {}), ...(runner ? { runner } : {}) };
 }
 
 /**

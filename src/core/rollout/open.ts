@@ -125,7 +125,7 @@ export async function openRollout(options: OpenRolloutOptions): Promise<OpenedRo
       rerunFinished: options.rerunFinished ?? false,
       ...(options.confirmDiscard ? { confirmDiscard: options.confirmDiscard } : {}),
     });
-    const changeLog = new LedgerChangeLog(new Ledger({ path: options.ledgerPath, secrets: connection.secrets }));
+    const changeLog = new LedgerChangeLog(new Ledger({ path: options.ledgerPath, secrets: connection.secrets }), connection.deployment.ledger);
     if (options.onRecorded) changeLog.onRecorded(options.onRecorded);
     const engine = await RolloutEngine.start(
       {

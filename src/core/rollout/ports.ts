@@ -22,13 +22,19 @@ export interface MutationOptions {
   signal?: AbortSignal;
 }
 
+/** What a backend adds about a traffic change it made, for the rollout's events and ledger. */
+export interface TrafficChangeReport {
+  /** One sentence, e.g. which servers outside the plan were held at weight 0. */
+  note?: string;
+}
+
 /**
  * The engine's view of the deployment endpoint. Errors may carry `transient: boolean` (or
  * `retryable: boolean`); anything not marked permanent is retried for a rollback.
  */
 export interface TrafficControl {
   getState(signal?: AbortSignal): Promise<TrafficState>;
-  setTraffic(weights: Record<string, number>, mirror: MirrorTarget | undefined, options: MutationOptions): Promise<void>;
+  setTraffic(weights: Record<string, number>, mirror: MirrorTarget | undefined, options: MutationOptions): Promise<void | TrafficChangeReport>;
   /** Sends every request to `to`, in one call. */
   rollback(to: string, reason: string, options: MutationOptions): Promise<void>;
 }

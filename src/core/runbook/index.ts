@@ -14,3 +14,4 @@ export {
   type RunbookFenceSource,
   type RunbookData,
 } from './types';
+export { runbookPromqlDiagnostics, linkedPlan, cellFileOffset, RunbookPromqlCodes, type CellDiagnostic, type LinkedPlan, type LinkedGuardrail } from './promqlFindings';

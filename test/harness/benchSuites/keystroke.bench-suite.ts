@@ -35,7 +35,12 @@ export interface KeystrokeBenchOutput {
    * reporting them, which VS Code debounces by 50 ms in the extension host; `changeEventMs` to
    * the extension host's onDidChangeTextDocument (VS Code's own part of the path).
    */
-  edits: { kind: 'add' | 'remove'; line: number; ms: number; diagnosticsEventMs: number; changeEventMs: number }[];
+  edits: { kind: 'add' | 'remove'; target: 'key' | 'query'; line: number; ms: number; diagnosticsEventMs: number; changeEventMs: number }[];
+}
+
+/** `code@line: message` of each diagnostic of `uri`, for a failure message. */
+function describeDiagnostics(uri: vscode.Uri): string {
+  return JSON.stringify(vscode.languages.getDiagnostics(uri).map((d) => `${typeof d.code === 'object' ? d.code.value : d.code}@${d.range.start.line + 1}: ${d.message.slice(0, 80)}`));
 }
 
 /**
@@ -48,7 +53,7 @@ function publishedCount(uri: vscode.Uri, expected: number, timeoutMs: number): P
     const check = () => {
       const at = performance.now();
       if (vscode.languages.getDiagnostics(uri).length === expected) return resolve(at);
-      if (at > deadline) return reject(new Error(`diagnostics of ${uri.fsPath} were not published with ${expected} finding(s) within ${timeoutMs} ms`));
+      if (at > deadline) return reject(new Error(`diagnostics of ${uri.fsPath} were not published with ${expected} finding(s) within ${timeoutMs} ms; found ${describeDiagnostics(uri)}`));
       setImmediate(check);
     };
     setImmediate(check);
@@ -126,19 +131,24 @@ suite('bench: keystroke to diagnostics and activation (real VS Code)', () => {
     // Longer than the debounce, so every edit is "a lone keystroke after a quiet spell".
     const quietGapMs = debounceMs + 100;
 
-    // Each pair of edits types an `x` in front of one guardrail's `description` key (an unknown
-    // key: one more finding) and deletes it again (back to the baseline), at a different
-    // guardrail each pair, so every edit changes the diagnostics.
+    // Each pair of edits types one character and deletes it again (back to the baseline), at a
+    // different guardrail each pair, so every edit changes the diagnostics: pairs alternate between
+    // an `x` in front of a `description` key (an unknown key) and a `)` at the end of a guardrail
+    // query (a PromQL syntax error: the query is parsed again, the others come from the cache).
     const text = document.getText();
     const keyOffsets = [...text.matchAll(/^ {4}description: Generated guardrail/gm)].map((match) => match.index + 4);
-    assert.ok(keyOffsets.length > 10, 'the generated plan has guardrail descriptions to edit');
+    const queryEnds = [...text.matchAll(/^ {4}query: .*$/gm)].map((match) => match.index + match[0].length);
+    assert.ok(keyOffsets.length > 10 && queryEnds.length > 10, 'the generated plan has guardrail descriptions and queries to edit');
     const edits: KeystrokeBenchOutput['edits'] = [];
     for (let index = 0; index < warmupCount + editCount; index++) {
       const adding = index % 2 === 0;
-      const offset = keyOffsets[Math.floor(index / 2) * 7 % keyOffsets.length]!;
+      const pair = Math.floor(index / 2);
+      const inQuery = pair % 2 === 1;
+      const targets = inQuery ? queryEnds : keyOffsets;
+      const offset = targets[pair * 7 % targets.length]!;
       const position = document.positionAt(offset);
       const edit = new vscode.WorkspaceEdit();
-      if (adding) edit.insert(uri, position, 'x');
+      if (adding) edit.insert(uri, position, inQuery ? ')' : 'x');
       else edit.delete(uri, new vscode.Range(position, position.translate(0, 1)));
       // The quiet spell is the condition being measured (a keystroke after a pause), not a wait
       // for something to happen, so it is a deliberate pause.
@@ -156,7 +166,7 @@ suite('bench: keystroke to diagnostics and activation (real VS Code)', () => {
       const ms = (await published) - started;
       const diagnosticsEventMs = (await changed) - started;
       changeSubscription.dispose();
-      edits.push({ kind: adding ? 'add' : 'remove', line: position.line + 1, ms, diagnosticsEventMs, changeEventMs: changeEventAt - started });
+      edits.push({ kind: adding ? 'add' : 'remove', target: inQuery ? 'query' : 'key', line: position.line + 1, ms, diagnosticsEventMs, changeEventMs: changeEventAt - started });
     }
 
     const output: KeystrokeBenchOutput = {

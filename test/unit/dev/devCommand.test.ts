@@ -12,6 +12,7 @@ import { main } from '../../../src/cli/main';
 import type { CliIo } from '../../../src/cli/io';
 import { DeploymentClient, EndpointError, PrometheusClient } from '../../../src/core/endpoints/index';
 import { prometheusBin } from '../../support/devStack';
+import { haproxyBin } from '../../support/haproxy';
 import { waitFor } from '../../support/poll';
 
 // The CLI is bundled the way scripts/build.mjs bundles dist/cli.js (prom-client inlined), into a
@@ -59,7 +60,9 @@ interface RunningCli {
 /** Starts the bundled CLI's `dev` with free ports and resolves once it says it is ready. */
 async function startCli(detached = false): Promise<RunningCli> {
   if (!existsSync(prometheusBin)) throw new Error(`${prometheusBin} is missing: install the Debian package prometheus (.ci/run does)`);
-  const child = spawn(process.execPath, [cli, 'dev', '--port', '0', '--prometheus-port', '0', '--prometheus-bin', prometheusBin], { stdio: ['ignore', 'pipe', 'pipe'], detached });
+  if (!existsSync(haproxyBin)) throw new Error(`${haproxyBin} is missing: install the Debian package haproxy (.ci/run does)`);
+  const haproxyFlags = ['--haproxy-port', '0', '--haproxy-api-port', '0', '--haproxy-metrics-port', '0', '--haproxy-bin', haproxyBin];
+  const child = spawn(process.execPath, [cli, 'dev', '--port', '0', '--prometheus-port', '0', '--prometheus-bin', prometheusBin, ...haproxyFlags], { stdio: ['ignore', 'pipe', 'pipe'], detached });
   let stdout = '';
   let stderr = '';
   child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -86,6 +89,12 @@ async function startCli(detached = false): Promise<RunningCli> {
   return { child, stdout: () => stdout, stderr: () => stderr };
 }
 
+function printedHaproxy(stdout: string): { pid: number; runtimeUrl: string; dir: string } {
+  const match = /haproxy\s+http:\/\/127\.0\.0\.1:\d+\/predict \(pid (\d+);[^\n]*\n\s+haproxy runtime API\s+(tcp:\/\/127\.0\.0\.1:\d+) \(also unix:\/\/(.+)\/admin\.sock\)/.exec(stdout);
+  if (!match) throw new Error(`no haproxy lines in:\n${stdout}`);
+  return { pid: Number(match[1]), runtimeUrl: match[2] ?? '', dir: match[3] ?? '' };
+}
+
 function printedPrometheus(stdout: string): { url: string; pid: number; dataDir: string } {
   const match = /prometheus\s+(http:\/\/127\.0\.0\.1:\d+) \(pid (\d+), data in (.+)\)/.exec(stdout);
   if (!match) throw new Error(`no prometheus line in:\n${stdout}`);
@@ -102,6 +111,11 @@ describe('rollgate dev in a child process', () => {
       const prometheus = printedPrometheus(stdout());
       expect(alive(prometheus.pid)).toBe(true);
       expect(existsSync(prometheus.dataDir)).toBe(true);
+      const haproxy = printedHaproxy(stdout());
+      expect(alive(haproxy.pid)).toBe(true);
+      expect(existsSync(haproxy.dir)).toBe(true);
+      const haproxyUp = await new PrometheusClient({ baseUrl: prometheus.url }).query('up{job="haproxy"}');
+      expect(haproxyUp.result.resultType === 'vector' && haproxyUp.result.samples[0]?.value).toBe(1);
 
       const deployment = new DeploymentClient({ baseUrl: deploymentUrl ?? '', service: 'churn-scorer' });
       expect((await deployment.getService()).stable).toBe('41');
@@ -113,6 +127,8 @@ describe('rollgate dev in a child process', () => {
       expect(stdout()).toContain('rollgate dev: stopped.');
       expect(alive(prometheus.pid)).toBe(false);
       expect(existsSync(prometheus.dataDir)).toBe(false);
+      expect(alive(haproxy.pid)).toBe(false);
+      expect(existsSync(haproxy.dir)).toBe(false);
       const gone = await deployment.getService().catch((error: unknown) => error);
       expect(gone).toBeInstanceOf(EndpointError);
       expect((gone as EndpointError).kind).toBe('unreachable');
@@ -125,28 +141,34 @@ describe('rollgate dev in a child process', () => {
     // detached: its own process group, as a shell gives a foreground job.
     const { child, stdout } = await startCli(true);
     const prometheus = printedPrometheus(stdout());
+    const haproxy = printedHaproxy(stdout());
     try {
       process.kill(-(child.pid ?? 0), 'SIGINT');
       expect(await waitForExit(child, 20_000)).toBe(0);
       expect(stdout()).toContain('rollgate dev: stopped.');
       expect(alive(prometheus.pid)).toBe(false);
       expect(existsSync(prometheus.dataDir)).toBe(false);
+      expect(alive(haproxy.pid)).toBe(false);
+      expect(existsSync(haproxy.dir)).toBe(false);
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
     }
   });
 
-  it('a killed rollgate dev (SIGKILL, no cleanup) leaves no Prometheus and no data folder behind', async () => {
+  it('a killed rollgate dev (SIGKILL, no cleanup) leaves no Prometheus, no HAProxy and no temporary folder behind', async () => {
     const { child, stdout } = await startCli();
     const prometheus = printedPrometheus(stdout());
+    const haproxy = printedHaproxy(stdout());
     expect(alive(prometheus.pid)).toBe(true);
+    expect(alive(haproxy.pid)).toBe(true);
     child.kill('SIGKILL');
     await waitForExit(child, 10_000);
     const deadline = Date.now() + 15_000;
-    while (alive(prometheus.pid) || existsSync(prometheus.dataDir)) {
+    while (alive(prometheus.pid) || existsSync(prometheus.dataDir) || alive(haproxy.pid) || existsSync(haproxy.dir)) {
       if (Date.now() > deadline) {
         if (alive(prometheus.pid)) process.kill(prometheus.pid, 'SIGKILL');
-        throw new Error(`Prometheus ${prometheus.pid} or ${prometheus.dataDir} outlived its rollgate dev`);
+        if (alive(haproxy.pid)) process.kill(haproxy.pid, 'SIGKILL');
+        throw new Error(`Prometheus ${prometheus.pid} (${prometheus.dataDir}) or HAProxy ${haproxy.pid} (${haproxy.dir}) outlived its rollgate dev`);
       }
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
@@ -180,7 +202,7 @@ describe('rollgate dev options', () => {
   it('--help describes the flags and fault injection', async () => {
     const { io, out } = capture();
     expect(await main(['dev', '--help'], io)).toBe(0);
-    for (const flag of ['--port N', '--prometheus-port N', '--no-prometheus', '--prometheus-bin PATH', '--token-env NAME', '/v1/faults']) expect(out()).toContain(flag);
+    for (const flag of ['--port N', '--prometheus-port N', '--no-prometheus', '--prometheus-bin PATH', '--haproxy-port N', '--haproxy-api-port N', '--haproxy-metrics-port N', '--no-haproxy', '--haproxy-bin PATH', '--token-env NAME', '/v1/faults']) expect(out()).toContain(flag);
   });
 
   it('bad flags are usage errors (exit 2) that say what is expected', async () => {
@@ -197,7 +219,7 @@ describe('rollgate dev options', () => {
 
   it('without a prometheus binary it still serves and says how to install Prometheus', async () => {
     const run = capture({ PATH: join(tmpdir(), 'rollgate-no-such-folder') });
-    const exit = main(['dev', '--port', '0', '--rps', '0'], run.io);
+    const exit = main(['dev', '--port', '0', '--rps', '0', '--no-haproxy'], run.io);
     await until(() => run.out().includes('Press Ctrl-C'), 10_000, 'the dev stack to start');
     expect(run.err()).toContain('Prometheus was not found on PATH');
     expect(run.err()).toContain('apt-get install prometheus');
@@ -208,10 +230,11 @@ describe('rollgate dev options', () => {
   it('a token from --token-env protects the endpoint and is never printed', async () => {
     const secret = 'cli-token-0b7e44';
     const run = capture({ MY_DEPLOY_TOKEN: secret });
-    const exit = main(['dev', '--port', '0', '--no-prometheus', '--rps', '0', '--token-env', 'MY_DEPLOY_TOKEN'], run.io);
+    const exit = main(['dev', '--port', '0', '--no-prometheus', '--no-haproxy', '--rps', '0', '--token-env', 'MY_DEPLOY_TOKEN'], run.io);
     await until(() => run.out().includes('Press Ctrl-C'), 10_000, 'the dev stack to start');
     expect(run.out()).toContain('(bearer token from $MY_DEPLOY_TOKEN)');
     expect(run.out()).toContain('not started (--no-prometheus)');
+    expect(run.out()).toContain('haproxy              not started (--no-haproxy)');
     const url = /deployment endpoint\s+(\S+)/.exec(run.out())?.[1] ?? '';
     expect((await fetch(`${url}/v1/services/churn-scorer`)).status).toBe(401);
     expect((await fetch(`${url}/v1/services/churn-scorer`, { headers: { authorization: `Bearer ${secret}` } })).status).toBe(200);
@@ -222,14 +245,32 @@ describe('rollgate dev options', () => {
 
   it('a busy port is a clear failure', async () => {
     const first = capture();
-    const firstExit = main(['dev', '--port', '0', '--no-prometheus', '--rps', '0'], first.io);
+    const firstExit = main(['dev', '--port', '0', '--no-prometheus', '--no-haproxy', '--rps', '0'], first.io);
     await until(() => first.out().includes('Press Ctrl-C'), 10_000, 'the first dev stack to start');
     const port = /127\.0\.0\.1:(\d+)/.exec(first.out())?.[1] ?? '';
     const second = capture();
-    expect(await main(['dev', '--port', port, '--no-prometheus'], second.io)).toBe(1);
+    expect(await main(['dev', '--port', port, '--no-prometheus', '--no-haproxy'], second.io)).toBe(1);
     expect(second.err()).toContain(`port ${port} on 127.0.0.1 is already in use`);
     first.interrupt();
     expect(await firstExit).toBe(0);
+  });
+
+  it('a busy HAProxy port is a clear failure (exit 1) naming the flag to change', async () => {
+    const sockets = new Set<Socket>();
+    const blocker = createNetServer((socket) => sockets.add(socket));
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const busy = (blocker.address() as AddressInfo).port;
+    try {
+      const run = capture();
+      const flags = ['--haproxy-port', '0', '--haproxy-metrics-port', '0', '--haproxy-api-port', String(busy), '--haproxy-bin', haproxyBin];
+      expect(await main(['dev', '--port', '0', '--rps', '0', '--no-prometheus', ...flags], run.io)).toBe(1);
+      expect(run.err()).toContain(`HAProxy could not listen on 127.0.0.1:${busy}: the port is in use`);
+      expect(run.err()).toContain('--haproxy-api-port');
+      expect(run.out()).not.toContain('Press Ctrl-C');
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => blocker.close(() => resolve()));
+    }
   });
 
   it('a busy Prometheus port is a clear failure (exit 1) naming the flag to change', async () => {
@@ -240,7 +281,7 @@ describe('rollgate dev options', () => {
     const busy = (blocker.address() as AddressInfo).port;
     try {
       const run = capture();
-      expect(await main(['dev', '--port', '0', '--rps', '0', '--prometheus-port', String(busy), '--prometheus-bin', prometheusBin], run.io)).toBe(1);
+      expect(await main(['dev', '--port', '0', '--rps', '0', '--no-haproxy', '--prometheus-port', String(busy), '--prometheus-bin', prometheusBin], run.io)).toBe(1);
       expect(run.err()).toContain(`Prometheus could not listen on 127.0.0.1:${busy}: the port is in use`);
       expect(run.err()).toContain('--prometheus-port');
       expect(run.out()).not.toContain('Press Ctrl-C');

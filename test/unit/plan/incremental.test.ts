@@ -117,3 +117,20 @@ describe('PlanValidator (incremental) gives what validatePlan gives', () => {
     expect(validator.lastParse).toBe('incremental');
   });
 });
+
+describe('PlanValidator and PromQL', () => {
+  it('re-parses only the guardrail queries an edit changed', () => {
+    const text = generatePlan({ stages: 400, guardrails: 400 });
+    const validator = new PlanValidator();
+    expect(validator.validate(text).diagnostics).toEqual([]);
+    expect(validator.queries.parses).toBe(400);
+    // A keystroke in a stage: no query is parsed again.
+    validator.validate(text.replace('bake: 3m', 'bake: 4m'));
+    expect(validator.queries.parses).toBe(400);
+    // A keystroke in one query: that query alone; its finding is placed in the file.
+    const broken = text.replace('shard="7"}[1m])))', 'shard="7"}[1m]))))');
+    const result = validator.validate(broken);
+    expect(validator.queries.parses).toBe(401);
+    expect(result.diagnostics.map((diagnostic) => [diagnostic.code, broken.slice(diagnostic.start, diagnostic.end)])).toEqual([['plan/promql-syntax', ')']]);
+  });
+});

@@ -92,7 +92,7 @@ function options(root: string, plan: Plan, digest: string, extra: Partial<OpenRo
 
 /** Endpoints that send nothing, for tests about what happens before anything would be sent. */
 const offline = async (plan: Plan): Promise<PlanConnection> => ({
-  deployment: { traffic: new DryRunTraffic(plan.model.baseline.version), target: 'nowhere', rollbackRequest: 'nothing' },
+  deployment: { traffic: new DryRunTraffic(plan.model.baseline.version), target: 'nowhere', rollbackRequest: () => 'nothing' },
   metrics: new RecordedMetrics({}),
   secrets: {},
 });
@@ -224,7 +224,7 @@ describe('openRollout', () => {
     const { plan } = planVia(getStack().stack.deploymentUrl);
     const connection = await connectPlan(plan, environmentSecretResolver({ ROLLGATE_SECRET_DEPLOY_TOKEN: token }));
     expect(connection.secrets).toEqual({ 'deploy-token': token });
-    expect(connection.deployment.rollbackRequest).toBe(`POST ${getStack().stack.deploymentUrl}/v1/services/churn-scorer/rollback`);
+    expect(connection.deployment.rollbackRequest('41')).toBe(`POST ${getStack().stack.deploymentUrl}/v1/services/churn-scorer/rollback`);
     expect((await connection.deployment.traffic.getState()).weights).toMatchObject({ '41': expect.any(Number) });
   });
 });

@@ -2,15 +2,18 @@
 // type. Adding one: write `backends/<type>.ts` exporting a DeploymentBackendFactory, add it to
 // `deploymentBackends` below, and let the schema accept the type (`endpoints.deployment.type`).
 import type { Plan } from '../../plan/schema';
+import { haproxyBackend } from './haproxy';
 import { rollgateBackend } from './rollgate';
 import type { DeploymentBackend, DeploymentBackendContext, DeploymentBackendFactory } from './types';
 
 export * from './types';
 export { DeploymentTraffic, rollgateBackend, trafficFromService } from './rollgate';
+export { HaproxyTrafficControl, haproxyBackend, UNPLANNED_PREFIX } from './haproxy';
 
 /** Every backend by its `endpoints.deployment.type`. */
 export const deploymentBackends: Readonly<Record<string, DeploymentBackendFactory>> = {
   rollgate: rollgateBackend,
+  haproxy: haproxyBackend,
 };
 
 /** The plan's backend type; `rollgate` (the deployment contract) unless the plan names another. */

@@ -104,7 +104,8 @@ export const rollgateBackend = (context: DeploymentBackendContext): DeploymentBa
   return {
     traffic: new DeploymentTraffic(client, { candidate: plan.model.candidate, baseline: plan.model.baseline }, rollbackClient),
     target,
-    rollbackRequest: `POST ${target}/rollback`,
+    rollbackRequest: () => `POST ${target}/rollback`,
+    ledger: { type: 'rollgate', url: target },
     ...(isLoopbackUrl(endpoint.url)
       ? {
           faults: {

@@ -1,3 +1,4 @@
+import type { JsonValue } from '../../ledger/types';
 import type { Plan } from '../../plan/schema';
 import type { DevFault } from '../drill';
 import type { TrafficControl } from '../ports';
@@ -27,8 +28,10 @@ export interface DeploymentBackend {
   traffic: TrafficControl;
   /** Where the calls go, for messages: the service's URL on the endpoint. */
   target: string;
-  /** The rollback call in words, for "this would send …" and "roll back by hand" messages. */
-  rollbackRequest: string;
+  /** The rollback to version `to` in words, for "this would send …" and "roll back by hand" messages. */
+  rollbackRequest(to: string): string;
+  /** Which backend and where, as every ledger entry of a rollout or rollback records it (`details.deployment`). */
+  ledger?: { type: string; [key: string]: JsonValue };
   faults?: DrillFaults;
 }
 
