@@ -12,6 +12,7 @@ export * from './ledger/index';
 export * from './guardrails/index';
 export * from './rollout/index';
 export * from './cells/index';
+export * from './flags/index';
 export * from './promql/index';
 export { isSecretName, SECRET_NAME_PATTERN, SECRET_NAME_RULE, SecretNotSetError, type SecretResolver } from './secrets';
 export { errorMessage } from './errors';

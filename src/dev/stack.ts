@@ -7,6 +7,7 @@ import { DevDeployment } from './deploymentState';
 import { startDevHaproxy, type DevHaproxy } from './devHaproxy';
 import { findHaproxyOnPath, installHaproxyHint } from './haproxyProcess';
 import { startLoadGenerator, type LoadStats } from './loadGenerator';
+import { createDemoFlags, startFlagService, type FlagService } from './flagService';
 import { findPrometheusOnPath, installPrometheusHint, startPrometheus, type PrometheusProcess } from './prometheusProcess';
 import { startDevServer } from './server';
 import { ModelSimulator, type ActiveFault, type FaultSpec } from './simulator';
@@ -54,6 +55,15 @@ export interface DevStackOptions {
   /** Time to wait for Prometheus' readiness and first scrape. Default 30 s. */
   prometheusStartTimeoutMs?: number;
   /**
+   * `required`: also start the flag service (Unleash on a throw-away PostgreSQL) with the demo
+   * plans' flags, failing when it cannot be started; `off` (default): do not.
+   */
+  flags?: 'off' | 'required';
+  /** Unleash's port on 127.0.0.1; 0 picks a free one. Default 4242. */
+  flagsPort?: number;
+  /** The admin token Unleash is started with (`*:*.<secret>`), already resolved; never printed. */
+  flagsAdminToken?: string;
+  /**
    * `off` (the default here; `rollgate dev` asks for `auto`): no HAProxy; `auto`: run each version
    * as its own server with a real HAProxy in front when a binary is found, else add a notice;
    * `required`: fail when it cannot be started.
@@ -72,6 +82,9 @@ export interface DevStackOptions {
 /** The HAProxy part of a running stack (see `DevStackOptions.haproxy`). */
 export type DevStackHaproxy = Omit<DevHaproxy, 'stop'>;
 
+/** The flags the demo plans name (examples/churn-flags.rollout.yaml), created off in every environment. */
+export const devFlags = ['new-ranking'] as const;
+
 /** A running `rollgate dev` stack. */
 export interface DevStack {
   service: string;
@@ -89,6 +102,8 @@ export interface DevStack {
   prometheusUrl?: string;
   prometheusPid?: number;
   prometheusDataDir?: string;
+  /** The flag service (Unleash, project `default`, environments `development` and `production`), when started. */
+  flags?: Pick<FlagService, 'url' | 'project' | 'environments' | 'unleashPid' | 'postgres'> & { flags: readonly string[] };
   /** HAProxy in front of one server per version, when started: its runtime API, exporter and router. */
   haproxy?: DevStackHaproxy;
   /** Things the user should know, e.g. that Prometheus is missing and how to install it. */
@@ -100,7 +115,7 @@ export interface DevStack {
   /** Current deployment state (same as `GET /v1/services/churn-scorer`). */
   state(): ServiceState;
   loadStats(): LoadStats;
-  /** Stops load, the servers, HAProxy and Prometheus, and removes their temporary folders. Idempotent. */
+  /** Stops load, the servers, HAProxy, Prometheus and the flag service, and removes their temporary folders. Idempotent. */
   stop(): Promise<void>;
 }
 
@@ -183,6 +198,17 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
     }
   }
 
+  let flagService: FlagService | undefined;
+  if (options.flags === 'required') {
+    try {
+      flagService = await startFlagService({ port: options.flagsPort ?? 4242, ...(options.flagsAdminToken ? { adminToken: options.flagsAdminToken } : {}) });
+      await createDemoFlags(flagService, devFlags);
+    } catch (error) {
+      await Promise.all([flagService?.stop(), prometheus?.stop(), shutdownServing()]);
+      throw error;
+    }
+  }
+
   let stopping: Promise<void> | undefined;
   return {
     service: devService,
@@ -195,6 +221,9 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
     prometheusUrl: prometheus?.url,
     prometheusPid: prometheus?.pid,
     prometheusDataDir: prometheus?.dataDir,
+    ...(flagService
+      ? { flags: { url: flagService.url, project: flagService.project, environments: flagService.environments, unleashPid: flagService.unleashPid, postgres: flagService.postgres, flags: devFlags } }
+      : {}),
     ...(haproxy ? { haproxy: withoutStop(haproxy) } : {}),
     notices,
     injectFault: (fault) => simulator.injectFault(fault),
@@ -204,7 +233,7 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
     stop() {
       stopping ??= (async () => {
         // HAProxy's load and model servers go first: they call into the simulator.
-        await Promise.all([prometheus?.stop(), haproxy?.stop()]);
+        await Promise.all([prometheus?.stop(), haproxy?.stop(), flagService?.stop()]);
         await shutdownServing();
       })();
       return stopping;

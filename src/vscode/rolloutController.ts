@@ -94,6 +94,8 @@ export class RolloutController implements vscode.Disposable {
   selectPlanUri = (uri: vscode.Uri): Promise<boolean> => this.plans.selectUri(uri);
   planChoices = (): { id: string; uri: vscode.Uri }[] => this.plans.choices();
   selectedPlanUri = (): vscode.Uri | undefined => this.plans.selectedUri();
+  /** The plan the panel shows: the running rollout's, else the selected one when it is valid. */
+  selectedPlan = (): Plan | undefined => this.run?.plan ?? this.plans.loaded?.plan;
 
   private workspaceRoot(): vscode.Uri | undefined {
     return vscode.workspace.workspaceFolders?.[0]?.uri;
@@ -302,7 +304,7 @@ export class RolloutController implements vscode.Disposable {
     }
     const { engine } = opened;
     const unsubscribe = engine.onEvent((event) => {
-      if (event.kind === 'rollback-failed' || event.kind === 'ledger-error') {
+      if (event.kind === 'rollback-failed' || event.kind === 'ledger-error' || event.kind === 'flags-failed') {
         this.log.error(`Rollgate: ${event.message}`);
         void vscode.window.showErrorMessage(`Rollgate: ${event.message}`);
       } else if (event.kind !== 'measured' && event.kind !== 'baking') this.log.info(`Rollgate ${event.snapshot.service}: ${event.message}`);
@@ -360,6 +362,7 @@ export class RolloutController implements vscode.Disposable {
     if (this.run) {
       const result = await this.run.engine.rollbackNow(reason, actorName());
       if (!result.ok) throw new UserFacingError(vscode.l10n.t('ROLLBACK FAILED after {0} attempt(s): {1}. Roll back by hand to {2} now.', result.attempts, result.error ?? '', result.to));
+      if (result.flags && !result.flags.ok) throw new UserFacingError(vscode.l10n.t('Rolled back to {0}, but feature flags were NOT restored. Set them by hand now: {1}', result.to, result.flags.manual.join(' ')));
       return vscode.l10n.t('Rolled back to {0}.', result.to);
     }
     // No engine in this window: one idempotency-keyed rollback through the plan's backend, recorded in the ledger.
@@ -383,6 +386,7 @@ export class RolloutController implements vscode.Disposable {
     }
     if (result.ledgerError) this.log.error(`Rollgate: could not record the rollback in the ledger: ${result.ledgerError}`);
     if (!result.ok) throw new UserFacingError(vscode.l10n.t('ROLLBACK FAILED: {0}. Roll back by hand to {1} now.', result.error ?? '', to));
+    if (result.flags && !result.flags.ok) throw new UserFacingError(vscode.l10n.t('Rolled back to {0}, but feature flags were NOT restored. Set them by hand now: {1}', to, result.flags.manual.join(' ')));
     this.log.info(`Rollgate: rolled back ${plan.metadata.service} to ${to}${result.from ? ` (was ${trafficText(result.from)})` : ''}`);
     return vscode.l10n.t('Rolled back to {0}.', to);
   }

@@ -5,12 +5,15 @@ import type { HostMessage } from '../core/panel/protocol';
 import { throttle } from '../core/panel/throttle';
 import { parseViewMessage } from '../core/panel/validate';
 import type { RolloutController } from './rolloutController';
+import { SidePanelFlags } from './sidePanelFlags';
 import { errorMessage } from '../core/errors';
 
 /** The webview view's id, contributed in package.json under the `rollgate` view container. */
 export const SIDE_PANEL_VIEW_ID = 'rollgate.sidePanel';
 /** How often at most the panel is re-rendered while a rollout runs. */
 const UPDATE_INTERVAL_MS = 250;
+/** How often the live state of the plan's feature flags is read again while the panel is visible. */
+const FLAGS_REFRESH_MS = 15_000;
 
 /** A fresh nonce per rendered page: 128 random bits, base64. */
 export function createNonce(): string {
@@ -56,12 +59,14 @@ class SidePanelProvider implements vscode.WebviewViewProvider {
   private view: vscode.WebviewView | undefined;
   private sendState: () => void = () => undefined;
   private sendChangelogNow: () => void = () => undefined;
+  private sendFlagsNow: () => void = () => undefined;
   readonly stats: SidePanelStats = { invalidMessages: 0, validMessages: 0 };
 
   constructor(
     private readonly extensionUri: vscode.Uri,
     private readonly rollouts: RolloutController,
     private readonly log: vscode.LogOutputChannel,
+    private readonly flags: SidePanelFlags,
   ) {}
 
   resolveWebviewView(view: vscode.WebviewView): void {
@@ -88,7 +93,15 @@ class SidePanelProvider implements vscode.WebviewViewProvider {
       resetPending = true;
       changelogUpdates.flush();
     };
+    // Flags are read from their service: on a new plan, after each ledger write, and now and then.
+    const flagUpdates = throttle(() => void this.sendFlags(), 1000);
+    this.sendFlagsNow = () => flagUpdates.flush();
+    const flagTimer = setInterval(() => {
+      if (view.visible) flagUpdates.schedule();
+    }, FLAGS_REFRESH_MS);
     const subscriptions = [
+      { dispose: () => clearInterval(flagTimer) },
+      this.rollouts.onDidChangeChangelog(() => flagUpdates.schedule()),
       view.webview.onDidReceiveMessage((raw: unknown) => void this.receive(raw)),
       this.rollouts.onDidChange(() => stateUpdates.schedule()),
       this.rollouts.onDidChangeChangelog((change) => {
@@ -103,6 +116,7 @@ class SidePanelProvider implements vscode.WebviewViewProvider {
     view.onDidDispose(() => {
       stateUpdates.dispose();
       changelogUpdates.dispose();
+      flagUpdates.dispose();
       for (const subscription of subscriptions) subscription.dispose();
       if (this.view === view) this.view = undefined;
     });
@@ -123,6 +137,7 @@ class SidePanelProvider implements vscode.WebviewViewProvider {
         if (this.rollouts.planChoices().length === 0) await this.rollouts.refreshPlans();
         this.sendState();
         this.sendChangelogNow();
+        this.sendFlagsNow();
         return;
       case 'selectPlan':
         if (!(await this.rollouts.selectPlan(message.planId))) {
@@ -152,6 +167,21 @@ class SidePanelProvider implements vscode.WebviewViewProvider {
     if (mode !== 'append') await this.post({ type: 'timeline', timeline: await this.rollouts.timeline() });
   }
 
+  private flagsReading = false;
+
+  private async sendFlags(): Promise<void> {
+    // One read at a time: a slow flag service must not pile up reads.
+    if (!this.view || this.flagsReading) return;
+    this.flagsReading = true;
+    try {
+      await this.post({ type: 'flags', flags: await this.flags.read(this.rollouts.selectedPlan()) });
+    } catch (error) {
+      this.log.warn(`Rollgate side panel: could not read the feature flags: ${error instanceof Error ? error.message : String(error)}`);
+    } finally {
+      this.flagsReading = false;
+    }
+  }
+
   private async post(message: HostMessage): Promise<void> {
     if (!this.view) return;
     try {
@@ -178,7 +208,7 @@ export interface SidePanelInspection {
  * of truth: the view sends `ready` and gets the state; every inbound message is validated.
  */
 export function registerSidePanel(context: vscode.ExtensionContext, rollouts: RolloutController, log: vscode.LogOutputChannel): vscode.Disposable {
-  const provider = new SidePanelProvider(context.extensionUri, rollouts, log);
+  const provider = new SidePanelProvider(context.extensionUri, rollouts, log, new SidePanelFlags(context.secrets));
   return vscode.Disposable.from(
     vscode.window.registerWebviewViewProvider(SIDE_PANEL_VIEW_ID, provider),
     // Hidden (not in the palette): lets host tests read the page and push a message through the same validation as the view's.

@@ -2,10 +2,12 @@
 // the host with the typed protocol. The host is the source of truth; the view keeps only what it
 // last showed (getState/setState) so it reappears at once when the panel is shown again.
 import { sparkline } from '../core/panel/model';
+import { createFlagsView } from './flagsView';
 import { renderGuardrailVisualRow, renderJudge } from './guardrailVisuals';
 import type {
   HostMessage,
   PanelChangelog,
+  PanelFlags,
   PanelChangelogEntry,
   PanelGuardrail,
   PanelRollout,
@@ -29,12 +31,14 @@ interface SavedState {
   changelog?: PanelChangelog;
   /** Changelog entries (by seq) whose details are open. */
   open?: number[];
+  flags?: PanelFlags | null;
 }
 
 const vscode = acquireVsCodeApi();
 const saved: SavedState = (vscode.getState() as SavedState | undefined) ?? {};
 const openEntries = new Set<number>(saved.open ?? []);
 let currentState: PanelState | undefined = saved.state;
+let currentFlags: PanelFlags | null | undefined = saved.flags;
 /** What the list shows, newest first; grows by pages. */
 let shownEntries: PanelChangelogEntry[] = saved.changelog?.entries ?? [];
 let changelogHasMore = saved.changelog?.hasMore ?? false;
@@ -73,6 +77,7 @@ function element<K extends keyof HTMLElementTagNameMap>(tag: K, className?: stri
 function persist(): void {
   const state: SavedState = { open: [...openEntries] };
   if (currentState) state.state = currentState;
+  if (currentFlags) state.flags = currentFlags;
   if (changelogSource) {
     state.changelog = { mode: 'replace', entries: shownEntries.slice(0, SAVED_ENTRIES), hasMore: changelogHasMore || shownEntries.length > SAVED_ENTRIES, source: changelogSource.source };
     if (changelogSource.problem) state.changelog.problem = changelogSource.problem;
@@ -130,7 +135,8 @@ showMore.addEventListener('click', () => {
 });
 const emptyNote = element('p', 'muted', 'No entries yet.');
 const timelineView = createTimelineView((message) => vscode.postMessage(message));
-app.append(noticeBox, planRow, planProblem, actions, summary, stagesHeading, stageList, timelineView.element, changelogHeading, changelogSourceLine, emptyNote, changelogList, showMore);
+const flagsView = createFlagsView();
+app.append(noticeBox, planRow, planProblem, actions, summary, stagesHeading, stageList, flagsView.element, timelineView.element, changelogHeading, changelogSourceLine, emptyNote, changelogList, showMore);
 
 planSelect.addEventListener('change', () => {
   if (planSelect.value) vscode.postMessage({ type: 'selectPlan', planId: planSelect.value });
@@ -294,6 +300,7 @@ function fillDetails(details: HTMLDetailsElement, entry: PanelChangelogEntry): v
   fact('Service', entry.service);
   fact('Stage', entry.stage);
   fact('Change', entry.change);
+  fact('Flags', entry.flags);
   fact('Reason', entry.reason);
   body.append(facts);
   if (entry.evidence.length > 0) {
@@ -399,10 +406,14 @@ window.addEventListener('message', (event: MessageEvent<HostMessage>) => {
   } else if (message.type === 'timeline') {
     timelineView.render(message.timeline);
     return;
+  } else if (message.type === 'flags') {
+    currentFlags = message.flags;
+    flagsView.render(message.flags);
   } else return;
   persist();
 });
 
 if (currentState) renderState(currentState);
 if (saved.changelog) applyChangelog(saved.changelog);
+if (currentFlags) flagsView.render(currentFlags);
 vscode.postMessage({ type: 'ready' });

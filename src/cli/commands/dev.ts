@@ -1,3 +1,4 @@
+import { ADMIN_TOKEN_PATTERN, missingFlagServiceParts } from '../../dev/flagService';
 import { startDevStack, type DevStackOptions } from '../../dev/index';
 import type { CliIo } from '../io';
 import { ExitCode, UsageError } from '../io';
@@ -26,6 +27,13 @@ Options:
   --token-env NAME      require "Authorization: Bearer <token>", the token read from env NAME
                         (default: env ROLLGATE_DEV_TOKEN when set; otherwise no token)
   --rps N               load generator requests per second (default 40; 0 = no load)
+  --flags               also start Unleash (on a throw-away PostgreSQL) with the demo flag
+                        new-ranking, for examples/churn-flags.rollout.yaml; needs the Debian
+                        package postgresql and bash test/harness/ensureUnleash.sh
+  --flags-port N        Unleash port (default 4242; 0 = a free port)
+  --flags-token-env NAME the admin token Unleash is started with, read from env NAME
+                        (default ROLLGATE_SECRET_UNLEASH_TOKEN, the secret the demo plan
+                        names); Unleash wants the form '*:*.<secret>'
   --label-delay MS      how long after a prediction its true outcome (label) is recorded
                         (default 1000; 0 = at once)
   --help                show this help
@@ -47,7 +55,11 @@ HAProxy's weights by hand (what a plan with endpoints.deployment.type: haproxy c
 interface DevArguments {
   options: DevStackOptions;
   tokenSource?: string;
+  flagsTokenSource?: string;
 }
+
+/** The environment variable the CLI resolves the demo plan's `unleash-token` secret from. */
+const defaultFlagsTokenEnv = 'ROLLGATE_SECRET_UNLEASH_TOKEN';
 
 function parsePort(flag: string, value: string | undefined): number {
   const port = Number(value);
@@ -60,6 +72,7 @@ function parsePort(flag: string, value: string | undefined): number {
 function parseArguments(args: string[], env: NodeJS.ProcessEnv): DevArguments | 'help' {
   const options: DevStackOptions = { searchPath: env.PATH, haproxy: 'auto' };
   let tokenEnv: string | undefined;
+  let flagsTokenEnv = defaultFlagsTokenEnv;
   for (let index = 0; index < args.length; index += 1) {
     const argument = args[index] ?? '';
     const [flag, inline] = argument.startsWith('--') && argument.includes('=') ? [argument.slice(0, argument.indexOf('=')), argument.slice(argument.indexOf('=') + 1)] : [argument, undefined];
@@ -115,6 +128,18 @@ function parseArguments(args: string[], env: NodeJS.ProcessEnv): DevArguments | 
         options.requestsPerSecond = rate;
         break;
       }
+      case '--flags':
+        options.flags = 'required';
+        break;
+      case '--flags-port':
+        options.flagsPort = parsePort(flag, value());
+        break;
+      case '--flags-token-env': {
+        const name = value();
+        if (!name) throw new UsageError('--flags-token-env needs the name of an environment variable holding the admin token');
+        flagsTokenEnv = name;
+        break;
+      }
       case '--label-delay': {
         const raw = value();
         const delay = Number(raw);
@@ -128,17 +153,29 @@ function parseArguments(args: string[], env: NodeJS.ProcessEnv): DevArguments | 
         throw new UsageError(`unknown option '${argument}'. Run 'rollgate dev --help' for the options.`);
     }
   }
+  let flagsTokenSource: string | undefined;
+  if (options.flags === 'required') {
+    const token = env[flagsTokenEnv];
+    if (!token) {
+      throw new UsageError(
+        `--flags starts Unleash with an admin token read from the environment variable ${flagsTokenEnv}, which is not set. Set it to a token of the form '*:*.<secret>', e.g. export ${flagsTokenEnv}="*:*.$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \\n')"; the demo plan reads the same variable.`,
+      );
+    }
+    if (!ADMIN_TOKEN_PATTERN.test(token)) throw new UsageError(`${flagsTokenEnv} does not look like an Unleash admin token: Unleash wants the form '*:*.<secret>' (no spaces or commas).`);
+    options.flagsAdminToken = token;
+    flagsTokenSource = flagsTokenEnv;
+  }
   if (tokenEnv !== undefined) {
     const token = env[tokenEnv];
     if (!token) throw new UsageError(`--token-env ${tokenEnv}: the environment variable ${tokenEnv} is not set or empty`);
     options.token = token;
-    return { options, tokenSource: tokenEnv };
+    return { options, tokenSource: tokenEnv, ...(flagsTokenSource ? { flagsTokenSource } : {}) };
   }
   if (env.ROLLGATE_DEV_TOKEN) {
     options.token = env.ROLLGATE_DEV_TOKEN;
-    return { options, tokenSource: 'ROLLGATE_DEV_TOKEN' };
+    return { options, tokenSource: 'ROLLGATE_DEV_TOKEN', ...(flagsTokenSource ? { flagsTokenSource } : {}) };
   }
-  return { options };
+  return { options, ...(flagsTokenSource ? { flagsTokenSource } : {}) };
 }
 
 /** `rollgate dev`: runs the demo stack until interrupted. */
@@ -169,8 +206,14 @@ export async function devCommand(args: string[], io: CliIo): Promise<number> {
   } else if (parsed.options.haproxy === 'off') lines.push('  haproxy              not started (--no-haproxy)');
   if (stack.prometheusUrl) lines.push(`  prometheus           ${stack.prometheusUrl} (pid ${stack.prometheusPid}, data in ${stack.prometheusDataDir})`);
   else if (parsed.options.prometheus === 'off') lines.push('  prometheus           not started (--no-prometheus)');
+  if (stack.flags) {
+    lines.push(`  flags (Unleash)      ${stack.flags.url} (project ${stack.flags.project}, environments ${stack.flags.environments.join(', ')}; flag ${stack.flags.flags.join(', ')}; admin token from $${parsed.flagsTokenSource}; PostgreSQL on 127.0.0.1:${stack.flags.postgres.port})`);
+  }
   io.stdout(`${lines.join('\n')}\n`);
   for (const notice of stack.notices) io.stderr(`rollgate dev: ${notice}\n`);
+  if (!stack.flags && missingFlagServiceParts(io.env).length === 0) {
+    io.stderr('rollgate dev: PostgreSQL and Unleash are installed: `rollgate dev --flags` also starts Unleash for the demo plan with flags (examples/churn-flags.rollout.yaml).\n');
+  }
   io.stdout('Press Ctrl-C to stop.\n');
 
   await (io.interrupted ?? new Promise<void>(() => undefined));

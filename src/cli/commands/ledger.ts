@@ -3,6 +3,7 @@ import { relative, resolve } from 'node:path';
 
 import { describeKind } from '../../core/files/confined';
 import { defaultLedgerPath, Ledger, LedgerCorruptError, type LedgerEntry, type LedgerEvidence, type LedgerTraffic } from '../../core/ledger/index';
+import { describeLedgerFlagChange } from '../../core/flags/describe';
 import { describeTraffic } from '../../core/rollout/traffic';
 import { textOrJson } from '../arguments';
 import type { CliIo } from '../io';
@@ -118,6 +119,7 @@ export function formatEntry(entry: LedgerEntry): string {
     parts.push(`${request.method} ${request.url} ->${status}${duration} ${request.outcome}`);
   }
   if (entry.evidence) parts.push((Array.isArray(entry.evidence) ? entry.evidence : [entry.evidence]).map(evidence).join('; '));
+  if (entry.flags?.length) parts.push(entry.flags.map((change) => `flag ${describeLedgerFlagChange(change)}`).join('; '));
   if (entry.reason) parts.push(JSON.stringify(entry.reason));
   return parts.join('  ');
 }

@@ -4,6 +4,7 @@
 // traffic pauses instead of undoing it.
 import * as path from 'node:path';
 
+import { describeFlagChanges, describeFlagEndpoint } from '../../core/flags/index';
 import { defaultLedgerPath } from '../../core/ledger/index';
 import { createDeploymentBackend, DEFAULT_STATE_DIR, describeTraffic, FINISHED_STATUSES, rollBackPlan, rollbackTarget } from '../../core/rollout/index';
 import { textOrJson, walkArguments } from '../arguments';
@@ -15,7 +16,9 @@ const help = `Usage: rollgate rollback <plan.rollout.yaml> --yes [options]
 
 Rolls the plan's service back at once: one idempotency-keyed call to the plan's deployment
 endpoint (retried on transient failure), all traffic to the plan's rollback target, recorded
-in the ledger. Without --yes it only says what it would send.
+in the ledger. A plan with feature flags then has them put back as each flag's onRollback says
+(the state recorded when the rollout started), in the same ledger entry; a flag service that
+fails never holds up the traffic. Without --yes it only says what it would send.
 
 Options:
   --yes                  send the rollback (without it nothing is sent)
@@ -25,8 +28,8 @@ Options:
   --format text|json     output format (default text)
 
 Secrets: token references resolve from ROLLGATE_SECRET_<NAME> (upper case, other characters as '_').
-Exit codes: 0 rolled back, 1 the rollback failed (roll back by hand), 2 usage error,
-invalid plan or missing secret, or --yes not given.
+Exit codes: 0 rolled back, 1 the rollback failed (roll back by hand) or a flag could not be
+restored (set it by hand), 2 usage error, invalid plan or missing secret, or --yes not given.
 `;
 
 interface Options {
@@ -88,7 +91,8 @@ export async function rollbackCommand(args: string[], io: CliIo): Promise<number
   if (!options.yes) {
     // The backend without its token: enough to say what it would send, nothing is connected.
     const { rollbackRequest } = createDeploymentBackend({ plan });
-    throw new UsageError(`this would send ${rollbackRequest(to)}: all traffic of ${service} to version ${to}. Nothing was sent; add --yes to roll back.`);
+    const flags = plan.endpoints.flags && plan.flags?.length ? `, then restore the feature flags ${plan.flags.map((flag) => `${flag.name} (${flag.onRollback})`).join(', ')} on ${describeFlagEndpoint(plan.endpoints.flags)}` : '';
+    throw new UsageError(`this would send ${rollbackRequest(to)}: all traffic of ${service} to version ${to}${flags}. Nothing was sent; add --yes to roll back.`);
   }
   const actor = `cli:${safeUser()}`;
   const ledgerPath = options.ledger ? path.resolve(io.cwd, options.ledger) : defaultLedgerPath(io.cwd);
@@ -114,12 +118,17 @@ export async function rollbackCommand(args: string[], io: CliIo): Promise<number
   if (result.ledgerError) notes.push(`The ledger could not record this rollback: ${result.ledgerError}`);
 
   if (options.format === 'json') {
-    io.stdout(`${JSON.stringify({ ok: result.ok, service, to, from: result.from, ms: Math.round(result.ms), idempotencyKey: result.idempotencyKey, error: result.error, ledger: result.recorded ? { path: ledgerPath, seq: result.recorded.seq } : { error: result.ledgerError }, notes }, null, 2)}\n`);
+    io.stdout(`${JSON.stringify({ ok: result.ok, service, to, from: result.from, ms: Math.round(result.ms), idempotencyKey: result.idempotencyKey, error: result.error, ...(result.flags ? { flags: { ok: result.flags.ok, changes: result.flags.changes } } : {}), ledger: result.recorded ? { path: ledgerPath, seq: result.recorded.seq } : { error: result.ledgerError }, notes }, null, 2)}\n`);
   } else if (result.ok) {
     const recorded = result.recorded ? `; recorded in ${path.relative(io.cwd, ledgerPath) || ledgerPath} as #${result.recorded.seq}` : '';
     io.stdout(`ROLLED BACK ${service} to ${to} in ${Math.round(result.ms)} ms (was ${describeTraffic(result.from)})${recorded}.\n`);
   } else {
     io.stderr(`ROLLBACK FAILED for ${service}: ${result.error}\nRoll back by hand to ${to} now (${result.rollbackRequest}).\n`);
+  }
+  if (options.format === 'text' && result.flags) {
+    const restored = describeFlagChanges(result.flags);
+    if (restored) io.stdout(`Feature flags restored: ${restored}.\n`);
+    if (!result.flags.ok) io.stderr(`FEATURE FLAGS NOT RESTORED. Set by hand now: ${result.flags.manual.join(' ')}\n`);
   }
   if (options.format === 'text') {
     for (const note of notes) {
@@ -127,5 +136,5 @@ export async function rollbackCommand(args: string[], io: CliIo): Promise<number
       else io.stdout(`${note}\n`);
     }
   }
-  return result.ok ? ExitCode.ok : ExitCode.failure;
+  return result.ok && (result.flags?.ok ?? true) ? ExitCode.ok : ExitCode.failure;
 }

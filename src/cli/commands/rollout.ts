@@ -2,6 +2,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 
 import { errorMessage } from '../../core/errors';
+import { describeFlagEndpoint, DryRunFlagProvider, flagProviderCapabilities, RolloutFlags } from '../../core/flags/index';
 import { formatNumber } from '../../core/guardrails/index';
 import { defaultLedgerPath } from '../../core/ledger/index';
 import type { DeliveryRecord } from '../../core/notify/index';
@@ -204,7 +205,7 @@ function eventPrinter(io: CliIo, options: Options, startedAt: () => number): (ev
     if (event.kind === 'measured' && event.measurement?.outcome === 'skipped') return;
     const offset = Math.round((Date.parse(event.at) - startedAt()) / 1000);
     const line = `[+${offset}s] ${event.message}\n`;
-    if (event.kind === 'rollback-failed' || event.kind === 'ledger-error') io.stderr(line);
+    if (event.kind === 'rollback-failed' || event.kind === 'ledger-error' || event.kind === 'flags-failed') io.stderr(line);
     else io.stdout(line);
   };
 }
@@ -242,11 +243,15 @@ async function dryRun(plan: Plan, digest: string, options: Options, io: CliIo): 
   const traffic = new DryRunTraffic(plan.model.baseline.version);
   const clock = new VirtualClock();
   const startedAt = clock.now();
+  // Flags are not read either: the dry run starts each one off, without a gradual rollout.
+  const flagEndpoint = plan.endpoints.flags;
+  const flagCalls = flagEndpoint && plan.flags?.length ? new DryRunFlagProvider(describeFlagEndpoint(flagEndpoint), flagProviderCapabilities[flagEndpoint.type], flagEndpoint.type) : undefined;
   const engine = await RolloutEngine.create({
     plan,
     planDigest: digest,
     traffic,
     metrics,
+    ...(flagCalls && plan.flags ? { flags: new RolloutFlags(flagCalls, plan.flags, { sleep: (ms, signal) => clock.sleep(ms, signal) }) } : {}),
     clock,
     stateStore: new MemoryStateStore(),
     actor: 'dry-run',
@@ -261,17 +266,21 @@ async function dryRun(plan: Plan, digest: string, options: Options, io: CliIo): 
       const call = traffic.calls.at(-1);
       event = { ...event, message: `would send PUT traffic ${describeTraffic(call?.weights ? { weights: call.weights, ...(call.mirror ? { mirror: call.mirror } : {}) } : undefined)} (Idempotency-Key ${call?.idempotencyKey ?? '?'})` };
     }
-    if (event.kind === 'rolled-back') event = { ...event, message: `would send POST rollback to ${event.snapshot.rollbackTo}: ${event.snapshot.rollback?.reason ?? ''}` };
+    // With flags, the traffic call is reported when it is done, before the flags are restored.
+    const rollbackCall = `would send POST rollback to ${event.snapshot.rollbackTo}: ${event.snapshot.rollback?.reason ?? ''}`;
+    if (event.kind === 'rollback-traffic-done') event = { ...event, message: rollbackCall };
+    if (event.kind === 'rolled-back') event = { ...event, message: flagCalls ? `would record the rollback to ${event.snapshot.rollbackTo} with the traffic and the flags in one ledger entry` : rollbackCall };
     if (event.kind === 'waiting-approval') event = { ...event, message: `${event.message} (a dry run continues as if approved)` };
+    if (event.kind === 'flags-set') event = { ...event, message: `would set ${event.message.replace(/^feature flags (set|restored) on/, 'feature flags on')}` };
     decisions.push({ at: event.at, kind: event.kind, message: event.message });
     print(event);
   });
-  if (options.format === 'text') io.stdout(`Dry run of ${plan.metadata.name} (${plan.metadata.service}): nothing is sent${options.metricsFile ? '; guardrails read the recording' : options.readMetrics ? `; guardrails read the current values from ${plan.endpoints.metrics.url}` : '; guardrails are not measured'}.\n`);
+  if (options.format === 'text') io.stdout(`Dry run of ${plan.metadata.name} (${plan.metadata.service}): nothing is sent${options.metricsFile ? '; guardrails read the recording' : options.readMetrics ? `; guardrails read the current values from ${plan.endpoints.metrics.url}` : '; guardrails are not measured'}${flagCalls ? '; feature flags are taken to start off, without a gradual rollout' : ''}.\n`);
   // Ctrl-C stops a dry run as it stops a live one: paused, exit 3.
   void io.interrupted?.then(() => void engine.pause('interrupted from the command line'));
   const final = await engine.run();
   if (options.format === 'json') {
-    io.stdout(`${JSON.stringify({ mode: 'dry-run', status: final.status, exitCode: exitCodeFor(final.status), decisions, calls: traffic.calls, snapshot: final }, null, 2)}\n`);
+    io.stdout(`${JSON.stringify({ mode: 'dry-run', status: final.status, exitCode: exitCodeFor(final.status), decisions, calls: traffic.calls, ...(flagCalls ? { flagCalls: flagCalls.calls } : {}), snapshot: final }, null, 2)}\n`);
   } else {
     io.stdout(summary(final).replace('PROMOTED', 'WOULD PROMOTE').replace('ROLLED BACK', 'WOULD ROLL BACK'));
   }

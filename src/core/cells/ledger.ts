@@ -1,4 +1,5 @@
-import type { LedgerEntryInput } from '../ledger/index';
+import { lastRecordedFlags } from '../flags/recorded';
+import type { Ledger, LedgerEntryInput } from '../ledger/index';
 import type { CellRunRecord, RunLedger } from './types';
 
 /** Anything with the ledger's `append`, e.g. `new Ledger({ path: defaultLedgerPath(root) })`. */
@@ -24,6 +25,7 @@ export function cellRunEntry(record: CellRunRecord): LedgerEntryInput {
       ...(record.runbook ? { runbook: record.runbook } : {}),
       ...(cellLabel ? { cell: cellLabel } : {}),
     },
+    ...(record.flags?.length ? { flags: record.flags } : {}),
     details: {
       kind: record.cell.kind,
       ...(record.environment ? { environment: record.environment } : {}),
@@ -36,11 +38,13 @@ export function cellRunEntry(record: CellRunRecord): LedgerEntryInput {
   };
 }
 
-/** A {@link RunLedger} over Rollgate's hash-chained ledger. */
-export function ledgerRecorder(ledger: LedgerAppender): RunLedger {
+/** A {@link RunLedger} over Rollgate's hash-chained ledger (which it also reads for recorded flag states). */
+export function ledgerRecorder(ledger: LedgerAppender & Partial<Pick<Ledger, 'read'>>): RunLedger {
+  const reader = ledger.read ? { read: ledger.read.bind(ledger) } : undefined;
   return {
     async append(record) {
       await ledger.append(cellRunEntry(record));
     },
+    ...(reader ? { recordedFlags: (service: string) => lastRecordedFlags(reader, service) } : {}),
   };
 }

@@ -1,5 +1,11 @@
 import { DeploymentClient, PrometheusClient, type PromResult } from '../endpoints/index';
-import type { Plan } from '../plan/schema';
+import type { FlagTarget } from '../flags/changes';
+import type { FlagProviderCapabilities, FlagState } from '../flags/provider';
+import { flagProviderCapabilities } from '../flags/capabilities';
+import { createFlagProvider, describeFlagEndpoint } from '../flags/providers';
+import { flagsNotConnected, targetsNotSent } from '../flags/recorded';
+import { RolloutFlags, type FlagStepResult } from '../flags/rolloutFlags';
+import type { Plan, PlanFlag } from '../plan/schema';
 import { parseDuration } from '../plan/schema';
 import { haproxyDeploymentActions } from './haproxyActions';
 import type { DeploymentActions, MetricQuery, MetricSample, MetricSeries } from './types';
@@ -86,6 +92,66 @@ export function planDeploymentActions(plan: Plan, secret: SecretLookup): Deploym
     },
     async resume(_reason, options) {
       return (await connect()).resume(options);
+    },
+  };
+}
+
+/** The plan's feature flags on their flag service, as runbook cells act on them. */
+export interface FlagActions {
+  /** `Unleash http://… (project default, environment production)`. */
+  readonly where: string;
+  /** The flag resource a change of `flag` goes to, for the request a cell shows and records. */
+  resourceUrl(flag: string): string;
+  readonly flags: readonly PlanFlag[];
+  readonly capabilities: FlagProviderCapabilities;
+  /** One change a person asked for, retried like a rollout's (never throws: failures are in the result). */
+  set(target: FlagTarget): Promise<FlagStepResult>;
+  /** After a rollback: the plan's flags as their `onRollback` says, from the state the last rollout recorded. */
+  restore(): Promise<FlagStepResult>;
+}
+
+/**
+ * The plan's flag service as {@link FlagActions}, when the plan lists flags. The token is looked up
+ * at the first change; a token that is not set fails the flag changes (with what to set by hand),
+ * never a rollback's traffic.
+ */
+export function planFlagActions(plan: Plan, secret: SecretLookup, recordedFlags?: () => Promise<Record<string, FlagState> | undefined>): FlagActions | undefined {
+  const endpoint = plan.endpoints.flags;
+  const flags = plan.flags;
+  if (!endpoint || !flags?.length) return undefined;
+  const where = describeFlagEndpoint(endpoint);
+  let connected: Promise<RolloutFlags> | undefined;
+  const connect = () =>
+    (connected ??= (async () => {
+      const token = await secret(endpoint.token.secret);
+      const timeoutMs = timeoutOf(endpoint);
+      return new RolloutFlags(createFlagProvider(endpoint, { token, retries: 0, ...(timeoutMs ? { timeoutMs } : {}) }), flags);
+    })());
+  const recorded = async () => (recordedFlags ? await recordedFlags().catch(() => undefined) : undefined);
+  const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
+  const here = { describe: () => where };
+  return {
+    where,
+    resourceUrl: (flag) => `${endpoint.url.replace(/\/+$/, '')}/api/admin/projects/${encodeURIComponent(endpoint.project)}/features/${encodeURIComponent(flag)}/environments/${encodeURIComponent(endpoint.environment)}`,
+    flags,
+    capabilities: flagProviderCapabilities[endpoint.type],
+    async set(target) {
+      try {
+        return await (await connect()).set(target);
+      } catch (error) {
+        // Only connecting throws (a token not set): try again next time.
+        connected = undefined;
+        return targetsNotSent([target], here, message(error));
+      }
+    },
+    async restore() {
+      const states = await recorded();
+      try {
+        return await (await connect()).rollback(states);
+      } catch (error) {
+        connected = undefined;
+        return flagsNotConnected(flags, states, here, message(error));
+      }
     },
   };
 }

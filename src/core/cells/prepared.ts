@@ -1,6 +1,8 @@
 import type { Diagnostic } from '../diagnostics';
 import type { Plan } from '../plan/schema';
 import type { BodyFiles } from './httpBody';
+import type { LedgerFlagChange } from '../ledger/types';
+import type { FlagActions } from './ports';
 import type { VariableScope } from './variables';
 import type { CellKind, CellOutput, DeploymentActions, HttpSender, MetricQuery, RequestSummary, TargetDescription } from './types';
 
@@ -9,6 +11,8 @@ export interface CellPorts {
   http: HttpSender;
   metrics?: MetricQuery;
   deployment?: DeploymentActions;
+  /** The plan's feature flags on their flag service, when the plan lists flags. */
+  flags?: FlagActions;
 }
 
 /** What every cell kind is prepared with: variables are resolved here, nothing is sent. */
@@ -48,6 +52,8 @@ export interface ExecuteOutcome {
   error?: string;
   /** A metric query that returned no series. */
   noData?: boolean;
+  /** Feature flags the action changed, for the ledger entry of the run. */
+  flags?: LedgerFlagChange[];
 }
 
 /** A cell whose variables are resolved: it can be described, confirmed, dry-run or executed. */

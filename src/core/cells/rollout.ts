@@ -1,5 +1,8 @@
 import { backendProfile } from '../backends/profiles';
 import type { Diagnostic } from '../diagnostics';
+import { errorMessage } from '../errors';
+import { describeFlagTarget, type FlagTarget } from '../flags/changes';
+import { closestMatch } from '../plan/suggest';
 import { rollbackTarget } from '../rollout/planFacts';
 import { stageTraffic } from '../rollout/traffic';
 import { error, type PrepareContext, type PrepareResult } from './prepared';
@@ -20,10 +23,12 @@ export type RolloutAction =
   | { action: 'promote'; stage: Token }
   | { action: 'pause'; reason?: Token }
   | { action: 'resume'; reason?: Token }
-  | { action: 'rollback'; to?: Token; reason: Token };
+  | { action: 'rollback'; to?: Token; reason: Token }
+  /** `flag <name> on|off|<percent>`: one of the plan's feature flags (docs/flags.md). */
+  | { action: 'flag'; name: Token; value: Token; enabled?: boolean; percent?: number };
 
-export const ROLLOUT_ACTIONS = ['status', 'set-traffic', 'promote', 'pause', 'resume', 'rollback'] as const;
-const MUTATING_ACTIONS = new Set(['set-traffic', 'promote', 'pause', 'resume', 'rollback']);
+export const ROLLOUT_ACTIONS = ['status', 'set-traffic', 'promote', 'pause', 'resume', 'rollback', 'flag'] as const;
+const MUTATING_ACTIONS = new Set(['set-traffic', 'promote', 'pause', 'resume', 'rollback', 'flag']);
 
 /** Splits into words and double-quoted strings (with `\"` escapes); `#` starts a comment to end of line. */
 export function tokenize(text: string): Parsed<Token[]> {
@@ -167,6 +172,21 @@ export function parseRolloutCell(text: string): Parsed<RolloutAction> {
       if (reason) action = { action: 'rollback', ...(to ? { to } : {}), reason };
       break;
     }
+    case 'flag': {
+      const flagName = next();
+      const value = next();
+      if (!flagName || !value) {
+        diagnostics.push(error('rollout/missing-argument', 'flag needs a flag name from the plan and on, off or a percentage, e.g. flag new-ranking off.', head.start, (value ?? flagName ?? head).end));
+        break;
+      }
+      const word = value.quoted ? '' : value.text.toLowerCase();
+      if (word === 'on' || word === 'off') action = { action: 'flag', name: flagName, value, enabled: word === 'on' };
+      else {
+        const percent = parsePercent(value, `flag ${flagName.text} (on, off or a percentage)`, value, diagnostics);
+        if (percent !== undefined) action = { action: 'flag', name: flagName, value, percent };
+      }
+      break;
+    }
     default:
       diagnostics.push(error('rollout/unknown-action', `Unknown rollout action "${head.text}"; use one of ${ROLLOUT_ACTIONS.join(', ')}.`, head.start, head.end));
   }
@@ -219,6 +239,9 @@ export function prepareRolloutCell(text: string, context: PrepareContext): Prepa
     return problem ? `${backendLabel} cannot set this split: ${problem}.` : undefined;
   };
   let run: (runtime: Parameters<NonNullable<PrepareResult['prepared']>['execute']>[0]) => Promise<unknown>;
+  /** Actions that report their own outcome (flags) instead of the endpoint's answer. */
+  let execute: NonNullable<PrepareResult['prepared']>['execute'] | undefined;
+  const flags = context.ports.flags;
 
   switch (action.action) {
     case 'status':
@@ -290,6 +313,74 @@ export function prepareRolloutCell(text: string, context: PrepareContext): Prepa
       call = { action: 'rollback', to };
       summary = `roll back ${service} to ${to}${written === 'baseline' ? ' (baseline)' : ''} (reason: ${reason})`;
       run = (runtime) => deployment.rollback(to, reason, { idempotencyKey: runtime.idempotencyKey(), ...(runtime.signal ? { signal: runtime.signal } : {}) });
+      if (flags) {
+        // Traffic first, then the plan's flags as their onRollback says, in the same record.
+        summary += `, then restore the feature flags ${flags.flags.map((flag) => `${flag.name} (${flag.onRollback})`).join(', ')} on ${flags.where}`;
+        const rollbackSummary = summary;
+        execute = async (runtime) => {
+          let body: unknown;
+          let failure: unknown;
+          try {
+            body = await run(runtime);
+          } catch (caught) {
+            failure = caught;
+          }
+          const restored = await flags.restore();
+          const problems = [
+            ...(failure !== undefined ? [`ROLLBACK FAILED: ${errorMessage(failure)}`] : []),
+            ...(restored.ok ? [] : [`feature flags NOT restored; set them by hand now: ${restored.manual.join(' ')}`]),
+          ];
+          const status = (failure as { status?: unknown } | undefined)?.status;
+          return {
+            ok: problems.length === 0,
+            outputs: [{ kind: 'text', text: rollbackSummary }, ...(body !== undefined ? [{ kind: 'json' as const, value: body }] : []), { kind: 'json', value: { flags: restored.changes } }],
+            value: { action: 'rollback', body, flags: restored.changes },
+            flags: restored.changes,
+            ...(typeof status === 'number' ? { status } : {}),
+            ...(problems.length ? { error: problems.join('; ') } : {}),
+          };
+        };
+      }
+      break;
+    }
+    case 'flag': {
+      if (!flags) {
+        diagnostics.push(error('rollout/no-flags', 'The linked plan lists no feature flags (flags: with endpoints.flags); a flag action changes one of those.', action.name.start, action.value.end));
+        return { diagnostics };
+      }
+      const name = resolveToken(action.name, context, diagnostics);
+      if (!flags.flags.some((flag) => flag.name === name)) {
+        const suggestion = closestMatch(name, flags.flags.map((flag) => flag.name));
+        diagnostics.push(error('rollout/unknown-flag', `The plan has no flag "${name}"${suggestion ? `; did you mean "${suggestion}"?` : ''} Flags: ${flags.flags.map((flag) => flag.name).join(', ')}.`, action.name.start, action.name.end));
+        return { diagnostics };
+      }
+      const step = flags.capabilities.percentStep;
+      if (action.percent !== undefined && !Number.isInteger(action.percent / step)) {
+        diagnostics.push(error('rollout/bad-percent', `${flags.where} takes percentages in steps of ${step}; "${action.value.text}" cannot be set as it is.`, action.value.start, action.value.end));
+        return { diagnostics };
+      }
+      // A percentage is the flag's gradual rollout, on for that share (0 % leaves on/off as it is).
+      const target: FlagTarget = {
+        name,
+        reason: 'runbook',
+        ...(action.enabled !== undefined ? { enabled: action.enabled } : {}),
+        ...(action.percent !== undefined ? { percent: action.percent, ...(action.percent > 0 ? { enabled: true } : {}) } : {}),
+      };
+      method = 'FLAG';
+      url = flags.resourceUrl(name);
+      summary = `set feature flag ${name} ${describeFlagTarget(target)} on ${flags.where}`;
+      const flagSummary = summary;
+      run = async () => undefined;
+      execute = async () => {
+        const result = await flags.set(target);
+        return {
+          ok: result.ok,
+          outputs: [{ kind: 'text', text: flagSummary }, { kind: 'json', value: { flags: result.changes } }],
+          value: { action: 'flag', flags: result.changes },
+          flags: result.changes,
+          ...(result.ok ? {} : { error: `feature flag ${name} was NOT set; set it by hand: ${result.manual.join(' ')}` }),
+        };
+      };
       break;
     }
   }
@@ -310,6 +401,7 @@ export function prepareRolloutCell(text: string, context: PrepareContext): Prepa
       request: { method, url, action: summary, ...(body !== undefined ? { body } : {}) },
       target: { method, url, target: summary, service, ...environment },
       async execute(runtime) {
+        if (execute) return execute(runtime);
         const body = await run(runtime);
         return { ok: true, outputs: [{ kind: 'text', text: summary }, { kind: 'json', value: body }], value: { action: action.action, body } };
       },

@@ -7,7 +7,7 @@ import { prepareCheckCell } from './check';
 import { isMutatingMethod, parseHttpCell, prepareHttpCell } from './http';
 import type { BodyFiles } from './httpBody';
 import { type CellPorts, type PrepareContext, type PrepareResult, type PreparedCell, error } from './prepared';
-import { planDeploymentActions, planMetricQuery } from './ports';
+import { planDeploymentActions, planFlagActions, planMetricQuery } from './ports';
 import { preparePromqlCell } from './promql';
 import { Redactor } from './redact';
 import { isMutatingRolloutAction, parseRolloutCell, prepareRolloutCell } from './rollout';
@@ -127,10 +127,15 @@ export class RunbookSession {
       http: options.ports.http,
       ...(options.ports.metrics ? { metrics: options.ports.metrics } : {}),
       ...(options.ports.deployment ? { deployment: options.ports.deployment } : {}),
+      ...(options.ports.flags ? { flags: options.ports.flags } : {}),
     };
     if (options.plan) {
-      this.ports.metrics ??= planMetricQuery(options.plan, lookup);
-      this.ports.deployment ??= planDeploymentActions(options.plan, lookup);
+      const plan = options.plan;
+      this.ports.metrics ??= planMetricQuery(plan, lookup);
+      this.ports.deployment ??= planDeploymentActions(plan, lookup);
+      const recordedFlags = options.ledger?.recordedFlags?.bind(options.ledger);
+      const flags = this.ports.flags ?? planFlagActions(plan, lookup, recordedFlags ? () => recordedFlags(plan.metadata.service) : undefined);
+      if (flags) this.ports.flags = flags;
     }
   }
 
@@ -248,6 +253,7 @@ export class RunbookSession {
         ...(outcome.status !== undefined ? { status: outcome.status } : {}),
         ...(outcome.error !== undefined ? { error: outcome.error } : {}),
         ...(outcome.noData ? { noData: true } : {}),
+        ...(outcome.flags?.length ? { flags: outcome.flags } : {}),
       });
     } catch (caught) {
       const message = errorMessage(caught);
@@ -278,6 +284,7 @@ export class RunbookSession {
       durationMs: Math.round(result.durationMs * 10) / 10,
       outcome: result.outcome,
       ...(result.error ? { error: result.error } : {}),
+      ...(result.flags?.length ? { flags: result.flags } : {}),
     });
     try {
       await ledger.append(record);

@@ -1,4 +1,6 @@
 import type { Diagnostic } from '../diagnostics';
+import type { FlagState } from '../flags/provider';
+import type { LedgerFlagChange } from '../ledger/types';
 
 /** The code-cell languages that execute. Every other fence stays Markdown. */
 export type CellKind = 'http' | 'promql' | 'rollout' | 'check';
@@ -163,11 +165,15 @@ export interface CellRunRecord {
   durationMs: number;
   outcome: CellOutcome;
   error?: string;
+  /** Feature flags the cell changed (a `flag` action, a rollback's restore), before → after. */
+  flags?: LedgerFlagChange[];
 }
 
 /** Appends one record to the durable changelog. */
 export interface RunLedger {
   append(record: CellRunRecord): Promise<void>;
+  /** The flag states the newest rollout of `service` recorded at its start, which a rollback cell restores. */
+  recordedFlags?(service: string): Promise<Record<string, FlagState> | undefined>;
 }
 
 // ---- Results
@@ -218,4 +224,6 @@ export interface CellRunResult {
   durationMs: number;
   /** A metric query that returned no series (the cell may still succeed without `expect`). */
   noData?: boolean;
+  /** Feature flags the cell changed, before → after (also in its ledger entry). */
+  flags?: LedgerFlagChange[];
 }

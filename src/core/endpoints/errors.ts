@@ -1,5 +1,5 @@
-/** Which of the two endpoints a request went to; error messages name it. */
-export type EndpointName = 'deployment' | 'metrics';
+/** Which endpoint a request went to; error messages name it. */
+export type EndpointName = 'deployment' | 'metrics' | 'flags';
 
 /**
  * What went wrong:

@@ -79,13 +79,17 @@ const retryableStatuses = new Set([429, 502, 503, 504]);
 const endpointLabels: Record<EndpointName, string> = {
   deployment: 'deployment endpoint',
   metrics: 'metric endpoint (Prometheus)',
+  flags: 'flag service',
 };
 
 const endpointHints: Record<EndpointName, string> = {
   deployment: 'Is `rollgate dev` running, and is endpoints.deployment.url right?',
   metrics:
     'Is Prometheus running (`rollgate dev` starts one when the `prometheus` binary is installed), and is endpoints.metrics.url right?',
+  flags: 'Is the flag service running, and is endpoints.flags.url right?',
 };
+
+const examplePorts: Record<EndpointName, number> = { deployment: 8700, metrics: 9090, flags: 4242 };
 
 /** Formats milliseconds the way a person reads a timeout: `5s`, `1.5s`, `300ms`. */
 function formatMilliseconds(ms: number): string {
@@ -172,11 +176,11 @@ export class EndpointHttpClient {
       url = this.urlFor(request.path, request.query);
       if (!/^https?:$/.test(new URL(url).protocol)) throw new Error('not http');
     } catch {
-      const setting = this.endpoint === 'deployment' ? 'endpoints.deployment.url' : 'endpoints.metrics.url';
+      const setting = `endpoints.${this.endpoint}.url`;
       throw this.fail(request, this.baseUrl, 0, {
         kind: 'unreachable',
         code: 'invalid_url',
-        message: `${endpointLabels[this.endpoint]} URL "${this.baseUrl}" is not an http(s) URL (${request.method} ${request.path}); check ${setting}, e.g. http://127.0.0.1:${this.endpoint === 'deployment' ? 8700 : 9090}.`,
+        message: `${endpointLabels[this.endpoint]} URL "${this.baseUrl}" is not an http(s) URL (${request.method} ${request.path}); check ${setting}, e.g. http://127.0.0.1:${examplePorts[this.endpoint]}.`,
       });
     }
     const repeatable = idempotentMethods.has(request.method) || request.idempotent === true || request.idempotencyKey !== undefined;
@@ -329,6 +333,7 @@ export class EndpointHttpClient {
 
 function statusHint(endpoint: EndpointName, status: number | undefined): string {
   if (status === 401 || status === 403) {
+    if (endpoint === 'flags') return ' Check the token: the secret that endpoints.flags.token refers to must hold a token the flag service accepts.';
     return endpoint === 'deployment'
       ? ' Check the bearer token: the secret that endpoints.deployment.token refers to must hold the token the endpoint expects.'
       : ' Check the token configured for the metric endpoint.';

@@ -18,7 +18,9 @@ export type KnownLedgerAction =
   /** A notification delivered to a plan's `notify` target, or its final failure. */
   | 'notification'
   /** A confirm-promotion gate's answer: held, opened, or timed out. */
-  | 'promotion-gate';
+  | 'promotion-gate'
+  /** Feature flags set again by the engine after an earlier attempt failed (outside a traffic change). */
+  | 'flag-change';
 
 /**
  * What an entry records: one of Rollgate's own actions, or any other string, so that teams can
@@ -77,6 +79,35 @@ export interface LedgerRequest {
   cell?: string;
 }
 
+/** A feature flag's state as the ledger shows it; `percent` is absent when it has no gradual rollout. */
+export interface LedgerFlagState {
+  enabled: boolean;
+  percent?: number;
+}
+
+/**
+ * One feature-flag change, before → after (docs/flags.md). A rollout's start, stage and rollback
+ * entries, `flag-change` entries and flag cells of runbooks list them in `flags`.
+ */
+export interface LedgerFlagChange {
+  name: string;
+  /** Why: `default`, `stage canary-10`, `rollback: restore`, `runbook`, … */
+  reason: string;
+  /** Where the flag lives: `Unleash http://… (project default, environment production)`. */
+  service?: string;
+  before?: LedgerFlagState;
+  /** What the change aimed for, in words: `on at 10%`, `off, no gradual rollout`. */
+  target: string;
+  after?: LedgerFlagState;
+  outcome: 'ok' | 'failed';
+  attempts: number;
+  error?: string;
+  /** For a failed change: what a person must set by hand, and where. */
+  manual?: string;
+  /** At rollout start: the flag's whole state there, which `onRollback: restore` puts back. */
+  recorded?: LedgerFlagState & { rules: Array<{ id: string; kind: string; title?: string; disabled: boolean; parameters: Record<string, string>; constraints: number }> };
+}
+
 /**
  * What a writer passes to `Ledger.append`: everything except `seq`, `time`, `prev` and `hash`,
  * which the ledger fills in under its lock.
@@ -96,6 +127,8 @@ export interface LedgerEntryInput {
   request?: LedgerRequest;
   /** Rollout or runbook run this entry belongs to, to group entries. */
   runId?: string;
+  /** Feature flags the action changed (or recorded), in the same entry as the traffic. */
+  flags?: LedgerFlagChange[];
   /** Anything else worth keeping; plain JSON. */
   details?: { [key: string]: JsonValue };
 }

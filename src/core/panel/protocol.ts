@@ -27,7 +27,7 @@ export const REPORT_EXPORT_FORMATS = ['md', 'html'] as const;
 export type ReportExportFormat = (typeof REPORT_EXPORT_FORMATS)[number];
 
 /** Messages from the host to the webview. */
-export type HostMessage = { type: 'state'; state: PanelState } | { type: 'changelog'; changelog: PanelChangelog } | { type: 'timeline'; timeline: PanelTimeline };
+export type HostMessage = { type: 'state'; state: PanelState } | { type: 'changelog'; changelog: PanelChangelog } | { type: 'timeline'; timeline: PanelTimeline } | { type: 'flags'; flags: PanelFlags | null };
 
 /** What a timeline row or changelog entry can open: the runbook cell it ran, or the plan at its stage. */
 export type PanelSourceKind = 'cell' | 'plan';
@@ -179,6 +179,8 @@ export interface PanelChangelogEntry {
   /** "41 100% → 41 90%, 42 10%". */
   change?: string;
   reason?: string;
+  /** The feature flags the entry changed: "new-ranking on at 50% → on at 20% (rollback: restore)". */
+  flags?: string;
   failed: boolean;
   lineage: PanelLineageLine[];
   evidence: PanelEvidence[];
@@ -198,3 +200,27 @@ export interface PanelEvidence {
   boundText: string;
   outcome?: string;
 }
+
+/** The selected plan's feature flags and their live state on the flag service (docs/flags.md). */
+export interface PanelFlags {
+  /** Where they live: `Unleash http://… (project default, environment production)`. */
+  service: string;
+  flags: PanelFlag[];
+  /** Why the live state could not be read (service down, token missing, no permission). */
+  problem?: string;
+  /** When the live state was read (ISO 8601). */
+  readAt?: string;
+}
+
+export interface PanelFlag {
+  name: string;
+  /** What the plan does with it: "default off · follows traffic · rollback: restore". */
+  planText: string;
+  /** The flag now: "on at 10%", "off", "unknown". */
+  liveText: string;
+  /** For styling: on (for everyone or a share), off, or not known. */
+  live: 'on' | 'off' | 'unknown';
+  /** Why this flag could not be read (e.g. it does not exist). */
+  problem?: string;
+}
+

@@ -8,6 +8,8 @@ export { formatPlanPath, type PlanPathSegment } from './schemaFields';
 export * from './completion';
 export * from './hover';
 export { planRuleDescriptions } from './rules';
+export { FlagCodes } from './flagRules';
+export { FLAG_PROVIDER_TYPES } from './flagsSchema';
 export { PlanValidator, type PlanValidatorOptions } from './incremental';
 export { NOTIFY_DEFAULTS, NOTIFY_EVENTS, type NotifyEventKind } from './notifySchema';
 export { NotifyCodes } from './notifyRules';

@@ -1,3 +1,4 @@
+import { flagRuleDescriptions } from './flagRules';
 import { backendRuleDescriptions } from '../backends/profiles';
 import { deploymentRuleDescriptions } from './deploymentRules';
 import { PreflightCodes } from '../guardrails/preflight';
@@ -42,6 +43,7 @@ export const planRuleDescriptions: Readonly<Record<string, string>> = {
   [SemanticCodes.inlineCredential]: 'A credential is written into the plan instead of referenced as { secret: name }.',
   [SemanticCodes.prodNeedsGradualStage]: 'A prod plan reaches 100 percent without a shadow or canary stage first.',
   ...notifyRuleDescriptions,
+  ...flagRuleDescriptions,
   ...deploymentRuleDescriptions,
   ...backendRuleDescriptions,
   [PromqlCodes.syntax]: 'A guardrail query (or the bucket query a drift or calibration guardrail builds from its selector) is not valid PromQL (parsed with Prometheus\'s own grammar; Prometheus\'s wording).',

@@ -6,6 +6,7 @@ import { guardrailKindFields, judgeSchema } from './guardrailKinds';
 import { DEPLOYMENT_TYPE_DESCRIPTION, deploymentBackendSchemas } from '../backends/planSchemas';
 import { SECRET_NAME_PATTERN, SECRET_NAME_RULE } from '../secrets';
 import { duration, parseDuration } from './durations';
+import { flagSchemas } from './flagsSchema';
 
 /**
  * The `rollgate/v1` rollout plan schema. Every field carries a `.describe()` text: hover, the
@@ -140,6 +141,7 @@ export const endpointSchema = (what: string) =>
     })
     .describe(`The ${what}.`);
 
+export const { flagEndpointSchema, flagSchema } = flagSchemas({ secretRef: secretRefSchema, duration, url });
 /** `endpoints.deployment` without a `type`, or with `type: rollgate`: the Rollgate deployment API. */
 export const rollgateDeploymentSchema = z
   .strictObject({
@@ -157,8 +159,9 @@ export const endpointsSchema = z
   .strictObject({
     deployment: deploymentEndpointSchema,
     metrics: endpointSchema('metric endpoint (Prometheus HTTP API)'),
+    flags: flagEndpointSchema.optional(),
   })
-  .describe('Where traffic is changed and where metrics are read.');
+  .describe('Where traffic is changed, where metrics are read and, for plans with flags, where feature flags live.');
 
 export const guardrailSchema = z
   .strictObject({
@@ -226,14 +229,6 @@ export const rollbackSchema = z
   })
   .describe('What happens when a guardrail is breached.');
 
-export const flagSchema = z
-  .strictObject({
-    name: z.string().min(1).describe('Feature flag name.'),
-    default: z.enum(['on', 'off']).describe('State of the flag when the candidate starts.'),
-    description: z.string().optional().describe('What the flag switches.'),
-  })
-  .describe('A feature flag that travels with the candidate.');
-
 export const planSchema = z
   .strictObject({
     apiVersion: z.literal(API_VERSION).describe(`Plan format version; always \`${API_VERSION}\`.`),
@@ -245,7 +240,10 @@ export const planSchema = z
     guardrails: z.array(guardrailSchema).default([]).describe('Metric checks, referred to by name from stages.'),
     stages: z.array(stageSchema).min(1, 'a list of at least one stage').describe('The ordered stages of the rollout.'),
     rollback: rollbackSchema.default({ to: 'baseline', automatic: true }),
-    flags: z.array(flagSchema).optional().describe('Feature flags that ship with the candidate.'),
+    flags: z
+      .array(flagSchema)
+      .optional()
+      .describe('Feature flags that ship with the candidate, on the flag service of `endpoints.flags`: switched to their `default` when the rollout starts, moved with traffic when `followTraffic`, and put back by a rollback as `onRollback` says, in the same ledger entry as the traffic.'),
     notify: notifyTargetsSchema({ url, duration, secretRef: secretRefSchema, name }).optional(),
     export: exportSchema.optional(),
   })
@@ -258,6 +256,8 @@ export type Stage = z.output<typeof stageSchema>;
 export type ModelVersion = z.output<typeof modelVersionSchema>;
 export type SecretRef = z.output<typeof secretRefSchema>;
 export type NotifyTarget = NonNullable<Plan['notify']>[number];
+export type FlagEndpoint = z.output<typeof flagEndpointSchema>;
+export type PlanFlag = z.output<typeof flagSchema>;
 export type DeploymentEndpoint = z.output<typeof deploymentEndpointSchema>;
 /** The deployment backends a plan can name in `endpoints.deployment.type`. */
 export type DeploymentType = DeploymentEndpoint['type'];

@@ -1,5 +1,6 @@
 import type { Diagnostic, Severity } from '../diagnostics';
 import { notifyDiagnostics } from './notifyRules';
+import { flagDiagnostics } from './flagRules';
 import { guardrailKindDiagnostics, judgeDiagnostics } from './guardrailKindRules';
 import type { Plan, Stage } from './schema';
 import { closestMatch, createMatcher } from './suggest';
@@ -48,6 +49,8 @@ export interface PlanSections {
   stages?: Plan['stages'];
   rollback?: Plan['rollback'];
   notify?: Plan['notify'];
+  endpoints?: Plan['endpoints'];
+  flags?: Plan['flags'];
 }
 
 /**
@@ -213,5 +216,6 @@ export function semanticDiagnostics(plan: PlanSections, locator: PlanLocator, te
     report(SemanticCodes.rollbackToCandidate, `'rollback.to' names the candidate's version '${plan.rollback.to}'; roll back to 'baseline' or another known-good version.`, locator.value(['rollback', 'to']));
   }
   if (plan.notify) diagnostics.push(...notifyDiagnostics(plan.notify, plan.stages, locator));
+  diagnostics.push(...flagDiagnostics(plan, locator, candidateTrafficPercent));
   return diagnostics;
 }

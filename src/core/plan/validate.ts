@@ -149,6 +149,10 @@ function acceptedSections(value: Record<string, unknown>): PlanSections {
   if (rollback.success) sections.rollback = rollback.data;
   const notify = shape.notify.safeParse(value.notify);
   if (notify.success) sections.notify = notify.data;
+  const endpoints = shape.endpoints.safeParse(value.endpoints);
+  if (endpoints.success) sections.endpoints = endpoints.data;
+  const flags = shape.flags.safeParse(value.flags);
+  if (flags.success) sections.flags = flags.data;
   return sections;
 }
 

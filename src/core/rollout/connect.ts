@@ -2,6 +2,8 @@
 // builds the deployment backend (`backends/`) and the metric source, and hands back the secret
 // values the ledger must redact. No endpoint client is built anywhere else for a rollout.
 import { PrometheusClient } from '../endpoints/prometheus';
+import { createFlagProvider } from '../flags/providers';
+import type { FlagProvider } from '../flags/provider';
 import type { MetricSource } from '../guardrails/evaluate';
 import { parseDuration, type Plan, type SecretRef } from '../plan/schema';
 import { SecretNotSetError, type SecretResolver } from '../secrets';
@@ -12,6 +14,8 @@ import { PrometheusMetrics } from './prometheusMetrics';
 export interface PlanConnection {
   deployment: DeploymentBackend;
   metrics: MetricSource;
+  /** The plan's flag service (`endpoints.flags`), when the plan lists flags. */
+  flags?: FlagProvider;
   /** The secret values resolved for the endpoints, by name: give them to the ledger, which redacts them. */
   secrets: Record<string, string>;
 }
@@ -51,6 +55,18 @@ export async function connectMetrics(plan: Plan, resolver: SecretResolver): Prom
 }
 
 /**
+ * The plan's flag service, when the plan lists flags and says where they live. Its client makes
+ * one attempt per call: the rollout's flag steps retry, reporting each failure.
+ */
+export async function connectFlags(plan: Plan, resolver: SecretResolver): Promise<Pick<PlanConnection, 'flags' | 'secrets'>> {
+  const secrets: Record<string, string> = {};
+  const endpoint = plan.endpoints.flags;
+  if (!endpoint || !plan.flags?.length) return { secrets };
+  const token = await resolveToken(endpoint.token, 'endpoints.flags.token', resolver, secrets);
+  return { flags: createFlagProvider(endpoint, { token: token ?? '', retries: 0 }), secrets };
+}
+
+/**
  * Connects both endpoints, as a rollout needs them. Every token is resolved up front, so a
  * missing secret stops the start before anything is sent ({@link SecretNotSetError} names the
  * secret and the field).
@@ -58,5 +74,6 @@ export async function connectMetrics(plan: Plan, resolver: SecretResolver): Prom
 export async function connectPlan(plan: Plan, resolver: SecretResolver): Promise<PlanConnection> {
   const { deployment, secrets } = await connectDeployment(plan, resolver);
   const metrics = await connectMetrics(plan, resolver);
-  return { deployment, metrics: metrics.metrics, secrets: { ...secrets, ...metrics.secrets } };
+  const flags = await connectFlags(plan, resolver);
+  return { deployment, metrics: metrics.metrics, ...(flags.flags ? { flags: flags.flags } : {}), secrets: { ...secrets, ...metrics.secrets, ...flags.secrets } };
 }

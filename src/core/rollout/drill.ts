@@ -152,7 +152,8 @@ export async function runDrill(options: DrillOptions): Promise<DrillResult> {
       );
     }
     if (event.kind === 'breach' && breachAt === undefined) breachAt = now();
-    if (event.kind === 'rolled-back' && rolledBackAt === undefined) rolledBackAt = now();
+    // With feature flags, the traffic call completes before the flags are restored and recorded.
+    if ((event.kind === 'rolled-back' || event.kind === 'rollback-traffic-done') && rolledBackAt === undefined) rolledBackAt = now();
   });
   try {
     const snapshot = await options.engine.run();

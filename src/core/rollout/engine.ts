@@ -1,9 +1,11 @@
 // The rollout state machine: stage by stage, sets traffic, bakes (through the bake scheduler),
 // waits at gates, promotes; on a breach rolls back (through the rollback sender) or pauses.
+import type { RolloutFlags } from '../flags/rolloutFlags';
 import type { GuardrailMeasurement, MetricSource } from '../guardrails/evaluate';
 import type { Plan } from '../plan/schema';
 import { errorMessage } from '../errors';
 import { BakeScheduler, formatBakeTime } from './bakeScheduler';
+import { FlagSteps } from './flagSteps';
 import type { RolloutListener } from './events';
 import { planLineage } from './planFacts';
 import { systemClock, type ChangeLog, type Clock, type PromotionGate, type TrafficControl, type TrafficState } from './ports';
@@ -21,6 +23,8 @@ export interface RolloutEngineOptions {
   planDigest: string;
   traffic: TrafficControl;
   metrics: MetricSource;
+  /** The plan's feature flags on their flag service, when the plan lists any (docs/flags.md). */
+  flags?: RolloutFlags;
   changeLog?: ChangeLog;
   clock?: Clock;
   stateStore?: StateStore;
@@ -60,6 +64,7 @@ export class RolloutEngine {
   private readonly current: RolloutRun;
   private readonly baking: BakeScheduler;
   private readonly rollbacks: RollbackSender;
+  private readonly flagSteps: FlagSteps | undefined;
   private driving = false;
   /** Set while an outside operation is changing the state; the driving loop waits for it. */
   private heldBy: Promise<void> | undefined;
@@ -80,11 +85,18 @@ export class RolloutEngine {
       { planName: plan.metadata.name, modelName: plan.model.name },
       options.progressIntervalMs ?? 1000,
     );
-    this.rollbacks = new RollbackSender(this.current, options.traffic, {
-      ...ENGINE_ROLLBACK_RETRIES,
-      ...(options.rollbackAttempts !== undefined ? { attempts: options.rollbackAttempts } : {}),
-      ...(options.rollbackRetryDelayMs !== undefined ? { firstDelayMs: options.rollbackRetryDelayMs } : {}),
-    });
+    const flags = options.flags;
+    this.flagSteps = flags ? new FlagSteps(this.current, flags) : undefined;
+    this.rollbacks = new RollbackSender(
+      this.current,
+      options.traffic,
+      {
+        ...ENGINE_ROLLBACK_RETRIES,
+        ...(options.rollbackAttempts !== undefined ? { attempts: options.rollbackAttempts } : {}),
+        ...(options.rollbackRetryDelayMs !== undefined ? { firstDelayMs: options.rollbackRetryDelayMs } : {}),
+      },
+      flags ? { describe: () => flags.describe(), restore: () => flags.rollback(this.current.state.flags?.recorded) } : undefined,
+    );
   }
 
   /**
@@ -200,7 +212,9 @@ export class RolloutEngine {
     if (run.state.status === 'pending') {
       run.state.status = 'running';
       await run.transition('started', `rollout of ${run.state.candidateVersion} (baseline ${run.state.baselineVersion}) started`);
-      await run.record('rollout-start', { reason: `plan ${run.state.planName}` });
+      const flags = await this.flagSteps?.start();
+      await run.record('rollout-start', { reason: `plan ${run.state.planName}`, ...(flags ? { flags: flags.changes } : {}) });
+      if (flags && !flags.ok) await this.enterPause(this.flagSteps!.pauseReason('at rollout start', flags, 'Traffic is unchanged.'), run.actor, []);
     } else if (!isFinished(run.state.status)) {
       run.emit('resumed-run', `continuing from stage ${run.currentStage()?.name ?? 'end'} (${run.state.status})`);
     }
@@ -252,6 +266,15 @@ export class RolloutEngine {
 
   private async runStage(stage: StageSnapshot): Promise<void> {
     const run = this.current;
+    // A flag failure at start paused the rollout; after a resume, try again before any traffic.
+    if (this.flagSteps && !this.flagSteps.started) {
+      const flags = await this.flagSteps.start();
+      await run.record('flag-change', { stage: stage.name, reason: 'feature flags at rollout start, tried again', flags: flags.changes });
+      if (!flags.ok) {
+        await this.enterPause(this.flagSteps.pauseReason('at rollout start', flags, 'Traffic is unchanged.'), run.actor, []);
+        return;
+      }
+    }
     if (!stage.startedAt) {
       stage.startedAt = run.isoNow();
       stage.status = 'running';
@@ -272,6 +295,10 @@ export class RolloutEngine {
       stage.status = 'baking';
       const measuring = this.baking.describeMeasuring(stage);
       await run.transition('baking', `stage ${stage.name} baking for ${formatBakeTime(stage.bakeMs)}${measuring ? `, measuring ${measuring}` : ''}`, stage.name);
+    }
+    if (stage.flagsApplied === false) {
+      // Resumed after a stage's flags failed: they follow its traffic before the bake goes on.
+      if (!(await this.retryStageFlags(stage))) return;
     }
     stage.status = 'baking';
     if (!(await this.settle(stage, await this.baking.bake(stage)))) return;
@@ -343,8 +370,24 @@ export class RolloutEngine {
     run.state.traffic = wanted;
     // The backend's note (e.g. HAProxy servers outside the plan held at 0) goes to the event and the ledger.
     await run.transition('traffic-set', `traffic set: ${describeTraffic(wanted)}${note ? `; ${note}` : ''}`, stage.name);
-    await run.record('traffic-change', { stage: stage.name, ...(from ? { from } : {}), to: wanted, reason: `stage ${stage.name}${note ? `; ${note}` : ''}` });
+    // The flags that follow traffic move right after it, in the same ledger entry.
+    const flags = await this.flagSteps?.stage(stage, wanted);
+    await run.record('traffic-change', { stage: stage.name, ...(from ? { from } : {}), to: wanted, reason: `stage ${stage.name}${note ? `; ${note}` : ''}`, ...(flags ? { flags: flags.changes } : {}) });
+    if (flags && !flags.ok) await this.enterPause(this.flagSteps!.pauseReason(`for stage ${stage.name}`, flags, `Traffic is set (${describeTraffic(wanted)}).`), run.actor, []);
     return true;
+  }
+
+  /** After a resume: the stage's flags try again to follow its traffic; false when they still fail (paused again). */
+  private async retryStageFlags(stage: StageSnapshot): Promise<boolean> {
+    const run = this.current;
+    const traffic = run.state.traffic ?? { weights: {} };
+    const flags = await this.flagSteps?.stage(stage, traffic);
+    if (!flags) return true;
+    await run.record('flag-change', { stage: stage.name, reason: `feature flags for stage ${stage.name}, tried again`, flags: flags.changes });
+    await run.persist();
+    if (flags.ok) return true;
+    await this.enterPause(this.flagSteps!.pauseReason(`for stage ${stage.name}`, flags, `Traffic is set (${describeTraffic(traffic)}).`), run.actor, []);
+    return false;
   }
 
   /**

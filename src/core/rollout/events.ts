@@ -24,7 +24,13 @@ export type RolloutEventKind =
   | 'rollback-retry'
   | 'rolled-back'
   | 'rollback-failed'
-  | 'ledger-error';
+  | 'ledger-error'
+  /** Feature flags were changed (start, a stage); the message lists them. */
+  | 'flags-set'
+  /** A flag change failed after its retries: the message says what to set by hand. */
+  | 'flags-failed'
+  /** A rollback's traffic call succeeded; the plan's flags are being restored before it is recorded. */
+  | 'rollback-traffic-done';
 
 export interface RolloutEvent {
   kind: RolloutEventKind;

@@ -100,6 +100,7 @@ export function toLedgerEntry(entry: ChangeEntry): LedgerEntryInput {
       ...(lineage.training ? { training: lineage.training as { run?: string; commit?: string } } : {}),
     },
     runId: entry.runId,
+    ...(entry.flags?.length ? { flags: entry.flags.map((change) => structuredClone(change)) } : {}),
     details,
   };
 }

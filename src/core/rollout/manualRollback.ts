@@ -7,16 +7,19 @@
 import { randomUUID } from 'node:crypto';
 
 import { errorMessage } from '../errors';
+import { describeFlagEndpoint } from '../flags/providers';
+import { flagsNotConnected, lastRecordedFlags } from '../flags/recorded';
+import { RolloutFlags, type FlagStepResult } from '../flags/rolloutFlags';
 import { Ledger } from '../ledger/ledger';
 import type { JsonValue, LedgerEntry } from '../ledger/types';
 import type { LockOwner } from '../lock/index';
 import type { Plan } from '../plan/schema';
 import type { SecretResolver } from '../secrets';
-import { connectDeployment } from './connect';
+import { connectDeployment, connectFlags } from './connect';
 import { FileStateStore } from './fileStore';
 import { planLineage, rollbackTarget } from './planFacts';
 import type { TrafficControl, TrafficState } from './ports';
-import { sendRollbackWithRetries, type RollbackRetryPolicy } from './rollbackSender';
+import { sendRollbackWithRetries, type RollbackFlags, type RollbackRetryPolicy } from './rollbackSender';
 import { serviceLockHolder } from './serviceLock';
 import { FINISHED_STATUSES, type RolloutSnapshot } from './state';
 
@@ -37,6 +40,8 @@ export interface ManualRollbackOptions {
   /** Prefix of the idempotency key, naming where the action came from (`cli`, `vscode`). */
   keyPrefix?: string;
   retries?: RollbackRetryPolicy;
+  /** The plan's feature flags, restored after the traffic and recorded in the same entry. */
+  flags?: RollbackFlags;
   /** Which backend and where (`DeploymentBackend.ledger`), recorded as `details.deployment`. */
   deployment?: { [key: string]: JsonValue };
 }
@@ -52,6 +57,8 @@ export interface ManualRollbackResult {
   attempts: number;
   /** Why the rollback failed (the endpoint's error), when it did. */
   error?: string;
+  /** The flags' restore, when the plan lists flags (`ok: false`: some must be set by hand). */
+  flags?: FlagStepResult;
   /** The ledger entry written, or why none could be written. */
   recorded?: LedgerEntry;
   ledgerError?: string;
@@ -74,7 +81,9 @@ export async function rollBackService(options: ManualRollbackOptions): Promise<M
   });
   const ms = performance.now() - started;
   const error = sent.ok ? undefined : errorMessage(sent.error);
-  const result: ManualRollbackResult = { ok: sent.ok, to, ...(from ? { from } : {}), idempotencyKey, ms, attempts: sent.attempts, ...(error ? { error } : {}) };
+  // Traffic first; the flags after it, however long their service takes.
+  const flags = options.flags ? await options.flags.restore() : undefined;
+  const result: ManualRollbackResult = { ok: sent.ok, to, ...(from ? { from } : {}), idempotencyKey, ms, attempts: sent.attempts, ...(error ? { error } : {}), ...(flags ? { flags } : {}) };
   try {
     result.recorded = await ledger.append({
       actor: options.actor,
@@ -86,6 +95,7 @@ export async function rollBackService(options: ManualRollbackOptions): Promise<M
       planDigest: options.planDigest,
       lineage: planLineage(plan),
       ...(options.runId ? { runId: options.runId } : {}),
+      ...(flags ? { flags: flags.changes } : {}),
       details: { outcome: error ? 'failed' : 'ok', idempotencyKey, ...(options.deployment ? { deployment: options.deployment } : {}) },
     });
   } catch (caught) {
@@ -135,11 +145,14 @@ export async function rollBackPlan(options: RollBackPlanOptions): Promise<RollBa
     storedProblem = errorMessage(error);
   }
   const joinsRun = stored && (!FINISHED_STATUSES.includes(stored.status) || stored.planDigest === options.planDigest);
+  const ledger = new Ledger({ path: options.ledgerPath, secrets });
+  const flags = await planRollbackFlags(plan, options.secrets, joinsRun ? stored : undefined, ledger, secrets);
   const result = await rollBackService({
     plan,
     planDigest: options.planDigest,
     traffic: deployment.traffic,
-    ledger: new Ledger({ path: options.ledgerPath, secrets }),
+    ledger,
+    ...(flags ? { flags } : {}),
     actor: options.actor,
     reason: options.reason,
     keyPrefix: options.keyPrefix,
@@ -149,4 +162,35 @@ export async function rollBackPlan(options: RollBackPlanOptions): Promise<RollBa
   });
   const runner = await serviceLockHolder(options.stateDir, plan.metadata.service).catch(() => undefined);
   return { ...result, rollbackRequest: deployment.rollbackRequest(result.to), ...(stored ? { stored } : {}), ...(storedProblem ? { storedProblem } : {}), ...(runner ? { runner } : {}) };
+}
+
+/**
+ * A manual rollback's flags: restored as the plan says, from the state the rollout recorded at
+ * its start (its stored state, else its `rollout-start` ledger entry). A flag service that cannot
+ * be connected (a token not set) never stops the traffic rollback: its flags are recorded as
+ * failed, with what to set by hand. `secrets` gains the flag token, for the ledger to redact.
+ */
+async function planRollbackFlags(
+  plan: Plan,
+  resolver: SecretResolver,
+  stored: RolloutSnapshot | undefined,
+  ledger: Ledger,
+  secrets: Record<string, string>,
+): Promise<RollbackFlags | undefined> {
+  const endpoint = plan.endpoints.flags;
+  if (!endpoint || !plan.flags?.length) return undefined;
+  const flags = plan.flags;
+  const where = { describe: () => describeFlagEndpoint(endpoint) };
+  const recorded = async () => stored?.flags?.recorded ?? (await lastRecordedFlags(ledger, plan.metadata.service).catch(() => undefined));
+  try {
+    const connected = await connectFlags(plan, resolver);
+    Object.assign(secrets, connected.secrets);
+    const provider = connected.flags;
+    if (!provider) return undefined;
+    const rolloutFlags = new RolloutFlags(provider, flags);
+    return { describe: () => provider.describe(), restore: async () => rolloutFlags.rollback(await recorded()) };
+  } catch (error) {
+    const message = errorMessage(error);
+    return { describe: where.describe, restore: async () => flagsNotConnected(flags, await recorded(), where, message) };
+  }
 }

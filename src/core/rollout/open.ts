@@ -3,6 +3,7 @@
 // afresh or refuse, and wires the ledger, the state store and, for a drill, the fault.
 import * as path from 'node:path';
 
+import { RolloutFlags } from '../flags/rolloutFlags';
 import { Ledger } from '../ledger/ledger';
 import { planPromotionGate } from '../notify/gateControl';
 import { Notifier, type DeliveryRecord } from '../notify/sender';
@@ -151,6 +152,7 @@ export async function openRollout(options: OpenRolloutOptions): Promise<OpenedRo
         planDigest: options.planDigest,
         traffic: connection.deployment.traffic,
         metrics: connection.metrics,
+        ...(connection.flags && plan.flags?.length ? { flags: new RolloutFlags(connection.flags, plan.flags, { sleep: (ms, signal) => (options.engine?.clock ?? systemClock).sleep(ms, signal) }) } : {}),
         changeLog,
         stateStore: store,
         actor: options.actor,

@@ -1,6 +1,6 @@
 import type { GuardrailMeasurement } from '../guardrails/evaluate';
 import type { JudgeResult } from '../guardrails/judge';
-import type { KnownLedgerAction } from '../ledger/types';
+import type { KnownLedgerAction, LedgerFlagChange } from '../ledger/types';
 import type { RolloutSnapshot } from './state';
 
 export type { MetricSource, MetricReading, MetricHint } from '../guardrails/evaluate';
@@ -63,6 +63,8 @@ export interface ChangeEntry {
   to?: TrafficState;
   /** Guardrail measurements that led to the action. */
   evidence?: GuardrailMeasurement[];
+  /** Feature flags the action changed (docs/flags.md), in the same entry as its traffic. */
+  flags?: LedgerFlagChange[];
   /** The stage's latest judgement when the stage is judged (score, verdict, reason). */
   judgement?: JudgeResult;
   outcome: 'ok' | 'failed';

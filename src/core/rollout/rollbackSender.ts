@@ -3,6 +3,7 @@
 // state and ledger); a manual rollback with no engine uses {@link sendRollbackWithRetries} alone.
 import { randomUUID } from 'node:crypto';
 
+import { describeFlagChanges, describeFlagFailures, type FlagStepResult } from '../flags/rolloutFlags';
 import type { GuardrailMeasurement } from '../guardrails/evaluate';
 import { errorMessage } from '../errors';
 import type { MutationOptions, TrafficControl } from './ports';
@@ -25,6 +26,8 @@ export interface RollbackResult {
   to: string;
   attempts: number;
   error?: string;
+  /** The plan's feature flags after the rollback; `ok: false` when some must be set by hand. */
+  flags?: { ok: boolean; manual: string[] };
 }
 
 /** Only errors explicitly marked permanent (a 4xx, say) stop rollback retries. */
@@ -68,6 +71,13 @@ export async function sendRollbackWithRetries(
   }
 }
 
+/** A rollback's feature flags: put back as the plan says, after the traffic (docs/flags.md). */
+export interface RollbackFlags {
+  describe(): string;
+  /** Never throws: failures are in the result, with what to set by hand. */
+  restore(): Promise<FlagStepResult>;
+}
+
 /**
  * The engine's rollbacks: one in flight at a time (two presses make one call), every traffic
  * call serialised behind it, the run's state and ledger kept through it, and an interrupted
@@ -82,6 +92,7 @@ export class RollbackSender {
     private readonly run: RolloutRun,
     private readonly traffic: TrafficControl,
     private readonly policy: RollbackRetryPolicy,
+    private readonly flags?: RollbackFlags,
   ) {}
 
   /** The rollback being sent, if any. */
@@ -106,11 +117,14 @@ export class RollbackSender {
     return this.track(this.send(reason, actor, evidence, `${this.run.state.runId}:rollback:${randomUUID()}`, recordedBefore));
   }
 
-  /** A previous runner stopped mid-rollback: finish it with the same idempotency key. */
+  /**
+   * A previous runner stopped mid-rollback: finish it with the same idempotency key, or, when its
+   * traffic call had completed, restore the flags and record it.
+   */
   finishInterrupted(): void {
     const unfinished = this.run.state.rollback;
-    if (this.run.state.status !== 'rolling-back' || !unfinished || unfinished.completedAt || this.inFlight) return;
-    void this.track(this.send(unfinished.reason, unfinished.actor, [], unfinished.idempotencyKey));
+    if (this.run.state.status !== 'rolling-back' || !unfinished || this.inFlight) return;
+    void this.track(this.send(unfinished.reason, unfinished.actor, [], unfinished.idempotencyKey, undefined, unfinished.completedAt !== undefined));
   }
 
   private track(sending: Promise<RollbackResult>): Promise<RollbackResult> {
@@ -127,44 +141,68 @@ export class RollbackSender {
     evidence: GuardrailMeasurement[],
     idempotencyKey: string,
     recordedBefore: Promise<void> = Promise.resolve(),
+    /** The traffic call completed before a restart: only the flags and the record are left. */
+    trafficDone = false,
   ): Promise<RollbackResult> {
     const { run } = this;
     const state = run.state;
     const to = state.rollbackTo;
-    const from = state.traffic;
     const stage = run.currentStage();
+    const earlier = trafficDone ? state.rollback : undefined;
+    // Before a restart the traffic had already gone to the target; the record keeps what it replaced.
+    const from = earlier ? earlier.from : state.traffic;
     state.status = 'rolling-back';
-    state.rollback = { to, reason, actor, idempotencyKey, requestedAt: run.isoNow(), attempts: 0 };
+    state.rollback = earlier ?? { to, reason, actor, idempotencyKey, requestedAt: run.isoNow(), attempts: 0, ...(from ? { from } : {}) };
     const record = state.rollback;
     run.interrupt();
-    await run.transition('rollback-started', `rolling back to ${to}: ${reason}`, stage?.name);
+    if (!earlier) await run.transition('rollback-started', `rolling back to ${to}: ${reason}`, stage?.name);
 
-    const sent = await this.serialise(() =>
-      sendRollbackWithRetries(this.traffic, { to, reason, idempotencyKey }, this.policy, {
-        sleep: (ms) => run.clock.sleep(ms),
-        onAttempt: (attempt) => {
-          record.attempts = attempt;
-        },
-        onRetry: (attempt, error, delayMs) =>
-          run.emit('rollback-retry', `rollback attempt ${attempt} failed (${errorMessage(error)}); retrying in ${delayMs} ms`, stage?.name),
-      }),
-    );
+    const sent = earlier
+      ? { ok: true, attempts: earlier.attempts }
+      : await this.serialise(() =>
+          sendRollbackWithRetries(this.traffic, { to, reason, idempotencyKey }, this.policy, {
+            sleep: (ms) => run.clock.sleep(ms),
+            onAttempt: (attempt) => {
+              record.attempts = attempt;
+            },
+            onRetry: (attempt, error, delayMs) =>
+              run.emit('rollback-retry', `rollback attempt ${attempt} failed (${errorMessage(error)}); retrying in ${delayMs} ms`, stage?.name),
+          }),
+        );
+
+    const attempts = `${record.attempts} attempt${record.attempts === 1 ? '' : 's'}`;
+    // Traffic first; the flags follow, however long their service takes, and go in the same entry.
+    let flags: FlagStepResult | undefined;
+    if (this.flags) {
+      if (sent.ok && !earlier) {
+        record.completedAt = run.isoNow();
+        state.traffic = rollbackTraffic(to);
+        await run.transition('rollback-traffic-done', `traffic rolled back to ${to} (${attempts}); restoring feature flags on ${this.flags.describe()}`, stage?.name);
+      }
+      flags = await this.flags.restore();
+      const restored = describeFlagChanges(flags);
+      if (restored) run.emit('flags-set', `feature flags restored on ${this.flags.describe()}: ${restored}`, stage?.name);
+      if (!flags.ok) {
+        run.emit('flags-failed', `FLAGS NOT RESTORED after the rollback: ${describeFlagFailures(flags)}. Set by hand now: ${flags.manual.join(' ')}`, stage?.name);
+      }
+    }
+    const withFlags = flags ? { flags: flags.changes } : {};
+    const flagNote = flags ? (flags.ok ? '; feature flags restored' : '; FEATURE FLAGS NOT RESTORED (set by hand)') : '';
 
     await recordedBefore;
-    const attempts = `${record.attempts} attempt${record.attempts === 1 ? '' : 's'}`;
     const withEvidence = evidence.length ? { evidence } : {};
     if (sent.ok) {
-      record.completedAt = run.isoNow();
+      record.completedAt ??= run.isoNow();
       state.status = 'rolled-back';
       state.traffic = rollbackTraffic(to);
       if (stage && stage.status !== 'passed') {
         stage.status = 'rolled-back';
         stage.endedAt = record.completedAt;
       }
-      await run.transition('rolled-back', `rolled back to ${to} (${attempts}): ${reason}`, stage?.name);
-      await run.record('rollback', { actor, ...(stage ? { stage: stage.name } : {}), ...(from ? { from } : {}), to: state.traffic, reason, ...withEvidence });
+      await run.transition('rolled-back', `rolled back to ${to} (${attempts}): ${reason}${flagNote}`, stage?.name);
+      await run.record('rollback', { actor, ...(stage ? { stage: stage.name } : {}), ...(from ? { from } : {}), to: state.traffic, reason, ...withEvidence, ...withFlags });
       await run.record('rollout-end', { actor, reason: `rolled back to ${to}` });
-      return { ok: true, to, attempts: record.attempts };
+      return { ok: true, to, attempts: record.attempts, ...(flags ? { flags: { ok: flags.ok, manual: flags.manual } } : {}) };
     }
 
     record.error = errorMessage(sent.error);
@@ -175,7 +213,7 @@ export class RollbackSender {
       `ROLLBACK FAILED after ${attempts}: ${record.error}. Traffic may still reach ${state.candidateVersion}; roll back by hand to ${to} now.`,
       stage?.name,
     );
-    await run.record('rollback', { actor, ...(stage ? { stage: stage.name } : {}), ...(from ? { from } : {}), reason: `${reason}; FAILED: ${record.error}`, outcome: 'failed', ...withEvidence });
-    return { ok: false, to, attempts: record.attempts, error: record.error };
+    await run.record('rollback', { actor, ...(stage ? { stage: stage.name } : {}), ...(from ? { from } : {}), reason: `${reason}; FAILED: ${record.error}`, outcome: 'failed', ...withEvidence, ...withFlags });
+    return { ok: false, to, attempts: record.attempts, error: record.error, ...(flags ? { flags: { ok: flags.ok, manual: flags.manual } } : {}) };
   }
 }

@@ -105,6 +105,7 @@ export class RolloutRun {
       ...(details.from ? { from: details.from } : {}),
       ...(details.to ? { to: details.to } : {}),
       ...(details.evidence ? { evidence: details.evidence } : {}),
+      ...(details.flags?.length ? { flags: details.flags } : {}),
     };
     // A judged stage's score is part of why the action happened (promote, pause, rollback).
     const judgement = details.judgement ?? this.state.stages.find((stage) => stage.name === details.stage)?.judgement;

@@ -1,3 +1,4 @@
+import type { FlagRunState } from '../flags/rolloutFlags';
 import type { GuardrailMeasurement } from '../guardrails/evaluate';
 import type { JudgeResult, JudgeThresholds } from '../guardrails/judge';
 import type { GuardrailVerdict } from '../guardrails/tracker';
@@ -53,6 +54,8 @@ export interface StageSnapshot {
   bakeElapsedMs: number;
   /** True once this stage's traffic or mirror was sent to the deployment endpoint. */
   trafficApplied: boolean;
+  /** False while the stage's `followTraffic` flags still have to follow its traffic (a failure paused the rollout). */
+  flagsApplied?: boolean;
   startedAt?: string;
   endedAt?: string;
   guardrails: GuardrailState[];
@@ -71,6 +74,8 @@ export interface RollbackRecord {
   idempotencyKey: string;
   requestedAt: string;
   attempts: number;
+  /** Traffic before the rollback, kept so a restart between its traffic call and its record still records it. */
+  from?: TrafficState;
   completedAt?: string;
   error?: string;
 }
@@ -98,6 +103,8 @@ export interface RolloutSnapshot {
   rollback?: RollbackRecord;
   /** What the engine last set on (or read from) the deployment endpoint. */
   traffic?: TrafficState;
+  /** The plan's feature flags: their state when the rollout started and which defaults are applied. */
+  flags?: FlagRunState;
   startedAt: string;
   updatedAt: string;
 }

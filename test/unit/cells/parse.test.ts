@@ -101,6 +101,10 @@ describe('rollout cell parse', () => {
     });
     expect(parseRolloutCell('rollback reason "x"').value).toMatchObject({ action: 'rollback', reason: { text: 'x' } });
     expect(parseRolloutCell('rollback to {{ baseline.version }} reason "x"').value).toMatchObject({ to: { text: '{{ baseline.version }}' } });
+    expect(parseRolloutCell('flag new-ranking on').value).toMatchObject({ action: 'flag', name: { text: 'new-ranking' }, enabled: true });
+    expect(parseRolloutCell('flag new-ranking OFF').value).toMatchObject({ action: 'flag', name: { text: 'new-ranking' }, enabled: false });
+    expect(parseRolloutCell('flag new-ranking 25%').value).toMatchObject({ action: 'flag', name: { text: 'new-ranking' }, percent: 25 });
+    expect(parseRolloutCell('flag new-ranking 25%').value).not.toHaveProperty('enabled');
   });
 
   it.each([
@@ -113,6 +117,9 @@ describe('rollout cell parse', () => {
     ['status\nstatus', 'rollout/unexpected', 'status'],
     ['rollback reason "open', 'rollout/unclosed-quote', '"open'],
     ['', 'rollout/empty', ''],
+    ['flag new-ranking', 'rollout/missing-argument', 'flag new-ranking'],
+    ['flag new-ranking maybe', 'rollout/bad-percent', 'maybe'],
+    ['flag new-ranking 150', 'rollout/bad-percent', '150'],
   ])('%j fails with %s at the right span', (text, code, spanned) => {
     const parsed = parseRolloutCell(text);
     expect(parsed.value).toBeUndefined();
@@ -146,6 +153,7 @@ describe('isMutating', () => {
     expect(isMutating(cell('rollout', 'pause'))).toBe(true);
     expect(isMutating(cell('rollout', 'rollback reason "x"'))).toBe(true);
     expect(isMutating(cell('rollout', 'garbage'))).toBe(true);
+    expect(isMutating(cell('rollout', 'flag new-ranking off'))).toBe(true);
     expect(isMutating(cell('promql', 'up'))).toBe(false);
     expect(isMutating(cell('check', ''))).toBe(false);
   });

@@ -54,9 +54,11 @@ describe('rollgate export', () => {
     expect(result.code).toBe(2);
     expect(result.stdout).toBe('');
     expect(result.stderr).toContain("examples/churn-canary.rollout.yaml:56:13: error export/mirror-needs-router: Stage 'shadow' mirrors 100% of traffic");
-    expect(result.stderr).toContain('warning export/flags-not-exported');
     expect(result.stderr).toMatch(/rollgate export: nothing written: 1 finding to fix in the plan first\.\n$/);
     expect(existsSync(join(workspace, 'refused'))).toBe(false);
+    // The plan whose flag follows traffic: Argo has no flag step, the export says so and lists it.
+    const flags = await run(['export', 'examples/churn-flags.rollout.yaml', '--to', 'argo-rollouts', '--out', 'refused']);
+    expect(flags.stderr).toContain("warning export/flags-not-exported: Argo Rollouts has no feature-flag step: flags 'new-ranking' are not exported.");
   });
 
   it('usage errors exit 2', async () => {

@@ -82,7 +82,10 @@ const planArbitrary = fc
       ...(choice.router === 'smi' ? { trafficRouting: { smi: {} } } : {}),
     };
     if (choice.token) plan.endpoints.metrics.token = { secret: 'prom-token' };
-    if (choice.flags) plan.flags = [{ name: 'f', default: 'on' }];
+    if (choice.flags) {
+      plan.flags = [{ name: 'f', default: 'on' }];
+      plan.endpoints.flags = { type: 'unleash', url: 'http://unleash.example.com:4242', token: { secret: 'unleash-token' }, environment: 'production' };
+    }
     return planText(plan);
   });
 

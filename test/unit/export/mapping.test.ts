@@ -311,6 +311,7 @@ describe('the Rollout object', () => {
   it('flags are not exported (a warning listing them); without an export block the defaults are named', async () => {
     const { findings, result } = await exported((plan) => {
       plan.flags = [{ name: 'new-ranking', default: 'off' }];
+      plan.endpoints.flags = { type: 'unleash', url: 'http://unleash.example.com:4242', token: { secret: 'unleash-token' }, environment: 'production' };
       delete plan.export;
     });
     expect(result.objects).toBeDefined();

@@ -116,6 +116,25 @@ describe('rollgate ledger show', () => {
     expect((await run(['ledger', 'show', '--service', 'nobody'])).stdout).toBe('no matching entries\n');
   });
 
+  it('shows the feature flags an entry changed, before -> after, and a failed one with what to set by hand', async () => {
+    const ledger = await fillDefault(1);
+    await ledger.append({
+      actor: 'rollgate-engine',
+      action: 'rollback',
+      service: 'churn-scorer',
+      from: { weights: { '41': 50, '42': 50 } },
+      to: { weights: { '41': 100 } },
+      reason: 'error-rate breached',
+      flags: [
+        { name: 'new-ranking', reason: 'rollback: restore', before: { enabled: true, percent: 50 }, target: 'on at 20%', after: { enabled: true, percent: 20 }, outcome: 'ok', attempts: 1 },
+        { name: 'explain', reason: 'rollback: off', before: { enabled: true }, target: 'off', outcome: 'failed', attempts: 4, manual: "In Unleash http://127.0.0.1:4242 (project default, environment production), flag 'explain': turn it off." },
+      ],
+    });
+    const line = (await run(['ledger', 'show', '--action', 'rollback'])).stdout;
+    expect(line).toContain('41=50% 42=50% -> 41=100%  flag new-ranking on at 50% -> on at 20% (rollback: restore); flag explain on -> FAILED (wanted off; In Unleash http://127.0.0.1:4242');
+    expect(line).toContain('\'explain\': turn it off.) (rollback: off)  "error-rate breached"');
+  });
+
   it('exits 2 when there is no ledger', async () => {
     const result = await run(['ledger', 'show']);
     expect(result.code).toBe(2);

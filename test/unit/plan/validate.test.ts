@@ -35,7 +35,7 @@ describe('validatePlan on a valid plan', () => {
   });
 
   it('accepts every example plan', () => {
-    for (const name of ['churn-canary', 'churn-prod', 'churn-blue-green', 'churn-offline', 'churn-shadow', 'churn-full', 'churn-haproxy']) {
+    for (const name of ['churn-canary', 'churn-prod', 'churn-blue-green', 'churn-offline', 'churn-shadow', 'churn-full', 'churn-flags', 'churn-haproxy']) {
       const text = readFileSync(join(__dirname, `../../../examples/${name}.rollout.yaml`), 'utf8');
       expect(validatePlan(text).diagnostics, name).toEqual([]);
     }
