@@ -12,7 +12,7 @@ import {
   type CellRunResult,
   type CellSpec,
 } from '../../core/cells/index';
-import { defaultLedgerPath, Ledger } from '../../core/ledger/index';
+import { Ledger, recordLocationOf } from '../../core/ledger/index';
 import type { Plan } from '../../core/plan/schema';
 import { validatePlan } from '../../core/plan/validate';
 import { parseRunbook } from '../../core/runbook/index';
@@ -31,8 +31,8 @@ Runs a runbook's http, promql, rollout and check cells in order, headlessly (dri
   --format f       text (default) or json.
 
 Secrets ({{secret:name}} and the plan's token references) are read from environment variables
-ROLLGATE_SECRET_<NAME> (upper case, '-' as '_'). Every run is recorded in
-.rollgate/ledger.jsonl under the current directory.
+ROLLGATE_SECRET_<NAME> (upper case, '-' as '_'). Every run is recorded in the ledger at the
+runbook's record root (see 'rollgate ledger --help'), the same one the editor uses.
 Exit codes: 0 all cells succeeded, 1 a cell failed or was not confirmed, 2 usage error or unreadable input.
 `;
 
@@ -148,13 +148,15 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
   }
   const selected = parsedArgs.cells.length > 0 ? codeCells.filter(({ cell }) => parsedArgs.cells.includes(String(cell.attributes.name))) : codeCells;
 
-  const ledger = parsedArgs.dryRun ? undefined : new Ledger({ path: defaultLedgerPath(io.cwd) });
+  const record = recordLocationOf(runbookPath);
+  const ledger = parsedArgs.dryRun ? undefined : new Ledger({ path: record.ledgerPath });
   const actor = io.env.ROLLGATE_ACTOR ?? `cli:${safeUserName()}`;
   const session = new RunbookSession({
     frontMatter: runbook.metadata.frontMatter,
     ...(plan ? { plan } : {}),
     ...(parsedArgs.environment ? { environment: parsedArgs.environment } : {}),
-    runbook: relative(io.cwd, runbookPath) || runbookPath,
+    // Relative to the record root, as the editor records it: the same cell has one name in the ledger.
+    runbook: relative(record.root, runbookPath) || runbookPath,
     ports: { http: nodeHttpSender },
     secrets: environmentSecretResolver(io.env),
     missingSecretHint: (name) => `Set the environment variable ${secretEnvironmentVariable(name)}.`,

@@ -205,7 +205,9 @@ export function prepareHttpCell(text: string, context: PrepareContext): PrepareR
         };
         for (const header of resolved.headers) request.headers.push([header.name, await fill(header.value, runtime)]);
         if (resolved.body) request.body = await fill(resolved.body, runtime);
+        const sentAt = performance.now();
         const response = await context.ports.http.send(request, { ...(runtime.signal ? { signal: runtime.signal } : {}), timeoutMs });
+        const elapsedMs = Math.round(performance.now() - sentAt);
         const contentType = headerValue(response.headers, 'content-type') ?? '';
         let body: unknown = response.body;
         if (/json/i.test(contentType) || /^\s*[[{]/.test(response.body)) {
@@ -215,7 +217,12 @@ export function prepareHttpCell(text: string, context: PrepareContext): PrepareR
             body = response.body;
           }
         }
-        const outputs: CellOutput[] = [{ kind: 'text', text: `HTTP ${response.status} ${response.statusText}`.trimEnd() }];
+        // Like REST Client: the status line with the time taken, the headers folded, then the body.
+        const headerCount = Object.keys(response.headers).length;
+        const outputs: CellOutput[] = [
+          { kind: 'text', text: `${`HTTP ${response.status} ${response.statusText}`.trimEnd()} · ${elapsedMs} ms` },
+          { kind: 'json', value: response.headers, collapsed: true, title: `Response headers (${headerCount})` },
+        ];
         if (typeof body === 'string') {
           if (body !== '') outputs.push({ kind: 'text', text: body });
         } else outputs.push({ kind: 'json', value: body });

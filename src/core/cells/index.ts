@@ -24,4 +24,5 @@ export {
   type RunCellOptions,
 } from './session';
 export { secretEnvironmentVariable, environmentSecretResolver } from '../secrets';
-export { cellRunEntry, ledgerRecorder, type LedgerAppender } from './ledger';
+export { cellChangeEntry, cellRunEntry, ledgerRecorder, type LedgerAppender } from './ledger';
+export { changeSummary, httpDeploymentChange, serviceTraffic, trafficLine } from './deploymentChange';

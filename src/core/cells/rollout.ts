@@ -1,7 +1,8 @@
 import type { Diagnostic } from '../diagnostics';
 import { rollbackTarget } from '../rollout/planFacts';
 import { stageTraffic } from '../rollout/traffic';
-import { error, type PrepareContext, type PrepareResult } from './prepared';
+import { serviceTraffic, trafficLine } from './deploymentChange';
+import { error, type PrepareContext, type PrepareResult, type PreparedCell } from './prepared';
 import type { Parsed } from './types';
 import { renderTemplate, resolveTemplate, unresolvedDiagnostics } from './variables';
 
@@ -15,8 +16,8 @@ export interface Token {
 
 export type RolloutAction =
   | { action: 'status' }
-  | { action: 'set-traffic'; percent: number; mirror?: number }
-  | { action: 'promote'; stage: Token }
+  | { action: 'set-traffic'; percent: number; mirror?: number; reason?: Token }
+  | { action: 'promote'; stage: Token; reason?: Token }
   | { action: 'pause'; reason?: Token }
   | { action: 'resume'; reason?: Token }
   | { action: 'rollback'; to?: Token; reason: Token };
@@ -88,8 +89,9 @@ function parsePercent(token: Token | undefined, what: string, anchor: { start: n
 }
 
 /**
- * Parses one rollout action: `status`, `set-traffic N [mirror M]`, `promote <stage>`,
- * `pause [reason "…"]`, `resume [reason "…"]`, `rollback [to <version|baseline>] reason "…"`.
+ * Parses one rollout action: `status`, `set-traffic N [mirror M] [reason "…"]`,
+ * `promote <stage> [reason "…"]`, `pause [reason "…"]`, `resume [reason "…"]`,
+ * `rollback [to <version|baseline>] reason "…"`.
  */
 export function parseRolloutCell(text: string): Parsed<RolloutAction> {
   const tokenized = tokenize(text);
@@ -134,13 +136,17 @@ export function parseRolloutCell(text: string): Parsed<RolloutAction> {
         position++;
         mirror = parsePercent(next(), 'mirror', word, diagnostics);
       }
-      if (percent !== undefined) action = { action: 'set-traffic', percent, ...(mirror !== undefined ? { mirror } : {}) };
+      const reason = optionalReason();
+      if (percent !== undefined) action = { action: 'set-traffic', percent, ...(mirror !== undefined ? { mirror } : {}), ...(reason ? { reason } : {}) };
       break;
     }
     case 'promote': {
       const stage = next();
       if (!stage) diagnostics.push(error('rollout/missing-argument', 'promote needs a stage name from the plan, e.g. promote canary-5.', head.start, head.end));
-      else action = { action: 'promote', stage };
+      else {
+        const reason = optionalReason();
+        action = { action: 'promote', stage, ...(reason ? { reason } : {}) };
+      }
       break;
     }
     case 'pause':
@@ -208,7 +214,9 @@ export function prepareRolloutCell(text: string, context: PrepareContext): Prepa
   let method = 'GET';
   let url = base;
   let summary: string;
+  let change: PreparedCell['deploymentChange'];
   let run: (runtime: Parameters<NonNullable<PrepareResult['prepared']>['execute']>[0]) => Promise<unknown>;
+  const reasonOf = (token: Token | undefined) => (token ? resolveToken(token, context, diagnostics) : undefined);
 
   switch (action.action) {
     case 'status':
@@ -222,6 +230,8 @@ export function prepareRolloutCell(text: string, context: PrepareContext): Prepa
       url = `${base}/traffic`;
       const weights = { [candidate]: percent, [baseline]: 100 - percent };
       const mirrorWeights = mirror !== undefined ? { [candidate]: mirror } : undefined;
+      const reason = reasonOf(action.reason);
+      change = { action: 'traffic-change', ...(reason ? { reason } : {}) };
       run = (runtime) => deployment.setTraffic(weights, mirrorWeights, { idempotencyKey: runtime.idempotencyKey(), ...(runtime.signal ? { signal: runtime.signal } : {}) });
       break;
     }
@@ -242,6 +252,8 @@ export function prepareRolloutCell(text: string, context: PrepareContext): Prepa
       summary = `promote ${service} to stage ${stage.name}: ${candidate} ${percent}%, ${baseline} ${100 - percent}%${traffic.mirror ? `, mirror ${traffic.mirror.percent}%` : ', no mirror'}`;
       method = 'PUT';
       url = `${base}/traffic`;
+      const reason = reasonOf(action.reason);
+      change = { action: 'promote', stage: stage.name, reason: reason ?? `promote to stage ${stage.name}` };
       const mirrorWeights = traffic.mirror ? { [traffic.mirror.version]: traffic.mirror.percent } : {};
       run = (runtime) => deployment.setTraffic(traffic.weights, mirrorWeights, { idempotencyKey: runtime.idempotencyKey(), ...(runtime.signal ? { signal: runtime.signal } : {}) });
       break;
@@ -258,6 +270,7 @@ export function prepareRolloutCell(text: string, context: PrepareContext): Prepa
       method = 'POST';
       url = `${base}/${verb}`;
       summary = `${verb} ${service}${reason ? ` (reason: ${reason})` : ''}`;
+      change = { action: verb, ...(reason ? { reason } : {}) };
       run = (runtime) => call.call(deployment, reason, { idempotencyKey: runtime.idempotencyKey(), ...(runtime.signal ? { signal: runtime.signal } : {}) });
       break;
     }
@@ -269,6 +282,7 @@ export function prepareRolloutCell(text: string, context: PrepareContext): Prepa
       method = 'POST';
       url = `${base}/rollback`;
       summary = `roll back ${service} to ${to}${written === 'baseline' ? ' (baseline)' : ''} (reason: ${reason})`;
+      change = { action: 'rollback', reason };
       run = (runtime) => deployment.rollback(to, reason, { idempotencyKey: runtime.idempotencyKey(), ...(runtime.signal ? { signal: runtime.signal } : {}) });
       break;
     }
@@ -281,9 +295,17 @@ export function prepareRolloutCell(text: string, context: PrepareContext): Prepa
       mutating,
       request: { method, url, action: summary },
       target: { method, url, target: summary, service, ...environment },
+      ...(change ? { deploymentChange: change } : {}),
       async execute(runtime) {
         const body = await run(runtime);
-        return { ok: true, outputs: [{ kind: 'text', text: summary }, { kind: 'json', value: body }], value: { action: action.action, body } };
+        // A status leads with where traffic is; a change's before → after line is added by the session.
+        const current = action.action === 'status' ? serviceTraffic(body) : undefined;
+        const lead = current ? `${trafficLine(current)} · stable ${current.stable ?? '?'} · phase ${current.phase ?? '?'}` : summary;
+        return {
+          ok: true,
+          outputs: [{ kind: 'text', text: lead }, { kind: 'json', value: body, collapsed: true, title: `${method} ${url}` }],
+          value: { action: action.action, body },
+        };
       },
     },
   };

@@ -24,6 +24,9 @@ import {
 } from './types';
 import { buildVariableScope } from './variables';
 import { errorMessage } from '../errors';
+import { planLineage } from '../rollout/planFacts';
+import { changeSummary, httpDeploymentChange, serviceTraffic } from './deploymentChange';
+import type { DeploymentChange, ServiceTraffic } from './types';
 
 /**
  * True when running the cell may change something: `effect: mutate`, every http method but
@@ -75,8 +78,10 @@ export interface RunbookSessionOptions {
   plan?: Plan;
   /** The selected environment: `--env`, else the front matter's, else the plan's. */
   environment?: string;
-  /** Path of the runbook, for the ledger. */
+  /** Path of the runbook, for the ledger: relative to the record root, so the CLI and the editor name it alike. */
   runbook?: string;
+  /** `planDigest()` of the linked plan's text, recorded with the deployment changes cells make. */
+  planDigest?: string;
   /**
    * The endpoints. Without `metrics`/`deployment`, and with a plan, they are built from the
    * plan's endpoints (tokens resolved through `secrets` at send time).
@@ -159,8 +164,13 @@ export class RunbookSession {
     };
     try {
       switch (kind) {
-        case 'http':
-          return { kind, ...prepareHttpCell(cell.value, context) };
+        case 'http': {
+          const result = prepareHttpCell(cell.value, context);
+          // A call to the deployment endpoint's traffic/rollback/pause/resume is recorded as that action.
+          const change = result.prepared?.mutating ? httpDeploymentChange(result.prepared.request, this.options.plan) : undefined;
+          if (result.prepared && change) result.prepared.deploymentChange = change;
+          return { kind, ...result };
+        }
         case 'promql':
           return { kind, ...preparePromqlCell(cell.value, context) };
         case 'rollout':
@@ -226,17 +236,37 @@ export class RunbookSession {
       }
     }
     if (options.signal?.aborted) return fail('cancelled', 'Cancelled before sending.', shown);
+    const planned = prepared.deploymentChange;
+    // Traffic before a change, for the record and the output's first line (a read; never blocks the change).
+    const before = planned ? await this.readTraffic(options.signal) : undefined;
+    const changeOf = (ok: boolean, after: ServiceTraffic | undefined): DeploymentChange | undefined =>
+      planned && {
+        action: planned.action,
+        reason: planned.reason ?? `${planned.action} from ${this.options.runbook ?? 'a runbook'} cell ${(options.index ?? 0) + 1}${name ? ` (${name})` : ''}`,
+        ...(planned.stage ? { stage: planned.stage } : {}),
+        ...(before ? { from: before } : {}),
+        ...(after ? { to: after } : {}),
+        outcome: ok ? 'ok' : 'failed',
+      };
     try {
       const outcome = await prepared.execute({
         ...(options.signal ? { signal: options.signal } : {}),
         secret: (secretName) => this.secret(secretName),
         idempotencyKey: () => randomUUID(),
       });
+      let outputs = outcome.outputs;
+      let change: DeploymentChange | undefined;
+      if (planned) {
+        const after = outcome.ok ? (serviceTraffic((outcome.value as { body?: unknown } | undefined)?.body) ?? (await this.readTraffic(options.signal))) : undefined;
+        change = changeOf(outcome.ok, after);
+        if (outcome.ok) outputs = [{ kind: 'text', text: changeSummary(before, after) }, ...outputs];
+      }
       return finish({
         outcome: outcome.ok ? 'success' : 'failure',
         diagnostics: [],
-        outputs: outcome.outputs,
+        outputs,
         ...shown,
+        ...(change ? { change } : {}),
         ...(outcome.value !== undefined ? { value: outcome.value } : {}),
         ...(outcome.status !== undefined ? { status: outcome.status } : {}),
         ...(outcome.error !== undefined ? { error: outcome.error } : {}),
@@ -244,10 +274,21 @@ export class RunbookSession {
     } catch (caught) {
       const message = errorMessage(caught);
       const status = (caught as { status?: unknown }).status;
+      const change = changeOf(false, undefined);
       return fail(options.signal?.aborted ? 'cancelled' : 'failure', options.signal?.aborted ? `Cancelled: ${message}` : message, {
         ...shown,
+        ...(change ? { change } : {}),
         ...(typeof status === 'number' ? { status } : {}),
       });
+    }
+  }
+
+  /** The service's traffic as the deployment endpoint reports it now; undefined when it cannot be read. */
+  private async readTraffic(signal: AbortSignal | undefined): Promise<ServiceTraffic | undefined> {
+    try {
+      return serviceTraffic(await this.ports.deployment?.getService(signal ? { signal } : {}));
+    } catch {
+      return undefined;
     }
   }
 
@@ -268,6 +309,8 @@ export class RunbookSession {
       durationMs: Math.round(result.durationMs * 10) / 10,
       outcome: result.outcome,
       ...(result.error ? { error: result.error } : {}),
+      ...(result.change ? { change: result.change } : {}),
+      ...(result.change && this.options.plan ? { plan: { ...(this.options.planDigest ? { digest: this.options.planDigest } : {}), lineage: planLineage(this.options.plan) as unknown as Record<string, unknown> } } : {}),
     });
     try {
       await ledger.append(record);
@@ -290,6 +333,7 @@ export function dryRunText(prepared: PreparedCell): string {
   for (const [name, value] of request.headers ?? []) lines.push(`${name}: ${value}`);
   if (request.body !== undefined) lines.push('', request.body);
   if (request.action) lines.push(`# ${request.action}`);
+  if (prepared.deploymentChange) lines.push(`# recorded in the ledger as ${prepared.deploymentChange.action}; the traffic is read (GET) before and after for the record`);
   if (prepared.mutating) lines.push('# mutating: needs confirmation (--yes)');
   return lines.join('\n');
 }

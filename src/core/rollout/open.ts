@@ -7,7 +7,9 @@ import { Ledger } from '../ledger/ledger';
 import type { LedgerEntry } from '../ledger/types';
 import type { Plan } from '../plan/schema';
 import type { SecretResolver } from '../secrets';
+import { deploymentBackendType } from './backends/index';
 import { connectPlan, type PlanConnection } from './connect';
+import { digestCheckNote } from './digestCheck';
 import { isLoopbackUrl, pickDrillStage, runDrill, type DrillResult } from './drill';
 import { RolloutEngine, type RolloutEngineOptions } from './engine';
 import { FileStateStore, stateFile } from './fileStore';
@@ -78,6 +80,8 @@ export interface OpenedRollout {
   /** The stored snapshot this run resumes, when it does. */
   resumed?: RolloutSnapshot;
   drill?: OpenedDrill;
+  /** Set when the backend cannot report digests, so traffic changes are not checked against the plan's. */
+  digestNote?: string;
   /** Releases the service lock (idempotent). The state stays on disk for the next runner. */
   close(): Promise<void>;
 }
@@ -139,7 +143,8 @@ export async function openRollout(options: OpenRolloutOptions): Promise<OpenedRo
       },
       resumed,
     );
-    const opened: OpenedRollout = { engine, connection, ...(resumed ? { resumed } : {}), close: () => lock.release() };
+    const digestNote = digestCheckNote(connection.deployment, deploymentBackendType(plan));
+    const opened: OpenedRollout = { engine, connection, ...(resumed ? { resumed } : {}), ...(digestNote ? { digestNote } : {}), close: () => lock.release() };
     if (drillStage && faults) {
       const fault = { version: plan.model.candidate.version, errorRate: options.drill?.errorRate ?? 1 };
       opened.drill = {

@@ -105,6 +105,16 @@ export const rollgateBackend = (context: DeploymentBackendContext): DeploymentBa
     traffic: new DeploymentTraffic(client, { candidate: plan.model.candidate, baseline: plan.model.baseline }, rollbackClient),
     target,
     rollbackRequest: `POST ${target}/rollback`,
+    reportsDigests: true,
+    async readService(signal) {
+      const state = await client.getService(signal ? { signal } : {});
+      return {
+        versions: state.versions.map((version) => ({ version: version.version, weight: version.weight, mirror: version.mirror, digest: version.digest, artifact: version.artifact })),
+        stable: state.stable,
+        phase: state.phase,
+        updatedAt: state.updatedAt,
+      };
+    },
     ...(isLoopbackUrl(endpoint.url)
       ? {
           faults: {

@@ -17,6 +17,28 @@ export interface DrillFaults {
   clear(): Promise<void>;
 }
 
+/** One version as the deployment endpoint serves it now. */
+export interface LiveVersion {
+  version: string;
+  /** Percent of live traffic. */
+  weight: number;
+  /** Percent of traffic mirrored to it. */
+  mirror: number;
+  /** The artifact digest the endpoint serves for it, when the backend can tell. */
+  digest?: string;
+  artifact?: string;
+}
+
+/** The service as its deployment endpoint reports it: the side panel's live picture, and what the digest check reads. */
+export interface LiveServiceState {
+  versions: LiveVersion[];
+  stable?: string;
+  /** The endpoint's own word for where the service stands (`stable`, `progressing`, `paused`, `rolled-back`). */
+  phase?: string;
+  /** ISO time of the endpoint's last change (the last traffic change, for "enough data yet"). */
+  updatedAt?: string;
+}
+
 /** One way of moving traffic between model versions (`endpoints.deployment.type`). */
 export interface DeploymentBackend {
   /**
@@ -30,6 +52,14 @@ export interface DeploymentBackend {
   /** The rollback call in words, for "this would send …" and "roll back by hand" messages. */
   rollbackRequest: string;
   faults?: DrillFaults;
+  /** Optional: reads the service's live state (versions, weights, mirror, stable, phase, digests when known). */
+  readService?(signal?: AbortSignal): Promise<LiveServiceState>;
+  /**
+   * True when `readService` reports the artifact digest each version serves. A backend that
+   * cannot (HAProxy knows servers and weights, not artifacts) leaves it out: the rollout then
+   * skips the digest check and says so (`digestCheckNote`).
+   */
+  reportsDigests?: boolean;
 }
 
 export type DeploymentBackendFactory = (context: DeploymentBackendContext) => DeploymentBackend;
