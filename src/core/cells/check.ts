@@ -112,8 +112,10 @@ export function prepareCheckCell(text: string, context: PrepareContext): Prepare
         ...optional('windowMs', queryWindowMs(measurement.query)),
         ...optional('samples', await countSamples(endpoint, measurement.query, signal)),
       };
-      // A pass on a window that still holds the old traffic split is no verdict; a failure stays a failure.
-      const early = measurement.outcome === 'pass' && !measurement.noData ? notEnoughData(basis) : undefined;
+      // A pass (or no data) on a window that still holds the old traffic split is no verdict yet; a
+      // failure stays a failure, and a pass the plan asks for on no data (`onNoData: pass`) stays one.
+      const undecided = (measurement.outcome === 'pass' && !measurement.noData) || (measurement.outcome === 'inconclusive' && measurement.noData);
+      const early = undecided ? notEnoughData(basis) : undefined;
       measurements.push(early ? { ...measurement, outcome: 'inconclusive', notEnoughData: true, reason: early, basis } : { ...measurement, basis });
     }
     const rows = measurements.map((measurement) => [
