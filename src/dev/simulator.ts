@@ -1,22 +1,10 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 import type { DevDeployment } from './deploymentState';
+import { faultProblem, mergeFault, type ActiveFault, type FaultSpec } from './faults';
+import { DelayedLabels, scoreBuckets } from './labels';
 
-/** A fault for drills: raise a version's error rate and/or add latency. */
-export interface FaultSpec {
-  version: string;
-  /** Share of requests answered 500, from 0 to 1. */
-  errorRate?: number;
-  /** Milliseconds added to every answer. */
-  latencyMs?: number;
-}
-
-/** The fault active on one version. */
-export interface ActiveFault {
-  version: string;
-  errorRate: number;
-  latencyMs: number;
-}
+export type { ActiveFault, FaultSpec } from './faults';
 
 /** Outcome of one simulated prediction. */
 export interface Prediction {
@@ -49,7 +37,6 @@ function profileFor(version: string): ModelProfile {
 
 /** Histogram buckets in seconds: fine steps at the low end, where a healthy model answers. */
 export const durationBuckets = [0.001, 0.0025, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.03, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.5, 0.75, 1, 2.5, 5];
-const scoreBuckets = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1];
 
 /**
  * The model-serving simulator: a weighted router over the service's versions, with shadow
@@ -68,9 +55,13 @@ export class ModelSimulator {
   #stopped = false;
   readonly #inFlight = new Set<Promise<unknown>>();
 
-  constructor(deployment: DevDeployment, random: () => number = Math.random) {
+  readonly #labels: DelayedLabels;
+
+  /** @param labelDelayMs how long after a prediction its true outcome is recorded (default 1000 ms). */
+  constructor(deployment: DevDeployment, random: () => number = Math.random, labelDelayMs = 1000) {
     this.#deployment = deployment;
     this.#random = random;
+    this.#labels = new DelayedLabels(this.registry, random, labelDelayMs);
     this.#requests = new Counter({
       name: 'rollgate_dev_requests_total',
       help: 'Predictions answered by each model version (mirrored copies included), by HTTP status code.',
@@ -123,30 +114,21 @@ export class ModelSimulator {
   #initialiseSeries(version: string): void {
     this.#requests.inc({ version, code: '200' }, 0);
     this.#requests.inc({ version, code: '500' }, 0);
+    this.#labels.initialise(version);
   }
 
   /** Sets (merges) a fault on a version; throws on an unknown version or out-of-range values. */
   injectFault(spec: FaultSpec): ActiveFault {
     const problem = this.checkFault(spec);
     if (problem) throw new Error(problem);
-    const current = this.#faults.get(spec.version) ?? { version: spec.version, errorRate: 0, latencyMs: 0 };
-    const next: ActiveFault = { version: spec.version, errorRate: spec.errorRate ?? current.errorRate, latencyMs: spec.latencyMs ?? current.latencyMs };
+    const next = mergeFault(this.#faults.get(spec.version), spec);
     this.#faults.set(spec.version, next);
     return { ...next };
   }
 
   /** Why `spec` is not a valid fault, or `undefined` when it is. */
   checkFault(spec: unknown): string | undefined {
-    if (typeof spec !== 'object' || spec === null) return 'expected a JSON object {"version":"42","errorRate":0.3,"latencyMs":200}';
-    const { version, errorRate, latencyMs } = spec as Record<string, unknown>;
-    if (typeof version !== 'string') return '"version" must be a string naming a registered version';
-    if (!this.#deployment.versionNames().includes(version)) {
-      return `version "${version}" is not registered for ${this.#deployment.service} (registered: ${this.#deployment.versionNames().join(', ')})`;
-    }
-    if (errorRate === undefined && latencyMs === undefined) return 'give "errorRate" (0 to 1) and/or "latencyMs" (0 to 60000)';
-    if (errorRate !== undefined && (typeof errorRate !== 'number' || !(errorRate >= 0 && errorRate <= 1))) return '"errorRate" must be a number from 0 to 1';
-    if (latencyMs !== undefined && (typeof latencyMs !== 'number' || !(latencyMs >= 0 && latencyMs <= 60_000))) return '"latencyMs" must be a number from 0 to 60000';
-    return undefined;
+    return faultProblem(spec, this.#deployment.service, this.#deployment.versionNames());
   }
 
   /** Clears the fault of one version, or of all versions. */
@@ -195,11 +177,12 @@ export class ModelSimulator {
       this.#requests.inc({ version, code: '500' });
       return { version, status: 500, latencyMs };
     }
-    // A noisy score around the version's mean, kept inside (0, 1).
+    // A noisy score around the version's mean (moved by a scoreShift fault), kept inside (0, 1).
     const noise = (this.#random() + this.#random() + this.#random() - 1.5) * 0.3;
-    const score = Math.min(0.999, Math.max(0.001, profile.meanScore + noise));
+    const score = Math.min(0.999, Math.max(0.001, profile.meanScore + (fault?.scoreShift ?? 0) + noise));
     this.#requests.inc({ version, code: '200' });
     this.#score.observe({ version }, score);
+    this.#labels.schedule({ version, score, accuracyDrop: fault?.accuracyDrop ?? 0, miscalibration: fault?.miscalibration ?? 0 });
     return { version, status: 200, score: Math.round(score * 1000) / 1000, latencyMs: Math.round(latencyMs * 10) / 10 };
   }
 
@@ -211,6 +194,7 @@ export class ModelSimulator {
   /** Ends pending simulated waits so that shutdown never waits for an injected latency. */
   async stop(): Promise<void> {
     this.#stopped = true;
+    this.#labels.stop();
     for (const wake of this.#sleepers) wake();
     this.#sleepers.clear();
     await Promise.allSettled([...this.#inFlight]);

@@ -46,7 +46,9 @@ export interface DevStackOptions {
   token?: string;
   /** Load generator rate; 0 turns it off. Default 40. */
   requestsPerSecond?: number;
-  /** Random source for routing, latency, errors and scores. */
+  /** How long after a prediction its true outcome (label) is recorded. Default 1000 ms. */
+  labelDelayMs?: number;
+  /** Random source for routing, latency, errors, scores and labels. */
   random?: () => number;
   /** Time to wait for Prometheus' readiness and first scrape. Default 30 s. */
   prometheusStartTimeoutMs?: number;
@@ -63,7 +65,7 @@ export interface DevStack {
   predictUrl: string;
   /** The simulator's Prometheus exposition (what Prometheus scrapes). */
   metricsUrl: string;
-  /** Fault injection: `POST {"version","errorRate","latencyMs"}`, `DELETE` to clear. */
+  /** Fault injection: `POST {"version","errorRate","latencyMs","scoreShift","accuracyDrop","miscalibration"}`, `DELETE` to clear. */
   faultsUrl: string;
   /** The real Prometheus scraping the simulator (the metric endpoint), when started. */
   prometheusUrl?: string;
@@ -93,7 +95,7 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
     { version: devBaselineVersion, artifact: `s3://models/churn/${devBaselineVersion}`, digest: devDigest(devBaselineVersion), weight: 100 },
     { version: devCandidateVersion, artifact: `s3://models/churn/${devCandidateVersion}`, digest: devDigest(devCandidateVersion), weight: 0 },
   ]);
-  const simulator = new ModelSimulator(deployment, random);
+  const simulator = new ModelSimulator(deployment, random, options.labelDelayMs ?? 1000);
   const server = await startDevServer(options.port ?? 8700, { deployment, simulator, token: options.token });
   const rate = options.requestsPerSecond ?? 40;
   const load = rate > 0 ? startLoadGenerator(() => simulator.route(), rate) : undefined;

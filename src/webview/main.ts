@@ -2,6 +2,7 @@
 // the host with the typed protocol. The host is the source of truth; the view keeps only what it
 // last showed (getState/setState) so it reappears at once when the panel is shown again.
 import { sparkline } from '../core/panel/model';
+import { renderGuardrailVisualRow, renderJudge } from './guardrailVisuals';
 import type {
   HostMessage,
   PanelChangelog,
@@ -201,6 +202,7 @@ function renderStage(stage: PanelStage): HTMLLIElement {
   if (stage.trafficText) head.append(element('span', 'muted', stage.trafficText));
   if (stage.manualApproval) head.append(element('span', 'muted', 'manual gate'));
   item.append(head);
+  if (stage.judge) item.append(renderJudge(stage.judge));
   if (stage.progress !== undefined && (stage.status === 'baking' || stage.status === 'paused' || stage.current)) {
     const progress = element('progress');
     progress.max = 1;
@@ -212,7 +214,10 @@ function renderStage(stage: PanelStage): HTMLLIElement {
   }
   if (stage.guardrails.length > 0) {
     const table = element('table', 'guardrails');
-    for (const guardrail of stage.guardrails) table.append(renderGuardrail(guardrail));
+    for (const guardrail of stage.guardrails) {
+      table.append(renderGuardrail(guardrail));
+      if (guardrail.visual) table.append(renderGuardrailVisualRow(guardrail.visual));
+    }
     item.append(table);
   }
   return item;

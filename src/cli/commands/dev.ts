@@ -18,11 +18,16 @@ Options:
   --token-env NAME      require "Authorization: Bearer <token>", the token read from env NAME
                         (default: env ROLLGATE_DEV_TOKEN when set; otherwise no token)
   --rps N               load generator requests per second (default 40; 0 = no load)
+  --label-delay MS      how long after a prediction its true outcome (label) is recorded
+                        (default 1000; 0 = at once)
   --help                show this help
 
 Fault injection:
   curl -X POST http://127.0.0.1:8700/v1/faults -H 'content-type: application/json' \\
        -d '{"version":"42","errorRate":0.3,"latencyMs":200}'
+  # model faults: move the scores, make answers wrong, decalibrate the labels
+  curl -X POST http://127.0.0.1:8700/v1/faults -H 'content-type: application/json' \
+       -d '{"version":"42","scoreShift":0.3,"accuracyDrop":0.5,"miscalibration":0.2}'
   curl -X DELETE http://127.0.0.1:8700/v1/faults
 `;
 
@@ -76,6 +81,15 @@ function parseArguments(args: string[], env: NodeJS.ProcessEnv): DevArguments | 
         const rate = Number(raw);
         if (raw === undefined || !Number.isFinite(rate) || rate < 0 || rate > 1000) throw new UsageError(`--rps needs a number from 0 to 1000, got ${raw === undefined ? 'nothing' : `'${raw}'`}`);
         options.requestsPerSecond = rate;
+        break;
+      }
+      case '--label-delay': {
+        const raw = value();
+        const delay = Number(raw);
+        if (raw === undefined || !Number.isFinite(delay) || delay < 0 || delay > 3_600_000) {
+          throw new UsageError(`--label-delay needs milliseconds from 0 to 3600000, got ${raw === undefined ? 'nothing' : `'${raw}'`}`);
+        }
+        options.labelDelayMs = delay;
         break;
       }
       default:

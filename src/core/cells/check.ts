@@ -36,7 +36,10 @@ export function parseCheckCell(text: string): Parsed<GuardrailReference[]> {
   return { value: references, diagnostics: [] };
 }
 
-/** Reads one number from an instant query, the way guardrails need it. */
+/**
+ * The metric endpoint as guardrails read it: one number from an instant query (threshold), the
+ * whole vector (drift and calibration buckets) and range series (compare samples).
+ */
 export function scalarSource(metrics: MetricQuery): MetricSource {
   return {
     async queryScalar(promql, signal) {
@@ -44,6 +47,14 @@ export function scalarSource(metrics: MetricQuery): MetricSource {
       if (samples.length === 0) return {};
       if (samples.length > 1) return { error: `the query returned ${samples.length} series; a guardrail query must return one number (wrap it in sum(...))` };
       return { value: samples[0]!.value };
+    },
+    async queryVector(promql, signal) {
+      const samples = await metrics.instant(promql, signal ? { signal } : {});
+      return { samples: samples.map((sample) => ({ labels: sample.labels, value: sample.value })) };
+    },
+    async queryRange(promql, range, signal) {
+      const series = await metrics.range(promql, range, signal ? { signal } : {});
+      return { series: series.map((one) => ({ labels: one.labels, points: one.points.map((point) => ({ time: point.timestamp, value: point.value })) })) };
     },
   };
 }

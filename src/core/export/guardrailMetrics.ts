@@ -41,7 +41,7 @@ export function guardrailMetrics(
   findings: ExportFinding[],
 ): GuardrailMetrics | undefined {
   // Guardrail kinds other than thresholds (drift, compare, calibration, ...) have no mapping yet.
-  const kind = (guardrail as { kind?: unknown }).kind ?? EXPORTABLE_GUARDRAIL_KIND;
+  const kind = guardrail.kind ?? EXPORTABLE_GUARDRAIL_KIND;
   if (kind !== EXPORTABLE_GUARDRAIL_KIND) {
     findings.push({
       severity: 'error',
@@ -51,6 +51,9 @@ export function guardrailMetrics(
     });
     return undefined;
   }
+  // Plan validation reports a threshold guardrail without a query; there is nothing to map.
+  const { query: thresholdQuery } = guardrail;
+  if (thresholdQuery === undefined) return undefined;
 
   const intervalMs = Math.max(1, parseDuration(guardrail.interval) ?? 30_000);
   const count = Math.max(1, Math.floor(bakeMs / intervalMs));
@@ -78,14 +81,14 @@ export function guardrailMetrics(
   const metrics: ArgoMetric[] = [];
   const absolute = { ...(guardrail.min !== undefined ? { min: guardrail.min } : {}), ...(guardrail.max !== undefined ? { max: guardrail.max } : {}) };
   const relative = guardrail.relativeTo === 'baseline' && (guardrail.minRatio !== undefined || guardrail.maxRatio !== undefined);
-  const scalar = returnsScalar(guardrail.query);
+  const scalar = returnsScalar(thresholdQuery);
   if (!relative || guardrail.min !== undefined || guardrail.max !== undefined) {
-    const query = queryWithArgs(guardrail.query, 'candidate', settings.usedArgs);
+    const query = queryWithArgs(thresholdQuery, 'candidate', settings.usedArgs);
     metrics.push({ name: guardrail.name, ...timing, ...limits, ...conditions(absolute, scalar ? 'scalar' : 'vector'), provider: provider(query) });
   }
   if (relative) {
     const side = (role: 'candidate' | 'baseline') => {
-      const query = queryWithArgs(guardrail.query, role, settings.usedArgs);
+      const query = queryWithArgs(thresholdQuery, role, settings.usedArgs);
       // `on()` matching needs instant vectors on both sides.
       return scalar ? `vector(${query})` : query;
     };

@@ -28,23 +28,28 @@ export function buildPrometheusRule(plan: Plan, planDigest: string): ArgoBuild {
   }
   const alertLabels = settings.prometheusRule?.alertLabels ?? { severity: 'critical' };
   const skipped: string[] = [];
+  const notAlerted: string[] = [];
   const groups: Record<string, unknown>[] = [];
   plan.guardrails.forEach((guardrail, index) => {
-    const kind = (guardrail as { kind?: unknown }).kind ?? EXPORTABLE_GUARDRAIL_KIND;
+    const kind = guardrail.kind ?? EXPORTABLE_GUARDRAIL_KIND;
     if (kind !== EXPORTABLE_GUARDRAIL_KIND) {
+      // An alert is an extra for the on-call team, not the rollout itself: the guardrail is left
+      // out and said so (the Rollout export refuses a stage that needs it).
       findings.push({
-        severity: 'error',
+        severity: 'warning',
         code: ExportCodes.guardrailKind,
-        message: `Guardrail kind ${String(kind)} cannot be exported to a PrometheusRule: an alert compares one PromQL expression with a threshold, and this kind needs Rollgate's own statistics.`,
+        message: `Guardrail ${guardrail.name} (kind ${String(kind)}) is not in the PrometheusRule: an alert compares one PromQL expression with a threshold, and this kind needs Rollgate's own statistics.`,
         path: ['guardrails', index, 'kind'],
       });
+      notAlerted.push(`${guardrail.name} (${String(kind)})`);
       return;
     }
     if (guardrail.dryRun) {
       skipped.push(guardrail.name);
       return;
     }
-    groups.push(guardrailGroup(plan, guardrail, alertLabels));
+    // Plan validation reports a threshold guardrail without a query.
+    if (guardrail.query !== undefined) groups.push(guardrailGroup(plan, guardrail, guardrail.query, alertLabels));
   });
 
   const rule = {
@@ -63,16 +68,17 @@ export function buildPrometheusRule(plan: Plan, planDigest: string): ArgoBuild {
     `with the versions of the plan (candidate ${plan.model.candidate.version}, baseline ${plan.model.baseline.version}) in the queries.`,
     'Each alert fires after failureLimit breaching evaluations in a row (for: (failureLimit - 1) x interval); onNoData: fail adds a NoData alert (absent()).',
     ...(skipped.length > 0 ? [`dryRun guardrails are not alerted: ${skipped.join(', ')}.`] : []),
+    ...(notAlerted.length > 0 ? [`Guardrails of Rollgate's statistical kinds are not alerted: ${notAlerted.join(', ')}.`] : []),
   ].join('\n');
   const objects: ExportedObject[] = [{ object: rule, comment }];
   return { objects, findings };
 }
 
-function guardrailGroup(plan: Plan, guardrail: Guardrail, alertLabels: Record<string, string>): Record<string, unknown> {
+function guardrailGroup(plan: Plan, guardrail: Guardrail, query: string, alertLabels: Record<string, string>): Record<string, unknown> {
   const intervalMs = Math.max(1, parseDuration(guardrail.interval) ?? 30_000);
   const forMs = (guardrail.failureLimit - 1) * intervalMs;
-  const scalar = returnsScalar(guardrail.query);
-  const candidate = queryWithValues(guardrail.query, 'candidate', plan);
+  const scalar = returnsScalar(query);
+  const candidate = queryWithValues(query, 'candidate', plan);
   const asVector = (query: string) => (scalar ? `vector(${query})` : `(${query})`);
   const labels = { ...alertLabels, rollgate_plan: plan.metadata.name, rollgate_guardrail: guardrail.name, service: plan.metadata.service };
   const name = `Rollgate${camelName(plan.metadata.name)}${camelName(guardrail.name)}`;
@@ -92,7 +98,7 @@ function guardrailGroup(plan: Plan, guardrail: Guardrail, alertLabels: Record<st
     alert('Breach', outside(asVector(candidate), guardrail.min, guardrail.max), `Guardrail ${guardrail.name} of ${plan.metadata.name} is outside ${range(guardrail.min, guardrail.max)}.`);
   }
   if (guardrail.relativeTo === 'baseline' && (guardrail.minRatio !== undefined || guardrail.maxRatio !== undefined)) {
-    const baseline = queryWithValues(guardrail.query, 'baseline', plan);
+    const baseline = queryWithValues(query, 'baseline', plan);
     const ratio = `(${ratioQuery(scalar ? `vector(${candidate})` : candidate, scalar ? `vector(${baseline})` : baseline)})`;
     alert(
       rules.length > 0 ? 'RatioBreach' : 'Breach',

@@ -4,25 +4,34 @@ import type { GuardrailMeasurement } from './evaluate';
 /**
  * What a measurement means for the rollout once `failureLimit` and `dryRun` are applied:
  * - `ok`: passed (or was not measured in a dry run);
- * - `failing`: failed, but fewer than `failureLimit` times in a row;
- * - `breach`: failed `failureLimit` times in a row: roll back or pause;
+ * - `failing`: failed, but fewer than `failureLimit` times (in a row, or in total);
+ * - `breach`: failed `failureLimit` times (in a row, or in total): roll back or pause;
  * - `inconclusive`: no data with `onNoData: inconclusive`: pause for a human;
  * - `recorded`: a `dryRun` guardrail: kept as evidence, never decides.
  */
 export type GuardrailVerdict = 'ok' | 'failing' | 'breach' | 'inconclusive' | 'recorded';
 
-/** Counts consecutive failures of one guardrail across measurements (and across restarts). */
+/**
+ * Counts one guardrail's failures across measurements (and across restarts): in a row for
+ * `failureCounting: consecutive` (a pass resets the count), or all failures of the stage's bake
+ * for `failureCounting: total`, so a guardrail that fails on and off is not forgiven.
+ */
 export class GuardrailTracker {
   private failures: number;
 
   constructor(
     readonly guardrail: Guardrail,
-    consecutiveFailures = 0,
+    failuresSoFar = 0,
   ) {
-    this.failures = consecutiveFailures;
+    this.failures = failuresSoFar;
   }
 
-  /** Failed measurements in a row so far; persisted so a restart keeps counting. */
+  /** The failures that count towards `failureLimit` so far; persisted so a restart keeps counting. */
+  get countedFailures(): number {
+    return this.failures;
+  }
+
+  /** Kept for callers written before `failureCounting`: the same number as {@link countedFailures}. */
   get consecutiveFailures(): number {
     return this.failures;
   }
@@ -32,7 +41,7 @@ export class GuardrailTracker {
     switch (measurement.outcome) {
       case 'pass':
       case 'skipped':
-        this.failures = 0;
+        if (this.guardrail.failureCounting !== 'total') this.failures = 0;
         return this.guardrail.dryRun ? 'recorded' : 'ok';
       case 'inconclusive':
         // Missing data neither clears nor extends a run of failures: it says nothing either way.

@@ -8,6 +8,7 @@ import type { Guardrail } from '../plan/schema';
 import type { TrafficState } from '../rollout/ports';
 import { describeTraffic } from '../rollout/traffic';
 import { bakeProgress, type GuardrailState, type RolloutSnapshot, type StageSnapshot } from '../rollout/state';
+import { guardrailVisual } from './visuals';
 import type { PanelChangelogEntry, PanelEvidence, PanelGuardrail, PanelLineageLine, PanelRollout, PanelStage } from './protocol';
 
 /** Numbers as people read them: up to 4 significant digits, no exponent for everyday values. */
@@ -79,6 +80,8 @@ function panelGuardrail(state: GuardrailState, guardrail: Guardrail | undefined)
   // Only absolute bounds are drawn: the trend holds the candidate's raw values, not ratios.
   if (bound?.max !== undefined) result.max = bound.max;
   if (bound?.min !== undefined) result.min = bound.min;
+  const visual = guardrailVisual(last);
+  if (visual) result.visual = visual;
   return result;
 }
 
@@ -93,6 +96,15 @@ function panelStage(stage: StageSnapshot, index: number, snapshot: RolloutSnapsh
     manualApproval: stage.approval === 'manual',
     guardrails: stage.guardrails.map((state) => panelGuardrail(state, guardrails.get(state.name))),
   };
+  if (stage.judge) {
+    const judgement = stage.judgement;
+    result.judge = {
+      ...stage.judge,
+      ...(judgement?.score !== undefined ? { score: judgement.score } : {}),
+      verdict: judgement?.verdict ?? 'inconclusive',
+      reason: judgement?.reason ?? 'not judged yet',
+    };
+  }
   if (stage.bakeMs > 0) {
     result.progress = bakeProgress(stage);
     result.bakeText = `${durationText(Math.min(stage.bakeElapsedMs, stage.bakeMs))} / ${durationText(stage.bakeMs)}`;

@@ -4,6 +4,7 @@
  * of node and zod; the host validates inbound messages with `parseViewMessage` (./validate).
  */
 import type { RolloutStatus, StageStatus } from '../rollout/state';
+import type { GuardrailVisual, JudgeVisual } from './visuals';
 
 /** What a person can ask the host to do from the panel or the command palette. */
 export const ROLLOUT_ACTIONS = ['start', 'pause', 'resume', 'approve', 'rollback', 'startDrill'] as const;
@@ -81,6 +82,8 @@ export interface PanelStage {
   bakeText?: string;
   manualApproval: boolean;
   guardrails: PanelGuardrail[];
+  /** A judged stage's latest score against its thresholds. */
+  judge?: JudgeVisual;
 }
 
 export interface PanelGuardrail {
@@ -97,6 +100,8 @@ export interface PanelGuardrail {
   /** Upper/lower absolute bound drawn in the sparkline, when the guardrail has one. */
   max?: number;
   min?: number;
+  /** Drift, compare and calibration guardrails: what their latest measurement looked like. */
+  visual?: GuardrailVisual;
 }
 
 /**

@@ -125,7 +125,7 @@ function completeValues(context: PlanCursorContext): PlanCompletionItem[] {
 export interface DefinedGuardrail {
   name: string;
   query?: string;
-  /** The bound keys present (`max: 0.02`, `maxRatio: 1.2`, ...) as written. */
+  /** The kind and bound keys present (`kind: drift`, `max: 0.02`, `maxRatio: 1.2`, ...) as written. */
   bounds: string[];
 }
 
@@ -141,7 +141,7 @@ export function definedGuardrails(document: Document.Parsed): DefinedGuardrail[]
     const guardrail: DefinedGuardrail = { name, bounds: [] };
     const query = entry.get('query');
     if (typeof query === 'string') guardrail.query = query;
-    for (const bound of ['min', 'max', 'relativeTo', 'minRatio', 'maxRatio']) {
+    for (const bound of ['kind', 'histogram', 'counter', 'method', 'window', 'min', 'max', 'relativeTo', 'minRatio', 'maxRatio', 'confidence', 'direction', 'tolerance', 'critical']) {
       const value = entry.get(bound, true);
       if (isScalar(value) && value.value !== null) guardrail.bounds.push(`${bound}: ${String(value.value)}`);
     }

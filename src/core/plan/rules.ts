@@ -1,3 +1,4 @@
+import { guardrailKindRuleDescriptions } from './guardrailKindRules';
 import { SchemaCodes } from './schemaIssues';
 import { SemanticCodes } from './semantics';
 import { DocumentCodes } from './validate';
@@ -35,4 +36,5 @@ export const planRuleDescriptions: Readonly<Record<string, string>> = {
   [SemanticCodes.unknownPlaceholder]: 'A guardrail query uses a {{placeholder}} that does not exist.',
   [SemanticCodes.inlineCredential]: 'A credential is written into the plan instead of referenced as { secret: name }.',
   [SemanticCodes.prodNeedsGradualStage]: 'A prod plan reaches 100 percent without a shadow or canary stage first.',
+  ...guardrailKindRuleDescriptions,
 };

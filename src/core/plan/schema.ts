@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { exportSchema } from './exportSchema';
+import { guardrailKindFields, judgeSchema } from './guardrailKinds';
 
 import { SECRET_NAME_PATTERN, SECRET_NAME_RULE } from '../secrets';
 
@@ -149,9 +150,10 @@ export const guardrailSchema = z
     query: z
       .string()
       .min(1)
-      .describe('PromQL query returning one number. `{{version}}` stands for the version under test (the baseline\'s in the baseline half of a relative check); `{{candidate.version}}`, `{{baseline.version}}`, `{{metadata.service}}`, `{{metadata.name}}` and `{{model.name}}` are available too. Any other placeholder is an error.'),
+      .optional()
+      .describe('threshold, compare: PromQL query returning one number. `{{version}}` stands for the version under test (the baseline\'s in the baseline half of a relative check); `{{candidate.version}}`, `{{baseline.version}}`, `{{metadata.service}}`, `{{metadata.name}}` and `{{model.name}}` are available too. Any other placeholder is an error.'),
     min: z.number().optional().describe('The measurement fails when it is below this value.'),
-    max: z.number().optional().describe('The measurement fails when it is above this value.'),
+    max: z.number().optional().describe('The measurement fails when it is above this value (drift: the PSI or Jensen–Shannon value, default by method; calibration: the expected calibration error).'),
     relativeTo: z
       .enum(['baseline'])
       .optional()
@@ -170,6 +172,7 @@ export const guardrailSchema = z
       .default('inconclusive')
       .describe('What a query that returns no data means. `inconclusive` pauses the rollout for a human.'),
     dryRun: z.boolean().default(false).describe('Measure and record, but never decide (for trying a new guardrail).'),
+    ...guardrailKindFields(duration),
   })
   .describe('A metric check that gates stages.');
 
@@ -191,6 +194,7 @@ export const stageSchema = z
       .boolean()
       .optional()
       .describe('Marks the last traffic stage when a plan deliberately stops below 100 percent.'),
+    judge: judgeSchema.optional(),
   })
   .describe('One step of the rollout.');
 

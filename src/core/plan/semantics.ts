@@ -1,4 +1,5 @@
 import type { Diagnostic, Severity } from '../diagnostics';
+import { guardrailKindDiagnostics, judgeDiagnostics } from './guardrailKindRules';
 import type { Plan, Stage } from './schema';
 import { closestMatch, createMatcher } from './suggest';
 import type { PlanLocator, PlanPath, Span } from './yamlTree';
@@ -69,6 +70,10 @@ export function semanticDiagnostics(plan: PlanSections, locator: PlanLocator, te
       report(SemanticCodes.duplicateGuardrail, `Guardrail name '${guardrail.name}' is already used by guardrails[${earlier}]; stages could not tell them apart.`, locator.value(at('name')));
     } else guardrailIndex.set(guardrail.name, index);
 
+    // The other kinds have their own required fields and bounds (guardrailKindRules.ts).
+    guardrailKindDiagnostics(guardrail, index, locator, report, checkPlaceholders);
+    if (guardrail.query?.includes('{{')) checkPlaceholders(guardrail.query, at('query'));
+    if (guardrail.kind !== 'threshold') return;
     const hasAbsolute = guardrail.min !== undefined || guardrail.max !== undefined;
     const hasRatio = guardrail.maxRatio !== undefined || guardrail.minRatio !== undefined;
     const relative = guardrail.relativeTo === 'baseline';
@@ -88,7 +93,6 @@ export function semanticDiagnostics(plan: PlanSections, locator: PlanLocator, te
     if (guardrail.minRatio !== undefined && guardrail.maxRatio !== undefined && guardrail.minRatio > guardrail.maxRatio) {
       report(SemanticCodes.minAboveMax, `'minRatio' (${guardrail.minRatio}) is above 'maxRatio' (${guardrail.maxRatio}): every measurement would fail.`, locator.value(at('minRatio')));
     }
-    if (guardrail.query.includes('{{')) checkPlaceholders(guardrail.query, at('query'));
   });
 
   function checkPlaceholders(query: string, path: PlanPath): void {
@@ -187,6 +191,8 @@ export function semanticDiagnostics(plan: PlanSections, locator: PlanLocator, te
       }
     }
   }
+
+  if (plan.stages) judgeDiagnostics(plan.stages, plan.guardrails, locator, report);
 
   if (plan.metadata?.environment === 'prod' && firstFullTraffic !== undefined && !gradualBeforeFull) {
     report(

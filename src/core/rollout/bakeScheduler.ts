@@ -2,6 +2,7 @@
 // interval of bake time, reports progress, and says what the measurements decided. It changes
 // only the stage's bake time and guardrail states; the state machine acts on its outcome.
 import { formatNumber, measureGuardrail, type GuardrailMeasurement, type MetricSource } from '../guardrails/evaluate';
+import { decideJudgedRound } from '../guardrails/judgedStage';
 import { GuardrailTracker } from '../guardrails/tracker';
 import { parseDuration, type Guardrail } from '../plan/schema';
 import type { RolloutRun } from './run';
@@ -50,8 +51,12 @@ export class BakeScheduler {
 
     for (;;) {
       const elapsed = stage.bakeElapsedMs;
-      const allMeasured = guardrails.every(({ state }) => state.measurements > 0);
-      if (elapsed >= stage.bakeMs && allMeasured) return { kind: 'baked' };
+      // A compare guardrail still collecting samples has not given its verdict yet.
+      const allMeasured = guardrails.every(({ state }) => state.measurements > 0 && !isCollecting(state));
+      if (elapsed >= stage.bakeMs && allMeasured) {
+        const judged = this.judgeFinal(stage, guardrails);
+        return judged ?? { kind: 'baked' };
+      }
       // Measurements fall on whole intervals of bake time; one that is overdue (after a restart) runs at once.
       const dueAt = (guardrail: Guardrail, state: GuardrailState) => (state.measurements + 1) * intervalOf(guardrail);
       const candidates = guardrails.map(({ guardrail, state }) => dueAt(guardrail, state));
@@ -83,6 +88,36 @@ export class BakeScheduler {
     }
   }
 
+  /** A judged stage after a round of measurements: only critical guardrails and the score decide. */
+  private judgeRound(stage: StageSnapshot, evidence: GuardrailMeasurement[]): BakeOutcome | undefined {
+    const { decision, judge } = decideJudgedRound(this.judgedEntries(stage), stage.judge!, false);
+    stage.judgement = judge;
+    if (decision.action === 'breach') return { kind: 'breach', reason: `guardrail breach in stage ${stage.name}: ${decision.reason}`, evidence };
+    if (decision.action === 'pause') return { kind: 'inconclusive', reason: `inconclusive in stage ${stage.name}: ${decision.reason}`, evidence };
+    return undefined;
+  }
+
+  /** A judged stage at the end of its bake: pass, fail, or pause for a person (unless they already accepted a marginal score). */
+  private judgeFinal(stage: StageSnapshot, guardrails: DueGuardrail[]): BakeOutcome | undefined {
+    if (!stage.judge) return undefined;
+    const { decision, judge } = decideJudgedRound(this.judgedEntries(stage), stage.judge, true);
+    stage.judgement = judge;
+    const evidence = guardrails.flatMap(({ state }) => (state.last ? [state.last] : []));
+    this.run.emit('measured', `stage ${stage.name} judged: ${judge.reason}`, stage.name);
+    if (decision.action === 'breach') return { kind: 'breach', reason: `guardrail breach in stage ${stage.name}: ${decision.reason}`, evidence };
+    if (decision.action === 'pause' && !(judge.verdict === 'marginal' && stage.marginalAccepted)) {
+      return { kind: 'inconclusive', reason: `stage ${stage.name} ${decision.reason}`, evidence };
+    }
+    return undefined;
+  }
+
+  private judgedEntries(stage: StageSnapshot) {
+    return stage.guardrails.flatMap((state) => {
+      const guardrail = this.guardrailsByName.get(state.name);
+      return guardrail ? [{ guardrail, ...(state.last ? { last: state.last } : {}), ...(state.lastVerdict ? { verdict: state.lastVerdict } : {}) }] : [];
+    });
+  }
+
   private stillBaking(stage: StageSnapshot): boolean {
     return this.run.state.status === 'running' && stage.status === 'baking';
   }
@@ -95,7 +130,13 @@ export class BakeScheduler {
   private async measure(stage: StageSnapshot, due: DueGuardrail[], trackers: Map<string, GuardrailTracker>): Promise<BakeOutcome | undefined> {
     const { state: run, clock } = this.run;
     const context = { candidateVersion: run.candidateVersion, baselineVersion: run.baselineVersion, service: run.service };
-    const measurements = await Promise.all(due.map(({ guardrail }) => measureGuardrail(guardrail, context, this.metrics, { now: () => clock.now() })));
+    const bakeStartedAt = stage.startedAt !== undefined ? Date.parse(stage.startedAt) : undefined;
+    const options = {
+      now: () => clock.now(),
+      ...(bakeStartedAt !== undefined && !Number.isNaN(bakeStartedAt) ? { bakeStartedAt } : {}),
+      collecting: stage.bakeElapsedMs < stage.bakeMs,
+    };
+    const measurements = await Promise.all(due.map(({ guardrail }) => measureGuardrail(guardrail, context, this.metrics, options)));
     // A pause or rollback may have happened while the queries were in flight: then they no longer decide.
     if (!this.stillBaking(stage)) return { kind: 'interrupted' };
 
@@ -105,9 +146,10 @@ export class BakeScheduler {
       const measurement = measurements[index]!;
       const tracker = trackers.get(state.name)!;
       const verdict = tracker.record(measurement);
-      state.consecutiveFailures = tracker.consecutiveFailures;
+      state.consecutiveFailures = tracker.countedFailures;
       state.measurements += 1;
       state.last = measurement;
+      state.lastVerdict = verdict;
       state.trend = [...state.trend, measurement.noData || measurement.value === undefined ? null : measurement.value].slice(-TREND_LENGTH);
       if (verdict === 'breach') breaches.push(measurement);
       if (verdict === 'inconclusive') inconclusive.push(measurement);
@@ -115,11 +157,17 @@ export class BakeScheduler {
     });
 
     const listed = (decided: GuardrailMeasurement[]) => decided.map((m) => `${m.guardrail} ${m.reason}`).join('; ');
+    if (stage.judge) return this.judgeRound(stage, measurements);
     if (breaches.length > 0) return { kind: 'breach', reason: `guardrail breach in stage ${stage.name}: ${listed(breaches)}`, evidence: measurements };
     if (inconclusive.length > 0) return { kind: 'inconclusive', reason: `inconclusive in stage ${stage.name}: ${listed(inconclusive)}`, evidence: measurements };
     // Persisted by the progress transition that follows every measurement.
     return undefined;
   }
+}
+
+/** True while a compare guardrail reports that it is still collecting samples. */
+function isCollecting(state: GuardrailState): boolean {
+  return state.last?.collecting === true;
 }
 
 /** `30s`, `1.5s`: a bake time for messages. */

@@ -1,4 +1,5 @@
-import type { MetricHint, MetricReading, MetricSource } from '../guardrails/evaluate';
+import type { MetricHint, MetricReading, MetricSource, QueryRange, RangeReading, VectorReading } from '../guardrails/evaluate';
+import { recordedAnswerProblem, recordedRange, recordedScalar, recordedVector, type RecordedAnswer } from '../guardrails/recordedReadings';
 import type { MirrorTarget, MutationOptions, TrafficControl, TrafficState } from './ports';
 
 /** One call a dry run would have sent to the deployment endpoint. */
@@ -44,14 +45,17 @@ export const unreadMetrics: MetricSource = {
 };
 
 /**
- * A metric recording for dry runs (`--metrics file.json`): values per guardrail and version,
- * read in order, the last one repeating; `null` is "no data".
+ * A metric recording for dry runs (`--metrics file.json`): answers per guardrail and version,
+ * read in order, the last one repeating; `null` is "no data". A threshold's answers are numbers;
+ * drift, calibration and compare guardrails record buckets, series or samples
+ * (see {@link RecordedAnswer}).
  *
  * ```json
- * { "error-rate": { "42": [0.001, 0.004, 0.03], "41": [0.001] } }
+ * { "error-rate": { "42": [0.001, 0.004, 0.03], "41": [0.001] },
+ *   "score-drift": { "42": [{ "buckets": { "0.5": 60, "1": 100, "+Inf": 100 } }], "41": [{ "buckets": { "0.5": 70, "1": 100, "+Inf": 100 } }] } }
  * ```
  */
-export type MetricRecording = Record<string, Record<string, (number | null)[]>>;
+export type MetricRecording = Record<string, Record<string, RecordedAnswer[]>>;
 
 /**
  * Replays a {@link MetricRecording}. Guardrails or versions it does not name are "not measured"
@@ -62,14 +66,25 @@ export class RecordedMetrics implements MetricSource {
 
   constructor(private readonly recording: MetricRecording) {}
 
-  async queryScalar(_promql: string, _signal?: AbortSignal, hint?: MetricHint): Promise<MetricReading> {
+  private next(hint: MetricHint | undefined): RecordedAnswer | undefined {
     const series = hint ? this.recording[hint.guardrail]?.[hint.version] : undefined;
-    if (!hint || !series || series.length === 0) return { skipped: true };
+    if (!hint || !series || series.length === 0) return undefined;
     const key = `${hint.guardrail}\u0000${hint.version}`;
     const position = this.positions.get(key) ?? 0;
     this.positions.set(key, position + 1);
-    const value = series[Math.min(position, series.length - 1)];
-    return value === null || value === undefined ? {} : { value };
+    return series[Math.min(position, series.length - 1)] ?? null;
+  }
+
+  async queryScalar(_promql: string, _signal?: AbortSignal, hint?: MetricHint): Promise<MetricReading> {
+    return recordedScalar(this.next(hint));
+  }
+
+  async queryVector(_promql: string, _signal?: AbortSignal, hint?: MetricHint): Promise<VectorReading> {
+    return recordedVector(this.next(hint));
+  }
+
+  async queryRange(_promql: string, range: QueryRange, _signal?: AbortSignal, hint?: MetricHint): Promise<RangeReading> {
+    return recordedRange(this.next(hint), range.start, range.stepSeconds);
   }
 }
 
@@ -79,8 +94,10 @@ export function checkMetricRecording(value: unknown): string | undefined {
   for (const [guardrail, versions] of Object.entries(value)) {
     if (typeof versions !== 'object' || versions === null || Array.isArray(versions)) return `${guardrail}: expected an object of versions`;
     for (const [version, series] of Object.entries(versions)) {
-      if (!Array.isArray(series) || !series.every((item) => item === null || typeof item === 'number')) {
-        return `${guardrail}.${version}: expected an array of numbers or null`;
+      if (!Array.isArray(series)) return `${guardrail}.${version}: expected an array of answers (numbers, null, or buckets/series/samples objects)`;
+      for (const [index, answer] of series.entries()) {
+        const problem = recordedAnswerProblem(answer);
+        if (problem) return `${guardrail}.${version}[${index}]: ${problem}`;
       }
     }
   }

@@ -150,6 +150,8 @@ export class RolloutEngine {
     if (stage) {
       stage.status = stage.trafficApplied ? 'baking' : 'pending';
       for (const guardrail of stage.guardrails) guardrail.consecutiveFailures = 0;
+      // Resuming a stage that paused on a marginal judgement accepts the judgement.
+      if (stage.judgement?.verdict === 'marginal') stage.marginalAccepted = true;
     }
     await this.holdingTheRun(async () => {
       await run.transition('resumed', 'resumed', stage?.name);

@@ -66,6 +66,11 @@ export function toLedgerEntry(entry: ChangeEntry): LedgerEntryInput {
       ...(measurement.bound.minRatio !== undefined ? { minRatio: measurement.bound.minRatio } : {}),
       ...(measurement.baselineQuery ? { baselineQuery: measurement.baselineQuery } : {}),
       ...(measurement.error ? { error: measurement.error } : {}),
+      // The ML kinds' numbers (distributions, test statistics, bins), as JSON the chain can hash.
+      ...(measurement.kind && measurement.kind !== 'threshold' ? { kind: measurement.kind } : {}),
+      ...(measurement.drift ? { drift: jsonSafe(measurement.drift) } : {}),
+      ...(measurement.compare ? { compare: jsonSafe(measurement.compare) } : {}),
+      ...(measurement.calibration ? { calibration: jsonSafe(measurement.calibration) } : {}),
     }));
   }
   const from = ledgerTraffic(entry.from, entry.stage);
@@ -90,4 +95,9 @@ export function toLedgerEntry(entry: ChangeEntry): LedgerEntryInput {
     runId: entry.runId,
     details,
   };
+}
+
+/** Evidence as plain JSON: non-finite numbers (a NaN p-value, an infinite sample) become strings, as ratios do above. */
+function jsonSafe(value: object): JsonValue {
+  return JSON.parse(JSON.stringify(value, (_key, item: unknown) => (typeof item === 'number' && !Number.isFinite(item) ? String(item) : item))) as JsonValue;
 }

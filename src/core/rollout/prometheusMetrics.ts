@@ -1,11 +1,13 @@
 import { errorMessage } from '../errors';
 import type { PrometheusClient } from '../endpoints/prometheus';
-import type { MetricReading, MetricSource } from '../guardrails/evaluate';
+import type { MetricReading, MetricSource, QueryRange, RangeReading, VectorReading } from '../guardrails/evaluate';
+import { readRange, readVector } from '../guardrails/prometheusReadings';
 
 /**
  * The engine's {@link MetricSource} over the real {@link PrometheusClient}: an instant query
  * that must return a scalar or exactly one series. No series (or NaN) is "no data"; several
- * series are an error that says how to fix the query.
+ * series are an error that says how to fix the query. Drift and calibration read whole vectors,
+ * compare reads range series.
  */
 export class PrometheusMetrics implements MetricSource {
   constructor(private readonly client: PrometheusClient) {}
@@ -33,5 +35,12 @@ export class PrometheusMetrics implements MetricSource {
         return { error: `the query returned a ${result.resultType}; a guardrail query must return one number` };
     }
   }
-}
 
+  queryVector(promql: string, signal?: AbortSignal): Promise<VectorReading> {
+    return readVector(this.client, promql, signal);
+  }
+
+  queryRange(promql: string, range: QueryRange, signal?: AbortSignal): Promise<RangeReading> {
+    return readRange(this.client, promql, range, signal);
+  }
+}

@@ -133,6 +133,7 @@ export function initialState(plan: Plan, planDigest: string, now: number): Rollo
       bakeElapsedMs: 0,
       trafficApplied: false,
       guardrails: (stage.guardrails ?? []).map((name) => ({ name, consecutiveFailures: 0, measurements: 0, trend: [] })),
+      ...(stage.judge ? { judge: { ...stage.judge } } : {}),
     })),
     startedAt: iso,
     updatedAt: iso,

@@ -1,4 +1,6 @@
 import type { GuardrailMeasurement } from '../guardrails/evaluate';
+import type { JudgeResult, JudgeThresholds } from '../guardrails/judge';
+import type { GuardrailVerdict } from '../guardrails/tracker';
 import type { Stage } from '../plan/schema';
 import type { TrafficState } from './ports';
 
@@ -27,6 +29,8 @@ export interface GuardrailState {
   last?: GuardrailMeasurement;
   /** The last values measured (newest last, at most {@link TREND_LENGTH}); null for no data. */
   trend: (number | null)[];
+  /** What the latest measurement meant (breach, failing, …); a judged stage scores from it. */
+  lastVerdict?: GuardrailVerdict;
 }
 
 export const TREND_LENGTH = 20;
@@ -52,6 +56,12 @@ export interface StageSnapshot {
   startedAt?: string;
   endedAt?: string;
   guardrails: GuardrailState[];
+  /** The stage's `judge:` thresholds, when its guardrails are combined into one score. */
+  judge?: JudgeThresholds;
+  /** The latest judgement of a judged stage (score, verdict, reason). */
+  judgement?: JudgeResult;
+  /** Set when a person resumed after a marginal judgement: the stage may then pass on it. */
+  marginalAccepted?: boolean;
 }
 
 export interface RollbackRecord {

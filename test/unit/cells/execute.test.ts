@@ -297,7 +297,7 @@ describe('rollout and check cells', () => {
         const attempt = await session().run(cell('check', ''));
         return attempt.outcome === 'failure' && tableColumn(attempt, 'result')[0] === 'FAIL' ? attempt : undefined;
       }, 45_000, 'error-rate to fail under the fault');
-      expect(tableColumn(failed, 'guardrail')).toEqual(['error-rate', 'p99-latency']);
+      expect(tableColumn(failed, 'guardrail')).toEqual(['error-rate', 'p99-latency', 'score-drift']);
       expect(failed.error).toContain('error-rate: failed');
     } finally {
       dev().stack.clearFaults();
@@ -307,6 +307,30 @@ describe('rollout and check cells', () => {
     const unknown = await session().run(cell('check', text));
     expect(text.slice(unknown.diagnostics[0]!.start, unknown.diagnostics[0]!.end)).toBe('latency');
   }, 150_000);
+
+  it('check measures a drift guardrail: PSI of the two score histograms against its max, then a scoreShift fails it', async () => {
+    await session().run(cell('rollout', 'set-traffic 50'), { confirmed: true });
+    const passed = await eventually(async () => {
+      const attempt = await session().run(cell('check', 'score-drift'));
+      return attempt.ok ? attempt : undefined;
+    }, 60_000, 'score-drift to pass with candidate traffic');
+    expect(tableColumn(passed, 'bound')).toEqual(['max 0.2']);
+    const measurement = (passed.value as { results: Record<string, { kind: string; value: number; query: string; drift: { buckets: string[] } }> }).results['score-drift']!;
+    expect(measurement).toMatchObject({ kind: 'drift', query: 'sum by (le) (increase(rollgate_dev_prediction_score_bucket{version="42"}[2m]))' });
+    expect(Number(tableColumn(passed, 'value')[0])).toBeCloseTo(measurement.value, 3);
+    expect(measurement.drift.buckets).toHaveLength(11);
+
+    dev().stack.injectFault({ version: '42', scoreShift: 0.4 });
+    try {
+      const failed = await eventually(async () => {
+        const attempt = await session().run(cell('check', 'score-drift'));
+        return attempt.outcome === 'failure' ? attempt : undefined;
+      }, 60_000, 'score-drift to fail after the scoreShift');
+      expect(failed.error).toMatch(/^score-drift: failed, PSI [\d.]+ is above max 0\.2/);
+    } finally {
+      dev().stack.clearFaults();
+    }
+  });
 
   it('pause and resume act on the service phase', async () => {
     await session().run(cell('rollout', 'pause reason "looking"'), { confirmed: true });

@@ -53,7 +53,7 @@ describe('rollgate export', () => {
     const result = await run(['export', 'examples/churn-canary.rollout.yaml', '--to', 'argo-rollouts', '--out', 'refused']);
     expect(result.code).toBe(2);
     expect(result.stdout).toBe('');
-    expect(result.stderr).toContain("examples/churn-canary.rollout.yaml:49:13: error export/mirror-needs-router: Stage 'shadow' mirrors 100% of traffic");
+    expect(result.stderr).toContain("examples/churn-canary.rollout.yaml:56:13: error export/mirror-needs-router: Stage 'shadow' mirrors 100% of traffic");
     expect(result.stderr).toContain('warning export/flags-not-exported');
     expect(result.stderr).toMatch(/rollgate export: nothing written: 1 finding to fix in the plan first\.\n$/);
     expect(existsSync(join(workspace, 'refused'))).toBe(false);

@@ -43,7 +43,7 @@ afterAll(() => rmSync(workspace, { recursive: true, force: true }));
 describe('rollgate validate', () => {
   it('exits 0 on the example plans (a directory)', async () => {
     const result = await run(['validate', 'examples']);
-    expect(result).toEqual({ code: 0, stdout: '8 plans checked: 0 errors, 0 warnings.\n', stderr: '' });
+    expect(result).toEqual({ code: 0, stdout: '9 plans checked: 0 errors, 0 warnings.\n', stderr: '' });
   });
 
   it('prints path:line:column: severity code: message and exits 1 on an error', async () => {
@@ -121,9 +121,9 @@ describe('rollgate validate', () => {
   it('expands globs, including **', async () => {
     const flat = await run(['validate', 'valid/*.rollout.yaml']);
     expect(flat.code).toBe(0);
-    expect(flat.stdout).toBe('4 plans checked: 0 errors, 0 warnings.\n');
+    expect(flat.stdout).toBe('5 plans checked: 0 errors, 0 warnings.\n');
     const deep = await run(['validate', '**/churn-*.rollout.{yaml,yml}']);
-    expect(deep.stdout).toBe('8 plans checked: 0 errors, 0 warnings.\n');
+    expect(deep.stdout).toBe('9 plans checked: 0 errors, 0 warnings.\n');
   });
 
   it('exits 2 with a clear message when a glob matches nothing', async () => {
@@ -185,7 +185,7 @@ describe('the bundled CLI as a child process', () => {
     await esbuild.build({ entryPoints: [join(repo, 'src/cli/main.ts')], outfile, bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'silent', banner: { js: '#!/usr/bin/env node' } });
     const exec = promisify(execFile);
     const ok = await exec(process.execPath, [outfile, 'validate', 'examples'], { cwd: workspace });
-    expect(ok.stdout).toBe('8 plans checked: 0 errors, 0 warnings.\n');
+    expect(ok.stdout).toBe('9 plans checked: 0 errors, 0 warnings.\n');
     placeFixture('invalid/traffic-decreases.rollout.yaml', 'falls.rollout.yaml');
     const failed = await exec(process.execPath, [outfile, 'validate', '--format', 'json', 'falls.rollout.yaml'], { cwd: workspace }).catch((error: { code: number; stdout: string }) => error);
     expect('code' in failed && failed.code).toBe(1);

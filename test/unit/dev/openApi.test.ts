@@ -8,7 +8,7 @@ import { startDevStack, type DevStack } from '../../../src/dev/index';
 
 interface Operation {
   parameters?: Array<{ $ref?: string }>;
-  requestBody?: { content: Record<string, { example?: unknown }> };
+  requestBody?: { content: Record<string, { example?: unknown; examples?: Record<string, { value: unknown }> }> };
   responses: Record<string, unknown>;
   security?: unknown[];
 }
@@ -63,7 +63,8 @@ describe('docs/deployment-api.yaml', () => {
 
   it.each(operations)('$method $path: documented 401 without a token, documented success with it', async ({ path, method, operation }) => {
     const url = stack.deploymentUrl + path.replace('{service}', 'churn-scorer');
-    const example = operation.requestBody?.content['application/json']?.example;
+    const content = operation.requestBody?.content['application/json'];
+    const example = content?.example ?? Object.values(content?.examples ?? {})[0]?.value;
     const init = { method: method.toUpperCase(), headers: { 'content-type': 'application/json' }, body: example === undefined ? undefined : JSON.stringify(example) };
     const anonymous = await fetch(url, init);
     expect(anonymous.status).toBe(401);
@@ -73,5 +74,25 @@ describe('docs/deployment-api.yaml', () => {
     expect(Object.keys(operation.responses), JSON.stringify(body)).toContain(String(authorised.status));
     // `resume` is only valid after `pause`; everything else succeeds with its documented example.
     if (!path.endsWith('/resume')) expect(authorised.status, JSON.stringify(body)).toBeLessThan(300);
+  });
+
+  it('every documented fault example is accepted, and the documented 422 covers bad faults', async () => {
+    const examples = document.paths['/v1/faults']!.post!.requestBody!.content['application/json']!.examples!;
+    expect(Object.keys(examples)).toEqual(['serving', 'drift', 'accuracy', 'calibration']);
+    const post = (body: unknown) =>
+      fetch(`${stack.deploymentUrl}/v1/faults`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(body) });
+    for (const { value } of Object.values(examples)) expect((await post(value)).status, JSON.stringify(value)).toBe(200);
+    const faults = (await (await post({ version: '42', scoreShift: -0.1 })).json()) as { faults: unknown[] };
+    expect(faults.faults).toEqual([{ version: '42', errorRate: 0.3, latencyMs: 200, scoreShift: -0.1, accuracyDrop: 0.5, miscalibration: 0.2 }]);
+    for (const [bad, message] of [
+      [{ version: '42', scoreShift: 2 }, '"scoreShift" must be a number from -1 to 1'],
+      [{ version: '42', accuracyDrop: -0.1 }, '"accuracyDrop" must be a number from 0 to 1'],
+      [{ version: '42', miscalibration: '0.2' }, '"miscalibration" must be a number from -1 to 1'],
+      [{ version: '42', scoreshift: 0.3 }, 'unknown field "scoreshift"'],
+    ] as const) {
+      const response = await post(bad);
+      expect(response.status).toBe(422);
+      expect(((await response.json()) as { error: { code: string; message: string } }).error).toMatchObject({ code: 'invalid_fault', message: expect.stringContaining(message) });
+    }
   });
 });

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { exportPlan, ExportCodes } from '../../../src/core/export/index';
 import { buildArgoRollouts } from '../../../src/core/export/rollout';
+import { buildPrometheusRule } from '../../../src/core/export/prometheusRule';
 import { planDigest, validatePlan } from '../../../src/core/plan/validate';
 import { basePlan, planText } from './planText';
 
@@ -280,6 +281,17 @@ describe('guardrails → Prometheus metrics', () => {
     const { findings } = buildArgoRollouts(plan, planDigest('x'));
     expect(findings).toContainEqual(expect.objectContaining({ severity: 'error', code: ExportCodes.guardrailKind, path: ['guardrails', 0, 'kind'] }));
     expect(findings.find((finding) => finding.code === ExportCodes.guardrailKind)!.message).toMatch(/^Guardrail kind drift cannot be exported to Argo Rollouts: /);
+  });
+
+  it('leaves a statistical guardrail out of the PrometheusRule with a warning, and says so in the rule', () => {
+    const plan = validatePlan(planText(basePlan())).plan!;
+    (plan.guardrails[0] as Json).kind = 'drift';
+    const { findings, objects } = buildPrometheusRule(plan, planDigest('x'));
+    expect(findings).toContainEqual(expect.objectContaining({ severity: 'warning', code: ExportCodes.guardrailKind, path: ['guardrails', 0, 'kind'] }));
+    expect(findings.filter((finding) => finding.severity === 'error')).toEqual([]);
+    const groups = (objects[0]!.object as Json).spec.groups as Json[];
+    expect(groups.map((group) => JSON.stringify(group))).not.toContainEqual(expect.stringContaining(`"rollgate_guardrail":"${plan.guardrails[0]!.name}"`));
+    expect(objects[0]!.comment).toContain(`not alerted: ${plan.guardrails[0]!.name} (drift)`);
   });
 });
 

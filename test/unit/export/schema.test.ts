@@ -8,7 +8,10 @@ import { unknownKeys } from '../../support/knownKeys';
 import { basePlan, planText } from './planText';
 
 const root = join(__dirname, '../../..');
-const examples = readdirSync(join(root, 'examples')).filter((name) => name.endsWith('.rollout.yaml'));
+// The ML sample's stages are judged by Rollgate's own statistics (drift, compare, calibration),
+// which Argo cannot run: its refusal is checked below instead.
+const statisticalExample = 'churn-ml-guardrails.rollout.yaml';
+const examples = readdirSync(join(root, 'examples')).filter((name) => name.endsWith('.rollout.yaml') && name !== statisticalExample);
 
 describe('exported objects against the real schemas', () => {
   it('the key check can fail: it finds keys the schemas do not declare, at any depth', () => {
@@ -23,6 +26,17 @@ describe('exported objects against the real schemas', () => {
   it('the schema check can fail: a wrong type is reported with its path', async () => {
     const problems = await checkSchemas([{ apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', metadata: { name: 'x' }, spec: { strategy: { canary: { steps: [{ setWeight: 'ten' }] } } } }]);
     expect(problems).toEqual([expect.objectContaining({ kind: 'Rollout', name: 'x', paths: ['/spec/strategy/canary/steps/0/setWeight'] })]);
+  });
+
+  it(`${statisticalExample}: refused at each statistical guardrail's kind, nothing exported`, async () => {
+    const result = await exportPlan(readFileSync(join(root, 'examples', statisticalExample), 'utf8'), ['argo-rollouts']);
+    expect(result.objects).toBeUndefined();
+    const kindErrors = result.diagnostics.filter((diagnostic) => diagnostic.severity === 'error' && diagnostic.code === 'export/guardrail-kind');
+    expect(kindErrors.map((diagnostic) => diagnostic.message.split(':')[0])).toEqual([
+      'Guardrail kind drift cannot be exported to Argo Rollouts',
+      'Guardrail kind compare cannot be exported to Argo Rollouts',
+      'Guardrail kind calibration cannot be exported to Argo Rollouts',
+    ]);
   });
 
   for (const name of examples) {

@@ -98,7 +98,7 @@ describe('completePlan: keys', () => {
 
   it('offers stage keys in a new block sequence item', () => {
     const { items } = complete(`${PLAN_HEAD}stages:\n  - name: shadow\n    kind: shadow\n  - <|>\n`);
-    expect(labels(items)).toEqual(['name', 'kind', 'traffic', 'mirror', 'bake', 'guardrails', 'approval', 'final']);
+    expect(labels(items)).toEqual(['name', 'kind', 'traffic', 'mirror', 'bake', 'guardrails', 'approval', 'final', 'judge']);
   });
 
   it('offers keys inside a flow mapping, on one line, minus those present', () => {
@@ -245,5 +245,22 @@ describe('on a 5,000-line plan', () => {
     const items = completePlan(text, listed + 'guardrails: ['.length);
     expect(items.length).toBeGreaterThan(390);
     expect(items.every((item) => item.kind === 'guardrail')).toBe(true);
+  });
+});
+
+describe('completePlan: guardrail kinds', () => {
+  it('offers the four kinds, the drift methods and the compare directions as values', () => {
+    expect(labels(complete(`${PLAN_HEAD}guardrails:\n  - name: drift\n    kind: <|>\n`).items)).toEqual(['threshold', 'drift', 'compare', 'calibration']);
+    expect(labels(complete(`${PLAN_HEAD}guardrails:\n  - name: drift\n    kind: drift\n    method: <|>\n`).items)).toEqual(['psi', 'jensen-shannon']);
+    expect(labels(complete(`${PLAN_HEAD}guardrails:\n  - name: c\n    kind: compare\n    direction: <|>\n`).items)).toEqual(['increase', 'decrease', 'either']);
+    expect(labels(complete(`${PLAN_HEAD}guardrails:\n  - name: c\n    failureCounting: <|>\n`).items)).toEqual(['consecutive', 'total']);
+  });
+
+  it('offers the kind fields as keys with their documentation, and judge keys in a stage', () => {
+    const keys = complete(`${PLAN_HEAD}guardrails:\n  - name: drift\n    kind: drift\n    <|>\n`).items;
+    for (const key of ['histogram', 'selector', 'window', 'method', 'minSamples', 'confidence', 'tolerance', 'critical', 'failureCounting']) expect(labels(keys)).toContain(key);
+    expect(keys.find((item) => item.label === 'method')!.documentation).toContain('default max 0.2');
+    const judge = complete(`${PLAN_HEAD}stages:\n  - name: canary\n    judge: { <|> }\n`).items;
+    expect(labels(judge)).toEqual(['pass', 'marginal']);
   });
 });

@@ -112,3 +112,14 @@ describe('formatPlanPath', () => {
     expect(formatPlanPath([])).toBe('(plan)');
   });
 });
+
+describe('hoverPlan: guardrail kinds', () => {
+  it('describes kind, histogram and judge from the schema', () => {
+    const text = `${PLAN.replace('    max: 0.02\n', '    max: 0.02\n  - name: drift\n    kind: drift\n    histogram: rollgate_dev_prediction_score\n')}`;
+    const at = (needle: string) => hoverPlan(text, text.indexOf(needle) + 1)?.markdown ?? '';
+    expect(at('kind: drift')).toContain('drift: the candidate');
+    expect(at('histogram:')).toContain('base name of a Prometheus histogram');
+    const judged = text.replace('guardrails: [error-rate, missing-one] }', 'guardrails: [error-rate], judge: { pass: 80, marginal: 60 } }');
+    expect(hoverPlan(judged, judged.indexOf('marginal') + 1)?.markdown).toContain('Score below which the stage fails at once');
+  });
+});
