@@ -2,12 +2,11 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 
 import { errorMessage } from '../core/errors';
-import { defaultLedgerPath } from '../core/ledger/index';
+import type { RecordLocation } from '../core/ledger/index';
 import { rolloutStatusLine, toPanelRollout, trafficText } from '../core/panel/model';
 import { ROLLOUT_ACTIONS, type PanelChangelog, type PanelNotice, type PanelPlanChoice, type PanelState, type RolloutAction } from '../core/panel/protocol';
 import type { Plan } from '../core/plan/schema';
 import {
-  DEFAULT_STATE_DIR,
   openRollout,
   rollBackPlan,
   rollbackTarget,
@@ -16,6 +15,7 @@ import {
   type RolloutSnapshot,
 } from '../core/rollout/index';
 import { ChangelogPages } from './changelogPages';
+import { editorRecordFor, workspaceRecord } from './recordLocation';
 import { actorName, confirmDiscard, confirmRollback, refusal, UserFacingError } from './rolloutDialogs';
 import { editorSecretResolver } from './secrets';
 import { WorkspacePlans, type LoadedPlan } from './workspacePlans';
@@ -25,6 +25,8 @@ interface ActiveRun {
   engine: RolloutEngine;
   plan: Plan;
   drill: boolean;
+  /** Where its ledger and state live (the plan's record root). */
+  record: RecordLocation;
   done: Promise<void>;
 }
 
@@ -56,6 +58,7 @@ export class RolloutController implements vscode.Disposable {
   private readonly inFlight = new Set<RolloutAction>();
   private notice: PanelNotice | undefined;
   private readonly disposables: vscode.Disposable[] = [];
+  private readonly watchedLedgerFolders = new Set<string>();
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -91,8 +94,17 @@ export class RolloutController implements vscode.Disposable {
   planChoices = (): { id: string; uri: vscode.Uri }[] => this.plans.choices();
   selectedPlanUri = (): vscode.Uri | undefined => this.plans.selectedUri();
 
-  private workspaceRoot(): vscode.Uri | undefined {
-    return vscode.workspace.workspaceFolders?.[0]?.uri;
+  /** Watches a ledger outside the workspace folders too (the record root may be the repository above the opened folder). */
+  private watchLedger(ledgerPath: string): void {
+    const folder = path.dirname(ledgerPath);
+    if (this.watchedLedgerFolders.has(folder)) return;
+    this.watchedLedgerFolders.add(folder);
+    const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(folder), path.basename(ledgerPath)));
+    this.disposables.push(
+      watcher,
+      watcher.onDidChange(() => this.changelogEmitter.fire({ reset: false })),
+      watcher.onDidCreate(() => this.changelogEmitter.fire({ reset: true })),
+    );
   }
 
   /** The snapshot shown: the running engine's, else the stored one of the selected plan's service. */
@@ -147,14 +159,17 @@ export class RolloutController implements vscode.Disposable {
 
   /** One page of the changelog of the selected plan's service, newest first (see {@link ChangelogPages}). */
   async changelog(mode: 'replace' | 'head' | 'append', beforeSeq?: number): Promise<PanelChangelog> {
-    const root = this.workspaceRoot();
-    if (!root) return { mode: 'replace', entries: [], hasMore: false, source: '', problem: vscode.l10n.t('Open a folder to see its changelog.') };
-    return this.changelogPages.page(this.ledgerPath(root), this.plans.loaded?.plan?.metadata.service, mode, beforeSeq);
+    const record = this.selectedRecord();
+    if (!record) return { mode: 'replace', entries: [], hasMore: false, source: '', problem: vscode.l10n.t('Open a folder to see its changelog.') };
+    this.watchLedger(record.ledgerPath);
+    return this.changelogPages.page(record.ledgerPath, this.plans.loaded?.plan?.metadata.service, mode, beforeSeq);
   }
 
-  private ledgerPath(root: vscode.Uri): string {
-    const configured = vscode.workspace.getConfiguration('rollgate').get<string>('ledger.path');
-    return configured ? path.resolve(root.fsPath, configured) : defaultLedgerPath(root.fsPath);
+  /** The record (ledger, state, locks) of the running rollout's plan, else of the selected plan, else of the workspace. */
+  selectedRecord(): RecordLocation | undefined {
+    if (this.run) return this.run.record;
+    const uri = this.plans.loaded?.uri;
+    return uri && uri.scheme === 'file' ? editorRecordFor(uri) : workspaceRecord();
   }
 
   // ---------------------------------------------------------------------------------------
@@ -234,17 +249,17 @@ export class RolloutController implements vscode.Disposable {
 
   private async start(drill: boolean): Promise<string> {
     if (this.run) throw new UserFacingError(vscode.l10n.t('A rollout of {0} is already running in this window.', this.run.plan.metadata.name));
-    const { plan, digest } = this.requirePlan();
-    const root = this.workspaceRoot();
-    if (!root) throw new UserFacingError(vscode.l10n.t('Open a folder first: rollout state and the ledger live in the workspace.'));
+    const { plan, digest, uri } = this.requirePlan();
+    if (uri.scheme !== 'file') throw new UserFacingError(vscode.l10n.t('Open the plan from a folder on disk: rollout state and the ledger live beside it.'));
+    const record = editorRecordFor(uri);
     let opened: OpenedRollout;
     try {
       opened = await openRollout({
         plan,
         planDigest: digest,
         secrets: editorSecretResolver(this.context.secrets),
-        workspaceRoot: root.fsPath,
-        ledgerPath: this.ledgerPath(root),
+        workspaceRoot: record.root,
+        ledgerPath: record.ledgerPath,
         actor: drill ? `drill:${actorName()}` : actorName(),
         ...(drill ? { drill: {} } : {}),
         rerunFinished: true,
@@ -263,7 +278,7 @@ export class RolloutController implements vscode.Disposable {
       this.changeEmitter.fire();
       if (event.kind !== 'measured' && event.kind !== 'baking') this.changelogEmitter.fire({ reset: false });
     });
-    const run: ActiveRun = { opened, engine, plan, drill, done: Promise.resolve() };
+    const run: ActiveRun = { opened, engine, plan, drill, record, done: Promise.resolve() };
     this.run = run;
     run.done = this.drive(opened, plan)
       .catch((error: unknown) => {
@@ -312,16 +327,16 @@ export class RolloutController implements vscode.Disposable {
       return vscode.l10n.t('Rolled back to {0}.', result.to);
     }
     // No engine in this window: one idempotency-keyed rollback through the plan's backend, recorded in the ledger.
-    const root = this.workspaceRoot();
-    if (!root) throw new UserFacingError(vscode.l10n.t('Open a folder first: the ledger lives in the workspace.'));
+    const record = this.selectedRecord();
+    if (!record) throw new UserFacingError(vscode.l10n.t('Open a folder first: the ledger lives in the workspace.'));
     let result;
     try {
       result = await rollBackPlan({
         plan,
         planDigest: digest,
         secrets: editorSecretResolver(this.context.secrets),
-        ledgerPath: this.ledgerPath(root),
-        stateDir: path.join(root.fsPath, DEFAULT_STATE_DIR),
+        ledgerPath: record.ledgerPath,
+        stateDir: record.stateDir,
         actor: actorName(),
         reason,
         to,

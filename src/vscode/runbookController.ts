@@ -16,7 +16,8 @@ import {
   type Confirmer,
   type HttpSender,
 } from '../core/cells/index';
-import { defaultLedgerPath, Ledger } from '../core/ledger/index';
+import { Ledger } from '../core/ledger/index';
+import { editorRecordFor, workspaceRecord } from './recordLocation';
 import type { Plan } from '../core/plan/schema';
 import { validatePlan } from '../core/plan/validate';
 import { RUNBOOK_NOTEBOOK_TYPE, runbookCellAttributes, runbookMetadata } from './runbookSerializer';
@@ -58,12 +59,10 @@ export function registerRunbookController(options: RunbookControllerOptions): vs
   const secretResolver = editorSecretResolver(options.secrets);
 
   const ledgerFor = (notebook: vscode.NotebookDocument): Ledger | undefined => {
-    // The runbook's workspace folder; a runbook opened outside any folder records beside itself.
-    const folder =
-      vscode.workspace.getWorkspaceFolder(notebook.uri)?.uri ??
-      (notebook.uri.scheme === 'file' ? vscode.Uri.joinPath(notebook.uri, '..') : vscode.workspace.workspaceFolders?.[0]?.uri);
-    if (!folder || folder.scheme !== 'file') return undefined;
-    const path = defaultLedgerPath(folder.fsPath);
+    // The same rule as the CLI's `rollgate run` and the side panel's (recordLocation.ts).
+    const record = notebook.uri.scheme === 'file' ? editorRecordFor(notebook.uri) : workspaceRecord();
+    if (!record) return undefined;
+    const path = record.ledgerPath;
     let ledger = ledgers.get(path);
     if (!ledger) ledgers.set(path, (ledger = new Ledger({ path })));
     return ledger;

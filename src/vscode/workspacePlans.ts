@@ -1,10 +1,10 @@
-import * as path from 'node:path';
 import * as vscode from 'vscode';
 
 import { errorMessage } from '../core/errors';
 import type { Plan } from '../core/plan/schema';
 import { planDigest, validatePlan } from '../core/plan/validate';
-import { DEFAULT_STATE_DIR, FileStateStore, type RolloutSnapshot } from '../core/rollout/index';
+import { FileStateStore, type RolloutSnapshot } from '../core/rollout/index';
+import { editorRecordFor } from './recordLocation';
 
 /** Plan files the panel offers. */
 export const PLAN_GLOB = '**/*.rollout.{yaml,yml}';
@@ -122,10 +122,9 @@ export class WorkspacePlans implements vscode.Disposable {
     if (plan && errors.length === 0) this.loaded.plan = plan;
     else this.loaded.problem = `the plan has ${errors.length || diagnostics.length} error(s); open it and fix them first (first: ${errors[0]?.message ?? diagnostics[0]?.message ?? 'unknown'})`;
     this.storedSnapshot = undefined;
-    const root = vscode.workspace.workspaceFolders?.[0]?.uri;
-    if (plan && root) {
+    if (plan && choice.uri.scheme === 'file') {
       try {
-        this.storedSnapshot = await new FileStateStore(path.join(root.fsPath, DEFAULT_STATE_DIR)).load(plan.metadata.service);
+        this.storedSnapshot = await new FileStateStore(editorRecordFor(choice.uri).stateDir).load(plan.metadata.service);
       } catch (error) {
         // Shown only; starting a rollout reads it again and reports the problem.
         this.log.warn(`Rollgate: cannot read the stored rollout state: ${errorMessage(error)}`);
