@@ -176,7 +176,7 @@ export class RolloutController implements vscode.Disposable {
   // Actions. Each re-checks trust and state; the view's enabled flags are only a hint.
 
   /** Runs one action and turns any failure into a notice and an error message. */
-  async perform(action: RolloutAction, options: { confirmed?: boolean } = {}): Promise<RolloutCommandResult> {
+  async perform(action: RolloutAction, options: { confirmed?: boolean; reason?: string } = {}): Promise<RolloutCommandResult> {
     if (!ROLLOUT_ACTIONS.includes(action)) return { ok: false, message: 'unknown action' };
     if (!vscode.workspace.isTrusted) {
       const message = vscode.l10n.t('Rollgate runs no rollout action in an untrusted folder. Trust the folder first (Workspaces: Manage Workspace Trust).');
@@ -208,7 +208,7 @@ export class RolloutController implements vscode.Disposable {
     }
   }
 
-  private async dispatch(action: RolloutAction, options: { confirmed?: boolean }): Promise<string> {
+  private async dispatch(action: RolloutAction, options: { confirmed?: boolean; reason?: string }): Promise<string> {
     switch (action) {
       case 'start':
       case 'startDrill':
@@ -231,7 +231,7 @@ export class RolloutController implements vscode.Disposable {
         return vscode.l10n.t('Approved promotion after stage {0}.', stage);
       }
       case 'rollback':
-        return this.rollback(options.confirmed === true);
+        return this.rollback(options.confirmed === true, options);
     }
   }
 
@@ -314,13 +314,13 @@ export class RolloutController implements vscode.Disposable {
     await this.run?.done;
   }
 
-  private async rollback(confirmed: boolean): Promise<string> {
+  private async rollback(confirmed: boolean, options: { reason?: string }): Promise<string> {
     // A running rollout is what "Roll back now" acts on, whichever plan the panel shows.
     const { plan, digest } = this.run ? { plan: this.run.plan, digest: this.run.engine.snapshot().planDigest } : this.requirePlan();
     const snapshot = this.currentSnapshot();
     const to = snapshot?.rollbackTo ?? rollbackTarget(plan);
-    if (!confirmed) await confirmRollback(plan, to, snapshot?.traffic);
-    const reason = `manual rollback by ${actorName()} from the VS Code side panel`;
+    const given = confirmed ? (options.reason?.trim() ?? '') : await confirmRollback(plan, to, snapshot?.traffic);
+    const reason = given || `manual rollback by ${actorName()} from the VS Code side panel`;
     if (this.run) {
       const result = await this.run.engine.rollbackNow(reason, actorName());
       if (!result.ok) throw new UserFacingError(vscode.l10n.t('ROLLBACK FAILED after {0} attempt(s): {1}. Roll back by hand to {2} now.', result.attempts, result.error ?? '', result.to));

@@ -161,12 +161,13 @@ suite('side panel', function () {
     // Put the candidate back on some traffic first, as a person might have.
     await new DeploymentClient({ baseUrl: stack.deploymentUrl, service: stack.service, token: SECRET }).setTraffic({ '41': 70, '42': 30 }, undefined, { idempotencyKey: `host-side-panel-${Date.now()}` });
     const ledgerBefore = ledgerLines().length;
-    const result = await vscode.commands.executeCommand<CommandResult>('rollgate.rollout.rollback', { plan: workspaceFile(DRILL_PLAN), confirmed: true });
+    const result = await vscode.commands.executeCommand<CommandResult>('rollgate.rollout.rollback', { plan: workspaceFile(DRILL_PLAN), confirmed: true, reason: 'error rate up after 42, INC-7' });
     assert.equal(result.ok, true, result.message);
     assert.equal(stack.state().versions.find((version) => version.version === '41')?.weight, 100);
     const written = ledgerLines().slice(ledgerBefore);
     assert.deepEqual(written.map((entry) => entry.action), ['rollback']);
     assert.match(String(written[0]!.actor), /^vscode/);
+    assert.equal(written[0]!.reason, 'error rate up after 42, INC-7', 'the reason given is the ledger entry\'s reason, as with the CLI\'s --reason');
     assert.deepEqual((written[0]!.from as { weights: Record<string, number> }).weights, { '41': 70, '42': 30 });
   });
 
