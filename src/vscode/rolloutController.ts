@@ -15,6 +15,7 @@ import {
   type RolloutSnapshot,
 } from '../core/rollout/index';
 import { ChangelogPages } from './changelogPages';
+import { LiveService } from './liveService';
 import { editorRecordFor, workspaceRecord } from './recordLocation';
 import { actorName, confirmDiscard, confirmRollback, refusal, UserFacingError } from './rolloutDialogs';
 import { editorSecretResolver } from './secrets';
@@ -52,6 +53,8 @@ export class RolloutController implements vscode.Disposable {
   readonly onDidChangeChangelog = this.changelogEmitter.event;
 
   private readonly plans: WorkspacePlans;
+  /** The selected plan's service as its deployment endpoint serves it now. */
+  readonly live: LiveService;
   private readonly changelogPages: ChangelogPages;
   private run: ActiveRun | undefined;
   /** Actions in flight (a rollback may overlap another action). */
@@ -66,14 +69,20 @@ export class RolloutController implements vscode.Disposable {
   ) {
     this.plans = new WorkspacePlans(context, log);
     this.changelogPages = new ChangelogPages(log);
+    this.live = new LiveService(context.secrets, () => this.run?.plan ?? this.plans.loaded?.plan);
     const ledgerWatcher = vscode.workspace.createFileSystemWatcher('**/.rollgate/ledger.jsonl');
     this.disposables.push(
       this.changeEmitter,
       this.changelogEmitter,
       this.plans,
+      this.live,
+      this.live.onDidChange(() => this.changeEmitter.fire()),
       this.plans.onDidChange(({ reloaded }) => {
         this.changeEmitter.fire();
-        if (reloaded) this.changelogEmitter.fire({ reset: true });
+        if (reloaded) {
+          this.changelogEmitter.fire({ reset: true });
+          void this.live.refresh();
+        }
       }),
       ledgerWatcher,
       ledgerWatcher.onDidChange(() => this.changelogEmitter.fire({ reset: false })),
@@ -147,6 +156,9 @@ export class RolloutController implements vscode.Disposable {
       state.rollout = toPanelRollout(snapshot, { guardrails: this.run?.plan.guardrails ?? loaded?.plan?.guardrails ?? [], driving: this.run !== undefined, drill: this.run?.drill ?? false });
     }
     if (busy) state.busy = busy;
+    const service = this.run?.plan.metadata.service ?? loaded?.plan?.metadata.service;
+    if (this.live.live && this.live.live.service === service) state.live = this.live.live;
+    else if (this.live.problem && service) state.liveProblem = this.live.problem;
     if (!trusted) state.notice = { level: 'warning', text: vscode.l10n.t('This folder is not trusted: Rollgate shows plans and the changelog but runs no rollout action. Trust the folder (Workspaces: Manage Workspace Trust) to start, pause, approve or roll back.') };
     else if (this.notice) state.notice = this.notice;
     return state;
@@ -203,6 +215,7 @@ export class RolloutController implements vscode.Disposable {
       return { ok: false, message };
     } finally {
       this.inFlight.delete(action);
+      void this.live.refresh();
       this.changeEmitter.fire();
       this.changelogEmitter.fire({ reset: false });
     }
@@ -276,7 +289,10 @@ export class RolloutController implements vscode.Disposable {
         void vscode.window.showErrorMessage(`Rollgate: ${event.message}`);
       } else if (event.kind !== 'measured' && event.kind !== 'baking') this.log.info(`Rollgate ${event.snapshot.service}: ${event.message}`);
       this.changeEmitter.fire();
-      if (event.kind !== 'measured' && event.kind !== 'baking') this.changelogEmitter.fire({ reset: false });
+      if (event.kind !== 'measured' && event.kind !== 'baking') {
+        this.changelogEmitter.fire({ reset: false });
+        void this.live.refresh();
+      }
     });
     const run: ActiveRun = { opened, engine, plan, drill, record, done: Promise.resolve() };
     this.run = run;

@@ -98,9 +98,12 @@ class SidePanelProvider implements vscode.WebviewViewProvider {
       view.onDidChangeVisibility(() => {
         // A hidden webview drops messages; a visible one asks again with `ready`.
         if (view.visible) stateUpdates.schedule();
+        this.rollouts.live.setWatching(view.visible);
       }),
     ];
+    this.rollouts.live.setWatching(view.visible);
     view.onDidDispose(() => {
+      this.rollouts.live.setWatching(false);
       stateUpdates.dispose();
       changelogUpdates.dispose();
       for (const subscription of subscriptions) subscription.dispose();

@@ -3,6 +3,7 @@
 // last showed (getState/setState) so it reappears at once when the panel is shown again.
 import { sparkline } from '../core/panel/model';
 import { renderGuardrailVisualRow, renderJudge } from './guardrailVisuals';
+import { renderLive } from './liveView';
 import type {
   HostMessage,
   PanelChangelog,
@@ -112,6 +113,9 @@ for (const [action, label, title] of buttonLabels) {
   buttons.set(action, button);
   actions.append(button);
 }
+const liveHeading = element('h2', undefined, 'Live service');
+const liveSection = element('section', 'live');
+liveSection.setAttribute('aria-label', 'Live service');
 const summary = element('section', 'summary');
 summary.setAttribute('aria-label', 'Rollout');
 const stagesHeading = element('h2', undefined, 'Stages');
@@ -128,7 +132,7 @@ showMore.addEventListener('click', () => {
   vscode.postMessage({ type: 'showMoreChangelog', beforeSeq: oldest.seq });
 });
 const emptyNote = element('p', 'muted', 'No entries yet.');
-app.append(noticeBox, planRow, planProblem, actions, summary, stagesHeading, stageList, changelogHeading, changelogSourceLine, emptyNote, changelogList, showMore);
+app.append(noticeBox, planRow, planProblem, actions, liveHeading, liveSection, summary, stagesHeading, stageList, changelogHeading, changelogSourceLine, emptyNote, changelogList, showMore);
 
 planSelect.addEventListener('change', () => {
   if (planSelect.value) vscode.postMessage({ type: 'selectPlan', planId: planSelect.value });
@@ -163,6 +167,9 @@ function renderState(state: PanelState): void {
   }
   // Approve only matters where a stage waits; keep the row short otherwise.
   buttons.get('approve')!.hidden = !state.enabled.approve;
+  const live = renderLive(state.live, state.liveProblem);
+  liveSection.replaceChildren(...live);
+  liveHeading.hidden = live.length === 0;
   renderRollout(state.rollout);
 }
 

@@ -49,6 +49,44 @@ export interface PanelState {
   /** The action in flight, if any. */
   busy?: RolloutAction;
   notice?: PanelNotice;
+  /** The service as its deployment endpoint serves it now (read by the host every few seconds). */
+  live?: PanelLive;
+  /** Why there is no live picture (endpoint down, secret not set, untrusted folder). */
+  liveProblem?: string;
+}
+
+export interface PanelLiveVersion {
+  version: string;
+  /** Percent of live traffic. */
+  weight: number;
+  /** Percent of traffic mirrored to it. */
+  mirror: number;
+  /** Its part in the selected plan. */
+  role: 'candidate' | 'baseline' | 'other';
+  stable: boolean;
+  /** The digest the endpoint reports serving. */
+  digest?: string;
+  /** The digest the plan declares for this version. */
+  declaredDigest?: string;
+  /** Served digest equals the declared one; undefined when either is unknown. */
+  digestMatches?: boolean;
+}
+
+export interface PanelLive {
+  service: string;
+  /** The endpoint URL read (no credentials). */
+  target: string;
+  versions: PanelLiveVersion[];
+  /** "41 90%, 42 10% · mirror 43 100%". */
+  trafficText: string;
+  stable?: string;
+  phase?: string;
+  /** The endpoint's time of its last change. */
+  updatedAt?: string;
+  /** When the host read it. */
+  readAt: string;
+  /** Digest mismatches between what is served and what the plan declares. */
+  warning?: string;
 }
 
 export interface PanelRollout {
