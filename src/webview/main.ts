@@ -4,6 +4,7 @@
 import { sparkline } from '../core/panel/model';
 import { renderGuardrailVisualRow, renderJudge } from './guardrailVisuals';
 import { renderLive } from './liveView';
+import { renderGuardrailChart } from './guardrailChart';
 import type {
   HostMessage,
   PanelChangelog,
@@ -118,6 +119,8 @@ const liveSection = element('section', 'live');
 liveSection.setAttribute('aria-label', 'Live service');
 const summary = element('section', 'summary');
 summary.setAttribute('aria-label', 'Rollout');
+const chartsHeading = element('h2', undefined, 'Guardrails');
+const chartsSection = element('section', 'charts');
 const stagesHeading = element('h2', undefined, 'Stages');
 const stageList = element('ol', 'stages');
 const changelogHeading = element('h2', undefined, 'Changelog');
@@ -132,7 +135,7 @@ showMore.addEventListener('click', () => {
   vscode.postMessage({ type: 'showMoreChangelog', beforeSeq: oldest.seq });
 });
 const emptyNote = element('p', 'muted', 'No entries yet.');
-app.append(noticeBox, planRow, planProblem, actions, liveHeading, liveSection, summary, stagesHeading, stageList, changelogHeading, changelogSourceLine, emptyNote, changelogList, showMore);
+app.append(noticeBox, planRow, planProblem, actions, liveHeading, liveSection, summary, chartsHeading, chartsSection, stagesHeading, stageList, changelogHeading, changelogSourceLine, emptyNote, changelogList, showMore);
 
 planSelect.addEventListener('change', () => {
   if (planSelect.value) vscode.postMessage({ type: 'selectPlan', planId: planSelect.value });
@@ -177,8 +180,13 @@ function renderRollout(rollout: PanelRollout | undefined): void {
   if (!rollout) {
     summary.replaceChildren(element('p', 'muted', 'No rollout of this plan yet. Press Start, or Start drill against rollgate dev.'));
     stageList.replaceChildren();
+    chartsSection.replaceChildren();
+    chartsHeading.hidden = true;
     return;
   }
+  const charts = (rollout.charts ?? []).map(renderGuardrailChart);
+  chartsSection.replaceChildren(...charts);
+  chartsHeading.hidden = charts.length === 0;
   const headline = element('p', `headline status-${rollout.status}`, rollout.headline);
   headline.dataset.status = rollout.status;
   const facts = element('dl', 'facts');

@@ -3,3 +3,4 @@ export * from './validate';
 export * from './model';
 export * from './throttle';
 export * from './live';
+export * from './chart';

@@ -9,7 +9,7 @@ import type { TrafficState } from '../rollout/ports';
 import { describeTraffic } from '../rollout/traffic';
 import { bakeProgress, type GuardrailState, type RolloutSnapshot, type StageSnapshot } from '../rollout/state';
 import { guardrailVisual } from './visuals';
-import type { PanelChangelogEntry, PanelEvidence, PanelGuardrail, PanelLineageLine, PanelRollout, PanelStage } from './protocol';
+import type { PanelChangelogEntry, PanelChart, PanelEvidence, PanelGuardrail, PanelLineageLine, PanelRollout, PanelStage } from './protocol';
 
 /** Numbers as people read them: up to 4 significant digits, no exponent for everyday values. */
 export function formatValue(value: number | null | undefined): string {
@@ -112,6 +112,36 @@ function panelStage(stage: StageSnapshot, index: number, snapshot: RolloutSnapsh
   return result;
 }
 
+/**
+ * One chart per guardrail name across the stages, in plan order: each stage's timed measurements
+ * (`GuardrailState.history`), the bound of its latest stage, and a marker where each started
+ * stage began (its traffic change).
+ */
+export function guardrailCharts(snapshot: Pick<RolloutSnapshot, 'stages'>, panelStages: readonly PanelStage[]): PanelChart[] {
+  const charts = new Map<string, PanelChart>();
+  const markers: PanelChart['markers'] = [];
+  snapshot.stages.forEach((stage, index) => {
+    const started = stage.startedAt ? Date.parse(stage.startedAt) : Number.NaN;
+    if (!Number.isNaN(started)) markers.push({ t: started, label: `${stage.name}${panelStages[index]?.trafficText ? ` (${panelStages[index]!.trafficText})` : ''}` });
+    stage.guardrails.forEach((state, position) => {
+      const shown = panelStages[index]?.guardrails[position];
+      let chart = charts.get(state.name);
+      if (!chart) charts.set(state.name, (chart = { guardrail: state.name, points: [], boundText: '', markers }));
+      for (const point of state.history ?? []) {
+        const t = Date.parse(point.at);
+        if (!Number.isNaN(t)) chart.points.push({ t, value: point.value, outcome: point.outcome, stage: stage.name });
+      }
+      if (shown) {
+        chart.boundText = shown.boundText;
+        if (shown.max !== undefined) chart.max = shown.max;
+        if (shown.min !== undefined) chart.min = shown.min;
+      }
+    });
+  });
+  for (const chart of charts.values()) chart.points.sort((a, b) => a.t - b.t);
+  return [...charts.values()].filter((chart) => chart.points.length > 0);
+}
+
 /** One line saying where the rollout stands. */
 export function rolloutHeadline(snapshot: RolloutSnapshot): string {
   const stage = snapshot.stages[snapshot.stageIndex];
@@ -180,6 +210,8 @@ export function toPanelRollout(
     stages: snapshot.stages.map((stage, index) => panelStage(stage, index, snapshot, guardrails)),
     updatedAt: snapshot.updatedAt,
   };
+  const charts = guardrailCharts(snapshot, result.stages);
+  if (charts.length > 0) result.charts = charts;
   if (snapshot.pauseReason) result.pauseReason = snapshot.pauseReason;
   if (snapshot.rollback) {
     const record = snapshot.rollback;

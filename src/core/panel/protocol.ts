@@ -106,6 +106,29 @@ export interface PanelRollout {
   drill: boolean;
   stages: PanelStage[];
   updatedAt: string;
+  /** One chart per guardrail across all stages (absent in snapshots without measurement times). */
+  charts?: PanelChart[];
+}
+
+export interface PanelChartPoint {
+  /** Epoch ms. */
+  t: number;
+  value: number | null;
+  outcome: string;
+  stage: string;
+}
+
+/** A guardrail's measurements on one time axis, with its bound and the stage starts. */
+export interface PanelChart {
+  guardrail: string;
+  points: PanelChartPoint[];
+  /** Absolute bounds drawn as lines (relative checks have none: their values are raw, the bound a ratio). */
+  max?: number;
+  min?: number;
+  /** "≤ 0.02", "ratio ≤ 1.2". */
+  boundText: string;
+  /** Stage starts: the traffic changes. */
+  markers: { t: number; label: string }[];
 }
 
 export interface PanelStage {
