@@ -22,6 +22,7 @@ import type { Plan } from '../core/plan/schema';
 import { validatePlan } from '../core/plan/validate';
 import { RUNBOOK_NOTEBOOK_TYPE, runbookCellAttributes, runbookMetadata } from './runbookSerializer';
 import { editorSecretResolver, missingSecretHint } from './secrets';
+import { registerRunbookStatus } from './runbookStatus';
 import { errorDetail, errorMessage } from '../core/errors';
 
 /** Stable id: `notebook.selectKernel` and users' settings refer to it. */
@@ -108,11 +109,18 @@ export function registerRunbookController(options: RunbookControllerOptions): vs
     return session;
   };
 
-  const confirmer: Confirmer = {
+  /** Reveals and selects the cell that asks (during Run All it may be far down), then asks naming it. */
+  const confirmerFor = (cell: vscode.NotebookCell): Confirmer => ({
     async confirm(request: ConfirmationRequest) {
+      const editor = vscode.window.visibleNotebookEditors.find((candidate) => candidate.notebook === cell.notebook);
+      if (editor) {
+        const range = new vscode.NotebookRange(cell.index, cell.index + 1);
+        editor.revealRange(range, vscode.NotebookEditorRevealType.InCenterIfOutsideViewport);
+        editor.selections = [range];
+      }
       const title = request.cellName
-        ? vscode.l10n.t('Run cell "{0}"? It changes something.', request.cellName)
-        : vscode.l10n.t('Run this cell? It changes something.');
+        ? vscode.l10n.t('Run cell {0} "{1}"? It changes something.', cell.index + 1, request.cellName)
+        : vscode.l10n.t('Run cell {0}? It changes something.', cell.index + 1);
       const answer = await vscode.window.showWarningMessage(title, { modal: true, detail: describeTarget(request) }, RUN());
       if (answer !== RUN()) return false;
       if (!request.typeToConfirm) return true;
@@ -125,7 +133,7 @@ export function registerRunbookController(options: RunbookControllerOptions): vs
       });
       return typed === expected;
     },
-  };
+  });
 
   const runCell = async (cell: vscode.NotebookCell, notebook: vscode.NotebookDocument): Promise<boolean> => {
     const execution = controller.createNotebookCellExecution(cell);
@@ -148,7 +156,7 @@ export function registerRunbookController(options: RunbookControllerOptions): vs
       }
       const result = await session.run(
         { language: cell.document.languageId, attributes: runbookCellAttributes(cell), value: cell.document.getText() },
-        { index: cell.index, signal: abort.signal, confirmer },
+        { index: cell.index, signal: abort.signal, confirmer: confirmerFor(cell) },
       );
       await execution.replaceOutput(toNotebookOutputs(result));
       logResult(options.log, result, notebook, cell);
@@ -173,8 +181,18 @@ export function registerRunbookController(options: RunbookControllerOptions): vs
     }
   };
 
+  /** The target a mutating cell would change, resolved without sending (for its badge). */
+  const resolveTarget = async (notebook: vscode.NotebookDocument, cell: vscode.NotebookCell) => {
+    const session = await sessionFor(notebook);
+    if (typeof session === 'string') return undefined;
+    const spec = { language: cell.document.languageId, attributes: runbookCellAttributes(cell), value: cell.document.getText() };
+    const { prepared } = await session.prepare(spec);
+    return prepared ? session.confirmationFor(prepared, spec) : undefined;
+  };
+
   return vscode.Disposable.from(
     controller,
+    registerRunbookStatus(resolveTarget),
     vscode.workspace.onDidCloseNotebookDocument((notebook) => sessions.delete(notebook.uri.toString())),
   );
 }

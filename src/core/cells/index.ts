@@ -26,3 +26,4 @@ export {
 export { secretEnvironmentVariable, environmentSecretResolver } from '../secrets';
 export { cellChangeEntry, cellRunEntry, ledgerRecorder, type LedgerAppender } from './ledger';
 export { changeSummary, httpDeploymentChange, serviceTraffic, trafficLine } from './deploymentChange';
+export { cellEffect, cellEffectBadge } from './effect';
