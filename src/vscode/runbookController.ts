@@ -228,8 +228,12 @@ function toNotebookOutput(output: CellOutput): vscode.NotebookCellOutput {
       return new vscode.NotebookCellOutput([vscode.NotebookCellOutputItem.text(output.text)]);
     case 'markdown':
       return new vscode.NotebookCellOutput([vscode.NotebookCellOutputItem.text(output.text, 'text/markdown')]);
-    case 'json':
-      return new vscode.NotebookCellOutput([vscode.NotebookCellOutputItem.json(output.value, 'application/json'), vscode.NotebookCellOutputItem.text(renderOutputText(output))]);
+    case 'json': {
+      const items = [vscode.NotebookCellOutputItem.json(output.value, 'application/json'), vscode.NotebookCellOutputItem.text(renderOutputText(output))];
+      // Folded under its title (a response's headers, a rollout action's full answer), two-space JSON inside.
+      if (output.collapsed) items.unshift(vscode.NotebookCellOutputItem.text(collapsedJsonHtml(output.title ?? 'JSON', output.value), 'text/html'));
+      return new vscode.NotebookCellOutput(items);
+    }
     case 'table':
       return new vscode.NotebookCellOutput([
         vscode.NotebookCellOutputItem.text(renderTableMarkdown(output.columns, output.rows), 'text/markdown'),
@@ -240,6 +244,12 @@ function toNotebookOutput(output: CellOutput): vscode.NotebookCellOutput {
       return new vscode.NotebookCellOutput([vscode.NotebookCellOutputItem.text(svg, 'image/svg+xml'), vscode.NotebookCellOutputItem.text(svg, 'text/html')]);
     }
   }
+}
+
+/** `<details>` holding the value as two-space JSON; everything escaped, no script, no style. */
+export function collapsedJsonHtml(title: string, value: unknown): string {
+  const escape = (text: string) => text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
+  return `<details><summary>${escape(title)}</summary><pre>${escape(JSON.stringify(value, null, 2) ?? 'undefined')}</pre></details>`;
 }
 
 function logResult(log: vscode.LogOutputChannel, result: CellRunResult, notebook: vscode.NotebookDocument, cell: vscode.NotebookCell): void {
