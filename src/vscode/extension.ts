@@ -4,6 +4,7 @@ import { registerPlanCompletion } from './planCompletion';
 import { registerPlanDiagnostics } from './planDiagnostics';
 import { PlanFixStore } from './planFixes';
 import { registerPlanHover } from './planHover';
+import { registerPlanCommands } from './planCommands';
 import { registerPlanQuickFix } from './planQuickFix';
 import { registerRunbookController } from './runbookController';
 import { registerRunbookDiagnostics } from './runbookDiagnostics';
@@ -32,6 +33,7 @@ export function activate(context: vscode.ExtensionContext): void {
     registerSecretCommands(context.secrets, log),
     registerRolloutUi(context, log),
     registerArgoExport(log),
+    registerPlanCommands(log),
   );
 }
 
