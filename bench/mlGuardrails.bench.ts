@@ -20,7 +20,7 @@ const evaluations = quick ? 30 : 200;
 const mwuRepeats = quick ? 30 : 200;
 const delayRuns = quick ? 3 : 7;
 const prometheusBin = process.env.ROLLGATE_PROMETHEUS_BIN ?? '/usr/bin/prometheus';
-const context = { candidateVersion: '42', baselineVersion: '41', service: 'churn-scorer' };
+const context = { candidateVersion: '42', baselineVersion: '41', service: 'churn-scorer', planName: 'churn-ml-guardrails', modelName: 'churn' };
 
 const drift = guardrailSchema.parse({ name: 'score-drift', kind: 'drift', histogram: 'rollgate_dev_prediction_score', window: '10s', minSamples: 200, interval: '1s', failureLimit: 1 });
 const threshold = guardrailSchema.parse({

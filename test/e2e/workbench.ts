@@ -70,9 +70,19 @@ export class Workbench {
       await input.press('Enter');
     }
     await this.page.locator(`.tabs-container .tab.active[aria-label*="${fileName}"]`).waitFor({ timeout: timeoutMs });
-    // A click in the text gives the editor focus (the Explorer keeps it after a click there).
-    await this.page.locator('.editor-group-container.active .monaco-editor .view-lines').first().click({ position: { x: 2, y: 2 } });
-    await this.page.locator('.editor-instance .monaco-editor.focused').waitFor({ timeout: timeoutMs });
+    // A click in the text gives the editor focus (the Explorer keeps it after a click there). The
+    // first file opened starts the extension host, and on a loaded machine the page may not answer
+    // a click for a while: try again until the editor has focus, within three times the timeout.
+    const deadline = Date.now() + 3 * timeoutMs;
+    for (;;) {
+      try {
+        await this.page.locator('.editor-group-container.active .monaco-editor .view-lines').first().click({ position: { x: 2, y: 2 }, timeout: timeoutMs });
+        await this.page.locator('.editor-instance .monaco-editor.focused').waitFor({ timeout: timeoutMs });
+        return;
+      } catch (error) {
+        if (Date.now() >= deadline) throw error;
+      }
+    }
   }
 
   /** Go to Line/Column (Ctrl+G), one-based like the status bar. */

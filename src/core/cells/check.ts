@@ -98,6 +98,8 @@ export function prepareCheckCell(text: string, context: PrepareContext): Prepare
     candidateVersion: plan.model.candidate.version,
     baselineVersion: plan.model.baseline.version,
     service: plan.metadata.service,
+    planName: plan.metadata.name,
+    modelName: plan.model.name,
   };
   return {
     diagnostics: [],

@@ -46,6 +46,12 @@ export function decideJudgedRound(entries: readonly JudgedStageGuardrail[], thre
     const allMeasured = entries.every(({ guardrail, last }) => guardrail.dryRun || (last !== undefined && last.outcome !== 'skipped'));
     return { judge, decision: allMeasured && judge.verdict === 'fail' ? { action: 'breach', reason: `judged: ${judge.reason}` } : { action: 'continue' } };
   }
+  // A dry run without metrics measures nothing ('skipped'); like an unmeasured threshold
+  // guardrail, an unmeasured judged stage does not decide, so the dry run goes on to show the rest.
+  const unmeasured = entries.every(({ last }) => last === undefined || last.outcome === 'skipped');
+  if (unmeasured && entries.some(({ last }) => last?.outcome === 'skipped')) {
+    return { judge: { ...judge, reason: 'not judged: no guardrail was measured (dry run)' }, decision: { action: 'pass' } };
+  }
   switch (judge.verdict) {
     case 'pass':
       return { judge, decision: { action: 'pass' } };

@@ -5,17 +5,18 @@ export interface QueryContext {
   candidateVersion: string;
   baselineVersion: string;
   service: string;
+  /** The plan's `metadata.name`. */
+  planName: string;
+  /** The plan's `model.name`. */
+  modelName: string;
 }
 
 const PLACEHOLDER = /\{\{\s*([A-Za-z_.]+)\s*\}\}/g;
 
-/** Names a guardrail query may use; anything else is left in place and reported by plan validation. */
-export const GUARDRAIL_PLACEHOLDERS = ['version', 'candidate.version', 'baseline.version', 'metadata.service'] as const;
-
 /**
- * Replaces the `{{version}}`, `{{candidate.version}}`, `{{baseline.version}}` and
- * `{{metadata.service}}` placeholders. Unknown placeholders are left untouched (validation
- * already reported them), so a query is never silently changed into a different one.
+ * Replaces every placeholder plan validation accepts (`QUERY_PLACEHOLDERS` in
+ * `plan/semantics.ts`). Unknown placeholders are left untouched (validation already reported
+ * them), so a query is never silently changed into a different one.
  */
 export function substitutePlaceholders(query: string, context: QueryContext): string {
   const values: Record<string, string> = {
@@ -23,6 +24,8 @@ export function substitutePlaceholders(query: string, context: QueryContext): st
     'candidate.version': context.candidateVersion,
     'baseline.version': context.baselineVersion,
     'metadata.service': context.service,
+    'metadata.name': context.planName,
+    'model.name': context.modelName,
   };
   return query.replace(PLACEHOLDER, (whole, name: string) => values[name] ?? whole);
 }

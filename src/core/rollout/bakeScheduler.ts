@@ -25,6 +25,8 @@ export class BakeScheduler {
     private readonly run: RolloutRun,
     private readonly metrics: MetricSource,
     private readonly guardrailsByName: ReadonlyMap<string, Guardrail>,
+    /** The plan's names that guardrail queries may refer to (`{{metadata.name}}`, `{{model.name}}`). */
+    private readonly planNames: { planName: string; modelName: string },
     /** How often baking progress is reported (ms); Infinity for none. */
     private readonly progressEveryMs: number,
   ) {}
@@ -129,7 +131,7 @@ export class BakeScheduler {
    */
   private async measure(stage: StageSnapshot, due: DueGuardrail[], trackers: Map<string, GuardrailTracker>): Promise<BakeOutcome | undefined> {
     const { state: run, clock } = this.run;
-    const context = { candidateVersion: run.candidateVersion, baselineVersion: run.baselineVersion, service: run.service };
+    const context = { candidateVersion: run.candidateVersion, baselineVersion: run.baselineVersion, service: run.service, ...this.planNames };
     const bakeStartedAt = stage.startedAt !== undefined ? Date.parse(stage.startedAt) : undefined;
     const options = {
       now: () => clock.now(),

@@ -40,8 +40,12 @@ export class DryRunTraffic implements TrafficControl {
 }
 
 /** A dry run without metrics: every guardrail is reported as not measured (and does not decide). */
-export const unreadMetrics: MetricSource = {
+export const unreadMetrics: Required<MetricSource> = {
   queryScalar: async () => ({ skipped: true }),
+  // Every kind of read, so drift, calibration and compare guardrails are "not measured" too
+  // instead of "this source cannot read buckets" (which is no data, and pauses the dry run).
+  queryVector: async () => ({ skipped: true }),
+  queryRange: async () => ({ skipped: true }),
 };
 
 /**

@@ -70,7 +70,13 @@ export class RolloutEngine {
     const { plan } = options;
     const clock = options.clock ?? systemClock;
     this.current = new RolloutRun(state, clock, options.stateStore ?? new MemoryStateStore(), planLineage(plan), options.actor ?? 'rollgate', options.changeLog);
-    this.baking = new BakeScheduler(this.current, options.metrics, new Map(plan.guardrails.map((guardrail) => [guardrail.name, guardrail])), options.progressIntervalMs ?? 1000);
+    this.baking = new BakeScheduler(
+      this.current,
+      options.metrics,
+      new Map(plan.guardrails.map((guardrail) => [guardrail.name, guardrail])),
+      { planName: plan.metadata.name, modelName: plan.model.name },
+      options.progressIntervalMs ?? 1000,
+    );
     this.rollbacks = new RollbackSender(this.current, options.traffic, {
       ...ENGINE_ROLLBACK_RETRIES,
       ...(options.rollbackAttempts !== undefined ? { attempts: options.rollbackAttempts } : {}),

@@ -73,6 +73,7 @@ export function toLedgerEntry(entry: ChangeEntry): LedgerEntryInput {
       ...(measurement.calibration ? { calibration: jsonSafe(measurement.calibration) } : {}),
     }));
   }
+  if (entry.judgement) details.judgement = jsonSafe(entry.judgement);
   const from = ledgerTraffic(entry.from, entry.stage);
   const to = ledgerTraffic(entry.to, entry.stage);
   const { lineage } = entry;

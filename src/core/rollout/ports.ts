@@ -1,4 +1,5 @@
 import type { GuardrailMeasurement } from '../guardrails/evaluate';
+import type { JudgeResult } from '../guardrails/judge';
 import type { KnownLedgerAction } from '../ledger/types';
 
 export type { MetricSource, MetricReading, MetricHint } from '../guardrails/evaluate';
@@ -55,6 +56,8 @@ export interface ChangeEntry {
   to?: TrafficState;
   /** Guardrail measurements that led to the action. */
   evidence?: GuardrailMeasurement[];
+  /** The stage's latest judgement when the stage is judged (score, verdict, reason). */
+  judgement?: JudgeResult;
   outcome: 'ok' | 'failed';
   planDigest: string;
   lineage: RolloutLineage;

@@ -106,6 +106,9 @@ export class RolloutRun {
       ...(details.to ? { to: details.to } : {}),
       ...(details.evidence ? { evidence: details.evidence } : {}),
     };
+    // A judged stage's score is part of why the action happened (promote, pause, rollback).
+    const judgement = details.judgement ?? this.state.stages.find((stage) => stage.name === details.stage)?.judgement;
+    if (judgement) entry.judgement = judgement;
     try {
       await this.changeLog.append(entry);
     } catch (error) {

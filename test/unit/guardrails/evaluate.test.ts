@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { GuardrailTracker, measureGuardrail, RecordedMetrics, substitutePlaceholders, type MetricSource } from '../../../src/core/index';
+import { QUERY_PLACEHOLDERS } from '../../../src/core/plan/index';
 import { guardrailSchema, type Guardrail } from '../../../src/core/plan/schema';
 
-const context = { candidateVersion: '42', baselineVersion: '41', service: 'churn-scorer' };
+const context = { candidateVersion: '42', baselineVersion: '41', service: 'churn-scorer', planName: 'churn-canary', modelName: 'churn' };
 const guardrail = (fields: Record<string, unknown>): Guardrail => guardrailSchema.parse({ name: 'g', query: 'q{version="{{version}}"}', ...fields });
 
 /** Answers by the version label in the query: the values a recording would hold. */
@@ -22,8 +23,13 @@ function byVersion(values: Record<string, number | undefined | Error>): MetricSo
 
 describe('substitutePlaceholders', () => {
   it('fills every documented placeholder and leaves unknown ones alone', () => {
-    const text = substitutePlaceholders('{{version}} {{ candidate.version }} {{baseline.version}} {{metadata.service}} {{other}}', { ...context, version: '41' });
-    expect(text).toBe('41 42 41 churn-scorer {{other}}');
+    const text = substitutePlaceholders('{{version}} {{ candidate.version }} {{baseline.version}} {{metadata.service}} {{metadata.name}} {{model.name}} {{other}}', { ...context, version: '41' });
+    expect(text).toBe('41 42 41 churn-scorer churn-canary churn {{other}}');
+  });
+
+  it('knows every placeholder plan validation accepts', () => {
+    const context2 = { ...context, version: '41' };
+    for (const name of QUERY_PLACEHOLDERS) expect(substitutePlaceholders(`{{${name}}}`, context2), name).not.toContain('{{');
   });
 });
 

@@ -37,6 +37,12 @@ describe('decideJudgedRound', () => {
     // dryRun guardrails neither count nor hold the judgement back.
     expect(decideJudgedRound([entry('a', 'pass'), entry('d', 'fail', { dryRun: true })], thresholds, true).decision.action).toBe('pass');
   });
+
+  it('a dry run that measured nothing does not judge (and does not pause); one real inconclusive still pauses', () => {
+    const unmeasured = decideJudgedRound([entry('a', 'skipped'), entry('b', 'skipped')], thresholds, true);
+    expect(unmeasured).toMatchObject({ decision: { action: 'pass' }, judge: { reason: 'not judged: no guardrail was measured (dry run)' } });
+    expect(decideJudgedRound([entry('a', 'skipped'), entry('b', 'inconclusive')], thresholds, true).decision.action).toBe('pause');
+  });
 });
 
 describe('recorded answers for dry runs', () => {

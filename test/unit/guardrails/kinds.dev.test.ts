@@ -9,7 +9,7 @@ import { guardrailSchema, type Plan } from '../../../src/core/plan/schema';
 import { eventually, useDevStack } from '../../support/devStack';
 
 const dev = useDevStack({ requestsPerSecond: 100, labelDelayMs: 200 });
-const context = { candidateVersion: '42', baselineVersion: '41', service: 'churn-scorer' };
+const context = { candidateVersion: '42', baselineVersion: '41', service: 'churn-scorer', planName: 'churn-canary', modelName: 'churn' };
 
 /** The production path a check cell takes: the plan's metric endpoint as a guardrail metric source. */
 function metrics() {

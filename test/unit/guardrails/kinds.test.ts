@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { GuardrailTracker, measureGuardrail, type LabelledValue, type MetricSource, type QueryRange } from '../../../src/core/guardrails/index';
 import { guardrailSchema, type Guardrail } from '../../../src/core/plan/schema';
 
-const context = { candidateVersion: '42', baselineVersion: '41', service: 'churn-scorer' };
+const context = { candidateVersion: '42', baselineVersion: '41', service: 'churn-scorer', planName: 'churn-canary', modelName: 'churn' };
 const guardrail = (fields: Record<string, unknown>): Guardrail => guardrailSchema.parse({ name: 'g', ...fields });
 const versionOf = (promql: string) => /version="([^"]*)"/.exec(promql)?.[1] ?? '';
 

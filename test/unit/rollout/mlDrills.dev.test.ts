@@ -82,7 +82,7 @@ async function drill(bake: string, fault?: Parameters<ReturnType<typeof dev>['st
   if (faulted) {
     // A previous drill's faulty scores and labels must leave the 8 s windows first: measure until both critical guardrails pass again.
     await deployment.setTraffic({ '41': 50, '42': 50 }, {}, { idempotencyKey: `ml-drill-clean-${Date.now()}` });
-    const context = { candidateVersion: '42', baselineVersion: '41', service: 'churn-scorer' };
+    const context = { candidateVersion: '42', baselineVersion: '41', service: 'churn-scorer', planName: 'churn-canary', modelName: 'churn' };
     const critical = plan.guardrails.filter((guardrail) => guardrail.critical);
     await eventually(async () => {
       const results = await Promise.all(critical.map((guardrail) => measureGuardrail(guardrail, context, new PrometheusMetrics(prometheus))));

@@ -82,15 +82,19 @@ describe('engine: judged stages and failureCounting', () => {
   const judged = (guardrails: unknown[]) => makePlan(guardrails, { judge: { pass: 80, marginal: 60 } });
 
   it('promotes on a passing score although one non-critical guardrail fails throughout', async () => {
-    const { final } = await run(judged(['a', 'b', 'c', 'd', 'e'].map((name) => threshold(name))), { a: { '42': [0] }, b: { '42': [0] }, c: { '42': [0] }, d: { '42': [0] }, e: { '42': [5] } });
+    const { final, entries } = await run(judged(['a', 'b', 'c', 'd', 'e'].map((name) => threshold(name))), { a: { '42': [0] }, b: { '42': [0] }, c: { '42': [0] }, d: { '42': [0] }, e: { '42': [5] } });
     expect(final.status).toBe('promoted');
     expect(final.stages[0]!.judgement).toMatchObject({ verdict: 'pass', score: 80 });
+    // The ledger's promote entry says why: the score and its verdict.
+    const promote = entries.find((entry) => entry.action === 'promote')!;
+    expect(toLedgerEntry(promote).details).toMatchObject({ judgement: { verdict: 'pass', score: 80, failed: ['e'] } });
   });
 
   it('rolls back below marginal, and on a critical breach whatever the score', async () => {
     const low = await run(judged(['a', 'b'].map((name) => threshold(name))), { a: { '42': [0] }, b: { '42': [5] } });
     expect(low.final.status).toBe('rolled-back');
     expect(low.entries.find((entry) => entry.action === 'guardrail-breach')!.reason).toContain('judged: score 50 (1 of 2 guardrails pass) < marginal 60');
+    expect(toLedgerEntry(low.entries.find((entry) => entry.action === 'guardrail-breach')!).details).toMatchObject({ judgement: { verdict: 'fail', score: 50 } });
     const critical = await run(judged([...['a', 'b', 'c', 'd', 'e'].map((name) => threshold(name)), threshold('k', { critical: true })]), {
       a: { '42': [0] }, b: { '42': [0] }, c: { '42': [0] }, d: { '42': [0] }, e: { '42': [0] }, k: { '42': [5] },
     });
