@@ -1,9 +1,10 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 
 import { errorMessage } from '../core/errors';
-import type { RecordLocation } from '../core/ledger/index';
-import { rolloutStatusLine, toPanelRollout, trafficText } from '../core/panel/model';
+import { Ledger, type RecordLocation } from '../core/ledger/index';
+import { entrySource, rolloutStatusLine, toPanelRollout, trafficText } from '../core/panel/model';
 import { ROLLOUT_ACTIONS, type PanelChangelog, type PanelNotice, type PanelPlanChoice, type PanelState, type RolloutAction } from '../core/panel/protocol';
 import type { Plan } from '../core/plan/schema';
 import {
@@ -182,6 +183,37 @@ export class RolloutController implements vscode.Disposable {
     if (this.run) return this.run.record;
     const uri = this.plans.loaded?.uri;
     return uri && uri.scheme === 'file' ? editorRecordFor(uri) : workspaceRecord();
+  }
+
+  /**
+   * Opens the runbook cell a ledger entry came from. The view names only the entry's seq; the
+   * runbook path is read from the ledger here and must be a `*.runbook.md` inside a workspace folder.
+   */
+  async openEntrySource(seq: number): Promise<boolean> {
+    const record = this.selectedRecord();
+    if (!record) return false;
+    try {
+      const entry = (await new Ledger({ path: record.ledgerPath }).list()).find((candidate) => candidate.seq === seq);
+      const source = entry ? entrySource(entry) : undefined;
+      if (!source || !source.runbook.endsWith('.runbook.md')) return false;
+      const folders = vscode.workspace.workspaceFolders ?? [];
+      const candidates = path.isAbsolute(source.runbook) ? [source.runbook] : folders.map((folder) => path.resolve(folder.uri.fsPath, source.runbook));
+      const file = candidates.find((candidate) => folders.some((folder) => !path.relative(folder.uri.fsPath, candidate).startsWith('..')) && fs.existsSync(candidate));
+      if (!file) {
+        void vscode.window.showWarningMessage(vscode.l10n.t('The runbook {0} is not in this workspace.', source.runbook));
+        return false;
+      }
+      const notebook = await vscode.workspace.openNotebookDocument(vscode.Uri.file(file));
+      const editor = await vscode.window.showNotebookDocument(notebook);
+      const index = Math.min(source.cell, Math.max(0, notebook.cellCount - 1));
+      const range = new vscode.NotebookRange(index, index + 1);
+      editor.revealRange(range, vscode.NotebookEditorRevealType.InCenterIfOutsideViewport);
+      editor.selections = [range];
+      return true;
+    } catch (error) {
+      this.log.warn(`Rollgate: cannot open the runbook cell of ledger entry #${seq}: ${errorMessage(error)}`);
+      return false;
+    }
   }
 
   // ---------------------------------------------------------------------------------------

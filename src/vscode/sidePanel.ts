@@ -139,6 +139,9 @@ class SidePanelProvider implements vscode.WebviewViewProvider {
       case 'action':
         await this.rollouts.perform(message.action);
         return;
+      case 'openSource':
+        await this.rollouts.openEntrySource(message.seq);
+        return;
     }
   }
 

@@ -308,7 +308,14 @@ function fillDetails(details: HTMLDetailsElement, entry: PanelChangelogEntry): v
   fact('Stage', entry.stage);
   fact('Change', entry.change);
   fact('Reason', entry.reason);
+  fact('From', entry.source);
   body.append(facts);
+  if (entry.source) {
+    const open = element('button', 'open-source', 'Open the cell');
+    open.type = 'button';
+    open.addEventListener('click', () => vscode.postMessage({ type: 'openSource', seq: entry.seq }));
+    body.append(open);
+  }
   if (entry.evidence.length > 0) {
     body.append(element('h3', undefined, 'Evidence'));
     const table = element('table', 'evidence');

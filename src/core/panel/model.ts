@@ -326,7 +326,20 @@ export function toChangelogEntry(entry: LedgerEntry): PanelChangelogEntry {
   }
   const reason = stringOf(entry.reason);
   if (reason) result.reason = reason;
+  const source = entrySource(entry);
+  if (source) result.source = `${source.runbook}, cell ${source.cell + 1}${source.name ? ` (${source.name})` : ''}`;
   return result;
+}
+
+/** The runbook and cell (0-based index) a ledger entry came from, when a runbook cell made it. */
+export function entrySource(entry: LedgerEntry): { runbook: string; cell: number; name?: string } | undefined {
+  const details = objectOf(entry.details);
+  const cell = objectOf(details?.cell);
+  const runbook = stringOf(details?.runbook);
+  const index = numberOf(cell?.index);
+  if (details?.source !== 'runbook' || !runbook || index === undefined || !Number.isInteger(index) || index < 0) return undefined;
+  const name = stringOf(cell?.name);
+  return { runbook, cell: index, ...(name ? { name } : {}) };
 }
 
 /**

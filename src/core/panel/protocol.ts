@@ -17,7 +17,9 @@ export type ViewMessage =
   | { type: 'selectPlan'; planId: string }
   | { type: 'action'; action: RolloutAction }
   /** Asks for the page of entries older than `beforeSeq` (the oldest the view shows). */
-  | { type: 'showMoreChangelog'; beforeSeq: number };
+  | { type: 'showMoreChangelog'; beforeSeq: number }
+  /** Opens the runbook cell a ledger entry came from; the host reads the entry itself (the view names only its seq). */
+  | { type: 'openSource'; seq: number };
 
 /** Messages from the host to the webview. */
 export type HostMessage = { type: 'state'; state: PanelState } | { type: 'changelog'; changelog: PanelChangelog };
@@ -194,6 +196,8 @@ export interface PanelChangelogEntry {
   /** "41 100% → 41 90%, 42 10%". */
   change?: string;
   reason?: string;
+  /** Where a change made from a runbook came from: "churn-canary.runbook.md, cell 7 (rollback)". */
+  source?: string;
   failed: boolean;
   lineage: PanelLineageLine[];
   evidence: PanelEvidence[];

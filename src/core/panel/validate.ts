@@ -9,6 +9,7 @@ const viewMessageSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('selectPlan'), planId: z.string().regex(PLAN_ID_PATTERN) }),
   z.strictObject({ type: z.literal('action'), action: z.enum(ROLLOUT_ACTIONS) }),
   z.strictObject({ type: z.literal('showMoreChangelog'), beforeSeq: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER) }),
+  z.strictObject({ type: z.literal('openSource'), seq: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER) }),
 ]);
 
 /** Result of checking one inbound webview message: the message, or why it was refused. */
