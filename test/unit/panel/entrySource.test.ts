@@ -20,7 +20,7 @@ describe('a change made from a runbook cell, in the panel', () => {
       durationMs: 12,
       outcome: 'ok',
       change: { action: 'rollback', reason: '5xx above guardrail on the canary', from: { weights: { '41': 90, '42': 10 } }, to: { weights: { '41': 100, '42': 0 } }, outcome: 'ok' },
-    } as Parameters<typeof cellChangeEntry>[0]);
+    } as unknown as Parameters<typeof cellChangeEntry>[0]);
     expect(input).toBeDefined();
     await ledger.append(input!);
     const [stored] = await ledger.list();
