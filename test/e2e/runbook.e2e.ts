@@ -294,6 +294,14 @@ async function renderedTables(workbench: Workbench): Promise<string[]> {
 
 async function runConfirmedRollout(workbench: Workbench, stack: DevStack): Promise<void> {
   const before = stack.state();
+  // Before it runs, the cell says what it will do and to what; the status bar names the runbook's plan.
+  await waitFor('the badge on the traffic-changing cell', 20_000, async () => {
+    const badges = await workbench.page.locator('.cell-statusbar-container').allInnerTexts().catch(() => [] as string[]);
+    return badges.some((text) => text.includes('changes traffic')) ? true : undefined;
+  });
+  const frontMatter = await workbench.page.locator('.statusbar-item', { hasText: 'plan ' }).first().innerText({ timeout: 10_000 }).catch(() => '');
+  if (!frontMatter.includes('.rollout.yaml')) throw new ExpectationError('a status bar item names the runbook\'s plan', 'plan <file>.rollout.yaml', frontMatter);
+  await workbench.page.screenshot({ path: path.join(screenshotsDir, 'runbook-cell-badge.png') });
   await runCell(workbench, 2);
   const dialog = workbench.page.locator('.monaco-dialog-box');
   await dialog.waitFor({ state: 'visible', timeout: 15_000 });
