@@ -12,8 +12,9 @@
 //    host, called before anything opened a plan (so Rollgate was not active yet).
 // The in-host part is test/harness/benchSuites/keystroke.bench-suite.ts, bundled here into its
 // own folder and run by the host runner (ROLLGATE_HOST_SUITES), never by `npm test`.
-// Needs: rollgate.vsix (`npm run package`), test/.results/rollgate-host-runner.vsix
+// Needs (built here when missing): rollgate.vsix (`npm run package`), test/.results/rollgate-host-runner.vsix
 // (`node test/harness/buildTests.mjs`) and code-server (`bash test/harness/ensureCodeServer.sh`).
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -72,8 +73,14 @@ async function buildParts(): Promise<{ suitesDir: string; harness: string }> {
 async function main(): Promise<void> {
   const rollgateVsix = join(root, 'rollgate.vsix');
   const runnerVsix = join(root, 'test/.results/rollgate-host-runner.vsix');
-  if (!existsSync(rollgateVsix)) fail('rollgate.vsix is missing: run `npm run package` first');
-  if (!existsSync(runnerVsix)) fail('the host runner .vsix is missing: run `node test/harness/buildTests.mjs` first');
+  // From a fresh clone, build what this bench runs (as `npm test` would) instead of stopping.
+  const build = (what: string, command: string, args: string[]) => {
+    process.stdout.write(`building ${what} (${command} ${args.join(' ')})…\n`);
+    const result = spawnSync(command, args, { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+    if (result.status !== 0) fail(`could not build ${what}: \`${command} ${args.join(' ')}\` exited ${result.status ?? result.signal}`);
+  };
+  if (!existsSync(rollgateVsix)) build('rollgate.vsix', 'npm', ['run', '--silent', 'package']);
+  if (!existsSync(runnerVsix)) build('the host runner .vsix', process.execPath, ['test/harness/buildTests.mjs']);
 
   const { suitesDir, harness } = await buildParts();
   const server = (await import(pathToFileURL(harness).href)) as typeof VsCodeServer;

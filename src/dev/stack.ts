@@ -25,9 +25,20 @@ function withoutStop(haproxy: DevHaproxy): DevStackHaproxy {
   return rest;
 }
 
-/** A stable, obviously-synthetic digest for a simulated artifact. */
+/**
+ * The artifact digests `rollgate dev` serves for 41 and 42: exactly those the sample plans
+ * (examples/*.rollout.yaml) declare, so a rollout's digest check passes against the demo. Any
+ * other version a plan registers (`POST /v1/services/churn-scorer/versions`) is served with the
+ * digest it was registered with.
+ */
+export const devSampleDigests: Readonly<Record<string, string>> = {
+  '41': 'sha256:9b0c1d2e3f4a5b6c7d8e9f0a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6e7f8a9b0c',
+  '42': 'sha256:4f2a9c1e8b7d6054a3f21e9c8d7b6a5f4e3d2c1b0a9f8e7d6c5b4a3f2e1d0c9b',
+};
+
+/** The digest `rollgate dev` serves for a version: the samples' for 41 and 42, a stable synthetic one otherwise. */
 export function devDigest(version: string): string {
-  return `sha256:${createHash('sha256').update(`rollgate-dev churn ${version}`).digest('hex')}`;
+  return devSampleDigests[version] ?? `sha256:${createHash('sha256').update(`rollgate-dev churn ${version}`).digest('hex')}`;
 }
 
 export interface DevStackOptions {

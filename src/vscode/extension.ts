@@ -5,6 +5,7 @@ import { registerPlanCompletion } from './planCompletion';
 import { registerPlanDiagnostics } from './planDiagnostics';
 import { PlanFixStore } from './planFixes';
 import { registerPlanHover } from './planHover';
+import { registerPlanCommands } from './planCommands';
 import { registerPlanQuickFix } from './planQuickFix';
 import { registerPromqlEditing } from './promqlEditing';
 import { PromqlSources } from './promqlSources';
@@ -40,6 +41,7 @@ export function activate(context: vscode.ExtensionContext): void {
     registerSecretCommands(context.secrets, log),
     registerRolloutUi(context, log),
     registerArgoExport(log),
+    registerPlanCommands(log),
   );
 }
 

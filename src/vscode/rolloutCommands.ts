@@ -18,21 +18,23 @@ export const EXPORT_REPORT_COMMAND = 'rollgate.report.export';
 
 /**
  * Arguments a command accepts (from the explorer context menu, keybindings, other extensions or
- * tests): a plan file to select first, and for rollback `{ confirmed: true }` to skip the modal
- * (automation that already asked). The side panel never passes either.
+ * tests): a plan file to select first, and for rollback `{ confirmed: true, reason? }` to skip the
+ * reason prompt and the modal (automation that already asked). The side panel never passes either.
  */
-function parseArguments(args: unknown[]): { uri?: vscode.Uri; confirmed: boolean } {
+function parseArguments(args: unknown[]): { uri?: vscode.Uri; confirmed: boolean; reason?: string } {
   let uri: vscode.Uri | undefined;
   let confirmed = false;
+  let reason: string | undefined;
   for (const argument of args) {
     if (argument instanceof vscode.Uri) uri = argument;
     else if (argument && typeof argument === 'object') {
-      const object = argument as { plan?: unknown; confirmed?: unknown };
+      const object = argument as { plan?: unknown; confirmed?: unknown; reason?: unknown };
       if (object.plan instanceof vscode.Uri) uri = object.plan;
       if (object.confirmed === true) confirmed = true;
+      if (typeof object.reason === 'string') reason = object.reason;
     }
   }
-  return { ...(uri ? { uri } : {}), confirmed };
+  return { ...(uri ? { uri } : {}), confirmed, ...(reason !== undefined ? { reason } : {}) };
 }
 
 async function pickPlan(rollouts: RolloutController): Promise<boolean> {
@@ -57,13 +59,13 @@ async function pickPlan(rollouts: RolloutController): Promise<boolean> {
 export function registerRolloutCommands(rollouts: RolloutController): vscode.Disposable {
   const registrations = Object.entries(ROLLOUT_COMMANDS).map(([command, action]) =>
     vscode.commands.registerCommand(command, async (...args: unknown[]): Promise<RolloutCommandResult> => {
-      const { uri, confirmed } = parseArguments(args);
+      const { uri, confirmed, reason } = parseArguments(args);
       if (uri) {
         if (!(await rollouts.selectPlanUri(uri))) return { ok: false, message: vscode.l10n.t('{0} is not a rollout plan of this workspace.', vscode.workspace.asRelativePath(uri)) };
       } else if (!rollouts.selectedPlanUri() && (action === 'start' || action === 'startDrill' || action === 'rollback')) {
         if (!(await pickPlan(rollouts))) return { ok: false, message: vscode.l10n.t('No plan picked.') };
       }
-      return rollouts.perform(action, { confirmed });
+      return rollouts.perform(action, { confirmed, ...(reason !== undefined ? { reason } : {}) });
     }),
   );
   return vscode.Disposable.from(

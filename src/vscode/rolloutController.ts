@@ -1,13 +1,13 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 
 import { errorMessage } from '../core/errors';
-import { defaultLedgerPath } from '../core/ledger/index';
-import { rolloutStatusLine, toPanelRollout, trafficText } from '../core/panel/model';
+import { Ledger, type RecordLocation } from '../core/ledger/index';
+import { entrySource, rolloutStatusLine, toPanelRollout, trafficText } from '../core/panel/model';
 import { ROLLOUT_ACTIONS, type PanelChangelog, type PanelNotice, type PanelPlanChoice, type PanelState, type PanelTimeline, type ReportExportFormat, type RolloutAction } from '../core/panel/protocol';
 import type { Plan } from '../core/plan/schema';
 import {
-  DEFAULT_STATE_DIR,
   describeDevFaults,
   openRollout,
   rollBackPlan,
@@ -17,6 +17,8 @@ import {
   type RolloutSnapshot,
 } from '../core/rollout/index';
 import { ChangelogPages } from './changelogPages';
+import { LiveService } from './liveService';
+import { editorRecordFor, workspaceRecord } from './recordLocation';
 import { actorName, confirmDiscard, confirmRollback, refusal, UserFacingError } from './rolloutDialogs';
 import { RunReports } from './runReports';
 import { editorSecretResolver } from './secrets';
@@ -27,6 +29,8 @@ interface ActiveRun {
   engine: RolloutEngine;
   plan: Plan;
   drill: boolean;
+  /** Where its ledger and state live (the plan's record root). */
+  record: RecordLocation;
   done: Promise<void>;
 }
 
@@ -52,6 +56,8 @@ export class RolloutController implements vscode.Disposable {
   readonly onDidChangeChangelog = this.changelogEmitter.event;
 
   private readonly plans: WorkspacePlans;
+  /** The selected plan's service as its deployment endpoint serves it now. */
+  readonly live: LiveService;
   private readonly changelogPages: ChangelogPages;
   private readonly reports: RunReports;
   private run: ActiveRun | undefined;
@@ -59,6 +65,7 @@ export class RolloutController implements vscode.Disposable {
   private readonly inFlight = new Set<RolloutAction>();
   private notice: PanelNotice | undefined;
   private readonly disposables: vscode.Disposable[] = [];
+  private readonly watchedLedgerFolders = new Set<string>();
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -67,14 +74,20 @@ export class RolloutController implements vscode.Disposable {
     this.plans = new WorkspacePlans(context, log);
     this.changelogPages = new ChangelogPages(log);
     this.reports = new RunReports(log);
+    this.live = new LiveService(context.secrets, () => this.run?.plan ?? this.plans.loaded?.plan);
     const ledgerWatcher = vscode.workspace.createFileSystemWatcher('**/.rollgate/ledger.jsonl');
     this.disposables.push(
       this.changeEmitter,
       this.changelogEmitter,
       this.plans,
+      this.live,
+      this.live.onDidChange(() => this.changeEmitter.fire()),
       this.plans.onDidChange(({ reloaded }) => {
         this.changeEmitter.fire();
-        if (reloaded) this.changelogEmitter.fire({ reset: true });
+        if (reloaded) {
+          this.changelogEmitter.fire({ reset: true });
+          void this.live.refresh();
+        }
       }),
       ledgerWatcher,
       ledgerWatcher.onDidChange(() => this.changelogEmitter.fire({ reset: false })),
@@ -97,8 +110,17 @@ export class RolloutController implements vscode.Disposable {
   /** The plan the panel shows: the running rollout's, else the selected one when it is valid. */
   selectedPlan = (): Plan | undefined => this.run?.plan ?? this.plans.loaded?.plan;
 
-  private workspaceRoot(): vscode.Uri | undefined {
-    return vscode.workspace.workspaceFolders?.[0]?.uri;
+  /** Watches a ledger outside the workspace folders too (the record root may be the repository above the opened folder). */
+  private watchLedger(ledgerPath: string): void {
+    const folder = path.dirname(ledgerPath);
+    if (this.watchedLedgerFolders.has(folder)) return;
+    this.watchedLedgerFolders.add(folder);
+    const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(folder), path.basename(ledgerPath)));
+    this.disposables.push(
+      watcher,
+      watcher.onDidChange(() => this.changelogEmitter.fire({ reset: false })),
+      watcher.onDidCreate(() => this.changelogEmitter.fire({ reset: true })),
+    );
   }
 
   /** The snapshot shown: the running engine's, else the stored one of the selected plan's service. */
@@ -141,6 +163,9 @@ export class RolloutController implements vscode.Disposable {
       state.rollout = toPanelRollout(snapshot, { guardrails: this.run?.plan.guardrails ?? loaded?.plan?.guardrails ?? [], driving: this.run !== undefined, drill: this.run?.drill ?? false });
     }
     if (busy) state.busy = busy;
+    const service = this.run?.plan.metadata.service ?? loaded?.plan?.metadata.service;
+    if (this.live.live && this.live.live.service === service) state.live = this.live.live;
+    else if (this.live.problem && service) state.liveProblem = this.live.problem;
     if (!trusted) state.notice = { level: 'warning', text: vscode.l10n.t('This folder is not trusted: Rollgate shows plans and the changelog but runs no rollout action. Trust the folder (Workspaces: Manage Workspace Trust) to start, pause, approve or roll back.') };
     else if (this.notice) state.notice = this.notice;
     return state;
@@ -154,17 +179,19 @@ export class RolloutController implements vscode.Disposable {
   /** The timeline of the run the panel shows (the running one, or the stored one of the selected plan). */
   async timeline(): Promise<PanelTimeline> {
     const root = this.workspaceRoot();
-    if (!root) return { verified: true, rows: [], measurementEntries: 0, problem: vscode.l10n.t('Open a folder to see a run\'s timeline.') };
-    return this.reports.timeline(this.ledgerPath(root), this.currentSnapshot()?.runId);
+    const ledgerPath = this.ledgerPath();
+    if (!root || !ledgerPath) return { verified: true, rows: [], measurementEntries: 0, problem: vscode.l10n.t('Open a folder to see a run\'s timeline.') };
+    return this.reports.timeline(ledgerPath, this.currentSnapshot()?.runId);
   }
 
   /** "Export report": writes the shown run's report (Markdown or HTML) into the workspace and opens it. */
   async exportReport(format: ReportExportFormat): Promise<RolloutCommandResult> {
     const root = this.workspaceRoot();
     const runId = this.currentSnapshot()?.runId;
-    if (!root || !runId) return { ok: false, message: vscode.l10n.t('No run to report: pick a plan that has run.') };
+    const ledgerPath = this.ledgerPath();
+    if (!root || !runId || !ledgerPath) return { ok: false, message: vscode.l10n.t('No run to report: pick a plan that has run.') };
     try {
-      const uri = await this.reports.export(this.ledgerPath(root), runId, format, root);
+      const uri = await this.reports.export(ledgerPath, runId, format, root);
       const message = vscode.l10n.t('Report written to {0}.', vscode.workspace.asRelativePath(uri));
       this.notice = { level: 'info', text: message };
       return { ok: true, message };
@@ -181,29 +208,70 @@ export class RolloutController implements vscode.Disposable {
   /** Opens the runbook cell or the plan stage that ledger entry `seq` came from. */
   async openSource(seq: number): Promise<RolloutCommandResult> {
     const root = this.workspaceRoot();
-    if (!root) return { ok: false, message: vscode.l10n.t('Open a folder first.') };
-    const problem = await this.reports.openSource(this.ledgerPath(root), seq, root, this.plans.choices().map((choice) => choice.uri));
+    const ledgerPath = this.ledgerPath();
+    if (!root || !ledgerPath) return { ok: false, message: vscode.l10n.t('Open a folder first.') };
+    const problem = await this.reports.openSource(ledgerPath, seq, root, this.plans.choices().map((choice) => choice.uri));
     if (problem) void vscode.window.showWarningMessage(`Rollgate: ${problem}`);
     return problem ? { ok: false, message: problem } : { ok: true, message: vscode.l10n.t('Opened the source of entry #{0}.', seq) };
   }
 
   /** One page of the changelog of the selected plan's service, newest first (see {@link ChangelogPages}). */
   async changelog(mode: 'replace' | 'head' | 'append', beforeSeq?: number): Promise<PanelChangelog> {
-    const root = this.workspaceRoot();
-    if (!root) return { mode: 'replace', entries: [], hasMore: false, source: '', problem: vscode.l10n.t('Open a folder to see its changelog.') };
-    return this.changelogPages.page(this.ledgerPath(root), this.plans.loaded?.plan?.metadata.service, mode, beforeSeq);
+    const record = this.selectedRecord();
+    if (!record) return { mode: 'replace', entries: [], hasMore: false, source: '', problem: vscode.l10n.t('Open a folder to see its changelog.') };
+    this.watchLedger(record.ledgerPath);
+    return this.changelogPages.page(record.ledgerPath, this.plans.loaded?.plan?.metadata.service, mode, beforeSeq);
   }
 
-  private ledgerPath(root: vscode.Uri): string {
-    const configured = vscode.workspace.getConfiguration('rollgate').get<string>('ledger.path');
-    return configured ? path.resolve(root.fsPath, configured) : defaultLedgerPath(root.fsPath);
+  private workspaceRoot(): vscode.Uri | undefined {
+    return vscode.workspace.workspaceFolders?.[0]?.uri;
+  }
+
+  /** The ledger the panel shows: the selected plan's record (see {@link selectedRecord}). */
+  private ledgerPath(): string | undefined {
+    return this.selectedRecord()?.ledgerPath;
+  }
+
+  /** The record (ledger, state, locks) of the running rollout's plan, else of the selected plan, else of the workspace. */
+  selectedRecord(): RecordLocation | undefined {
+    if (this.run) return this.run.record;
+    const uri = this.plans.loaded?.uri;
+    return uri && uri.scheme === 'file' ? editorRecordFor(uri) : workspaceRecord();
+  }
+
+  /**
+   * Opens the runbook cell a ledger entry came from. The view names only the entry's seq; the
+   * runbook path is read from the ledger here and must be a `*.runbook.md` inside a workspace folder.
+   */
+  async openEntrySource(seq: number): Promise<boolean> {
+    const record = this.selectedRecord();
+    if (!record) return false;
+    try {
+      const entry = (await new Ledger({ path: record.ledgerPath }).list()).find((candidate) => candidate.seq === seq);
+      const source = entry ? entrySource(entry) : undefined;
+      if (!source || !source.runbook.endsWith('.runbook.md')) return false;
+      const folders = vscode.workspace.workspaceFolders ?? [];
+      const candidates = path.isAbsolute(source.runbook) ? [source.runbook] : [record.root, ...folders.map((folder) => folder.uri.fsPath)].map((base) => path.resolve(base, source.runbook));
+      const file = candidates.find((candidate) => folders.some((folder) => !path.relative(folder.uri.fsPath, candidate).startsWith('..')) && fs.existsSync(candidate));
+      if (!file) return false;
+      const notebook = await vscode.workspace.openNotebookDocument(vscode.Uri.file(file));
+      const editor = await vscode.window.showNotebookDocument(notebook);
+      const index = Math.min(source.cell, Math.max(0, notebook.cellCount - 1));
+      const range = new vscode.NotebookRange(index, index + 1);
+      editor.revealRange(range, vscode.NotebookEditorRevealType.InCenterIfOutsideViewport);
+      editor.selections = [range];
+      return true;
+    } catch (error) {
+      this.log.warn(`Rollgate: cannot open the runbook cell of ledger entry #${seq}: ${errorMessage(error)}`);
+      return false;
+    }
   }
 
   // ---------------------------------------------------------------------------------------
   // Actions. Each re-checks trust and state; the view's enabled flags are only a hint.
 
   /** Runs one action and turns any failure into a notice and an error message. */
-  async perform(action: RolloutAction, options: { confirmed?: boolean } = {}): Promise<RolloutCommandResult> {
+  async perform(action: RolloutAction, options: { confirmed?: boolean; reason?: string } = {}): Promise<RolloutCommandResult> {
     if (!ROLLOUT_ACTIONS.includes(action)) return { ok: false, message: 'unknown action' };
     if (!vscode.workspace.isTrusted) {
       const message = vscode.l10n.t('Rollgate runs no rollout action in an untrusted folder. Trust the folder first (Workspaces: Manage Workspace Trust).');
@@ -230,12 +298,13 @@ export class RolloutController implements vscode.Disposable {
       return { ok: false, message };
     } finally {
       this.inFlight.delete(action);
+      void this.live.refresh();
       this.changeEmitter.fire();
       this.changelogEmitter.fire({ reset: false });
     }
   }
 
-  private async dispatch(action: RolloutAction, options: { confirmed?: boolean }): Promise<string> {
+  private async dispatch(action: RolloutAction, options: { confirmed?: boolean; reason?: string }): Promise<string> {
     switch (action) {
       case 'start':
       case 'startDrill':
@@ -258,7 +327,7 @@ export class RolloutController implements vscode.Disposable {
         return vscode.l10n.t('Approved promotion after stage {0}.', stage);
       }
       case 'rollback':
-        return this.rollback(options.confirmed === true);
+        return this.rollback(options.confirmed === true, options);
     }
   }
 
@@ -276,17 +345,17 @@ export class RolloutController implements vscode.Disposable {
 
   private async start(drill: boolean): Promise<string> {
     if (this.run) throw new UserFacingError(vscode.l10n.t('A rollout of {0} is already running in this window.', this.run.plan.metadata.name));
-    const { plan, digest } = this.requirePlan();
-    const root = this.workspaceRoot();
-    if (!root) throw new UserFacingError(vscode.l10n.t('Open a folder first: rollout state and the ledger live in the workspace.'));
+    const { plan, digest, uri } = this.requirePlan();
+    if (uri.scheme !== 'file') throw new UserFacingError(vscode.l10n.t('Open the plan from a folder on disk: rollout state and the ledger live beside it.'));
+    const record = editorRecordFor(uri);
     let opened: OpenedRollout;
     try {
       opened = await openRollout({
         plan,
         planDigest: digest,
         secrets: editorSecretResolver(this.context.secrets),
-        workspaceRoot: root.fsPath,
-        ledgerPath: this.ledgerPath(root),
+        workspaceRoot: record.root,
+        ledgerPath: record.ledgerPath,
         actor: drill ? `drill:${actorName()}` : actorName(),
         ...(drill ? { drill: {} } : {}),
         rerunFinished: true,
@@ -309,9 +378,12 @@ export class RolloutController implements vscode.Disposable {
         void vscode.window.showErrorMessage(`Rollgate: ${event.message}`);
       } else if (event.kind !== 'measured' && event.kind !== 'baking') this.log.info(`Rollgate ${event.snapshot.service}: ${event.message}`);
       this.changeEmitter.fire();
-      if (event.kind !== 'measured' && event.kind !== 'baking') this.changelogEmitter.fire({ reset: false });
+      if (event.kind !== 'measured' && event.kind !== 'baking') {
+        this.changelogEmitter.fire({ reset: false });
+        void this.live.refresh();
+      }
     });
-    const run: ActiveRun = { opened, engine, plan, drill, done: Promise.resolve() };
+    const run: ActiveRun = { opened, engine, plan, drill, record, done: Promise.resolve() };
     this.run = run;
     run.done = this.drive(opened, plan)
       .catch((error: unknown) => {
@@ -352,13 +424,13 @@ export class RolloutController implements vscode.Disposable {
     await this.run?.done;
   }
 
-  private async rollback(confirmed: boolean): Promise<string> {
+  private async rollback(confirmed: boolean, options: { reason?: string }): Promise<string> {
     // A running rollout is what "Roll back now" acts on, whichever plan the panel shows.
     const { plan, digest } = this.run ? { plan: this.run.plan, digest: this.run.engine.snapshot().planDigest } : this.requirePlan();
     const snapshot = this.currentSnapshot();
     const to = snapshot?.rollbackTo ?? rollbackTarget(plan);
-    if (!confirmed) await confirmRollback(plan, to, snapshot?.traffic);
-    const reason = `manual rollback by ${actorName()} from the VS Code side panel`;
+    const given = confirmed ? (options.reason?.trim() ?? '') : await confirmRollback(plan, to, snapshot?.traffic);
+    const reason = given || `manual rollback by ${actorName()} from the VS Code side panel`;
     if (this.run) {
       const result = await this.run.engine.rollbackNow(reason, actorName());
       if (!result.ok) throw new UserFacingError(vscode.l10n.t('ROLLBACK FAILED after {0} attempt(s): {1}. Roll back by hand to {2} now.', result.attempts, result.error ?? '', result.to));
@@ -366,16 +438,16 @@ export class RolloutController implements vscode.Disposable {
       return vscode.l10n.t('Rolled back to {0}.', result.to);
     }
     // No engine in this window: one idempotency-keyed rollback through the plan's backend, recorded in the ledger.
-    const root = this.workspaceRoot();
-    if (!root) throw new UserFacingError(vscode.l10n.t('Open a folder first: the ledger lives in the workspace.'));
+    const record = this.selectedRecord();
+    if (!record) throw new UserFacingError(vscode.l10n.t('Open a folder first: the ledger lives in the workspace.'));
     let result;
     try {
       result = await rollBackPlan({
         plan,
         planDigest: digest,
         secrets: editorSecretResolver(this.context.secrets),
-        ledgerPath: this.ledgerPath(root),
-        stateDir: path.join(root.fsPath, DEFAULT_STATE_DIR),
+        ledgerPath: record.ledgerPath,
+        stateDir: record.stateDir,
         actor: actorName(),
         reason,
         to,

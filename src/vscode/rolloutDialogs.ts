@@ -33,15 +33,31 @@ export async function confirmDiscard(question: DiscardQuestion, service: string)
   }
 }
 
-/** "Roll back now?" with what will be sent; throws when cancelled. */
-export async function confirmRollback(plan: Plan, to: string, traffic: TrafficState | undefined): Promise<void> {
+/**
+ * "Roll back now": asks for a reason (optional; Escape cancels, nothing is sent yet), then
+ * "Roll back now?" with what will be sent and the reason. Returns the reason, or '' when none
+ * was given; throws when cancelled.
+ */
+export async function confirmRollback(plan: Plan, to: string, traffic: TrafficState | undefined): Promise<string> {
   const rollBack = vscode.l10n.t('Roll back now');
+  const typed = await vscode.window.showInputBox({
+    title: vscode.l10n.t('Roll back {0} to version {1}', plan.metadata.service, to),
+    prompt: vscode.l10n.t('Why? Optional, recorded in the ledger with the rollback. Enter to go on, Escape to cancel.'),
+    placeHolder: vscode.l10n.t('e.g. error rate up after 42, pager INC-123'),
+    ignoreFocusOut: true,
+  });
+  if (typed === undefined) throw new UserFacingError(vscode.l10n.t('Rollback cancelled.'));
+  const reason = typed.trim();
   const current = trafficText(traffic) || vscode.l10n.t('unknown');
   // The backend says how its rollback is sent (the Rollgate API's POST, HAProxy's set-weight line).
   const request = createDeploymentBackend({ plan }).rollbackRequest(to);
-  const detail = vscode.l10n.t('Sends one rollback ({0}): all traffic goes to {1}. The action is recorded in the ledger. Current traffic: {2}.', request, to, current);
+  const detail = [
+    vscode.l10n.t('Sends one rollback ({0}): all traffic goes to {1}. The action is recorded in the ledger. Current traffic: {2}.', request, to, current),
+    reason ? vscode.l10n.t('Reason: {0}', reason) : vscode.l10n.t('No reason given.'),
+  ].join('\n');
   const answer = await vscode.window.showWarningMessage(vscode.l10n.t('Roll back {0} to version {1} now?', plan.metadata.service, to), { modal: true, detail }, rollBack);
   if (answer !== rollBack) throw new UserFacingError(vscode.l10n.t('Rollback cancelled.'));
+  return reason;
 }
 
 /** What the person is told when core refuses to start (or roll back) before anything was sent. */

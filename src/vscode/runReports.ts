@@ -84,7 +84,7 @@ export class RunReports {
     if (!entry) return vscode.l10n.t('Entry #{0} is not in the ledger.', seq);
     switch (sourceKindOf(entry)) {
       case 'cell':
-        return this.openCell(entry, root);
+        return this.openCell(entry.request?.runbook ?? '', entry.request?.cell ?? '', root);
       case 'plan':
         return this.openPlanStage(entry, planFiles);
       default:
@@ -92,8 +92,8 @@ export class RunReports {
     }
   }
 
-  private async openCell(entry: LedgerEntry, root: vscode.Uri): Promise<string | undefined> {
-    const recorded = entry.request?.runbook ?? '';
+  /** Opens `recorded` (relative to the workspace root) at the cell `label` (its name, or `#n`). */
+  private async openCell(recorded: string, label: string, root: vscode.Uri): Promise<string | undefined> {
     const file = path.resolve(root.fsPath, recorded);
     const inside = path.relative(root.fsPath, file);
     // Only a runbook of this workspace is opened, whatever the ledger says.
@@ -105,7 +105,6 @@ export class RunReports {
       return vscode.l10n.t('Cannot open {0}: {1}', recorded, errorMessage(error));
     }
     if (notebook.notebookType !== RUNBOOK_NOTEBOOK_TYPE) return vscode.l10n.t('{0} did not open as a runbook.', recorded);
-    const label = entry.request?.cell ?? '';
     const cells = notebook.getCells();
     const byNumber = /^#(\d+)$/.exec(label);
     const index = byNumber ? Number(byNumber[1]) - 1 : cells.findIndex((cell) => (cell.metadata as { attributes?: { name?: unknown } }).attributes?.name === label);

@@ -19,11 +19,13 @@ import {
   type Confirmer,
   type HttpSender,
 } from '../core/cells/index';
-import { defaultLedgerPath, Ledger } from '../core/ledger/index';
+import { Ledger } from '../core/ledger/index';
+import { editorRecordFor, workspaceRecord } from './recordLocation';
 import type { Plan } from '../core/plan/schema';
 import { validatePlan } from '../core/plan/validate';
 import { RUNBOOK_NOTEBOOK_TYPE, runbookCellAttributes, runbookMetadata } from './runbookSerializer';
 import { editorSecretResolver, missingSecretHint } from './secrets';
+import { registerRunbookStatus } from './runbookStatus';
 import { errorDetail, errorMessage } from '../core/errors';
 
 /** Stable id: `notebook.selectKernel` and users' settings refer to it. */
@@ -61,12 +63,10 @@ export function registerRunbookController(options: RunbookControllerOptions): vs
   const secretResolver = editorSecretResolver(options.secrets);
 
   const ledgerFor = (notebook: vscode.NotebookDocument): Ledger | undefined => {
-    // The runbook's workspace folder; a runbook opened outside any folder records beside itself.
-    const folder =
-      vscode.workspace.getWorkspaceFolder(notebook.uri)?.uri ??
-      (notebook.uri.scheme === 'file' ? vscode.Uri.joinPath(notebook.uri, '..') : vscode.workspace.workspaceFolders?.[0]?.uri);
-    if (!folder || folder.scheme !== 'file') return undefined;
-    const path = defaultLedgerPath(folder.fsPath);
+    // The same rule as the CLI's `rollgate run` and the side panel's (recordLocation.ts).
+    const record = notebook.uri.scheme === 'file' ? editorRecordFor(notebook.uri) : workspaceRecord();
+    if (!record) return undefined;
+    const path = record.ledgerPath;
     let ledger = ledgers.get(path);
     if (!ledger) ledgers.set(path, (ledger = new Ledger({ path })));
     return ledger;
@@ -123,11 +123,18 @@ export function registerRunbookController(options: RunbookControllerOptions): vs
     return session;
   };
 
-  const confirmer: Confirmer = {
+  /** Reveals and selects the cell that asks (during Run All it may be far down), then asks naming it. */
+  const confirmerFor = (cell: vscode.NotebookCell): Confirmer => ({
     async confirm(request: ConfirmationRequest) {
+      const editor = vscode.window.visibleNotebookEditors.find((candidate) => candidate.notebook === cell.notebook);
+      if (editor) {
+        const range = new vscode.NotebookRange(cell.index, cell.index + 1);
+        editor.revealRange(range, vscode.NotebookEditorRevealType.InCenterIfOutsideViewport);
+        editor.selections = [range];
+      }
       const title = request.cellName
-        ? vscode.l10n.t('Run cell "{0}"? It changes something.', request.cellName)
-        : vscode.l10n.t('Run this cell? It changes something.');
+        ? vscode.l10n.t('Run cell {0} "{1}"? It changes something.', cell.index + 1, request.cellName)
+        : vscode.l10n.t('Run cell {0}? It changes something.', cell.index + 1);
       const answer = await vscode.window.showWarningMessage(title, { modal: true, detail: describeTarget(request) }, RUN());
       if (answer !== RUN()) return false;
       if (!request.typeToConfirm) return true;
@@ -140,7 +147,7 @@ export function registerRunbookController(options: RunbookControllerOptions): vs
       });
       return typed === expected;
     },
-  };
+  });
 
   const runCell = async (cell: vscode.NotebookCell, notebook: vscode.NotebookDocument): Promise<boolean> => {
     const execution = controller.createNotebookCellExecution(cell);
@@ -163,7 +170,7 @@ export function registerRunbookController(options: RunbookControllerOptions): vs
       }
       const result = await session.run(
         { language: cell.document.languageId, attributes: runbookCellAttributes(cell), value: cell.document.getText() },
-        { index: cell.index, signal: abort.signal, confirmer },
+        { index: cell.index, signal: abort.signal, confirmer: confirmerFor(cell) },
       );
       await execution.replaceOutput(toNotebookOutputs(result));
       logResult(options.log, result, notebook, cell);
@@ -188,8 +195,18 @@ export function registerRunbookController(options: RunbookControllerOptions): vs
     }
   };
 
+  /** The target a mutating cell would change, resolved without sending (for its badge). */
+  const resolveTarget = async (notebook: vscode.NotebookDocument, cell: vscode.NotebookCell) => {
+    const session = await sessionFor(notebook);
+    if (typeof session === 'string') return undefined;
+    const spec = { language: cell.document.languageId, attributes: runbookCellAttributes(cell), value: cell.document.getText() };
+    const { prepared } = await session.prepare(spec);
+    return prepared ? session.confirmationFor(prepared, spec) : undefined;
+  };
+
   return vscode.Disposable.from(
     controller,
+    registerRunbookStatus(resolveTarget),
     vscode.workspace.onDidCloseNotebookDocument((notebook) => sessions.delete(notebook.uri.toString())),
   );
 }
@@ -225,8 +242,12 @@ function toNotebookOutput(output: CellOutput): vscode.NotebookCellOutput {
       return new vscode.NotebookCellOutput([vscode.NotebookCellOutputItem.text(output.text)]);
     case 'markdown':
       return new vscode.NotebookCellOutput([vscode.NotebookCellOutputItem.text(output.text, 'text/markdown')]);
-    case 'json':
-      return new vscode.NotebookCellOutput([vscode.NotebookCellOutputItem.json(output.value, 'application/json'), vscode.NotebookCellOutputItem.text(renderOutputText(output))]);
+    case 'json': {
+      const items = [vscode.NotebookCellOutputItem.json(output.value, 'application/json'), vscode.NotebookCellOutputItem.text(renderOutputText(output))];
+      // Folded under its title (a response's headers, a rollout action's full answer), two-space JSON inside.
+      if (output.collapsed) items.unshift(vscode.NotebookCellOutputItem.text(collapsedJsonHtml(output.title ?? 'JSON', output.value), 'text/html'));
+      return new vscode.NotebookCellOutput(items);
+    }
     case 'table':
       return new vscode.NotebookCellOutput([
         vscode.NotebookCellOutputItem.text(renderTableMarkdown(output.columns, output.rows), 'text/markdown'),
@@ -237,6 +258,12 @@ function toNotebookOutput(output: CellOutput): vscode.NotebookCellOutput {
       return new vscode.NotebookCellOutput([vscode.NotebookCellOutputItem.text(svg, 'image/svg+xml'), vscode.NotebookCellOutputItem.text(svg, 'text/html')]);
     }
   }
+}
+
+/** `<details>` holding the value as two-space JSON; everything escaped, no script, no style. */
+export function collapsedJsonHtml(title: string, value: unknown): string {
+  const escape = (text: string) => text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
+  return `<details><summary>${escape(title)}</summary><pre>${escape(JSON.stringify(value, null, 2) ?? 'undefined')}</pre></details>`;
 }
 
 function logResult(log: vscode.LogOutputChannel, result: CellRunResult, notebook: vscode.NotebookDocument, cell: vscode.NotebookCell): void {

@@ -111,9 +111,12 @@ class SidePanelProvider implements vscode.WebviewViewProvider {
       view.onDidChangeVisibility(() => {
         // A hidden webview drops messages; a visible one asks again with `ready`.
         if (view.visible) stateUpdates.schedule();
+        this.rollouts.live.setWatching(view.visible);
       }),
     ];
+    this.rollouts.live.setWatching(view.visible);
     view.onDidDispose(() => {
+      this.rollouts.live.setWatching(false);
       stateUpdates.dispose();
       changelogUpdates.dispose();
       flagUpdates.dispose();
@@ -152,7 +155,9 @@ class SidePanelProvider implements vscode.WebviewViewProvider {
         await this.rollouts.exportReport(message.format);
         return;
       case 'openSource':
-        await this.rollouts.openSource(message.seq);
+        // A change made from a runbook cell names its runbook relative to the record root; else a
+        // cell-run's runbook or a rollout entry's plan stage.
+        if (!(await this.rollouts.openEntrySource(message.seq))) await this.rollouts.openSource(message.seq);
         return;
       case 'action':
         await this.rollouts.perform(message.action);

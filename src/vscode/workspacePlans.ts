@@ -1,13 +1,15 @@
-import * as path from 'node:path';
 import * as vscode from 'vscode';
 
 import { errorMessage } from '../core/errors';
 import type { Plan } from '../core/plan/schema';
 import { planDigest, validatePlan } from '../core/plan/validate';
-import { DEFAULT_STATE_DIR, FileStateStore, type RolloutSnapshot } from '../core/rollout/index';
+import { FileStateStore, type RolloutSnapshot } from '../core/rollout/index';
+import { editorRecordFor } from './recordLocation';
 
 /** Plan files the panel offers. */
 export const PLAN_GLOB = '**/*.rollout.{yaml,yml}';
+/** workspaceState key: the plan the panel opens on. */
+const REMEMBERED_PLAN = 'rollgate.panel.plan';
 
 /** The selected plan file, read and validated. */
 export interface LoadedPlan {
@@ -46,6 +48,9 @@ export class WorkspacePlans implements vscode.Disposable {
       watcher,
       watcher.onDidCreate(() => void this.refresh()),
       watcher.onDidDelete(() => void this.refresh()),
+      vscode.workspace.onDidSaveTextDocument((document) => {
+        if (/\.rollout\.ya?ml$/.test(document.uri.path)) this.remember(document.uri);
+      }),
       watcher.onDidChange((uri) => {
         if (this.loaded && uri.toString() === this.loaded.uri.toString()) void this.loadSelected();
       }),
@@ -81,11 +86,30 @@ export class WorkspacePlans implements vscode.Disposable {
       this.storedSnapshot = undefined;
     }
     if (!this.selectedPlanId) {
-      const remembered = this.context.workspaceState.get<string>('rollgate.panel.plan');
-      const choice = this.plans.find((plan) => vscode.workspace.asRelativePath(plan.uri) === remembered) ?? this.plans[0];
+      // The plan last run, selected or saved here; else the most recently modified one.
+      const remembered = this.context.workspaceState.get<string>(REMEMBERED_PLAN);
+      const choice = this.plans.find((plan) => vscode.workspace.asRelativePath(plan.uri) === remembered) ?? (await this.newest());
       if (choice) await this.select(choice.id);
     }
     this.changeEmitter.fire({ reloaded: false });
+  }
+
+  /** The plan file modified last (the first one when none can be read). */
+  private async newest(): Promise<{ id: string; uri: vscode.Uri } | undefined> {
+    let best: { plan: { id: string; uri: vscode.Uri }; mtime: number } | undefined;
+    for (const plan of this.plans) {
+      const mtime = await vscode.workspace.fs.stat(plan.uri).then(
+        (stat) => stat.mtime,
+        () => -1,
+      );
+      if (!best || mtime > best.mtime) best = { plan, mtime };
+    }
+    return best?.plan;
+  }
+
+  /** Remembers a plan as the one the panel opens on next time (it was run or saved). */
+  remember(uri: vscode.Uri): void {
+    void this.context.workspaceState.update(REMEMBERED_PLAN, vscode.workspace.asRelativePath(uri));
   }
 
   /** Selects a plan by the id the host issued. Returns false for an id it never issued. */
@@ -93,7 +117,7 @@ export class WorkspacePlans implements vscode.Disposable {
     const choice = this.plans.find((plan) => plan.id === planId);
     if (!choice) return false;
     this.selectedPlanId = choice.id;
-    await this.context.workspaceState.update('rollgate.panel.plan', vscode.workspace.asRelativePath(choice.uri));
+    await this.context.workspaceState.update(REMEMBERED_PLAN, vscode.workspace.asRelativePath(choice.uri));
     await this.loadSelected();
     return true;
   }
@@ -122,10 +146,9 @@ export class WorkspacePlans implements vscode.Disposable {
     if (plan && errors.length === 0) this.loaded.plan = plan;
     else this.loaded.problem = `the plan has ${errors.length || diagnostics.length} error(s); open it and fix them first (first: ${errors[0]?.message ?? diagnostics[0]?.message ?? 'unknown'})`;
     this.storedSnapshot = undefined;
-    const root = vscode.workspace.workspaceFolders?.[0]?.uri;
-    if (plan && root) {
+    if (plan && choice.uri.scheme === 'file') {
       try {
-        this.storedSnapshot = await new FileStateStore(path.join(root.fsPath, DEFAULT_STATE_DIR)).load(plan.metadata.service);
+        this.storedSnapshot = await new FileStateStore(editorRecordFor(choice.uri).stateDir).load(plan.metadata.service);
       } catch (error) {
         // Shown only; starting a rollout reads it again and reports the problem.
         this.log.warn(`Rollgate: cannot read the stored rollout state: ${errorMessage(error)}`);

@@ -4,6 +4,8 @@
 import { sparkline } from '../core/panel/model';
 import { createFlagsView } from './flagsView';
 import { renderGuardrailVisualRow, renderJudge } from './guardrailVisuals';
+import { renderLive } from './liveView';
+import { renderGuardrailChart } from './guardrailChart';
 import type {
   HostMessage,
   PanelChangelog,
@@ -118,8 +120,13 @@ for (const [action, label, title] of buttonLabels) {
   buttons.set(action, button);
   actions.append(button);
 }
+const liveHeading = element('h2', undefined, 'Live service');
+const liveSection = element('section', 'live');
+liveSection.setAttribute('aria-label', 'Live service');
 const summary = element('section', 'summary');
 summary.setAttribute('aria-label', 'Rollout');
+const chartsHeading = element('h2', undefined, 'Guardrails');
+const chartsSection = element('section', 'charts');
 const stagesHeading = element('h2', undefined, 'Stages');
 const stageList = element('ol', 'stages');
 const changelogHeading = element('h2', undefined, 'Changelog');
@@ -136,7 +143,7 @@ showMore.addEventListener('click', () => {
 const emptyNote = element('p', 'muted', 'No entries yet.');
 const timelineView = createTimelineView((message) => vscode.postMessage(message));
 const flagsView = createFlagsView();
-app.append(noticeBox, planRow, planProblem, actions, summary, stagesHeading, stageList, flagsView.element, timelineView.element, changelogHeading, changelogSourceLine, emptyNote, changelogList, showMore);
+app.append(noticeBox, planRow, planProblem, actions, liveHeading, liveSection, summary, chartsHeading, chartsSection, stagesHeading, stageList, flagsView.element, timelineView.element, changelogHeading, changelogSourceLine, emptyNote, changelogList, showMore);
 
 planSelect.addEventListener('change', () => {
   if (planSelect.value) vscode.postMessage({ type: 'selectPlan', planId: planSelect.value });
@@ -171,6 +178,9 @@ function renderState(state: PanelState): void {
   }
   // Approve only matters where a stage waits; keep the row short otherwise.
   buttons.get('approve')!.hidden = !state.enabled.approve;
+  const live = renderLive(state.live, state.liveProblem);
+  liveSection.replaceChildren(...live);
+  liveHeading.hidden = live.length === 0;
   renderRollout(state.rollout);
 }
 
@@ -178,8 +188,13 @@ function renderRollout(rollout: PanelRollout | undefined): void {
   if (!rollout) {
     summary.replaceChildren(element('p', 'muted', 'No rollout of this plan yet. Press Start, or Start drill against rollgate dev.'));
     stageList.replaceChildren();
+    chartsSection.replaceChildren();
+    chartsHeading.hidden = true;
     return;
   }
+  const charts = (rollout.charts ?? []).map(renderGuardrailChart);
+  chartsSection.replaceChildren(...charts);
+  chartsHeading.hidden = charts.length === 0;
   const headline = element('p', `headline status-${rollout.status}`, rollout.headline);
   headline.dataset.status = rollout.status;
   const facts = element('dl', 'facts');
@@ -302,6 +317,7 @@ function fillDetails(details: HTMLDetailsElement, entry: PanelChangelogEntry): v
   fact('Change', entry.change);
   fact('Flags', entry.flags);
   fact('Reason', entry.reason);
+  fact('From', entry.origin);
   body.append(facts);
   if (entry.evidence.length > 0) {
     body.append(element('h3', undefined, 'Evidence'));

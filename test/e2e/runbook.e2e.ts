@@ -283,6 +283,30 @@ async function runReadingCells(workbench: Workbench, stack: DevStack): Promise<v
   if (candidate?.weight !== 0) throw new ExpectationError('reading cells change nothing', 'candidate at 0 %', stack.state());
 }
 
+/** The side panel's live picture of the runbook's plan shows the traffic the cell set (42 5%). */
+async function livePictureFollows(workbench: Workbench): Promise<void> {
+  await workbench.runCommand('Rollgate: Open Rollout Panel');
+  // The panel's page is the frame holding select#plan (the notebook's outputs are webviews too).
+  const panel = await waitFor('the side panel page', 30_000, async () => {
+    for (const frame of workbench.page.frames()) if (await frame.locator('select#plan').count().catch(() => 0)) return frame;
+    return undefined;
+  });
+  const select = panel.locator('select#plan');
+  const planId = await waitFor(`${PLAN_FILE} in the plan list`, 20_000, async () => {
+    const options = await select.locator('option').evaluateAll((nodes) => nodes.map((node) => ({ value: (node as HTMLOptionElement).value, text: node.textContent ?? '' })));
+    return options.find((option) => option.text.startsWith(PLAN_FILE))?.value;
+  });
+  await select.selectOption(planId);
+  let shown = '';
+  await waitFor('the live traffic to show the cell\'s change', 20_000, async () => {
+    shown = await panel.locator('p.live-traffic').innerText().catch(() => '');
+    return shown.includes('42 5%') ? true : undefined;
+  }).catch(() => {
+    throw new ExpectationError('the panel\'s live traffic follows the cell', '… 42 5%', shown);
+  });
+  await workbench.page.screenshot({ path: path.join(screenshotsDir, 'runbook-live-panel.png') });
+}
+
 /** The text of every rendered HTML table in the output webview. */
 async function renderedTables(workbench: Workbench): Promise<string[]> {
   const found: string[] = [];
@@ -294,6 +318,14 @@ async function renderedTables(workbench: Workbench): Promise<string[]> {
 
 async function runConfirmedRollout(workbench: Workbench, stack: DevStack): Promise<void> {
   const before = stack.state();
+  // Before it runs, the cell says what it will do and to what; the status bar names the runbook's plan.
+  await waitFor('the badge on the traffic-changing cell', 20_000, async () => {
+    const badges = await workbench.page.locator('.cell-statusbar-container').allInnerTexts().catch(() => [] as string[]);
+    return badges.some((text) => text.includes('changes traffic')) ? true : undefined;
+  });
+  const frontMatter = await workbench.page.locator('.statusbar-item', { hasText: 'plan ' }).first().innerText({ timeout: 10_000 }).catch(() => '');
+  if (!frontMatter.includes('.rollout.yaml')) throw new ExpectationError('a status bar item names the runbook\'s plan', 'plan <file>.rollout.yaml', frontMatter);
+  await workbench.page.screenshot({ path: path.join(screenshotsDir, 'runbook-cell-badge.png') });
   await runCell(workbench, 2);
   const dialog = workbench.page.locator('.monaco-dialog-box');
   await dialog.waitFor({ state: 'visible', timeout: 15_000 });
@@ -312,6 +344,7 @@ async function runConfirmedRollout(workbench: Workbench, stack: DevStack): Promi
   if (weights['42'] !== 5 || weights['41'] !== 95) throw new ExpectationError('the stack moved 5% to the candidate', { '41': 95, '42': 5 }, weights);
   await waitForOutput(workbench, 'the new weight 5 in the rollout output', (text) => /"weight":\s*5\b/.test(text));
   await scrollCellUp(workbench, 2);
+  await livePictureFollows(workbench);
   const ledger = fs.readFileSync(path.join(workbench.workspaceFolder(), '.rollgate/ledger.jsonl'), 'utf8');
   if (ledger.includes(TOKEN)) throw new ExpectationError('the ledger never holds the token', 'no token', 'token found in .rollgate/ledger.jsonl');
 }

@@ -1,8 +1,10 @@
 // What a person sees in the Rollgate side panel: pick a plan, press "Start drill", watch the
 // stage list and the changelog show the automatic rollback. Runs against a real `rollgate dev`
 // stack with a real Prometheus, started here on free loopback ports.
-// Screenshots: side-panel-before.png (plan picked, nothing run), side-panel-during.png (baking,
-// guardrail measured) and side-panel-after.png (rolled back, rollback entry opened).
+// Screenshots: side-panel-before.png (plan picked, nothing run, the live service picture),
+// side-panel-during.png (baking, guardrail measured, live bar at the canary), side-panel-chart.png
+// (the guardrail chart with its bound and the breach) and side-panel-after.png (rolled back,
+// rollback entry opened).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { FrameLocator } from 'playwright-core';
@@ -46,6 +48,11 @@ export const sidePanelChecks: E2eCheck[] = [
           (await select.inputValue()) === planId && (await panel.locator('button.action-startDrill').isEnabled()) ? true : undefined,
         );
         fs.mkdirSync(screenshotsDir, { recursive: true });
+        // The live picture with no rollout running: what rollgate dev serves (all traffic on 41).
+        const liveTraffic = panel.locator('p.live-traffic');
+        await waitFor('the live traffic of the service', 20_000, async () => ((await liveTraffic.innerText().catch(() => '')) === '41 100%' ? true : undefined));
+        const digests = await panel.locator('.live-digest').allInnerTexts();
+        if (!digests.some((text) => text.endsWith('✓'))) throw new ExpectationError('the live picture shows digests that match the plan', 'a digest marked ✓', digests);
         await workbench.page.screenshot({ path: path.join(screenshotsDir, 'side-panel-before.png') });
 
         // Note (in the page, by the wall clock) when the stage list first shows the rollback.
@@ -63,6 +70,8 @@ export const sidePanelChecks: E2eCheck[] = [
         // Live: the stage bakes with its guardrail measured, then the fault rolls it back.
         await panel.locator('li.stage[data-stage="canary-50"][data-status="baking"]').waitFor({ timeout: 30_000 });
         await panel.locator('li.stage[data-stage="canary-50"] svg.sparkline polyline').first().waitFor({ timeout: 30_000 });
+        // The live bar follows the traffic change the drill made.
+        await waitFor('the live traffic bar to show the canary', 20_000, async () => ((await liveTraffic.innerText().catch(() => '')).includes('42 50%') ? true : undefined));
         await workbench.page.screenshot({ path: path.join(screenshotsDir, 'side-panel-during.png') });
         await panel.locator('li.stage[data-stage="canary-50"][data-status="rolled-back"]').waitFor({ timeout: 90_000 });
         // The rollback completed (engine state, written at once) and the panel showed it within a second.
@@ -77,6 +86,16 @@ export const sidePanelChecks: E2eCheck[] = [
         if (delay > 5000) throw new ExpectationError('the panel shows the rollback promptly', '<= 5000 ms', delay);
         const headline = await panel.locator('.headline').innerText();
         if (headline !== 'Rolled back to 41') throw new ExpectationError('the headline names the rollback', 'Rolled back to 41', headline);
+
+        // A readable chart per guardrail at the panel's default width: bound line, the breach marked, a stage marker.
+        const chart = panel.locator('figure.guardrail-chart').first();
+        await chart.locator('line.chart-bound').waitFor({ timeout: 20_000 });
+        await chart.locator('circle.chart-breach').first().waitFor({ timeout: 20_000 });
+        await chart.locator('line.chart-marker').first().waitFor({ state: 'attached', timeout: 20_000 });
+        const box = await chart.locator('svg.chart').boundingBox();
+        if (!box || box.width < 200) throw new ExpectationError('the chart is wide enough to read at the default panel width', '>= 200 px', box);
+        await chart.scrollIntoViewIfNeeded();
+        await workbench.page.screenshot({ path: path.join(screenshotsDir, 'side-panel-chart.png') });
 
         const rollbackEntry = panel.locator('li.entry[data-action="rollback"]').first();
         await rollbackEntry.waitFor({ timeout: 20_000 });

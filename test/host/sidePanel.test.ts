@@ -147,6 +147,13 @@ suite('side panel', function () {
     assert.deepEqual(rollout.stages.map((stage) => stage.status), ['rolled-back', 'pending']);
     assert.equal(rollout.headline, 'Rolled back to 41');
     assert.equal(rollout.stages[0]!.guardrails[0]!.outcome, 'fail');
+    // A chart per guardrail: timed points, its bound as a line value, the breach marked, the stage start as a marker.
+    const chart = rollout.charts?.find((candidate) => candidate.guardrail === rollout.stages[0]!.guardrails[0]!.name);
+    assert.ok(chart, `a chart for the failing guardrail among ${(rollout.charts ?? []).map((one) => one.guardrail).join(', ')}`);
+    assert.ok(chart.points.length > 0 && chart.points.every((point) => Number.isFinite(point.t)));
+    assert.ok(chart.points.some((point) => point.outcome === 'fail'), 'the breach is among the points');
+    assert.ok(chart.max !== undefined || chart.min !== undefined, 'the bound is drawn');
+    assert.ok(chart.markers.some((marker) => marker.label.startsWith('canary-50')), 'the stage start is a marker');
     assert.equal(done.statusBar, 'rolled back to 41');
     assert.match(done.panel.notice?.text ?? '', /Drill finished: rolled-back \(fault to rollback \d+ ms\)/);
     assert.equal(stack.state().versions.find((version) => version.version === '41')?.weight, 100);
@@ -161,13 +168,32 @@ suite('side panel', function () {
     // Put the candidate back on some traffic first, as a person might have.
     await new DeploymentClient({ baseUrl: stack.deploymentUrl, service: stack.service, token: SECRET }).setTraffic({ '41': 70, '42': 30 }, undefined, { idempotencyKey: `host-side-panel-${Date.now()}` });
     const ledgerBefore = ledgerLines().length;
-    const result = await vscode.commands.executeCommand<CommandResult>('rollgate.rollout.rollback', { plan: workspaceFile(DRILL_PLAN), confirmed: true });
+    const result = await vscode.commands.executeCommand<CommandResult>('rollgate.rollout.rollback', { plan: workspaceFile(DRILL_PLAN), confirmed: true, reason: 'error rate up after 42, INC-7' });
     assert.equal(result.ok, true, result.message);
     assert.equal(stack.state().versions.find((version) => version.version === '41')?.weight, 100);
     const written = ledgerLines().slice(ledgerBefore);
     assert.deepEqual(written.map((entry) => entry.action), ['rollback']);
     assert.match(String(written[0]!.actor), /^vscode/);
+    assert.equal(written[0]!.reason, 'error rate up after 42, INC-7', 'the reason given is the ledger entry\'s reason, as with the CLI\'s --reason');
     assert.deepEqual((written[0]!.from as { weights: Record<string, number> }).weights, { '41': 70, '42': 30 });
+  });
+
+  test('the panel shows the service live from its deployment endpoint with no rollout running, and follows a traffic change', async () => {
+    await vscode.commands.executeCommand('rollgate.rollout.openPanel');
+    const before = await rolloutState();
+    assert.equal(before.driving, false);
+    const planId = before.panel.plans.find((plan) => plan.label.endsWith(DRILL_PLAN))?.id;
+    assert.ok(planId, 'the drill plan is listed');
+    await inspect({ type: 'selectPlan', planId });
+    await new DeploymentClient({ baseUrl: stack.deploymentUrl, service: stack.service, token: SECRET }).setTraffic({ '41': 80, '42': 20 }, undefined, { idempotencyKey: `host-live-${Date.now()}` });
+    const live = await poll('the live picture to show 41 80%, 42 20%', 20_000, async () => {
+      const reply = await rolloutState();
+      return reply.panel.live?.trafficText === '41 80%, 42 20%' ? reply.panel.live : undefined;
+    });
+    assert.equal(live.service, stack.service);
+    assert.equal(live.stable, '41');
+    assert.ok(live.versions.every((version) => version.digestMatches !== false), 'the plan declares the digests rollgate dev serves');
+    assert.equal(JSON.stringify(live).includes(SECRET), false, 'no token in the live picture');
   });
 
   test('a rollout waits at its manual gate; approve, pause, resume and "Roll back now" go through the engine and the ledger', async function () {

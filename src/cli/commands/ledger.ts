@@ -2,30 +2,38 @@ import { promises as fs } from 'node:fs';
 import { relative, resolve } from 'node:path';
 
 import { describeKind } from '../../core/files/confined';
-import { defaultLedgerPath, Ledger, LedgerCorruptError, type LedgerEntry, type LedgerEvidence, type LedgerTraffic } from '../../core/ledger/index';
 import { describeLedgerFlagChange } from '../../core/flags/describe';
+import { findRecordRoot, Ledger, LedgerCorruptError, recordLocationOf, type LedgerEntry, type LedgerEvidence, type LedgerTraffic } from '../../core/ledger/index';
 import { describeTraffic } from '../../core/rollout/traffic';
 import { textOrJson } from '../arguments';
 import type { CliIo } from '../io';
 import { ExitCode, UsageError } from '../io';
 
 const help = `Usage:
-  rollgate ledger verify [--file path]
-  rollgate ledger show [--service s] [--action a] [--limit n] [--format text|json] [--file path]
-  rollgate ledger repair [--file path]
+  rollgate ledger verify [--file path | --for plan-or-runbook]
+  rollgate ledger show [--service s] [--action a] [--limit n] [--format text|json] [--file path | --for plan-or-runbook]
+  rollgate ledger repair [--file path | --for plan-or-runbook]
 
 verify  checks every line of the hash-chained changelog and names the first bad one.
-show    prints entries newest first, optionally filtered.
+show    prints the ledger's path, then its entries newest first, optionally filtered.
 repair  moves a torn last line (left by an interrupted append) aside and records that in the chain;
         gives a whole last entry its missing newline back; refuses a chain broken before its end.
 
---file defaults to .rollgate/ledger.jsonl under the current folder.
+Which ledger: the CLI and the editor keep one record per plan or runbook, in
+<root>/.rollgate/ledger.jsonl (rollout state and locks in <root>/.rollgate/state), where <root> is,
+from the file's folder (--for) or the current folder (otherwise):
+  1. inside a git repository, the nearest folder up to the repository root holding .rollgate/;
+  2. else the repository root;
+  3. outside any repository, that folder itself.
+--file names a ledger file directly.
 Exit codes: 0 ok, 1 the chain is broken or has a torn last line (repair: broken before its end),
 2 usage error, or a file that cannot be read or is not a regular file.
 `;
 
 interface Options {
   file: string;
+  /** How the file was found, for the line `show` prints. */
+  origin: string;
   service?: string;
   action?: string;
   limit?: number;
@@ -33,7 +41,8 @@ interface Options {
 }
 
 function parseOptions(args: string[], allowed: readonly string[], io: CliIo): Options {
-  const options: Options = { file: defaultLedgerPath(io.cwd), format: 'text' };
+  const fromCwd = findRecordRoot(io.cwd);
+  const options: Options = { file: fromCwd.ledgerPath, origin: describeOrigin(fromCwd.reason, 'the current folder'), format: 'text' };
   for (let index = 0; index < args.length; index += 1) {
     const argument = args[index]!;
     const [flag, inline] = argument.startsWith('--') && argument.includes('=') ? [argument.slice(0, argument.indexOf('=')), argument.slice(argument.indexOf('=') + 1)] : [argument, undefined];
@@ -43,7 +52,14 @@ function parseOptions(args: string[], allowed: readonly string[], io: CliIo): Op
     switch (flag) {
       case '--file':
         options.file = resolve(io.cwd, value);
+        options.origin = '--file';
         break;
+      case '--for': {
+        const record = recordLocationOf(resolve(io.cwd, value));
+        options.file = record.ledgerPath;
+        options.origin = describeOrigin(record.reason, value);
+        break;
+      }
       case '--service':
         options.service = value;
         break;
@@ -64,6 +80,17 @@ function parseOptions(args: string[], allowed: readonly string[], io: CliIo): Op
   return options;
 }
 
+function describeOrigin(reason: 'rollgate-folder' | 'repository-root' | 'own-folder', from: string): string {
+  switch (reason) {
+    case 'rollgate-folder':
+      return `the nearest .rollgate/ above ${from}`;
+    case 'repository-root':
+      return `the repository root of ${from}`;
+    case 'own-folder':
+      return `the folder of ${from} (not in a git repository)`;
+  }
+}
+
 function shown(file: string, io: CliIo): string {
   const path = relative(io.cwd, file);
   return path.startsWith('..') || path === '' ? file : path;
@@ -82,7 +109,7 @@ async function unreadable(file: string, io: CliIo): Promise<string | undefined> 
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     return code === 'ENOENT'
-      ? `no ledger at ${shown(file, io)} (nothing has been recorded yet, or pass --file)`
+      ? `no ledger at ${shown(file, io)} (nothing has been recorded there yet; pass --for <plan-or-runbook> or --file, see --help)`
       : `cannot read ${shown(file, io)}: ${(error as Error).message}`;
   }
 }
@@ -162,12 +189,15 @@ async function show(options: Options, io: CliIo): Promise<number> {
     action: options.action,
     limit: options.limit,
   });
+  const where = `ledger: ${options.file} (${options.origin})\n`;
   if (options.format === 'json') {
+    // stdout stays one JSON document for scripts; the path goes to stderr.
+    io.stderr(where);
     io.stdout(`${JSON.stringify(entries, null, 2)}\n`);
   } else if (entries.length === 0) {
-    io.stdout('no matching entries\n');
+    io.stdout(`${where}no matching entries\n`);
   } else {
-    io.stdout(`${entries.map(formatEntry).join('\n')}\n`);
+    io.stdout(`${where}${entries.map(formatEntry).join('\n')}\n`);
   }
   return ExitCode.ok;
 }
@@ -202,11 +232,11 @@ export async function ledgerCommand(args: string[], io: CliIo): Promise<number> 
   }
   switch (subcommand) {
     case 'verify':
-      return verify(parseOptions(rest, ['--file'], io), io);
+      return verify(parseOptions(rest, ['--file', '--for'], io), io);
     case 'show':
-      return show(parseOptions(rest, ['--file', '--service', '--action', '--limit', '--format'], io), io);
+      return show(parseOptions(rest, ['--file', '--for', '--service', '--action', '--limit', '--format'], io), io);
     case 'repair':
-      return repair(parseOptions(rest, ['--file'], io), io);
+      return repair(parseOptions(rest, ['--file', '--for'], io), io);
     default:
       throw new UsageError(`unknown subcommand '${subcommand}'.\n\n${help}`);
   }

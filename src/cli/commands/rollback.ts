@@ -5,8 +5,8 @@
 import * as path from 'node:path';
 
 import { describeFlagChanges, describeFlagEndpoint } from '../../core/flags/index';
-import { defaultLedgerPath } from '../../core/ledger/index';
-import { createDeploymentBackend, DEFAULT_STATE_DIR, describeTraffic, FINISHED_STATUSES, rollBackPlan, rollbackTarget } from '../../core/rollout/index';
+import { recordLocationOf } from '../../core/ledger/index';
+import { createDeploymentBackend, describeTraffic, FINISHED_STATUSES, rollBackPlan, rollbackTarget } from '../../core/rollout/index';
 import { textOrJson, walkArguments } from '../arguments';
 import type { CliIo } from '../io';
 import { ExitCode, UsageError } from '../io';
@@ -24,7 +24,8 @@ Options:
   --yes                  send the rollback (without it nothing is sent)
   --reason <text>        why, for the endpoint and the ledger (default: "manual rollback by cli:<user>")
   --to <version>         roll back to this version instead of the plan's rollback target
-  --ledger <path>        ledger file (default .rollgate/ledger.jsonl)
+  --ledger <path>        ledger file (default: .rollgate/ledger.jsonl at the plan's record root,
+                         see 'rollgate ledger --help')
   --format text|json     output format (default text)
 
 Secrets: token references resolve from ROLLGATE_SECRET_<NAME> (upper case, other characters as '_').
@@ -85,7 +86,8 @@ export async function rollbackCommand(args: string[], io: CliIo): Promise<number
     }
     throw error;
   }
-  const { plan, digest } = await loadPlan(path.resolve(io.cwd, options.plan), io);
+  const planFile = path.resolve(io.cwd, options.plan);
+  const { plan, digest } = await loadPlan(planFile, io);
   const service = plan.metadata.service;
   const to = options.to ?? rollbackTarget(plan);
   if (!options.yes) {
@@ -95,14 +97,15 @@ export async function rollbackCommand(args: string[], io: CliIo): Promise<number
     throw new UsageError(`this would send ${rollbackRequest(to)}: all traffic of ${service} to version ${to}${flags}. Nothing was sent; add --yes to roll back.`);
   }
   const actor = `cli:${safeUser()}`;
-  const ledgerPath = options.ledger ? path.resolve(io.cwd, options.ledger) : defaultLedgerPath(io.cwd);
+  const record = recordLocationOf(planFile);
+  const ledgerPath = options.ledger ? path.resolve(io.cwd, options.ledger) : record.ledgerPath;
   const result = await needingSecrets(() =>
     rollBackPlan({
       plan,
       planDigest: digest,
       secrets: cliSecrets(io),
       ledgerPath,
-      stateDir: path.join(io.cwd, DEFAULT_STATE_DIR),
+      stateDir: record.stateDir,
       actor,
       reason: options.reason ?? `manual rollback by ${actor}`,
       to,

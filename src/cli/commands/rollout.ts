@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { errorMessage } from '../../core/errors';
 import { describeFlagEndpoint, DryRunFlagProvider, flagProviderCapabilities, RolloutFlags } from '../../core/flags/index';
 import { formatNumber } from '../../core/guardrails/index';
-import { defaultLedgerPath } from '../../core/ledger/index';
+import { recordLocationOf } from '../../core/ledger/index';
 import type { DeliveryRecord } from '../../core/notify/index';
 import { parseDuration, type Plan } from '../../core/plan/schema';
 import {
@@ -65,7 +65,8 @@ Options:
   --yes                  approve manual gates without asking
   --resume               continue a paused rollout of this plan
   --restart              discard the stored state of this service and start again
-  --ledger <path>        ledger file (default .rollgate/ledger.jsonl)
+  --ledger <path>        ledger file (default: .rollgate/ledger.jsonl at the plan's record root,
+                         see 'rollgate ledger --help')
   --format text|json     output format (default text)
 
 Secrets: token references resolve from ROLLGATE_SECRET_<NAME> (upper case, other characters as '_').
@@ -192,7 +193,7 @@ export async function rolloutCommand(args: string[], io: CliIo): Promise<number>
   const planFile = path.resolve(io.cwd, options.plan);
   const { plan, digest } = await loadPlan(planFile, io);
   if (options.dryRun) return dryRun(plan, digest, options, io);
-  return live(plan, digest, options, io);
+  return live(plan, planFile, digest, options, io);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -290,8 +291,9 @@ async function dryRun(plan: Plan, digest: string, options: Options, io: CliIo): 
 /** How long `rollgate rollout` waits at the end for notifications still being delivered. */
 const NOTIFICATION_DRAIN_MS = 15_000;
 
-async function live(plan: Plan, digest: string, options: Options, io: CliIo): Promise<number> {
+async function live(plan: Plan, planFile: string, digest: string, options: Options, io: CliIo): Promise<number> {
   const user = safeUser();
+  const record = recordLocationOf(planFile);
   const notifications: DeliveryRecord[] = [];
   let opened;
   try {
@@ -300,8 +302,8 @@ async function live(plan: Plan, digest: string, options: Options, io: CliIo): Pr
         plan,
         planDigest: digest,
         secrets: cliSecrets(io),
-        workspaceRoot: io.cwd,
-        ledgerPath: options.ledger ? path.resolve(io.cwd, options.ledger) : defaultLedgerPath(io.cwd),
+        workspaceRoot: record.root,
+        ledgerPath: options.ledger ? path.resolve(io.cwd, options.ledger) : record.ledgerPath,
         actor: options.drill ? `drill:${user}` : `cli:${user}`,
         // A drill always starts from the beginning: it is an exercise, not a rollout to resume.
         restart: options.restart,
@@ -325,6 +327,7 @@ async function live(plan: Plan, digest: string, options: Options, io: CliIo): Pr
     throw error;
   }
   const { engine, drill } = opened;
+  if (opened.digestNote && options.format === 'text') io.stderr(`note: ${opened.digestNote}\n`);
   try {
     const before = engine.snapshot();
     const startedAt = Date.parse(before.startedAt);

@@ -14,7 +14,7 @@ import {
 } from '../../core/cells/index';
 import { readConfinedFile, workspaceRootFor } from '../../core/files/confined';
 import { fileOversize, MAX_PLAN_BYTES, MAX_RUNBOOK_BYTES, tooLargeMessage } from '../../core/files/limits';
-import { defaultLedgerPath, Ledger } from '../../core/ledger/index';
+import { Ledger, recordLocationOf } from '../../core/ledger/index';
 import type { Plan } from '../../core/plan/schema';
 import { validatePlan } from '../../core/plan/validate';
 import { parseRunbook, skippedFences } from '../../core/runbook/index';
@@ -33,8 +33,8 @@ Runs a runbook's http, promql, rollout and check cells in order, headlessly (dri
   --format f       text (default) or json.
 
 Secrets ({{secret:name}} and the plan's token references) are read from environment variables
-ROLLGATE_SECRET_<NAME> (upper case, '-' as '_'). Every run is recorded in
-.rollgate/ledger.jsonl under the current directory.
+ROLLGATE_SECRET_<NAME> (upper case, '-' as '_'). Every run is recorded in the ledger at the
+runbook's record root (see 'rollgate ledger --help'), the same one the editor uses.
 Exit codes: 0 all cells succeeded, 1 a cell failed or was not confirmed, 2 usage error or unreadable input.
 `;
 
@@ -168,13 +168,15 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
     return ExitCode.failure;
   }
 
-  const ledger = parsedArgs.dryRun ? undefined : new Ledger({ path: defaultLedgerPath(io.cwd) });
+  const record = recordLocationOf(runbookPath);
+  const ledger = parsedArgs.dryRun ? undefined : new Ledger({ path: record.ledgerPath });
   const actor = io.env.ROLLGATE_ACTOR ?? `cli:${safeUserName()}`;
   const session = new RunbookSession({
     frontMatter: runbook.metadata.frontMatter,
     ...(plan ? { plan } : {}),
     ...(parsedArgs.environment ? { environment: parsedArgs.environment } : {}),
-    runbook: relative(io.cwd, runbookPath) || runbookPath,
+    // Relative to the record root, as the editor records it: the same cell has one name in the ledger.
+    runbook: relative(record.root, runbookPath) || runbookPath,
     files: { base: dirname(runbookPath), root },
     ports: { http: nodeHttpSender },
     secrets: environmentSecretResolver(io.env),

@@ -2,9 +2,17 @@ import type { Diagnostic } from '../diagnostics';
 import { measureGuardrail, type GuardrailMeasurement, type MetricSource } from '../guardrails/index';
 import { parseDuration } from '../plan/schema';
 import { durationAttribute, error, retryUntilOk, type ExecuteOutcome, type ExecuteRuntime, type PrepareContext, type PrepareResult } from './prepared';
+import { countSamples, describeBasis, notEnoughData, queryWindowMs, sinceLastChange, type DataBasis } from './dataBasis';
 import { formatNumber } from './render';
 import { tokenize } from './rollout';
 import type { MetricQuery, Parsed } from './types';
+
+/** A measurement with the data it rests on; `notEnoughData` when its window predates the last change. */
+type CheckedMeasurement = GuardrailMeasurement & { basis: DataBasis; notEnoughData?: boolean };
+
+function optional<K extends string>(key: K, value: number | undefined): Partial<Record<K, number>> {
+  return value === undefined ? {} : ({ [key]: value } as Record<K, number>);
+}
 
 /** A guardrail name written in a check cell, with its offsets. */
 export interface GuardrailReference {
@@ -106,16 +114,30 @@ export function prepareCheckCell(text: string, context: PrepareContext): Prepare
 
   async function measure(runtime: ExecuteRuntime): Promise<ExecuteOutcome> {
     const source = scalarSource(endpoint);
-    const measurements: GuardrailMeasurement[] = [];
+    const signal = runtime.signal;
+    const sinceChangeMs = await sinceLastChange(context.ports.deployment, context.now(), signal);
+    const measurements: CheckedMeasurement[] = [];
     for (const guardrail of selected) {
-      measurements.push(await measureGuardrail(guardrail, queryContext, source, { ...(runtime.signal ? { signal: runtime.signal } : {}), now: context.now }));
+      const measurement = await measureGuardrail(guardrail, queryContext, source, { ...(signal ? { signal } : {}), now: context.now });
+      const basis: DataBasis = {
+        series: measurement.noData ? 0 : 1,
+        ...(sinceChangeMs !== undefined ? { sinceChangeMs } : {}),
+        ...optional('windowMs', queryWindowMs(measurement.query)),
+        ...optional('samples', await countSamples(endpoint, measurement.query, signal)),
+      };
+      // A pass (or no data) on a window that still holds the old traffic split is no verdict yet; a
+      // failure stays a failure, and a pass the plan asks for on no data (`onNoData: pass`) stays one.
+      const undecided = (measurement.outcome === 'pass' && !measurement.noData) || (measurement.outcome === 'inconclusive' && measurement.noData);
+      const early = undecided ? notEnoughData(basis) : undefined;
+      measurements.push(early ? { ...measurement, outcome: 'inconclusive', notEnoughData: true, reason: early, basis } : { ...measurement, basis });
     }
     const rows = measurements.map((measurement) => [
       measurement.guardrail,
-      measurement.outcome === 'pass' ? 'pass' : measurement.outcome === 'fail' ? 'FAIL' : measurement.outcome,
+      measurement.notEnoughData ? 'not enough data yet' : measurement.outcome === 'pass' ? 'pass' : measurement.outcome === 'fail' ? 'FAIL' : measurement.outcome,
       measurement.value !== undefined ? formatNumber(measurement.value) : '',
       measurement.baselineValue !== undefined ? formatNumber(measurement.baselineValue) : '',
       describeBound(measurement),
+      describeBasis(measurement.basis),
       measurement.reason,
     ]);
     // A dry-run guardrail is measured and shown but never decides, as in a rollout.
@@ -123,13 +145,13 @@ export function prepareCheckCell(text: string, context: PrepareContext): Prepare
     const failed = deciding.filter((measurement) => measurement.outcome === 'fail' || measurement.outcome === 'inconclusive');
     return {
       ok: failed.length === 0,
-      outputs: [{ kind: 'table', columns: ['guardrail', 'result', 'value', 'baseline', 'bound', 'reason'], rows }],
+      outputs: [{ kind: 'table', columns: ['guardrail', 'result', 'value', 'baseline', 'bound', 'data', 'reason'], rows }],
       value: {
         passed: failed.length === 0,
         results: Object.fromEntries(measurements.map((measurement) => [measurement.guardrail, measurement])),
       },
       ...(failed.length > 0
-        ? { error: failed.map((measurement) => `${measurement.guardrail}: ${measurement.outcome === 'fail' ? 'failed' : measurement.outcome}, ${measurement.reason}`).join('; ') }
+        ? { error: failed.map((measurement) => `${measurement.guardrail}: ${measurement.notEnoughData ? '' : `${measurement.outcome === 'fail' ? 'failed' : measurement.outcome}, `}${measurement.reason}`).join('; ') }
         : {}),
     };
   }

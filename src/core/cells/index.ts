@@ -26,4 +26,6 @@ export {
   type RunCellOptions,
 } from './session';
 export { secretEnvironmentVariable, environmentSecretResolver } from '../secrets';
-export { cellRunEntry, ledgerRecorder, type LedgerAppender } from './ledger';
+export { cellChangeEntry, cellRunEntry, ledgerRecorder, type LedgerAppender } from './ledger';
+export { changeSummary, httpDeploymentChange, serviceTraffic, trafficLine } from './deploymentChange';
+export { cellEffect, cellEffectBadge } from './effect';

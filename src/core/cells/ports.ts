@@ -8,6 +8,7 @@ import { RolloutFlags, type FlagStepResult } from '../flags/rolloutFlags';
 import type { Plan, PlanFlag } from '../plan/schema';
 import { parseDuration } from '../plan/schema';
 import { haproxyDeploymentActions } from './haproxyActions';
+import { DigestMismatchError, digestMismatches, versionsGivenTraffic } from '../rollout/digestCheck';
 import type { DeploymentActions, MetricQuery, MetricSample, MetricSeries } from './types';
 
 function toSamples(result: PromResult): MetricSample[] {
@@ -82,7 +83,12 @@ export function planDeploymentActions(plan: Plan, secret: SecretLookup): Deploym
       return (await connect()).getService(options);
     },
     async setTraffic(weights, mirror, options) {
-      return (await connect()).setTraffic(weights, mirror, options);
+      const client = await connect();
+      // As in a rollout: traffic moves only to the artifacts the plan declares.
+      const live = await client.getService(options.signal ? { signal: options.signal } : {});
+      const mismatches = digestMismatches(plan, { versions: live.versions }, versionsGivenTraffic(weights, mirror));
+      if (mismatches.length > 0) throw new DigestMismatchError(mismatches);
+      return client.setTraffic(weights, mirror, options);
     },
     async rollback(to, reason, options) {
       return (await connect()).rollback(to, reason, options);

@@ -4,7 +4,7 @@ import type { BodyFiles } from './httpBody';
 import type { LedgerFlagChange } from '../ledger/types';
 import type { FlagActions } from './ports';
 import type { VariableScope } from './variables';
-import type { CellKind, CellOutput, DeploymentActions, HttpSender, MetricQuery, RequestSummary, TargetDescription } from './types';
+import type { CellKind, CellOutput, DeploymentActions, DeploymentChangeAction, HttpSender, MetricQuery, RequestSummary, TargetDescription } from './types';
 
 /** The endpoints a session talks to. `metrics` and `deployment` exist only with a linked plan. */
 export interface CellPorts {
@@ -63,6 +63,8 @@ export interface PreparedCell {
   /** The resolved request with secrets as `{{secret:name}}` markers: safe to show and record. */
   request: RequestSummary;
   target: TargetDescription;
+  /** Set when the cell changes the deployment (see DeploymentChange); the session records it as that action. */
+  deploymentChange?: { action: DeploymentChangeAction; reason?: string; stage?: string };
   execute(runtime: ExecuteRuntime): Promise<ExecuteOutcome>;
 }
 

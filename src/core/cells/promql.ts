@@ -1,6 +1,7 @@
 import type { Diagnostic } from '../diagnostics';
 import { parseDuration } from '../plan/schema';
 import { durationAttribute, error, retryUntilOk, type ExecuteOutcome, type ExecuteRuntime, type PrepareContext, type PrepareResult } from './prepared';
+import { countSamples, describeBasis, notEnoughData, queryWindowMs, sinceLastChange, type DataBasis } from './dataBasis';
 import { formatLabels, formatNumber } from './render';
 import type { CellOutput, MetricQuery, MetricSample, MetricSeries, Parsed } from './types';
 import { renderTemplate, resolveTemplate, unresolvedDiagnostics } from './variables';
@@ -135,7 +136,10 @@ export function preparePromqlCell(text: string, context: PrepareContext): Prepar
     const outputs: CellOutput[] = [];
     let broken: string | undefined;
     let value: unknown;
+    let basis: DataBasis;
     let empty: boolean;
+    const sinceChangeMs = await sinceLastChange(context.ports.deployment, context.now(), runtime.signal);
+    const changed = sinceChangeMs !== undefined ? { sinceChangeMs } : {};
     if (isRange) {
       const end = Math.floor(context.now() / 1000);
       const series = await endpoint.range(query, { start: end - Math.round(rangeMs / 1000), end, stepSeconds }, signalOption);
@@ -143,27 +147,55 @@ export function preparePromqlCell(text: string, context: PrepareContext): Prepar
       if (empty) outputs.push({ kind: 'text', text: NO_DATA });
       else outputs.push({ kind: 'table', ...rangeTable(series, expectation) }, { kind: 'chart', title: query, series });
       value = { series, value: series[0]?.points[series[0].points.length - 1]?.value };
+      basis = { series: series.length, samples: series.reduce((sum, one) => sum + one.points.length, 0), windowMs: rangeMs + (queryWindowMs(query) ?? 0), ...changed };
       if (expectation) {
         for (const one of series) {
           const bad = one.points.find((point) => !satisfies(point.value, expectation));
           if (bad) {
-            broken = `expect ${describeExpectation(expectation)} broken: ${formatNumber(bad.value)} for ${formatLabels(one.labels)} at ${new Date(bad.timestamp * 1000).toISOString()}`;
+            broken = `${expected(expectation)}, got ${gotValue(bad.value)}${forSeries(one.labels, series.length)} at ${new Date(bad.timestamp * 1000).toISOString()}`;
             break;
           }
         }
+        if (series.length === 0) broken = `${expected(expectation)}, got no data: the query returned no series`;
       }
     } else {
       const samples = await endpoint.instant(query, signalOption);
       empty = samples.length === 0;
       outputs.push(empty ? { kind: 'text', text: NO_DATA } : { kind: 'table', ...instantTable(samples, expectation) });
       value = { value: samples[0]?.value, samples };
-      const bad = expectation ? samples.find((sample) => !satisfies(sample.value, expectation)) : undefined;
-      if (bad && expectation) broken = `expect ${describeExpectation(expectation)} broken: ${formatNumber(bad.value)} for ${formatLabels(bad.labels)}`;
+      const windowMs = queryWindowMs(query);
+      const counted = await countSamples(endpoint, query, runtime.signal);
+      basis = { series: samples.length, ...(counted !== undefined ? { samples: counted } : {}), ...(windowMs !== undefined ? { windowMs } : {}), ...changed };
+      if (expectation) {
+        const bad = samples.find((sample) => !satisfies(sample.value, expectation));
+        if (bad) broken = `${expected(expectation)}, got ${gotValue(bad.value)}${forSeries(bad.labels, samples.length)}`;
+        else if (samples.length === 0) broken = `${expected(expectation)}, got no data: the query returned no series`;
+        // A pass on a window that still holds the old traffic split is no verdict yet.
+        const early = broken === undefined ? notEnoughData(basis) : undefined;
+        if (early) broken = `${expected(expectation)}: ${early}`;
+      }
     }
     if (expectation && empty) broken = `expect ${describeExpectation(expectation)} cannot be checked: the query returned no data`;
+    outputs.push({ kind: 'text', text: `Based on ${describeBasis(basis)}` });
     return { ok: broken === undefined, outputs, value, ...(empty ? { noData: true } : {}), ...(broken ? { error: broken } : {}) };
   }
 }
 
 /** What a query that returned no series shows, instead of an empty table. */
 export const NO_DATA = 'no data: the query returned no series';
+
+function expected(expectation: Expectation): string {
+  return `expected ${describeExpectation(expectation)}`;
+}
+
+/** A value as the reader should understand it; NaN is what Prometheus returns for 0/0. */
+function gotValue(value: number): string {
+  if (Number.isNaN(value)) return 'NaN (no number: 0/0, the query divided by zero, e.g. no requests in its window)';
+  return formatNumber(value);
+}
+
+function forSeries(labels: Record<string, string>, seriesCount: number): string {
+  const text = formatLabels(labels);
+  if (text === '{}') return seriesCount === 1 ? '' : ' for a series without labels';
+  return ` for ${text}`;
+}

@@ -5,7 +5,8 @@ import { describeFlagTarget, type FlagTarget } from '../flags/changes';
 import { closestMatch } from '../plan/suggest';
 import { rollbackTarget } from '../rollout/planFacts';
 import { stageTraffic } from '../rollout/traffic';
-import { error, type PrepareContext, type PrepareResult } from './prepared';
+import { serviceTraffic, trafficLine } from './deploymentChange';
+import { error, type PrepareContext, type PrepareResult, type PreparedCell } from './prepared';
 import type { DeploymentCall, Parsed } from './types';
 import { renderTemplate, resolveTemplate, unresolvedDiagnostics } from './variables';
 
@@ -19,8 +20,8 @@ export interface Token {
 
 export type RolloutAction =
   | { action: 'status' }
-  | { action: 'set-traffic'; percent: number; mirror?: number }
-  | { action: 'promote'; stage: Token }
+  | { action: 'set-traffic'; percent: number; mirror?: number; reason?: Token }
+  | { action: 'promote'; stage: Token; reason?: Token }
   | { action: 'pause'; reason?: Token }
   | { action: 'resume'; reason?: Token }
   | { action: 'rollback'; to?: Token; reason: Token }
@@ -94,8 +95,9 @@ function parsePercent(token: Token | undefined, what: string, anchor: { start: n
 }
 
 /**
- * Parses one rollout action: `status`, `set-traffic N [mirror M]`, `promote <stage>`,
- * `pause [reason "…"]`, `resume [reason "…"]`, `rollback [to <version|baseline>] reason "…"`.
+ * Parses one rollout action: `status`, `set-traffic N [mirror M] [reason "…"]`,
+ * `promote <stage> [reason "…"]`, `pause [reason "…"]`, `resume [reason "…"]`,
+ * `rollback [to <version|baseline>] reason "…"`.
  */
 export function parseRolloutCell(text: string): Parsed<RolloutAction> {
   const tokenized = tokenize(text);
@@ -140,13 +142,17 @@ export function parseRolloutCell(text: string): Parsed<RolloutAction> {
         position++;
         mirror = parsePercent(next(), 'mirror', word, diagnostics);
       }
-      if (percent !== undefined) action = { action: 'set-traffic', percent, ...(mirror !== undefined ? { mirror } : {}) };
+      const reason = optionalReason();
+      if (percent !== undefined) action = { action: 'set-traffic', percent, ...(mirror !== undefined ? { mirror } : {}), ...(reason ? { reason } : {}) };
       break;
     }
     case 'promote': {
       const stage = next();
       if (!stage) diagnostics.push(error('rollout/missing-argument', 'promote needs a stage name from the plan, e.g. promote canary-5.', head.start, head.end));
-      else action = { action: 'promote', stage };
+      else {
+        const reason = optionalReason();
+        action = { action: 'promote', stage, ...(reason ? { reason } : {}) };
+      }
       break;
     }
     case 'pause':
@@ -242,6 +248,8 @@ export function prepareRolloutCell(text: string, context: PrepareContext): Prepa
   /** Actions that report their own outcome (flags) instead of the endpoint's answer. */
   let execute: NonNullable<PrepareResult['prepared']>['execute'] | undefined;
   const flags = context.ports.flags;
+  let change: PreparedCell['deploymentChange'];
+  const reasonOf = (token: Token | undefined) => (token ? resolveToken(token, context, diagnostics) : undefined);
 
   switch (action.action) {
     case 'status':
@@ -258,6 +266,8 @@ export function prepareRolloutCell(text: string, context: PrepareContext): Prepa
       const refused = unsupported(weights, mirror);
       if (refused) return { diagnostics: [error('rollout/unsupported', refused, 0, text.trim().length)] };
       call = { action: 'set-traffic', weights };
+      const reason = reasonOf(action.reason);
+      change = { action: 'traffic-change', ...(reason ? { reason } : {}) };
       run = (runtime) => deployment.setTraffic(weights, mirrorWeights, { idempotencyKey: runtime.idempotencyKey(), ...(runtime.signal ? { signal: runtime.signal } : {}) });
       break;
     }
@@ -284,6 +294,8 @@ export function prepareRolloutCell(text: string, context: PrepareContext): Prepa
       summary = `promote ${service} to stage ${stage.name}: ${candidate} ${percent}%, ${baseline} ${100 - percent}%${traffic.mirror ? `, mirror ${traffic.mirror.percent}%` : ', no mirror'}`;
       method = 'PUT';
       url = `${base}/traffic`;
+      const reason = reasonOf(action.reason);
+      change = { action: 'promote', stage: stage.name, reason: reason ?? `promote to stage ${stage.name}` };
       const mirrorWeights = traffic.mirror ? { [traffic.mirror.version]: traffic.mirror.percent } : {};
       run = (runtime) => deployment.setTraffic(traffic.weights, mirrorWeights, { idempotencyKey: runtime.idempotencyKey(), ...(runtime.signal ? { signal: runtime.signal } : {}) });
       break;
@@ -300,6 +312,7 @@ export function prepareRolloutCell(text: string, context: PrepareContext): Prepa
       method = 'POST';
       url = `${base}/${verb}`;
       summary = `${verb} ${service}${reason ? ` (reason: ${reason})` : ''}`;
+      change = { action: verb, ...(reason ? { reason } : {}) };
       run = (runtime) => call.call(deployment, reason, { idempotencyKey: runtime.idempotencyKey(), ...(runtime.signal ? { signal: runtime.signal } : {}) });
       break;
     }
@@ -312,6 +325,7 @@ export function prepareRolloutCell(text: string, context: PrepareContext): Prepa
       url = `${base}/rollback`;
       call = { action: 'rollback', to };
       summary = `roll back ${service} to ${to}${written === 'baseline' ? ' (baseline)' : ''} (reason: ${reason})`;
+      change = { action: 'rollback', reason };
       run = (runtime) => deployment.rollback(to, reason, { idempotencyKey: runtime.idempotencyKey(), ...(runtime.signal ? { signal: runtime.signal } : {}) });
       if (flags) {
         // Traffic first, then the plan's flags as their onRollback says, in the same record.
@@ -400,10 +414,18 @@ export function prepareRolloutCell(text: string, context: PrepareContext): Prepa
       mutating,
       request: { method, url, action: summary, ...(body !== undefined ? { body } : {}) },
       target: { method, url, target: summary, service, ...environment },
+      ...(change ? { deploymentChange: change } : {}),
       async execute(runtime) {
         if (execute) return execute(runtime);
         const body = await run(runtime);
-        return { ok: true, outputs: [{ kind: 'text', text: summary }, { kind: 'json', value: body }], value: { action: action.action, body } };
+        // A status leads with where traffic is; a change's before → after line is added by the session.
+        const current = action.action === 'status' ? serviceTraffic(body) : undefined;
+        const lead = current ? `${trafficLine(current)} · stable ${current.stable ?? '?'} · phase ${current.phase ?? '?'}` : summary;
+        return {
+          ok: true,
+          outputs: [{ kind: 'text', text: lead }, { kind: 'json', value: body, collapsed: true, title: `${method} ${url}` }],
+          value: { action: action.action, body },
+        };
       },
     },
   };

@@ -26,6 +26,9 @@ import {
 } from './types';
 import { buildVariableScope } from './variables';
 import { errorMessage } from '../errors';
+import { planLineage } from '../rollout/planFacts';
+import { changeSummary, httpDeploymentChange, serviceTraffic } from './deploymentChange';
+import type { DeploymentChange, ServiceTraffic } from './types';
 
 /**
  * True when running the cell may change something: `effect: mutate`, every http method but
@@ -77,10 +80,12 @@ export interface RunbookSessionOptions {
   plan?: Plan;
   /** The selected environment: `--env`, else the front matter's, else the plan's. */
   environment?: string;
-  /** Path of the runbook, for the ledger. */
+  /** Path of the runbook, for the ledger: relative to the record root, so the CLI and the editor name it alike. */
   runbook?: string;
   /** Where http cells read `< ./file` bodies: the runbook's folder, confined to the workspace root. */
   files?: BodyFiles;
+  /** `planDigest()` of the linked plan's text, recorded with the deployment changes cells make. */
+  planDigest?: string;
   /**
    * The endpoints. Without `metrics`/`deployment`, and with a plan, they are built from the
    * plan's endpoints (tokens resolved through `secrets` at send time).
@@ -169,8 +174,13 @@ export class RunbookSession {
     };
     try {
       switch (kind) {
-        case 'http':
-          return { kind, ...prepareHttpCell(cell.value, context) };
+        case 'http': {
+          const result = prepareHttpCell(cell.value, context);
+          // A call to the deployment endpoint's traffic/rollback/pause/resume is recorded as that action.
+          const change = result.prepared?.mutating ? httpDeploymentChange(result.prepared.request, this.options.plan) : undefined;
+          if (result.prepared && change) result.prepared.deploymentChange = change;
+          return { kind, ...result };
+        }
         case 'promql':
           return { kind, ...preparePromqlCell(cell.value, context) };
         case 'rollout':
@@ -236,6 +246,18 @@ export class RunbookSession {
       }
     }
     if (options.signal?.aborted) return fail('cancelled', 'Cancelled before sending.', shown);
+    const planned = prepared.deploymentChange;
+    // Traffic before a change, for the record and the output's first line (a read; never blocks the change).
+    const before = planned ? await this.readTraffic(options.signal) : undefined;
+    const changeOf = (ok: boolean, after: ServiceTraffic | undefined): DeploymentChange | undefined =>
+      planned && {
+        action: planned.action,
+        reason: planned.reason ?? `${planned.action} from ${this.options.runbook ?? 'a runbook'} cell ${(options.index ?? 0) + 1}${name ? ` (${name})` : ''}`,
+        ...(planned.stage ? { stage: planned.stage } : {}),
+        ...(before ? { from: before } : {}),
+        ...(after ? { to: after } : {}),
+        outcome: ok ? 'ok' : 'failed',
+      };
     try {
       const outcome = await prepared.execute({
         ...(options.signal ? { signal: options.signal } : {}),
@@ -243,12 +265,20 @@ export class RunbookSession {
         idempotencyKey: () => randomUUID(),
         redact: (value) => this.redactor.add(value),
       });
+      let outputs = outcome.outputs;
+      let change: DeploymentChange | undefined;
+      if (planned) {
+        const after = outcome.ok ? (serviceTraffic((outcome.value as { body?: unknown } | undefined)?.body) ?? (await this.readTraffic(options.signal))) : undefined;
+        change = changeOf(outcome.ok, after);
+        if (outcome.ok) outputs = [{ kind: 'text', text: changeSummary(before, after) }, ...outputs];
+      }
       return finish({
         outcome: outcome.ok ? 'success' : 'failure',
         diagnostics: [],
-        outputs: outcome.outputs,
+        outputs,
         ...shown,
         ...(outcome.request ? { request: outcome.request } : {}),
+        ...(change ? { change } : {}),
         ...(outcome.value !== undefined ? { value: outcome.value } : {}),
         ...(outcome.status !== undefined ? { status: outcome.status } : {}),
         ...(outcome.error !== undefined ? { error: outcome.error } : {}),
@@ -259,11 +289,22 @@ export class RunbookSession {
       const message = errorMessage(caught);
       const status = (caught as { status?: unknown }).status;
       const sent = (caught as { request?: RequestSummary }).request;
+      const change = changeOf(false, undefined);
       return fail(options.signal?.aborted ? 'cancelled' : 'failure', options.signal?.aborted ? `Cancelled: ${message}` : message, {
         ...shown,
         ...(sent ? { request: sent } : {}),
+        ...(change ? { change } : {}),
         ...(typeof status === 'number' ? { status } : {}),
       });
+    }
+  }
+
+  /** The service's traffic as the deployment endpoint reports it now; undefined when it cannot be read. */
+  private async readTraffic(signal: AbortSignal | undefined): Promise<ServiceTraffic | undefined> {
+    try {
+      return serviceTraffic(await this.ports.deployment?.getService(signal ? { signal } : {}));
+    } catch {
+      return undefined;
     }
   }
 
@@ -285,6 +326,8 @@ export class RunbookSession {
       outcome: result.outcome,
       ...(result.error ? { error: result.error } : {}),
       ...(result.flags?.length ? { flags: result.flags } : {}),
+      ...(result.change ? { change: result.change } : {}),
+      ...(result.change && this.options.plan ? { plan: { ...(this.options.planDigest ? { digest: this.options.planDigest } : {}), lineage: planLineage(this.options.plan) as unknown as Record<string, unknown> } } : {}),
     });
     try {
       await ledger.append(record);
@@ -308,6 +351,7 @@ export function dryRunText(prepared: PreparedCell): string {
   if (request.body !== undefined) lines.push('', request.body);
   else if (request.bodyBytes !== undefined) lines.push('', `‹${request.bodyBytes} bytes of binary or long body${request.bodySha256 ? `, ${request.bodySha256}` : ''}›`);
   if (request.action) lines.push(`# ${request.action}`);
+  if (prepared.deploymentChange) lines.push(`# recorded in the ledger as ${prepared.deploymentChange.action}; the traffic is read (GET) before and after for the record`);
   if (prepared.mutating) lines.push('# mutating: needs confirmation (--yes)');
   return lines.join('\n');
 }

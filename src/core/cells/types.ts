@@ -167,6 +167,36 @@ export interface CellRunRecord {
   error?: string;
   /** Feature flags the cell changed (a `flag` action, a rollback's restore), before → after. */
   flags?: LedgerFlagChange[];
+  /** The deployment change the cell made (or tried), recorded as its own ledger action too. */
+  change?: DeploymentChange;
+  /** The linked plan's digest and lineage, for the change's entry. */
+  plan?: { digest?: string; lineage?: Record<string, unknown> };
+}
+
+/** Ledger actions a cell can take on the deployment endpoint, as the engine names them. */
+export type DeploymentChangeAction = 'traffic-change' | 'promote' | 'pause' | 'resume' | 'rollback';
+
+/** Traffic as the deployment endpoint reported it: every version's weight (0 included), mirror, stable version, phase. */
+export interface ServiceTraffic {
+  weights: Record<string, number>;
+  mirror?: { version: string; percent: number };
+  stable?: string;
+  phase?: string;
+}
+
+/**
+ * What a mutating cell did to the deployment: recorded as a `rollback`, `traffic-change`, ...
+ * entry of its own (besides the `cell-run`), with traffic before and after, so the ledger, the
+ * panel and reports find a rollback made from a runbook as a rollback.
+ */
+export interface DeploymentChange {
+  action: DeploymentChangeAction;
+  reason: string;
+  /** Stage a `promote` moved to. */
+  stage?: string;
+  from?: ServiceTraffic;
+  to?: ServiceTraffic;
+  outcome: 'ok' | 'failed';
 }
 
 /** Appends one record to the durable changelog. */
@@ -199,7 +229,8 @@ export interface RequestSummary {
 export type CellOutput =
   | { kind: 'text'; text: string }
   | { kind: 'markdown'; text: string }
-  | { kind: 'json'; value: unknown }
+  /** `collapsed`: shown folded under `title` (a response's headers, a rollout action's full answer). */
+  | { kind: 'json'; value: unknown; collapsed?: boolean; title?: string }
   | { kind: 'table'; columns: string[]; rows: string[][] }
   | { kind: 'chart'; title?: string; series: MetricSeries[] };
 
@@ -226,4 +257,6 @@ export interface CellRunResult {
   noData?: boolean;
   /** Feature flags the cell changed, before → after (also in its ledger entry). */
   flags?: LedgerFlagChange[];
+  /** The deployment change the cell made or tried (rollout actions, http calls to the deployment endpoint). */
+  change?: DeploymentChange;
 }

@@ -12,3 +12,4 @@ export {
   type LedgerReadOptions,
   type LedgerRepair,
 } from './ledger';
+export { editorRecordLocation, findRecordRoot, RECORD_FOLDER, recordAt, recordLocationOf, type RecordFileSystem, type RecordLocation, type RecordRootReason } from './location';

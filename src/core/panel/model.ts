@@ -10,7 +10,7 @@ import { describeTraffic } from '../rollout/traffic';
 import { describeLedgerFlagChange } from '../flags/describe';
 import { bakeProgress, type GuardrailState, type RolloutSnapshot, type StageSnapshot } from '../rollout/state';
 import { guardrailVisual } from './visuals';
-import type { PanelChangelogEntry, PanelEvidence, PanelGuardrail, PanelLineageLine, PanelRollout, PanelStage } from './protocol';
+import type { PanelChangelogEntry, PanelChart, PanelEvidence, PanelGuardrail, PanelLineageLine, PanelRollout, PanelStage } from './protocol';
 import { sourceKindOf } from './source';
 
 /** Numbers as people read them: up to 4 significant digits, no exponent for everyday values. */
@@ -114,6 +114,36 @@ function panelStage(stage: StageSnapshot, index: number, snapshot: RolloutSnapsh
   return result;
 }
 
+/**
+ * One chart per guardrail name across the stages, in plan order: each stage's timed measurements
+ * (`GuardrailState.history`), the bound of its latest stage, and a marker where each started
+ * stage began (its traffic change).
+ */
+export function guardrailCharts(snapshot: Pick<RolloutSnapshot, 'stages'>, panelStages: readonly PanelStage[]): PanelChart[] {
+  const charts = new Map<string, PanelChart>();
+  const markers: PanelChart['markers'] = [];
+  snapshot.stages.forEach((stage, index) => {
+    const started = stage.startedAt ? Date.parse(stage.startedAt) : Number.NaN;
+    if (!Number.isNaN(started)) markers.push({ t: started, label: `${stage.name}${panelStages[index]?.trafficText ? ` (${panelStages[index]!.trafficText})` : ''}` });
+    stage.guardrails.forEach((state, position) => {
+      const shown = panelStages[index]?.guardrails[position];
+      let chart = charts.get(state.name);
+      if (!chart) charts.set(state.name, (chart = { guardrail: state.name, points: [], boundText: '', markers }));
+      for (const point of state.history ?? []) {
+        const t = Date.parse(point.at);
+        if (!Number.isNaN(t)) chart.points.push({ t, value: point.value, outcome: point.outcome, stage: stage.name });
+      }
+      if (shown) {
+        chart.boundText = shown.boundText;
+        if (shown.max !== undefined) chart.max = shown.max;
+        if (shown.min !== undefined) chart.min = shown.min;
+      }
+    });
+  });
+  for (const chart of charts.values()) chart.points.sort((a, b) => a.t - b.t);
+  return [...charts.values()].filter((chart) => chart.points.length > 0);
+}
+
 /** One line saying where the rollout stands. */
 export function rolloutHeadline(snapshot: RolloutSnapshot): string {
   const stage = snapshot.stages[snapshot.stageIndex];
@@ -182,6 +212,8 @@ export function toPanelRollout(
     stages: snapshot.stages.map((stage, index) => panelStage(stage, index, snapshot, guardrails)),
     updatedAt: snapshot.updatedAt,
   };
+  const charts = guardrailCharts(snapshot, result.stages);
+  if (charts.length > 0) result.charts = charts;
   if (snapshot.pauseReason) result.pauseReason = snapshot.pauseReason;
   if (snapshot.rollback) {
     const record = snapshot.rollback;
@@ -298,6 +330,8 @@ export function toChangelogEntry(entry: LedgerEntry): PanelChangelogEntry {
   if (reason) result.reason = reason;
   const source = sourceKindOf(entry);
   if (source) result.source = source;
+  const origin = entrySource(entry);
+  if (origin) result.origin = `${origin.runbook}, cell ${origin.cell + 1}${origin.name ? ` (${origin.name})` : ''}`;
   const flags = objectsOf(entry.flags).map(panelFlagChange).filter((change) => change !== undefined);
   if (flags.length > 0) {
     result.flags = flags.map((change) => describeLedgerFlagChange(change, '→')).join('; ');
@@ -330,6 +364,17 @@ function panelFlagChange(change: Record<string, unknown>): Parameters<typeof des
     ...(manual ? { manual } : {}),
     ...(error ? { error } : {}),
   };
+}
+
+/** The runbook and cell (0-based index) a ledger entry came from, when a runbook cell made it. */
+export function entrySource(entry: LedgerEntry): { runbook: string; cell: number; name?: string } | undefined {
+  const details = objectOf(entry.details);
+  const cell = objectOf(details?.cell);
+  const runbook = stringOf(details?.runbook);
+  const index = numberOf(cell?.index);
+  if (details?.source !== 'runbook' || !runbook || index === undefined || !Number.isInteger(index) || index < 0) return undefined;
+  const name = stringOf(cell?.name);
+  return { runbook, cell: index, ...(name ? { name } : {}) };
 }
 
 /**

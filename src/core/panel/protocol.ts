@@ -95,6 +95,44 @@ export interface PanelState {
   /** The action in flight, if any. */
   busy?: RolloutAction;
   notice?: PanelNotice;
+  /** The service as its deployment endpoint serves it now (read by the host every few seconds). */
+  live?: PanelLive;
+  /** Why there is no live picture (endpoint down, secret not set, untrusted folder). */
+  liveProblem?: string;
+}
+
+export interface PanelLiveVersion {
+  version: string;
+  /** Percent of live traffic. */
+  weight: number;
+  /** Percent of traffic mirrored to it. */
+  mirror: number;
+  /** Its part in the selected plan. */
+  role: 'candidate' | 'baseline' | 'other';
+  stable: boolean;
+  /** The digest the endpoint reports serving. */
+  digest?: string;
+  /** The digest the plan declares for this version. */
+  declaredDigest?: string;
+  /** Served digest equals the declared one; undefined when either is unknown. */
+  digestMatches?: boolean;
+}
+
+export interface PanelLive {
+  service: string;
+  /** The endpoint URL read (no credentials). */
+  target: string;
+  versions: PanelLiveVersion[];
+  /** "41 90%, 42 10% · mirror 43 100%". */
+  trafficText: string;
+  stable?: string;
+  phase?: string;
+  /** The endpoint's time of its last change. */
+  updatedAt?: string;
+  /** When the host read it. */
+  readAt: string;
+  /** Digest mismatches between what is served and what the plan declares. */
+  warning?: string;
 }
 
 export interface PanelRollout {
@@ -114,6 +152,29 @@ export interface PanelRollout {
   drill: boolean;
   stages: PanelStage[];
   updatedAt: string;
+  /** One chart per guardrail across all stages (absent in snapshots without measurement times). */
+  charts?: PanelChart[];
+}
+
+export interface PanelChartPoint {
+  /** Epoch ms. */
+  t: number;
+  value: number | null;
+  outcome: string;
+  stage: string;
+}
+
+/** A guardrail's measurements on one time axis, with its bound and the stage starts. */
+export interface PanelChart {
+  guardrail: string;
+  points: PanelChartPoint[];
+  /** Absolute bounds drawn as lines (relative checks have none: their values are raw, the bound a ratio). */
+  max?: number;
+  min?: number;
+  /** "≤ 0.02", "ratio ≤ 1.2". */
+  boundText: string;
+  /** Stage starts: the traffic changes. */
+  markers: { t: number; label: string }[];
 }
 
 export interface PanelStage {
@@ -181,6 +242,8 @@ export interface PanelChangelogEntry {
   reason?: string;
   /** The feature flags the entry changed: "new-ranking on at 50% → on at 20% (rollback: restore)". */
   flags?: string;
+  /** Where a change made from a runbook came from: "churn-canary.runbook.md, cell 7 (rollback)". */
+  origin?: string;
   failed: boolean;
   lineage: PanelLineageLine[];
   evidence: PanelEvidence[];

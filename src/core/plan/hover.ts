@@ -1,6 +1,6 @@
 import { parseDocument, type Document } from 'yaml';
 import { definedGuardrails, formatYamlValue, guardrailMarkdown } from './completion';
-import { planSchema } from './schema';
+import { parseDuration, planSchema } from './schema';
 import { describeSchemaField, discriminatorChoices, formatPlanPath, planSchemaAtPath } from './schemaFields';
 import { documentLookup, findScalarAt, type YamlPathSegment } from './yamlPath';
 
@@ -37,7 +37,8 @@ export function hoverPlan(text: string, offset: number): PlanHover | undefined {
     const lookup = documentLookup(document);
     const schema = planSchemaAtPath(path, planSchema, lookup);
     if (!schema) return undefined;
-    return { markdown: fieldMarkdown(path, schema, discriminatorChoices(path, lookup)), start, end };
+    const value = located.role !== 'key' && typeof located.scalar.value === 'string' ? located.scalar.value : undefined;
+    return { markdown: fieldMarkdown(path, schema, discriminatorChoices(path, lookup), value), start, end };
   } catch {
     return undefined;
   }
@@ -55,7 +56,34 @@ function isStageGuardrailReference(path: readonly YamlPathSegment[]): boolean {
   return path.length === 4 && path[0] === 'stages' && path[2] === 'guardrails' && typeof path[3] === 'number';
 }
 
-function fieldMarkdown(path: readonly YamlPathSegment[], schema: Parameters<typeof describeSchemaField>[0], choices?: string[]): string {
+/** A duration field (`bake`, `interval`, `timeout`…), told by what it accepts: `1h30m` yes, `30` and words no. */
+function isDurationSchema(schema: unknown): boolean {
+  const parser = schema as { safeParse?: (value: unknown) => { success: boolean } };
+  if (typeof parser.safeParse !== 'function') return false;
+  return parser.safeParse('1h30m').success && parser.safeParse('250ms').success && !parser.safeParse('30').success && !parser.safeParse('soon').success;
+}
+
+/** `1h30m` → "1 hour 30 minutes". */
+export function durationWords(text: string): string | undefined {
+  const ms = parseDuration(text);
+  if (ms === undefined) return undefined;
+  const parts: string[] = [];
+  const units: [number, string][] = [
+    [3_600_000, 'hour'],
+    [60_000, 'minute'],
+    [1000, 'second'],
+    [1, 'millisecond'],
+  ];
+  let rest = ms;
+  for (const [size, unit] of units) {
+    const count = Math.floor(rest / size);
+    rest -= count * size;
+    if (count > 0) parts.push(`${count} ${unit}${count === 1 ? '' : 's'}`);
+  }
+  return parts.join(' ') || '0 seconds';
+}
+
+function fieldMarkdown(path: readonly YamlPathSegment[], schema: Parameters<typeof describeSchemaField>[0], choices?: string[], value?: string): string {
   const info = describeSchemaField(schema);
   // A union's discriminator (`type`) may take the value of any option, not only this one's.
   if (choices) {
@@ -63,8 +91,13 @@ function fieldMarkdown(path: readonly YamlPathSegment[], schema: Parameters<type
     info.typeLabel = choices.map((value) => `'${value}'`).join(' | ');
   }
   const fieldName = [...path].reverse().find((segment): segment is string => typeof segment === 'string') ?? 'plan';
-  const qualifiers = [`\`${info.typeLabel}\``, info.required ? 'required' : 'optional'];
+  const isDuration = isDurationSchema(info.schema);
+  const qualifiers = [`\`${isDuration ? 'duration' : info.typeLabel}\``, info.required ? 'required' : 'optional'];
   const lines = [`**${fieldName}** · ${qualifiers.join(' · ')}`];
+  if (isDuration && value !== undefined) {
+    const words = durationWords(value);
+    lines.push('', words ? `\`${value}\` = ${words}` : `\`${value}\` is not a duration: write e.g. \`30s\`, \`10m\`, \`1h30m\` or \`250ms\`.`);
+  }
   if (info.description !== undefined) lines.push('', info.description);
   if (info.allowedValues && info.allowedValues.length > 0) {
     lines.push('', `Allowed values: ${info.allowedValues.map((value) => `\`${value}\``).join(', ')}`);

@@ -133,19 +133,23 @@ function validateText(text: string, parse: PlanParser, queries?: PromqlCache): P
 
 const DUPLICATE_KEY_MESSAGE = 'This key appears twice in the same mapping; the last value would silently win. Remove one.';
 
-/** The sections of a rejected plan that the schema accepts on their own. */
+/**
+ * The sections of a rejected plan that the schema accepts on their own, so their semantic errors
+ * still show. A section whose only faults are unknown keys (already reported) counts as accepted
+ * without them: one misspelt key in a stage must not hide that its guardrails do not exist.
+ */
 function acceptedSections(value: Record<string, unknown>): PlanSections {
   const shape = planSchema.shape;
   const sections: PlanSections = {};
-  const metadata = shape.metadata.safeParse(value.metadata);
+  const metadata = parseIgnoringUnknownKeys(shape.metadata, value.metadata);
   if (metadata.success) sections.metadata = metadata.data;
-  const model = shape.model.safeParse(value.model);
+  const model = parseIgnoringUnknownKeys(shape.model, value.model);
   if (model.success) sections.model = model.data;
-  const guardrails = shape.guardrails.safeParse(value.guardrails);
+  const guardrails = parseIgnoringUnknownKeys(shape.guardrails, value.guardrails);
   if (guardrails.success) sections.guardrails = guardrails.data;
-  const stages = shape.stages.safeParse(value.stages);
+  const stages = parseIgnoringUnknownKeys(shape.stages, value.stages);
   if (stages.success) sections.stages = stages.data;
-  const rollback = shape.rollback.safeParse(value.rollback);
+  const rollback = parseIgnoringUnknownKeys(shape.rollback, value.rollback);
   if (rollback.success) sections.rollback = rollback.data;
   const notify = shape.notify.safeParse(value.notify);
   if (notify.success) sections.notify = notify.data;
@@ -154,6 +158,22 @@ function acceptedSections(value: Record<string, unknown>): PlanSections {
   const flags = shape.flags.safeParse(value.flags);
   if (flags.success) sections.flags = flags.data;
   return sections;
+}
+
+/** Parses `value`; when every issue is an unknown key, parses again without those keys (indices stay put). */
+function parseIgnoringUnknownKeys<T>(schema: { safeParse(value: unknown): { success: true; data: T } | { success: false; error: { issues: readonly { code: string; path: readonly PropertyKey[]; keys?: readonly string[] }[] } } }, value: unknown): { success: true; data: T } | { success: false } {
+  const first = schema.safeParse(value);
+  if (first.success) return first;
+  const issues = first.error.issues;
+  if (issues.length === 0 || !issues.every((issue) => issue.code === 'unrecognized_keys' && issue.keys !== undefined)) return { success: false };
+  const copy = structuredClone(value) as unknown;
+  for (const issue of issues) {
+    let node: unknown = copy;
+    for (const step of issue.path) node = node && typeof node === 'object' ? (node as Record<PropertyKey, unknown>)[step] : undefined;
+    if (node && typeof node === 'object') for (const key of issue.keys!) delete (node as Record<string, unknown>)[key];
+  }
+  const second = schema.safeParse(copy);
+  return second.success ? second : { success: false };
 }
 
 function yamlDiagnostics(text: string, document: Document): Diagnostic[] {

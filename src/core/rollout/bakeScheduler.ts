@@ -192,6 +192,7 @@ export class BakeScheduler {
       state.last = measurement;
       state.lastVerdict = verdict;
       state.trend = [...state.trend, measurement.noData || measurement.value === undefined ? null : measurement.value].slice(-TREND_LENGTH);
+      state.history = [...(state.history ?? []), { at: measurement.at, value: measurement.noData || measurement.value === undefined ? null : measurement.value, outcome: measurement.outcome }].slice(-TREND_LENGTH);
       if (verdict === 'breach') breaches.push(measurement);
       if (verdict === 'inconclusive') inconclusive.push(measurement);
       this.run.emit('measured', `${state.name}: ${measurement.outcome}${measurement.dryRun ? ' (dryRun, not deciding)' : ''}: ${measurement.reason}`, stage.name, measurement);

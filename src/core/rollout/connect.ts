@@ -8,6 +8,7 @@ import type { MetricSource } from '../guardrails/evaluate';
 import { parseDuration, type Plan, type SecretRef } from '../plan/schema';
 import { SecretNotSetError, type SecretResolver } from '../secrets';
 import { createDeploymentBackend, type DeploymentBackend } from './backends/index';
+import { digestCheckedTraffic } from './digestCheck';
 import { PrometheusMetrics } from './prometheusMetrics';
 
 /** A plan's endpoints, connected. */
@@ -44,7 +45,9 @@ export async function connectDeployment(plan: Plan, resolver: SecretResolver): P
   // Only the Rollgate API takes a token; HAProxy's runtime API has no authentication.
   const token = endpoint.type === 'rollgate' ? await resolveToken(endpoint.token, 'endpoints.deployment.token', resolver, secrets) : undefined;
   const timeoutMs = timeoutOf(endpoint.timeout);
-  return { deployment: createDeploymentBackend({ plan, ...(token ? { token } : {}), ...(timeoutMs ? { timeoutMs } : {}) }), secrets };
+  const backend = createDeploymentBackend({ plan, ...(token ? { token } : {}), ...(timeoutMs ? { timeoutMs } : {}) });
+  // Every traffic change of a rollout first checks that the endpoint serves the plan's artifacts.
+  return { deployment: { ...backend, traffic: digestCheckedTraffic(backend, plan) }, secrets };
 }
 
 /** The plan's metric endpoint alone (a dry run that reads current values). */

@@ -17,3 +17,4 @@ export * from './open';
 export * from './drill';
 export * from './manualRollback';
 export * from './planFacts';
+export * from './digestCheck';

@@ -10,7 +10,9 @@ import { Notifier, type DeliveryRecord } from '../notify/sender';
 import type { LedgerEntry } from '../ledger/types';
 import type { Plan } from '../plan/schema';
 import type { SecretResolver } from '../secrets';
+import { deploymentBackendType } from './backends/index';
 import { connectPlan, type PlanConnection } from './connect';
+import { digestCheckNote } from './digestCheck';
 import { isLoopbackUrl, pickDrillStage, runDrill, type DevFault, type DrillResult } from './drill';
 import { RolloutEngine, type RolloutEngineOptions } from './engine';
 import { FileStateStore, stateFile } from './fileStore';
@@ -86,6 +88,8 @@ export interface OpenedRollout {
   drill?: OpenedDrill;
   /** Sends the plan's notifications (`notify`); they outlive {@link close}: `drain` before a process exits. */
   notifications: Notifier;
+  /** Set when the backend cannot report digests, so traffic changes are not checked against the plan's. */
+  digestNote?: string;
   /** Releases the service lock (idempotent). The state stays on disk for the next runner. */
   close(): Promise<void>;
 }
@@ -160,7 +164,8 @@ export async function openRollout(options: OpenRolloutOptions): Promise<OpenedRo
       },
       resumed,
     );
-    const opened: OpenedRollout = { engine, connection, ...(resumed ? { resumed } : {}), notifications, close: () => lock.release() };
+    const digestNote = digestCheckNote(connection.deployment, deploymentBackendType(plan));
+    const opened: OpenedRollout = { engine, connection, ...(resumed ? { resumed } : {}), ...(digestNote ? { digestNote } : {}), notifications, close: () => lock.release() };
     if (drillStage && faults) {
       const fault = { version: plan.model.candidate.version, errorRate: options.drill?.errorRate ?? 1 };
       opened.drill = {

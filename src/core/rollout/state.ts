@@ -32,6 +32,16 @@ export interface GuardrailState {
   trend: (number | null)[];
   /** What the latest measurement meant (breach, failing, …); a judged stage scores from it. */
   lastVerdict?: GuardrailVerdict;
+  /** The last measurements with their time and outcome (newest last, at most {@link TREND_LENGTH}): the panel's chart. */
+  history?: TrendPoint[];
+}
+
+/** One measurement as the panel's chart draws it. */
+export interface TrendPoint {
+  at: string;
+  /** null for no data. */
+  value: number | null;
+  outcome: string;
 }
 
 export const TREND_LENGTH = 20;

@@ -75,9 +75,19 @@ describe('rollgate run', () => {
     expect(result.stdout).toContain('3 cells succeeded.');
     expect(candidateWeight()).toBe(20);
     const lines = readFileSync(ledgerFile(), 'utf8').trim().split('\n');
-    expect(lines.length - before).toBe(3);
-    const last = JSON.parse(lines[lines.length - 1]!);
-    expect(last).toMatchObject({ action: 'cell-run', actor: 'ci', request: { cell: 'stable', outcome: 'success', runbook: 'drill.runbook.md' } });
+    const written = lines.slice(before).map((line) => JSON.parse(line) as Record<string, unknown>);
+    // Three cell runs, and the set-traffic also as the traffic change it is, right after its run.
+    expect(written.map((entry) => entry.action)).toEqual(['cell-run', 'cell-run', 'traffic-change', 'cell-run']);
+    expect(written[2]).toMatchObject({
+      action: 'traffic-change',
+      actor: 'ci',
+      service: 'churn-scorer',
+      from: { weights: { '41': 100, '42': 0 } },
+      to: { weights: { '41': 80, '42': 20 } },
+      reason: 'traffic-change from drill.runbook.md cell 3 (shift)',
+      details: { source: 'runbook', runbook: 'drill.runbook.md', cell: { number: 3, name: 'shift' }, outcome: 'ok' },
+    });
+    expect(written[3]).toMatchObject({ action: 'cell-run', actor: 'ci', request: { cell: 'stable', outcome: 'success', runbook: 'drill.runbook.md' } });
     expect(readFileSync(ledgerFile(), 'utf8')).not.toContain(SECRET);
   });
 
@@ -94,7 +104,7 @@ describe('rollgate run', () => {
     const result = await eventually(async () => {
       const attempt = await rollgate(['run', 'fails.runbook.md', '--format', 'json']);
       // Before the first scrape the query has no data, which fails too, for another reason.
-      return attempt.stdout.includes('broken') ? attempt : undefined;
+      return attempt.stdout.includes('expected < 0, got') ? attempt : undefined;
     }, 30_000, 'the expectation to break on scraped data');
     expect(result.code).toBe(1);
     const report = JSON.parse(result.stdout);

@@ -57,7 +57,7 @@ describe('rollout cells on the HAProxy plan', () => {
       .trim()
       .split('\n')
       .map((line) => JSON.parse(line) as LedgerEntry);
-    const mutations = entries.filter((entry) => entry.request?.method === 'HAPROXY' && entry.details?.body !== 'show servers state churn-scorer');
+    const mutations = entries.filter((entry) => entry.action === 'cell-run' && entry.request?.method === 'HAPROXY' && entry.details?.body !== 'show servers state churn-scorer');
     expect(mutations.map((entry) => [entry.request?.url, entry.request?.outcome, entry.details?.body])).toEqual([
       [dev().stack.haproxy!.runtimeUrl, 'success', 'set weight churn-scorer/v41 90; set weight churn-scorer/v42 10, and weight 0 for every other server of churn-scorer'],
       [dev().stack.haproxy!.runtimeUrl, 'success', 'set weight churn-scorer/v41 100; set weight churn-scorer/v42 0, and weight 0 for every other server of churn-scorer'],

@@ -77,7 +77,10 @@ describe('secrets never leave a cell run', () => {
     for (const [index, result] of results.entries()) expectNoSecret(`result ${index} (${result.kind})`, JSON.stringify(result));
     expectNoSecret('named outputs', JSON.stringify(session.outputs));
     const ledger = readFileSync(ledgerPath, 'utf8');
-    expect(ledger.trim().split('\n').length).toBe(results.length - 1);
+    const entries = ledger.trim().split('\n').map((line) => JSON.parse(line) as { action: string });
+    // One cell-run per run but the dry one; the set-traffic and the rollback also as their own actions.
+    expect(entries.filter((entry) => entry.action === 'cell-run').length).toBe(results.length - 1);
+    expect(entries.filter((entry) => entry.action !== 'cell-run').map((entry) => entry.action)).toEqual(['traffic-change', 'rollback']);
     expectNoSecret('the ledger', ledger);
   });
 });

@@ -89,7 +89,9 @@ describe('rollgate ledger show', () => {
     await fillDefault(7);
     const result = await run(['ledger', 'show', '--service', 'churn-scorer', '--limit', '2']);
     expect(result.code).toBe(0);
-    const lines = result.stdout.trimEnd().split('\n');
+    const [where, ...lines] = result.stdout.trimEnd().split('\n');
+    // The path first: the one record the CLI and the editor share (here no repository: the current folder).
+    expect(where).toBe(`ledger: ${defaultLedgerPath(folder.path)} (the folder of the current folder (not in a git repository))`);
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatch(/^#6  \S+Z  rollback  churn-scorer  by alice  41=94% 42=6% -> 41=93% 42=7%  .*error-rate=0\.006 \(max 0\.02\) pass  "step 6"$/);
     expect(lines[1]).toMatch(/^#4  /);
@@ -113,7 +115,7 @@ describe('rollgate ledger show', () => {
       request: { method: 'GET', url: 'http://127.0.0.1:8700/v1/services/churn-scorer', status: 200, durationMs: 12.4, outcome: 'ok', cell: 'status' },
     });
     expect((await run(['ledger', 'show', '--action', 'cell-run'])).stdout).toContain('GET http://127.0.0.1:8700/v1/services/churn-scorer -> 200 12 ms ok');
-    expect((await run(['ledger', 'show', '--service', 'nobody'])).stdout).toBe('no matching entries\n');
+    expect((await run(['ledger', 'show', '--service', 'nobody'])).stdout).toMatch(/\nno matching entries\n$/);
   });
 
   it('shows the feature flags an entry changed, before -> after, and a failed one with what to set by hand', async () => {
@@ -138,6 +140,6 @@ describe('rollgate ledger show', () => {
   it('exits 2 when there is no ledger', async () => {
     const result = await run(['ledger', 'show']);
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain('nothing has been recorded yet');
+    expect(result.stderr).toContain('nothing has been recorded there yet');
   });
 });

@@ -205,10 +205,11 @@ describe('reports from ledgers of real drills', () => {
   it('a paused incident: the newest run, with the runbook cells that rolled it back, in order', async () => {
     const model = buildReport(await collectFromLedger({ file: ledgerFile, selector: { kind: 'latest-run' } }));
     expect(model.scope.runIds).toEqual([incidentRun]);
-    expect(model.outcome.status).toBe('paused');
     const actions = model.timeline.map((row) => row.action);
+    // The runbook's rollback cell is recorded as a rollback too (issue 17: one record), so the run ends rolled back.
+    expect(model.outcome.status).toBe('rolled-back');
     expect(actions.slice(0, 4)).toEqual(['rollout-start', 'traffic-change', 'guardrail-breach', 'pause']);
-    expect(actions.slice(4)).toEqual(['cell-run', 'cell-run', 'cell-run']);
+    expect(actions.slice(4)).toEqual(['cell-run', 'cell-run', 'cell-run', 'rollback']);
     expect(model.cellRuns.map((cell) => cell.cell)).toEqual(['status', 'errors', 'back']);
     expect(model.cellRuns.every((cell) => cell.runbook === 'incident.runbook.md')).toBe(true);
     const [status, errors, back] = model.cellRuns;
@@ -221,7 +222,9 @@ describe('reports from ledgers of real drills', () => {
     expect(model.timeline[4]!.source).toEqual({ runbook: 'incident.runbook.md', cell: 'status' });
     // The runbook's rollback put traffic back on the known-good version.
     expect(model.recovery).toMatchObject({ status: 'recovered', knownGood: '41', recoveredBy: 'cell-run', recoveredSeq: back!.seq });
-    expect(model.timeline.at(-1)!.trafficAfter?.weights).toEqual({ '41': 100 });
+    // The last row is the cell's rollback recorded as a rollback, with every version's weight as the endpoint reported it.
+    expect(model.timeline.at(-1)!.action).toBe('rollback');
+    expect(model.timeline.at(-1)!.trafficAfter?.weights).toEqual({ '41': 100, '42': 0 });
     const markdown = renderMarkdown(model);
     expect(markdown).toContain('## Runbook cells run');
     expect(markdown.indexOf('cell `status`')).toBeLessThan(markdown.indexOf('cell `back`'));
@@ -235,7 +238,8 @@ describe('reports from ledgers of real drills', () => {
     const model = JSON.parse(json.stdout) as ReportModel;
     expect(model.format).toBe('rollgate-report/v1');
     expect(model.scope.runIds.sort()).toEqual([drillRun, incidentRun].sort());
-    expect(model.timeline.filter((row) => row.action === 'rollback')).toHaveLength(1);
+    // The drill's automatic rollback and the incident's rollback from a runbook cell.
+    expect(model.timeline.filter((row) => row.action === 'rollback')).toHaveLength(2);
     expect(model.cellRuns).toHaveLength(3);
     noSecret(json.stdout, 'the JSON report');
 

@@ -106,6 +106,16 @@ export const rollgateBackend = (context: DeploymentBackendContext): DeploymentBa
     target,
     rollbackRequest: () => `POST ${target}/rollback`,
     ledger: { type: 'rollgate', url: target },
+    reportsDigests: true,
+    async readService(signal) {
+      const state = await client.getService(signal ? { signal } : {});
+      return {
+        versions: state.versions.map((version) => ({ version: version.version, weight: version.weight, mirror: version.mirror, digest: version.digest, artifact: version.artifact })),
+        stable: state.stable,
+        phase: state.phase,
+        updatedAt: state.updatedAt,
+      };
+    },
     ...(isLoopbackUrl(endpoint.url)
       ? {
           faults: {

@@ -20,6 +20,28 @@ export interface DrillFaults {
   list?(): Promise<DevFault[]>;
 }
 
+/** One version as the deployment endpoint serves it now. */
+export interface LiveVersion {
+  version: string;
+  /** Percent of live traffic. */
+  weight: number;
+  /** Percent of traffic mirrored to it. */
+  mirror: number;
+  /** The artifact digest the endpoint serves for it, when the backend can tell. */
+  digest?: string;
+  artifact?: string;
+}
+
+/** The service as its deployment endpoint reports it: the side panel's live picture, and what the digest check reads. */
+export interface LiveServiceState {
+  versions: LiveVersion[];
+  stable?: string;
+  /** The endpoint's own word for where the service stands (`stable`, `progressing`, `paused`, `rolled-back`). */
+  phase?: string;
+  /** ISO time of the endpoint's last change (the last traffic change, for "enough data yet"). */
+  updatedAt?: string;
+}
+
 /** One way of moving traffic between model versions (`endpoints.deployment.type`). */
 export interface DeploymentBackend {
   /**
@@ -35,6 +57,14 @@ export interface DeploymentBackend {
   /** Which backend and where, as every ledger entry of a rollout or rollback records it (`details.deployment`). */
   ledger?: { type: string; [key: string]: JsonValue };
   faults?: DrillFaults;
+  /** Optional: reads the service's live state (versions, weights, mirror, stable, phase, digests when known). */
+  readService?(signal?: AbortSignal): Promise<LiveServiceState>;
+  /**
+   * True when `readService` reports the artifact digest each version serves. A backend that
+   * cannot (HAProxy knows servers and weights, not artifacts) leaves it out: the rollout then
+   * skips the digest check and says so (`digestCheckNote`).
+   */
+  reportsDigests?: boolean;
 }
 
 export type DeploymentBackendFactory = (context: DeploymentBackendContext) => DeploymentBackend;
