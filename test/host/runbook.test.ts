@@ -146,8 +146,10 @@ suite('runbook notebook', function () {
     assert.ok((cell.executionSummary?.executionOrder ?? 0) >= 1);
     const timing = cell.executionSummary?.timing;
     assert.ok(timing && timing.endTime >= timing.startTime, 'start and end times are recorded');
-    assert.deepEqual(itemText(cell, 'text/plain').slice(0, 1), ['HTTP 200 OK']);
-    const body = JSON.parse(itemText(cell, 'application/json')[0] ?? '{}') as { service?: string; stable?: string };
+    // Like REST Client: status line with the time taken, the response headers folded, then the body.
+    assert.match(itemText(cell, 'text/plain')[0] ?? '', /^HTTP 200 OK · \d+ ms$/);
+    assert.match(itemText(cell, 'text/html')[0] ?? '', /Response headers \(\d+\)/);
+    const body = JSON.parse(itemText(cell, 'application/json').at(-1) ?? '{}') as { service?: string; stable?: string };
     assert.equal(body.service, 'churn-scorer');
     assert.equal(body.stable, '41');
   });

@@ -266,19 +266,20 @@ export function prepareHttpCell(text: string, context: PrepareContext): PrepareR
         });
         const sentRecord = record(request);
         let response;
+        const sentAt = performance.now();
         try {
           response = await context.ports.http.send(request, { ...(runtime.signal ? { signal: runtime.signal } : {}), timeoutMs, followRedirects: !template.noRedirect });
         } catch (caught) {
           throw Object.assign(caught instanceof Error ? caught : new Error(String(caught)), { request: sentRecord });
         }
         if (response.redirects) sentRecord.redirects = response.redirects.map((hop) => ({ ...hop, url: readableUrl(hop.url) }));
-        return { ...outcomeOf(response), request: sentRecord };
+        return { ...outcomeOf(response, Math.round(performance.now() - sentAt)), request: sentRecord };
       },
     },
   };
 }
 
-function outcomeOf(response: Awaited<ReturnType<PrepareContext['ports']['http']['send']>>) {
+function outcomeOf(response: Awaited<ReturnType<PrepareContext['ports']['http']['send']>>, elapsedMs: number) {
   const contentType = response.headers['content-type'] ?? '';
   let body: unknown = response.body;
   if (/json/i.test(contentType) || /^\s*[[{]/.test(response.body)) {
@@ -288,7 +289,11 @@ function outcomeOf(response: Awaited<ReturnType<PrepareContext['ports']['http'][
       body = response.body;
     }
   }
-  const outputs: CellOutput[] = [{ kind: 'text', text: `HTTP ${response.status} ${response.statusText}`.trimEnd() }];
+  // Like REST Client: the status line with the time taken, the headers folded, then the body.
+  const outputs: CellOutput[] = [
+    { kind: 'text', text: `${`HTTP ${response.status} ${response.statusText}`.trimEnd()} · ${elapsedMs} ms` },
+    { kind: 'json', value: response.headers, collapsed: true, title: `Response headers (${Object.keys(response.headers).length})` },
+  ];
   if (typeof body === 'string') {
     if (body !== '') outputs.push({ kind: 'text', text: body });
   } else outputs.push({ kind: 'json', value: body });

@@ -35,8 +35,10 @@ describe('http cell', () => {
     );
     expect(status.error).toBeUndefined();
     expect(status).toMatchObject({ outcome: 'success', ok: true, status: 200, mutating: false });
-    expect(status.outputs[0]).toEqual({ kind: 'text', text: 'HTTP 200 OK' });
-    expect(status.outputs[1]).toMatchObject({ kind: 'json', value: { service: 'churn-scorer', stable: '41' } });
+    // Like REST Client: status and time, the headers folded, then the body.
+    expect(status.outputs[0]).toMatchObject({ kind: 'text', text: expect.stringMatching(/^HTTP 200 OK · \d+ ms$/) });
+    expect(status.outputs[1]).toMatchObject({ kind: 'json', collapsed: true, title: expect.stringMatching(/^Response headers \(\d+\)$/), value: { 'content-type': 'application/json' } });
+    expect(status.outputs[2]).toMatchObject({ kind: 'json', value: { service: 'churn-scorer', stable: '41' } });
     // Every header as sent, in order: the ones Rollgate adds too.
     expect(status.request!.headers).toEqual([
       ['Host', new URL(plan().endpoints.deployment.url).host],
