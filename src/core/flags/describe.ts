@@ -18,3 +18,55 @@ export function describeLedgerFlagChange(change: Pick<LedgerFlagChange, 'name' |
       : `${describeRecordedState(change.before)} ${arrow} FAILED (wanted ${change.target}; ${change.manual ?? change.error ?? 'set it by hand'})`;
   return `${change.name} ${result} (${change.reason})`;
 }
+
+/**
+ * The flag changes of a ledger entry's `flags`, read from whatever shape a ledger line has (any
+ * writer may have made it; never throws). Used by the panel's changelog and by reports.
+ */
+export function recordedFlagChanges(value: unknown): RecordedFlagChange[] {
+  if (!Array.isArray(value)) return [];
+  return value.flatMap((item) => {
+    const change = objectOf(item);
+    const read = change ? readFlagChange(change) : undefined;
+    return read ? [read] : [];
+  });
+}
+
+type RecordedFlagChange = Parameters<typeof describeLedgerFlagChange>[0];
+
+function readFlagChange(change: Record<string, unknown>): RecordedFlagChange | undefined {
+  const name = stringOf(change.name);
+  if (!name) return undefined;
+  const state = (value: unknown) => {
+    const object = objectOf(value);
+    if (!object || typeof object.enabled !== 'boolean') return undefined;
+    const percent = numberOf(object.percent);
+    return { enabled: object.enabled, ...(percent !== undefined ? { percent } : {}) };
+  };
+  const before = state(change.before);
+  const after = state(change.after);
+  const manual = stringOf(change.manual);
+  const error = stringOf(change.error);
+  return {
+    name,
+    reason: stringOf(change.reason) ?? '?',
+    target: stringOf(change.target) ?? '?',
+    outcome: change.outcome === 'ok' ? 'ok' : 'failed',
+    ...(before ? { before } : {}),
+    ...(after ? { after } : {}),
+    ...(manual ? { manual } : {}),
+    ...(error ? { error } : {}),
+  };
+}
+
+function objectOf(value: unknown): Record<string, unknown> | undefined {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+}
+
+function stringOf(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+function numberOf(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+}

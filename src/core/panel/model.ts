@@ -7,7 +7,7 @@ import type { LedgerEntry, LedgerTraffic } from '../ledger/types';
 import type { Guardrail } from '../plan/schema';
 import type { TrafficState } from '../rollout/ports';
 import { describeTraffic } from '../rollout/traffic';
-import { describeLedgerFlagChange } from '../flags/describe';
+import { describeLedgerFlagChange, recordedFlagChanges } from '../flags/describe';
 import { bakeProgress, type GuardrailState, type RolloutSnapshot, type StageSnapshot } from '../rollout/state';
 import { guardrailVisual } from './visuals';
 import type { PanelChangelogEntry, PanelChart, PanelEvidence, PanelGuardrail, PanelLineageLine, PanelRollout, PanelStage } from './protocol';
@@ -332,38 +332,12 @@ export function toChangelogEntry(entry: LedgerEntry): PanelChangelogEntry {
   if (source) result.source = source;
   const origin = entrySource(entry);
   if (origin) result.origin = `${origin.runbook}, cell ${origin.cell + 1}${origin.name ? ` (${origin.name})` : ''}`;
-  const flags = objectsOf(entry.flags).map(panelFlagChange).filter((change) => change !== undefined);
+  const flags = recordedFlagChanges(entry.flags);
   if (flags.length > 0) {
     result.flags = flags.map((change) => describeLedgerFlagChange(change, '→')).join('; ');
     if (flags.some((change) => change.outcome !== 'ok')) result.failed = true;
   }
   return result;
-}
-
-/** A flag change as the panel shows it, from whatever shape a ledger line has (never throws). */
-function panelFlagChange(change: Record<string, unknown>): Parameters<typeof describeLedgerFlagChange>[0] | undefined {
-  const name = stringOf(change.name);
-  if (!name) return undefined;
-  const state = (value: unknown) => {
-    const object = objectOf(value);
-    if (!object || typeof object.enabled !== 'boolean') return undefined;
-    const percent = numberOf(object.percent);
-    return { enabled: object.enabled, ...(percent !== undefined ? { percent } : {}) };
-  };
-  const before = state(change.before);
-  const after = state(change.after);
-  const manual = stringOf(change.manual);
-  const error = stringOf(change.error);
-  return {
-    name,
-    reason: stringOf(change.reason) ?? '?',
-    target: stringOf(change.target) ?? '?',
-    outcome: change.outcome === 'ok' ? 'ok' : 'failed',
-    ...(before ? { before } : {}),
-    ...(after ? { after } : {}),
-    ...(manual ? { manual } : {}),
-    ...(error ? { error } : {}),
-  };
 }
 
 /** The runbook and cell (0-based index) a ledger entry came from, when a runbook cell made it. */

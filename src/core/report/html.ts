@@ -83,7 +83,7 @@ function timelineSection(model: ReportModel): string {
   const rows = model.timeline.map((row) => {
     const cls = rowClass(row, model);
     const outcome = row.outcome && row.outcome !== 'ok' && row.outcome !== 'success' ? ` (${html(row.outcome, 100)})` : '';
-    const reason = [row.reason ? html(row.reason) : '', row.detail ? code(row.detail) : ''].filter(Boolean).join('<br>');
+    const reason = [row.reason ? html(row.reason) : '', row.detail ? code(row.detail) : '', ...(row.flags ?? []).map((flag) => `flag ${code(flag)}`)].filter(Boolean).join('<br>');
     return (
       `<tr${cls ? ` class="${cls}"` : ''}><td class="nowrap">${mark(row.verified)}${row.seq}</td><td class="nowrap">${html(formatTime(row.time))}</td>` +
       `<td class="nowrap">${html(formatOffset(row.offsetMs))}</td><td>${html(row.actor, 200)}</td><td>${html(row.action, 200)}${outcome}</td>` +

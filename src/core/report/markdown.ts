@@ -84,7 +84,7 @@ function timelineSection(model: ReportModel): string {
     md(row.action, 200) + (row.outcome && row.outcome !== 'ok' && row.outcome !== 'success' ? ` (${md(row.outcome, 100)})` : ''),
     row.stage ? md(row.stage, 200) : '',
     md(trafficCell(row)),
-    [row.reason ? md(row.reason) : '', row.detail ? mdCode(row.detail, { inTable: true }) : ''].filter(Boolean).join(' '),
+    [row.reason ? md(row.reason) : '', row.detail ? mdCode(row.detail, { inTable: true }) : '', ...(row.flags ?? []).map((flag) => `flag ${mdCode(flag, { inTable: true })}`)].filter(Boolean).join(' '),
   ]);
   const note = model.measurementEntries > 0 ? `\n\n${model.measurementEntries} measurement entries are charted under Guardrail measurements, not listed here.` : '';
   return table(['#', 'Time (UTC)', 'T+', 'Actor', 'Action', 'Stage', 'Traffic (before → after)', 'Reason'], rows) + note;

@@ -1,6 +1,7 @@
 // The timeline of a report: one row per ledger entry (time, actor, action, traffic before → after,
 // reason), the runbook cell runs and notification deliveries among them, the time from the first
 // breach to traffic back on the known-good version, and how the run ended.
+import { describeLedgerFlagChange, recordedFlagChanges } from '../flags/describe';
 import { numberOf, objectOf, objectsOf, sameReportTraffic, soleVersion, stringOf, trafficOf, formatDuration } from './text';
 import type { CellRunRow, CollectedEntry, NotificationRow, ReportLineage, ReportOutcome, ReportRecovery, ReportScope, ReportTraffic, TimelineRow } from './types';
 
@@ -151,6 +152,8 @@ export function buildTimeline(entries: readonly CollectedEntry[]): TimelineParts
     if (planDigest) row.planDigest = planDigest;
     const detail = action === 'cell-run' ? cellDetail(entry) : NOTIFICATION_ACTIONS.has(action) ? notificationDetail(entry) : undefined;
     if (detail) row.detail = detail;
+    const flags = recordedFlagChanges(entry.flags);
+    if (flags.length > 0) row.flags = flags.map((change) => describeLedgerFlagChange(change, '→'));
     const request = objectOf(entry.request);
     if (action === 'cell-run' && request) {
       const runbook = stringOf(request.runbook);

@@ -55,6 +55,8 @@ export interface TimelineRow {
   outcome?: string;
   /** For cell runs, notifications and gates: one line saying what was sent. */
   detail?: string;
+  /** The feature flags the entry changed: `new-ranking off -> on at 10% (stage canary-10)`, or the failure with what to set by hand. */
+  flags?: string[];
   runId?: string;
   /** The runbook and cell a `cell-run` entry came from (as recorded: a workspace-relative path). */
   source?: { runbook?: string; cell?: string };

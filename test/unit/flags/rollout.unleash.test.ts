@@ -111,6 +111,12 @@ describe('rollouts with feature flags on a real Unleash', () => {
       to: { weights: { '41': 100 } },
       flags: [{ name: flag, reason: 'rollback: restore', before: { enabled: true, percent: 50 }, target: 'on at 20%', after: { enabled: true, percent: 20 }, outcome: 'ok' }],
     });
+
+    // The incident report shows the flag moves beside the traffic they went with.
+    const report = await rollgate(dir, ['report', '--format', 'md']);
+    expect(report.code, report.stderr).toBe(0);
+    expect(report.stdout).toContain(`flag \`${flag} on at 50% → on at 20% (rollback: restore)\``);
+    expect(report.stdout).toMatch(new RegExp(`flag \`${flag} [^\`]*→ on at 50%`));
   });
 
   it('the flag service down during the rollback: traffic rolls back first, the flag failure is recorded in the same entry and said loudly', async () => {
