@@ -14,6 +14,7 @@ import { ENGINE_ROLLBACK_RETRIES, RollbackSender, type RollbackResult } from './
 import { RolloutRun } from './run';
 import { initialState, settleStart } from './startDecision';
 import { FINISHED_STATUSES, MemoryStateStore, type RolloutSnapshot, type RolloutStatus, type StageSnapshot, type StateStore } from './state';
+import { UNPLANNED_PREFIX } from './backends/haproxy';
 import { describeTraffic, isStableTraffic, sameTraffic, stageTraffic } from './traffic';
 
 /** Everything the engine needs; only `plan`, `traffic` and `metrics` are required. */
@@ -431,7 +432,7 @@ export class RolloutEngine {
     } catch {
       return true; // The traffic change itself will fail and say so.
     }
-    if (isStableTraffic(current) || run.state.status !== 'running') return true;
+    if (isStableTraffic(withoutUnplannedServers(current)) || run.state.status !== 'running') return true;
     run.state.traffic = current;
     await this.enterPause(
       `refused to start: the service is progressing (the deployment endpoint shows ${describeTraffic(current)}), so another rollout is probably driving it, ` +
@@ -476,3 +477,16 @@ export class RolloutEngine {
 }
 
 class Interrupted extends Error {}
+
+/**
+ * The traffic without the servers an HAProxy backend has but the plan does not name: they are no
+ * other rollout's doing, and the first traffic change holds them at weight 0 and reports them. The
+ * rest must still be one version at 100 % (rescaled, since the spare servers took a share).
+ */
+function withoutUnplannedServers(traffic: TrafficState): TrafficState {
+  const planned = Object.entries(traffic.weights).filter(([version]) => !version.startsWith(UNPLANNED_PREFIX));
+  if (planned.length === Object.keys(traffic.weights).length) return traffic;
+  const total = planned.reduce((sum, [, weight]) => sum + weight, 0);
+  const weights = Object.fromEntries(planned.map(([version, weight]) => [version, total > 0 ? (weight / total) * 100 : 0]));
+  return { ...traffic, weights };
+}
