@@ -112,10 +112,15 @@ suite('PromQL in plans and runbooks', function () {
       await new Promise((resolve) => setTimeout(resolve, 1000));
     }
     assert.equal(outcome?.ran, true);
-    assert.deepEqual(outcome?.results?.map((result) => `${result.guardrail}:${result.outcome}`), ['error-rate:ok', 'p99-latency:ok']);
+    // The sample plan's drift guardrail is checked too: its bucket query, for the baseline.
+    assert.deepEqual(outcome?.results?.map((result) => `${result.guardrail}:${result.outcome}`), ['error-rate:ok', 'p99-latency:ok', 'score-drift:ok']);
     const shown = vscode.languages.getDiagnostics(document.uri).filter((d) => String(codeOf(d)).startsWith('preflight/'));
-    assert.deepEqual(shown.map((d) => codeOf(d)), ['preflight/ok', 'preflight/ok']);
-    assert.ok(shown.every((d) => document.getText(d.range).startsWith('sum(') || document.getText(d.range).startsWith('histogram_quantile(')), 'each result sits on its query');
+    assert.deepEqual(shown.map((d) => codeOf(d)), ['preflight/ok', 'preflight/ok', 'preflight/ok']);
+    const at = shown.map((d) => document.getText(d.range));
+    assert.ok(
+      at.every((text) => text.startsWith('sum(') || text.startsWith('histogram_quantile(') || text === 'rollgate_dev_prediction_score'),
+      `each result sits on its query (a drift guardrail's on its histogram): ${JSON.stringify(at)}`,
+    );
   });
 
   test('a promql cell shows its syntax error in the cell, and completes metric names from the linked plan’s Prometheus', async () => {

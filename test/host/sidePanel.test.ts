@@ -185,11 +185,18 @@ suite('side panel', function () {
     const planId = before.panel.plans.find((plan) => plan.label.endsWith(DRILL_PLAN))?.id;
     assert.ok(planId, 'the drill plan is listed');
     await inspect({ type: 'selectPlan', planId });
-    await new DeploymentClient({ baseUrl: stack.deploymentUrl, service: stack.service, token: SECRET }).setTraffic({ '41': 80, '42': 20 }, undefined, { idempotencyKey: `host-live-${Date.now()}` });
-    const live = await poll('the live picture to show 41 80%, 42 20%', 20_000, async () => {
-      const reply = await rolloutState();
-      return reply.panel.live?.trafficText === '41 80%, 42 20%' ? reply.panel.live : undefined;
-    });
+    const client = new DeploymentClient({ baseUrl: stack.deploymentUrl, service: stack.service, token: SECRET });
+    await client.setTraffic({ '41': 80, '42': 20 }, undefined, { idempotencyKey: `host-live-${Date.now()}` });
+    let live;
+    try {
+      live = await poll('the live picture to show 41 80%, 42 20%', 20_000, async () => {
+        const reply = await rolloutState();
+        return reply.panel.live?.trafficText === '41 80%, 42 20%' ? reply.panel.live : undefined;
+      });
+    } finally {
+      // A split service refuses the next rollout's start (another rollout may be driving it): put it back.
+      await client.setTraffic({ '41': 100, '42': 0 }, undefined, { idempotencyKey: `host-live-back-${Date.now()}` });
+    }
     assert.equal(live.service, stack.service);
     assert.equal(live.stable, '41');
     assert.ok(live.versions.every((version) => version.digestMatches !== false), 'the plan declares the digests rollgate dev serves');
