@@ -76,7 +76,9 @@ export class Workbench {
     const deadline = Date.now() + 3 * timeoutMs;
     for (;;) {
       try {
-        await this.page.locator('.editor-group-container.active .monaco-editor .view-lines').first().click({ position: { x: 2, y: 2 }, timeout: timeoutMs });
+        // A rendered line is on screen whatever the scroll position (the top of .view-lines is not
+        // when the editor is scrolled down, and then the page's root takes the click).
+        await this.page.locator('.editor-group-container.active .monaco-editor .view-lines .view-line').first().click({ position: { x: 2, y: 2 }, timeout: timeoutMs });
         await this.page.locator('.editor-instance .monaco-editor.focused').waitFor({ timeout: timeoutMs });
         return;
       } catch (error) {
