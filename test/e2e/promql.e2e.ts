@@ -45,11 +45,12 @@ export const promqlChecks: E2eCheck[] = [
         }
         // The details of the selected suggestion: its type and help from Prometheus's metadata.
         const details = workbench.page.locator('.editor-widget.suggest-details-container .suggest-details');
-        if (!(await details.isVisible())) await workbench.page.keyboard.press(process.platform === 'darwin' ? 'Meta+Space' : 'Control+Space');
+        if (!(await details.first().isVisible())) await workbench.page.keyboard.press(process.platform === 'darwin' ? 'Meta+Space' : 'Control+Space');
         let shown = '';
         try {
           await waitFor('the metric’s type and help in the suggestion details', 15_000, async () => {
-            shown = (await details.innerText().catch(() => '')).trim();
+            // VS Code may keep more than one details element (beside the list, or floating where there is room).
+            shown = (await details.allInnerTexts().catch(() => [] as string[])).join('\n').trim();
             return /histogram|counter/.test(shown) ? true : undefined;
           }, 250);
         } catch {

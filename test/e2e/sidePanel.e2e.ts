@@ -89,7 +89,10 @@ export const sidePanelChecks: E2eCheck[] = [
 
         // A readable chart per guardrail at the panel's default width: bound line, the breach marked, a stage marker.
         const chart = panel.locator('figure.guardrail-chart').first();
-        await chart.locator('line.chart-bound').waitFor({ timeout: 20_000 });
+        // A horizontal line has a zero-height box, which Playwright calls hidden: check it is drawn, and where.
+        await chart.locator('line.chart-bound').waitFor({ state: 'attached', timeout: 20_000 });
+        const bound = await chart.locator('line.chart-bound').first().evaluate((line) => ({ y1: line.getAttribute('y1'), x1: Number(line.getAttribute('x1')), x2: Number(line.getAttribute('x2')) }));
+        if (!bound.y1 || !(bound.x2 - bound.x1 > 100)) throw new ExpectationError('the bound is drawn as a line across the chart', 'x2 - x1 > 100 px', bound);
         await chart.locator('circle.chart-breach').first().waitFor({ timeout: 20_000 });
         await chart.locator('line.chart-marker').first().waitFor({ state: 'attached', timeout: 20_000 });
         const box = await chart.locator('svg.chart').boundingBox();
