@@ -65,10 +65,15 @@ export const timelineChecks: E2eCheck[] = [
       }
 
       // A timeline row opens the plan at its stage.
+      // The run shown is the newest drill of the selected plan (the HAProxy drill may have run last):
+      // its rollout-start row names the plan.
+      const startRow = await timeline.locator('li.timeline-row[data-action="rollout-start"]').first().innerText();
+      const planName = /plan (e2e-side-panel[\w-]*)/.exec(startRow)?.[1];
+      if (!planName) throw new ExpectationError('the timeline names the plan of the run', 'plan e2e-side-panel…', startRow);
       await timeline.locator('li.timeline-row[data-action="traffic-change"] button.source-plan').first().click();
-      await waitFor('the plan open in the editor', 20_000, async () => {
+      await waitFor(`${planName}.rollout.yaml open in the editor`, 20_000, async () => {
         const tab = await workbench.page.locator('.tab.active').first().innerText().catch(() => '');
-        return tab.includes('e2e-side-panel.rollout.yaml') ? true : undefined;
+        return tab.includes(`${planName}.rollout.yaml`) ? true : undefined;
       });
     },
   },

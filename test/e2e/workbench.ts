@@ -49,7 +49,15 @@ export class Workbench {
   private async quickInput(keys: string, text: string): Promise<Locator> {
     const input = this.page.locator('.quick-input-widget .quick-input-box input');
     await this.page.keyboard.press(keys);
-    await input.waitFor({ state: 'visible', timeout: 10_000 });
+    try {
+      await input.waitFor({ state: 'visible', timeout: 5_000 });
+    } catch {
+      // Keys pressed while a webview (the side panel) has focus stay in its frame: give the
+      // workbench the focus (a click on the title bar changes nothing else) and press again.
+      await this.page.locator('.part.titlebar').first().click({ position: { x: 5, y: 5 } });
+      await this.page.keyboard.press(keys);
+      await input.waitFor({ state: 'visible', timeout: 10_000 });
+    }
     await input.fill(text);
     return input;
   }
