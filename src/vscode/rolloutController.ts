@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 
 import { errorMessage } from '../core/errors';
-import { Ledger, type RecordLocation } from '../core/ledger/index';
+import { Ledger, type LedgerEntry, type RecordLocation } from '../core/ledger/index';
 import { entrySource, rolloutStatusLine, toPanelRollout, trafficText } from '../core/panel/model';
 import { ROLLOUT_ACTIONS, type PanelChangelog, type PanelNotice, type PanelPlanChoice, type PanelState, type PanelTimeline, type ReportExportFormat, type RolloutAction } from '../core/panel/protocol';
 import type { Plan } from '../core/plan/schema';
@@ -247,7 +247,14 @@ export class RolloutController implements vscode.Disposable {
     const record = this.selectedRecord();
     if (!record) return false;
     try {
-      const entry = (await new Ledger({ path: record.ledgerPath }).list()).find((candidate) => candidate.seq === seq);
+      // Newest first, stopping at the entry: a long ledger is not read whole for one click.
+      let entry: LedgerEntry | undefined;
+      for await (const candidate of new Ledger({ path: record.ledgerPath }).read({ newestFirst: true })) {
+        if (candidate.seq <= seq) {
+          if (candidate.seq === seq) entry = candidate;
+          break;
+        }
+      }
       const source = entry ? entrySource(entry) : undefined;
       if (!source || !source.runbook.endsWith('.runbook.md')) return false;
       const folders = vscode.workspace.workspaceFolders ?? [];

@@ -53,8 +53,8 @@ export class Workbench {
       await input.waitFor({ state: 'visible', timeout: 5_000 });
     } catch {
       // Keys pressed while a webview (the side panel) has focus stay in its frame: give the
-      // workbench the focus (a click on the title bar changes nothing else) and press again.
-      await this.page.locator('.part.titlebar').first().click({ position: { x: 5, y: 5 } });
+      // workbench the focus (a click on the active editor tab changes nothing else) and press again.
+      await this.page.locator('.tabs-container .tab.active').first().click();
       await this.page.keyboard.press(keys);
       await input.waitFor({ state: 'visible', timeout: 10_000 });
     }
