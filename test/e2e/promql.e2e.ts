@@ -44,7 +44,8 @@ export const promqlChecks: E2eCheck[] = [
           throw new ExpectationError('the suggestion list never offered the metrics of rollgate dev', expected, last);
         }
         // The details of the selected suggestion: its type and help from Prometheus's metadata.
-        const details = workbench.page.locator('.editor-widget.suggest-details-container .suggest-details');
+        // Beside the list when there is room, else in a floating container: read whichever is there.
+        const details = workbench.page.locator('.suggest-details-container, .suggest-widget .suggest-details');
         if (!(await details.first().isVisible())) await workbench.page.keyboard.press(process.platform === 'darwin' ? 'Meta+Space' : 'Control+Space');
         let shown = '';
         try {
