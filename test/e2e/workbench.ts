@@ -84,9 +84,14 @@ export class Workbench {
     const deadline = Date.now() + 3 * timeoutMs;
     for (;;) {
       try {
-        // A rendered line is on screen whatever the scroll position (the top of .view-lines is not
-        // when the editor is scrolled down, and then the page's root takes the click).
-        await this.page.locator('.editor-group-container.active .monaco-editor .view-lines .view-line').first().click({ position: { x: 2, y: 2 }, timeout: timeoutMs });
+        // A click in the middle of the line-number gutter: always on screen whatever the scroll
+        // position (the top of .view-lines is not when the editor is scrolled down), never on a
+        // CodeLens or a decoration. It selects a line; callers place the cursor with goTo.
+        const gutter = this.page.locator('.editor-group-container.active .monaco-editor .margin').first();
+        await gutter.waitFor({ state: 'visible', timeout: timeoutMs });
+        const box = await gutter.boundingBox();
+        if (!box) throw new Error('the editor has no line-number gutter on screen');
+        await this.page.mouse.click(box.x + box.width / 2, box.y + Math.min(box.height / 2, 200));
         await this.page.locator('.editor-instance .monaco-editor.focused').waitFor({ timeout: timeoutMs });
         return;
       } catch (error) {
