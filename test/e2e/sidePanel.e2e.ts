@@ -162,7 +162,8 @@ export const sidePanelChecks: E2eCheck[] = [
         if (after.weights['41'] !== 100 || after.weights['42'] !== 0) throw new ExpectationError('HAProxy sends everything to 41 after the rollback', { '41': 100, '42': 0 }, after.weights);
         const rollbackEntry = panel.locator('li.entry[data-action="rollback"]').first();
         await rollbackEntry.waitFor({ timeout: 20_000 });
-        await rollbackEntry.locator('summary').click();
+        // The entry may already be open (a click would close it): open it only when closed.
+        if (!(await rollbackEntry.locator('.entry-body').isVisible())) await rollbackEntry.locator('summary').click();
         const details = await rollbackEntry.locator('.entry-body').innerText({ timeout: 10_000 });
         if (!details.includes('41 50%, 42 50% → 41 100%')) throw new ExpectationError('the rollback entry shows its change', '41 50%, 42 50% → 41 100%', details);
       } finally {

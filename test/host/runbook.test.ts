@@ -191,9 +191,10 @@ suite('runbook notebook', function () {
     const text = fs.readFileSync(ledger, 'utf8');
     const entries = text.trim().split('\n').map((line) => JSON.parse(line) as { action: string; actor: string });
     assert.ok(entries.length >= 5, `ledger has ${entries.length} entries`);
-    // Cell runs, and the changes mutating cells made, recorded as their own actions (one record).
-    assert.ok(entries.some((entry) => entry.action === 'cell-run'));
-    assert.ok(entries.every((entry) => entry.actor.startsWith('vscode:')), JSON.stringify(entries.map((entry) => `${entry.action} by ${entry.actor}`)));
+    // This suite's cell runs are recorded by the editor's user (other suites share the record root
+    // since one ledger serves the CLI and the editor, and write as `host-test`).
+    const mine = entries.filter((entry) => entry.actor.startsWith('vscode:'));
+    assert.ok(mine.filter((entry) => entry.action === 'cell-run').length >= 5, JSON.stringify(entries.map((entry) => `${entry.action} by ${entry.actor}`)));
     assert.equal(text.includes(SECRET), false, 'the ledger never holds the secret');
   });
 });
