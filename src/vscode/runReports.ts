@@ -61,10 +61,26 @@ export class RunReports {
     if (format === 'md') {
       await vscode.window.showTextDocument(uri, { preview: false });
       await vscode.commands.executeCommand('markdown.showPreviewToSide', uri).then(undefined, () => undefined);
+    } else if (vscode.env.uiKind === vscode.UIKind.Web || vscode.env.remoteName !== undefined) {
+      // The file is on the machine that runs the workspace, not the one running the browser: a
+      // file: address would open nothing there (and in code-server it left the page deaf to clicks).
+      this.showHtmlReport(uri, await fs.readFile(file, 'utf8'));
     } else if (!(await vscode.env.openExternal(uri))) {
       await vscode.window.showTextDocument(uri, { preview: false });
     }
     return uri;
+  }
+
+  /**
+   * Shows an HTML report in an editor tab. The report is self-contained and carries its own
+   * Content-Security-Policy (no scripts, inline styles only); the webview runs no scripts either.
+   */
+  private showHtmlReport(uri: vscode.Uri, html: string): void {
+    const panel = vscode.window.createWebviewPanel('rollgate.report', vscode.l10n.t('Report: {0}', path.basename(uri.fsPath)), vscode.ViewColumn.Active, {
+      enableScripts: false,
+      localResourceRoots: [],
+    });
+    panel.webview.html = html;
   }
 
   /**

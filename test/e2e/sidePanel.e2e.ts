@@ -150,6 +150,9 @@ export const sidePanelChecks: E2eCheck[] = [
         await waitFor('the HAProxy plan selected and its actions enabled', 20_000, async () =>
           (await select.inputValue()) === planId && (await panel.locator('button.action-startDrill').isEnabled()) ? true : undefined,
         );
+        // The changelog already holds the first drill's entries (one ledger): this drill's come after.
+        const seqsBefore = await panel.locator('li.entry').evaluateAll((nodes) => nodes.map((node) => Number((node as HTMLElement).dataset.seq ?? 0)));
+        const lastSeqBefore = Math.max(0, ...seqsBefore);
         await panel.locator('button.action-startDrill').click();
         await panel.locator('li.stage[data-stage="canary-50"][data-status="baking"]').waitFor({ timeout: 30_000 });
         // HAProxy itself now splits the traffic.
@@ -160,9 +163,13 @@ export const sidePanelChecks: E2eCheck[] = [
         if (headline !== 'Rolled back to 41') throw new ExpectationError('the headline names the rollback', 'Rolled back to 41', headline);
         const after = await new HaproxyTraffic({ url: stack.haproxy.runtimeUrl, backend: stack.haproxy.backend, servers: stack.haproxy.servers }).read();
         if (after.weights['41'] !== 100 || after.weights['42'] !== 0) throw new ExpectationError('HAProxy sends everything to 41 after the rollback', { '41': 100, '42': 0 }, after.weights);
-        const rollbackEntry = panel.locator('li.entry[data-action="rollback"]').first();
-        await rollbackEntry.waitFor({ timeout: 20_000 });
-        // The entry may already be open (a click would close it): open it only when closed.
+        // This drill's rollback entry, by its seq: the newest rollback may still be the first drill's
+        // (open since that check) until the changelog catches up.
+        const rollbackSeq = await waitFor('the HAProxy drill\'s rollback in the changelog', 20_000, async () => {
+          const seqs = await panel.locator('li.entry[data-action="rollback"]').evaluateAll((nodes) => nodes.map((node) => Number((node as HTMLElement).dataset.seq ?? 0)));
+          return seqs.find((seq) => seq > lastSeqBefore);
+        });
+        const rollbackEntry = panel.locator(`li.entry[data-action="rollback"][data-seq="${rollbackSeq}"]`);
         if (!(await rollbackEntry.locator('.entry-body').isVisible())) await rollbackEntry.locator('summary').click();
         const details = await rollbackEntry.locator('.entry-body').innerText({ timeout: 10_000 });
         if (!details.includes('41 50%, 42 50% → 41 100%')) throw new ExpectationError('the rollback entry shows its change', '41 50%, 42 50% → 41 100%', details);

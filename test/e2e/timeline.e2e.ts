@@ -18,7 +18,7 @@ function panelFrame(workbench: Workbench): FrameLocator {
 
 export const timelineChecks: E2eCheck[] = [
   {
-    name: 'the side panel shows the drill run timeline, exports its HTML report (opened in the browser) and opens the plan at a stage',
+    name: 'the side panel shows the drill run timeline, exports its HTML report (shown in a tab, read in a browser) and opens the plan at a stage',
     screenshot: 'side-panel-timeline-after-export',
     async run(workbench) {
       const panel = panelFrame(workbench);
@@ -45,6 +45,21 @@ export const timelineChecks: E2eCheck[] = [
       fs.rmSync(reportFile, { force: true });
       await timeline.locator('button.export-html').click();
       await waitFor(`the report ${path.relative(workbench.workspaceFolder(), reportFile)}`, 30_000, async () => (fs.existsSync(reportFile) ? true : undefined));
+      // In VS Code for the Web the report opens in an editor tab (a file: address would reach
+      // nothing in the user's browser); its frame shows the report's own title.
+      const reportTab = workbench.page.locator('.tab', { hasText: `Report: ${path.basename(reportFile)}` });
+      await reportTab.waitFor({ timeout: 15_000 });
+      const shownTitle = await waitFor('the report shown in its tab', 15_000, async () => {
+        for (const frame of workbench.page.frames()) {
+          const title = await frame.evaluate(() => document.querySelector('h1')?.textContent ?? '').catch(() => '');
+          if (title.startsWith('Rollout report')) return title;
+        }
+        return undefined;
+      });
+      if (!shownTitle.includes('churn-scorer')) throw new ExpectationError('the report tab shows the report of the run', 'Rollout report: churn-scorer…', shownTitle);
+      await workbench.page.screenshot({ path: path.join(screenshotsDir, 'report-tab.png') });
+      await reportTab.locator('.tab-actions .action-label').first().click();
+      await reportTab.waitFor({ state: 'detached', timeout: 10_000 });
       const browser = await workbench.page.context().newPage();
       try {
         const requested: string[] = [];
@@ -72,7 +87,8 @@ export const timelineChecks: E2eCheck[] = [
       if (!planName) throw new ExpectationError('the timeline names the plan of the run', 'plan e2e-side-panel…', startRow);
       await timeline.locator('li.timeline-row[data-action="traffic-change"] button.source-plan').first().click();
       await waitFor(`${planName}.rollout.yaml open in the editor`, 20_000, async () => {
-        const tab = await workbench.page.locator('.tab.active').first().innerText().catch(() => '');
+        // A narrow tab wraps its label: compare without the line breaks.
+        const tab = (await workbench.page.locator('.tab.active').first().innerText().catch(() => '')).replace(/\s+/g, '');
         return tab.includes(`${planName}.rollout.yaml`) ? true : undefined;
       });
     },
