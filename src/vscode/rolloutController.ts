@@ -1,10 +1,9 @@
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 
 import { errorMessage } from '../core/errors';
-import { Ledger, type LedgerEntry, type RecordLocation } from '../core/ledger/index';
-import { entrySource, rolloutStatusLine, toPanelRollout, trafficText } from '../core/panel/model';
+import type { RecordLocation } from '../core/ledger/index';
+import { rolloutStatusLine, toPanelRollout, trafficText } from '../core/panel/model';
 import { ROLLOUT_ACTIONS, type PanelChangelog, type PanelNotice, type PanelPlanChoice, type PanelState, type PanelTimeline, type ReportExportFormat, type RolloutAction } from '../core/panel/protocol';
 import type { Plan } from '../core/plan/schema';
 import {
@@ -207,10 +206,9 @@ export class RolloutController implements vscode.Disposable {
 
   /** Opens the runbook cell or the plan stage that ledger entry `seq` came from. */
   async openSource(seq: number): Promise<RolloutCommandResult> {
-    const root = this.workspaceRoot();
-    const ledgerPath = this.ledgerPath();
-    if (!root || !ledgerPath) return { ok: false, message: vscode.l10n.t('Open a folder first.') };
-    const problem = await this.reports.openSource(ledgerPath, seq, root, this.plans.choices().map((choice) => choice.uri));
+    const record = this.selectedRecord();
+    if (!record) return { ok: false, message: vscode.l10n.t('Open a folder first.') };
+    const problem = await this.reports.openSource(record.ledgerPath, seq, record.root, this.plans.choices().map((choice) => choice.uri));
     if (problem) void vscode.window.showWarningMessage(`Rollgate: ${problem}`);
     return problem ? { ok: false, message: problem } : { ok: true, message: vscode.l10n.t('Opened the source of entry #{0}.', seq) };
   }
@@ -237,41 +235,6 @@ export class RolloutController implements vscode.Disposable {
     if (this.run) return this.run.record;
     const uri = this.plans.loaded?.uri;
     return uri && uri.scheme === 'file' ? editorRecordFor(uri) : workspaceRecord();
-  }
-
-  /**
-   * Opens the runbook cell a ledger entry came from. The view names only the entry's seq; the
-   * runbook path is read from the ledger here and must be a `*.runbook.md` inside a workspace folder.
-   */
-  async openEntrySource(seq: number): Promise<boolean> {
-    const record = this.selectedRecord();
-    if (!record) return false;
-    try {
-      // Newest first, stopping at the entry: a long ledger is not read whole for one click.
-      let entry: LedgerEntry | undefined;
-      for await (const candidate of new Ledger({ path: record.ledgerPath }).read({ newestFirst: true })) {
-        if (candidate.seq <= seq) {
-          if (candidate.seq === seq) entry = candidate;
-          break;
-        }
-      }
-      const source = entry ? entrySource(entry) : undefined;
-      if (!source || !source.runbook.endsWith('.runbook.md')) return false;
-      const folders = vscode.workspace.workspaceFolders ?? [];
-      const candidates = path.isAbsolute(source.runbook) ? [source.runbook] : [record.root, ...folders.map((folder) => folder.uri.fsPath)].map((base) => path.resolve(base, source.runbook));
-      const file = candidates.find((candidate) => folders.some((folder) => !path.relative(folder.uri.fsPath, candidate).startsWith('..')) && fs.existsSync(candidate));
-      if (!file) return false;
-      const notebook = await vscode.workspace.openNotebookDocument(vscode.Uri.file(file));
-      const editor = await vscode.window.showNotebookDocument(notebook);
-      const index = Math.min(source.cell, Math.max(0, notebook.cellCount - 1));
-      const range = new vscode.NotebookRange(index, index + 1);
-      editor.revealRange(range, vscode.NotebookEditorRevealType.InCenterIfOutsideViewport);
-      editor.selections = [range];
-      return true;
-    } catch (error) {
-      this.log.warn(`Rollgate: cannot open the runbook cell of ledger entry #${seq}: ${errorMessage(error)}`);
-      return false;
-    }
   }
 
   // ---------------------------------------------------------------------------------------

@@ -1,14 +1,14 @@
 // The side panel's run timeline and "Export report", and opening what a ledger entry came from
 // (the runbook at its cell, the plan at its stage). The report itself is the core's
 // (`src/core/report`, the same as `rollgate report`); this file reads files and opens editors.
-import { promises as fs } from 'node:fs';
+import { existsSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { parseDocument } from 'yaml';
 import * as vscode from 'vscode';
 
 import { errorMessage } from '../core/errors';
 import { Ledger, type LedgerEntry } from '../core/ledger/index';
-import { sourceKindOf } from '../core/panel/source';
+import { entrySourceOf } from '../core/panel/source';
 import { toPanelTimeline } from '../core/panel/timeline';
 import type { PanelTimeline, ReportExportFormat } from '../core/panel/protocol';
 import { planDigest, validatePlan } from '../core/plan/validate';
@@ -84,11 +84,13 @@ export class RunReports {
   }
 
   /**
-   * Opens what entry `seq` came from: a `cell-run`'s runbook at its cell, or a rollout entry's
-   * plan at its stage. The entry is read from the ledger here; nothing the view sent is trusted
-   * beyond the number. Returns a message when there is nothing to open.
+   * Opens what entry `seq` came from (see {@link entrySourceOf}): the runbook at the cell that ran
+   * or made the change, or the plan at the stage of a rollout's entry. The entry is read from the
+   * ledger here, newest first up to it; nothing the view sent is trusted beyond the number.
+   * `recordRoot` is the folder holding `.rollgate/`, which recorded runbook paths are relative to.
+   * Returns a message when there is nothing to open.
    */
-  async openSource(ledgerPath: string, seq: number, root: vscode.Uri, planFiles: readonly vscode.Uri[]): Promise<string | undefined> {
+  async openSource(ledgerPath: string, seq: number, recordRoot: string, planFiles: readonly vscode.Uri[]): Promise<string | undefined> {
     let entry: LedgerEntry | undefined;
     for await (const candidate of new Ledger({ path: ledgerPath }).read({ newestFirst: true })) {
       if (candidate.seq === seq) {
@@ -98,41 +100,42 @@ export class RunReports {
       if (candidate.seq < seq) break;
     }
     if (!entry) return vscode.l10n.t('Entry #{0} is not in the ledger.', seq);
-    switch (sourceKindOf(entry)) {
-      case 'cell':
-        return this.openCell(entry.request?.runbook ?? '', entry.request?.cell ?? '', root);
-      case 'plan':
-        return this.openPlanStage(entry, planFiles);
-      default:
-        return vscode.l10n.t('Entry #{0} names no runbook cell or plan stage.', seq);
-    }
+    const source = entrySourceOf(entry);
+    if (source?.kind === 'cell') return this.openCell(source, recordRoot);
+    if (source?.kind === 'plan') return this.openPlanStage(entry, source.stage, planFiles);
+    return vscode.l10n.t('Entry #{0} names no runbook cell or plan stage.', seq);
   }
 
-  /** Opens `recorded` (relative to the workspace root) at the cell `label` (its name, or `#n`). */
-  private async openCell(recorded: string, label: string, root: vscode.Uri): Promise<string | undefined> {
-    const file = path.resolve(root.fsPath, recorded);
-    const inside = path.relative(root.fsPath, file);
-    // Only a runbook of this workspace is opened, whatever the ledger says.
-    if (inside.startsWith('..') || path.isAbsolute(inside) || !file.endsWith('.runbook.md')) return vscode.l10n.t('{0} is not a runbook of this workspace.', recorded);
+  /** Opens a recorded runbook (relative to the record root or a workspace folder) at its cell. */
+  private async openCell(source: { runbook: string; index?: number; name?: string }, recordRoot: string): Promise<string | undefined> {
+    const folders = (vscode.workspace.workspaceFolders ?? []).map((folder) => folder.uri.fsPath);
+    const bases = path.isAbsolute(source.runbook) ? [''] : [recordRoot, ...folders];
+    // Only a runbook inside a workspace folder is opened, whatever the ledger says.
+    const inWorkspace = (file: string): boolean => folders.some((folder) => {
+      const inside = path.relative(folder, file);
+      return !inside.startsWith('..') && !path.isAbsolute(inside);
+    });
+    const file = bases.map((base) => path.resolve(base, source.runbook)).find((candidate) => candidate.endsWith('.runbook.md') && inWorkspace(candidate) && existsSync(candidate));
+    if (!file) return vscode.l10n.t('{0} is not a runbook of this workspace.', source.runbook);
     let notebook: vscode.NotebookDocument;
     try {
       notebook = await vscode.workspace.openNotebookDocument(vscode.Uri.file(file));
     } catch (error) {
-      return vscode.l10n.t('Cannot open {0}: {1}', recorded, errorMessage(error));
+      return vscode.l10n.t('Cannot open {0}: {1}', source.runbook, errorMessage(error));
     }
-    if (notebook.notebookType !== RUNBOOK_NOTEBOOK_TYPE) return vscode.l10n.t('{0} did not open as a runbook.', recorded);
+    if (notebook.notebookType !== RUNBOOK_NOTEBOOK_TYPE) return vscode.l10n.t('{0} did not open as a runbook.', source.runbook);
     const cells = notebook.getCells();
-    const byNumber = /^#(\d+)$/.exec(label);
-    const index = byNumber ? Number(byNumber[1]) - 1 : cells.findIndex((cell) => (cell.metadata as { attributes?: { name?: unknown } }).attributes?.name === label);
-    const range = index >= 0 && index < cells.length ? new vscode.NotebookRange(index, index + 1) : undefined;
+    // The recorded index first; a cell moved since is found by its name.
+    const byIndex = source.index !== undefined && source.index < cells.length && (source.name === undefined || cellName(cells[source.index]!) === source.name) ? source.index : -1;
+    const index = byIndex >= 0 ? byIndex : cells.findIndex((cell) => source.name !== undefined && cellName(cell) === source.name);
+    const range = index >= 0 ? new vscode.NotebookRange(index, index + 1) : undefined;
     const editor = await vscode.window.showNotebookDocument(notebook, range ? { selections: [range] } : {});
-    if (!range) return vscode.l10n.t('The runbook no longer has the cell {0}.', label || '?');
+    if (!range) return vscode.l10n.t('The runbook no longer has the cell {0}.', source.name ?? `#${(source.index ?? 0) + 1}`);
     editor.revealRange(range, vscode.NotebookEditorRevealType.InCenterIfOutsideViewport);
     return undefined;
   }
 
-  private async openPlanStage(entry: LedgerEntry, planFiles: readonly vscode.Uri[]): Promise<string | undefined> {
-    const stage = String(entry.details?.stage ?? entry.to?.stage ?? entry.from?.stage ?? '');
+  private async openPlanStage(entry: LedgerEntry, stage: string, planFiles: readonly vscode.Uri[]): Promise<string | undefined> {
     const candidates: { uri: vscode.Uri; text: string }[] = [];
     for (const uri of planFiles) {
       try {
@@ -158,4 +161,8 @@ export class RunReports {
     if (!exact) return vscode.l10n.t('The plan changed since entry #{0} was recorded; showing stage {1} of the current plan.', entry.seq, stage);
     return undefined;
   }
+}
+
+function cellName(cell: vscode.NotebookCell): unknown {
+  return (cell.metadata as { attributes?: { name?: unknown } }).attributes?.name;
 }

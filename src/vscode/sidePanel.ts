@@ -155,9 +155,7 @@ class SidePanelProvider implements vscode.WebviewViewProvider {
         await this.rollouts.exportReport(message.format);
         return;
       case 'openSource':
-        // A change made from a runbook cell names its runbook relative to the record root; else a
-        // cell-run's runbook or a rollout entry's plan stage.
-        if (!(await this.rollouts.openEntrySource(message.seq))) await this.rollouts.openSource(message.seq);
+        await this.rollouts.openSource(message.seq);
         return;
       case 'action':
         await this.rollouts.perform(message.action);

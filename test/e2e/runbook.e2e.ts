@@ -2,9 +2,12 @@
 // from the Explorer as a notebook, an http and a promql cell run with their outputs rendered,
 // then a mutating rollout cell that asks first, names its target, and changes the real
 // `rollgate dev` stack (started here on free loopback ports, with a real Prometheus and a
-// bearer token) only once confirmed.
-// Screenshots: runbook-output.png (http and promql outputs) and runbook-confirm.png (the
-// confirmation dialog); the runner saves runbook-confirmed.png (the rollout cell after it ran).
+// bearer token) only once confirmed. Then Run All from the top: each cell that asks is revealed
+// and selected before its dialog; the last one rolls back, and the panel's changelog shows that
+// rollback with its reason and a link that opens the cell.
+// Screenshots: runbook-output.png (http and promql outputs), runbook-confirm.png (the
+// confirmation dialog), runbook-run-all-confirm-code-cell-3/4.png (Run All asking), and
+// runbook-rollback-in-panel.png; the runner saves runbook-confirmed.png (the last screen).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Frame, Locator } from 'playwright-core';
@@ -17,6 +20,7 @@ const RUNBOOK_FILE = 'e2e-runbook.runbook.md';
 const PLAN_FILE = 'e2e-runbook.rollout.yaml';
 /** Only ever typed into VS Code's password box and given to the dev stack; never written to a file. */
 const TOKEN = 'e2e-token-5c1f9a';
+const ROLLBACK_REASON = 'e2e: the canary answered slowly';
 const screenshotsDir = path.join(repoRoot, 'test/e2e/screenshots');
 
 function runbookText(): string {
@@ -44,6 +48,12 @@ function runbookText(): string {
     '',
     `${fence}rollout`,
     'set-traffic 5',
+    fence,
+    '',
+    '# Undo',
+    '',
+    `${fence}rollout {"name":"undo"}`,
+    `rollback to baseline reason "${ROLLBACK_REASON}"`,
     fence,
     '',
   ].join('\n');
@@ -87,10 +97,10 @@ async function openRunbook(workbench: Workbench): Promise<void> {
     await input.press('Enter');
   }
   await page.locator(`.tabs-container .tab.active[aria-label*="${RUNBOOK_FILE}"]`).waitFor({ timeout: 30_000 });
-  // A notebook, not a text editor: the cell list with three code cells.
+  // A notebook, not a text editor: the cell list with its code cells (the list renders the rows near the top).
   const codeCells = page.locator('.notebook-editor .code-cell-row');
-  await waitFor('the runbook open as a notebook with three code cells', 30_000, async () => ((await codeCells.count()) === 3 ? true : undefined)).catch(async () => {
-    throw new ExpectationError(`${RUNBOOK_FILE} did not open as a notebook`, '3 code cells in .notebook-editor', {
+  await waitFor('the runbook open as a notebook with code cells', 30_000, async () => ((await codeCells.count()) >= 2 ? true : undefined)).catch(async () => {
+    throw new ExpectationError(`${RUNBOOK_FILE} did not open as a notebook`, 'code cells in .notebook-editor', {
       codeCells: await codeCells.count(),
       textEditor: await page.locator('.editor-group-container.active .monaco-editor .view-lines').first().innerText().catch(() => ''),
     });
@@ -98,7 +108,7 @@ async function openRunbook(workbench: Workbench): Promise<void> {
 }
 
 /** Text each code cell's editor shows, to find it among the rows the list has rendered. */
-const CELL_MARKERS = ['/v1/services/', 'rollgate_dev_requests_total', 'set-traffic'] as const;
+const CELL_MARKERS = ['/v1/services/', 'rollgate_dev_requests_total', 'set-traffic', 'rollback to baseline'] as const;
 
 function codeCell(workbench: Workbench, index: number): Locator {
   return workbench.page.locator('.notebook-editor .code-cell-row', { hasText: CELL_MARKERS[index] });
@@ -242,6 +252,8 @@ export const runbookChecks: E2eCheck[] = [
         await scrollCellUp(workbench, 1);
         await workbench.page.screenshot({ path: path.join(screenshotsDir, 'runbook-output.png') });
         await runConfirmedRollout(workbench, stack);
+        await runAllRevealsEachConfirmation(workbench, stack);
+        await runbookRollbackInPanel(workbench);
       } finally {
         await stack.stop();
       }
@@ -347,4 +359,83 @@ async function runConfirmedRollout(workbench: Workbench, stack: DevStack): Promi
   await livePictureFollows(workbench);
   const ledger = fs.readFileSync(path.join(workbench.workspaceFolder(), '.rollgate/ledger.jsonl'), 'utf8');
   if (ledger.includes(TOKEN)) throw new ExpectationError('the ledger never holds the token', 'no token', 'token found in .rollgate/ledger.jsonl');
+}
+
+/** Scrolls the notebook to its top (mouse wheel) so the cells that ask sit far below. */
+async function scrollNotebookToTop(workbench: Workbench): Promise<void> {
+  const list = workbench.page.locator('.notebook-editor .cell-list-container').first();
+  const box = await list.boundingBox();
+  if (!box) throw new Error('the notebook cell list is not on screen');
+  await workbench.page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  await waitFor('the first cell on screen', 10_000, async () => {
+    if (await codeCell(workbench, 0).isVisible()) return true;
+    await workbench.page.mouse.wheel(0, -600);
+    return undefined;
+  }, 150);
+}
+
+/** Whether code cell `index` is rendered inside the notebook's visible area. */
+async function cellOnScreen(workbench: Workbench, index: number): Promise<boolean> {
+  const cell = codeCell(workbench, index);
+  if ((await cell.count()) === 0 || !(await cell.isVisible())) return false;
+  const [box, list] = await Promise.all([cell.boundingBox(), workbench.page.locator('.notebook-editor .cell-list-container').first().boundingBox()]);
+  return box !== null && list !== null && box.y < list.y + list.height && box.y + box.height > list.y;
+}
+
+/**
+ * Run All from the top of the notebook: each cell that asks is scrolled into view and selected
+ * before its dialog, and the dialog names it by number and name.
+ */
+async function runAllRevealsEachConfirmation(workbench: Workbench, stack: DevStack): Promise<void> {
+  await openRunbook(workbench);
+  await scrollNotebookToTop(workbench);
+  await codeCell(workbench, 0).locator('.monaco-editor .view-lines').first().click();
+  // The check means something only when the asking cell starts off screen.
+  if (await cellOnScreen(workbench, 3)) throw new ExpectationError('the rollback cell starts below the visible cells', 'code cell 4 off screen', 'on screen');
+  await workbench.runCommand('Notebook: Run All');
+  const dialog = workbench.page.locator('.monaco-dialog-box');
+  // The dialog numbers cells as the notebook does (markdown cells count): code cells 3 and 4 are cells 6 and 8.
+  for (const [index, title] of [[2, 'Run cell 6?'], [3, 'Run cell 8 "undo"?']] as const) {
+    await dialog.filter({ hasText: title }).waitFor({ state: 'visible', timeout: 30_000 });
+    const onScreen = await cellOnScreen(workbench, index);
+    const classes = (await codeCell(workbench, index).getAttribute('class').catch(() => '')) ?? '';
+    if (!onScreen || !/\b(focused|selected)\b/.test(classes)) {
+      throw new ExpectationError(`during Run All, code cell ${index + 1} is revealed and selected when it asks`, 'on screen and selected', { onScreen, classes });
+    }
+    await workbench.page.screenshot({ path: path.join(screenshotsDir, `runbook-run-all-confirm-code-cell-${index + 1}.png`) });
+    await dialog.locator('.monaco-button', { hasText: /^Run$/ }).click();
+    await dialog.filter({ hasText: title }).waitFor({ state: 'hidden', timeout: 10_000 });
+  }
+  const state = await waitForCellEnd(workbench, 3);
+  if (state !== 'success') throw new ExpectationError('the confirmed rollback cell succeeds', 'success', { state, outputs: await errorOf(workbench, 3) });
+  const weights = Object.fromEntries(stack.state().versions.map((version) => [version.version, version.weight]));
+  if (weights['41'] !== 100 || (weights['42'] ?? 0) !== 0) throw new ExpectationError('the rollback cell sent all traffic to 41', { '41': 100, '42': 0 }, weights);
+}
+
+/** The rollback the cell made shows in the panel's changelog as a rollback, with its reason and a link to the cell. */
+async function runbookRollbackInPanel(workbench: Workbench): Promise<void> {
+  await workbench.runCommand('Rollgate: Open Rollout Panel');
+  const panel = await waitFor('the side panel page', 30_000, async () => {
+    for (const frame of workbench.page.frames()) if (await frame.locator('select#plan').count().catch(() => 0)) return frame;
+    return undefined;
+  });
+  const entry = panel.locator('li.entry[data-action="rollback"]').first();
+  await entry.waitFor({ timeout: 20_000 });
+  if (!(await entry.locator('.entry-body').isVisible())) await entry.locator('summary').click();
+  const body = await entry.locator('.entry-body').innerText({ timeout: 10_000 });
+  for (const expected of [ROLLBACK_REASON, `${RUNBOOK_FILE}, cell 8 (undo)`, '41 100%']) {
+    if (!body.includes(expected)) throw new ExpectationError('the runbook rollback shows in the changelog with its reason and cell', expected, body);
+  }
+  const link = entry.locator('button.source-cell');
+  await link.scrollIntoViewIfNeeded();
+  await workbench.page.screenshot({ path: path.join(screenshotsDir, 'runbook-rollback-in-panel.png') });
+  // The link opens the runbook at that cell.
+  await workbench.page.locator('.tab', { hasText: RUNBOOK_FILE }).locator('.tab-actions .action-label').first().click();
+  await workbench.page.locator('.tab', { hasText: RUNBOOK_FILE }).waitFor({ state: 'detached', timeout: 10_000 });
+  await link.click();
+  await workbench.page.locator(`.tabs-container .tab.active[aria-label*="${RUNBOOK_FILE}"]`).waitFor({ timeout: 20_000 });
+  await waitFor('the rollback cell revealed and selected', 15_000, async () => {
+    const classes = (await codeCell(workbench, 3).getAttribute('class').catch(() => '')) ?? '';
+    return (await cellOnScreen(workbench, 3)) && /\b(focused|selected)\b/.test(classes) ? true : undefined;
+  });
 }

@@ -11,7 +11,7 @@ import { describeLedgerFlagChange, recordedFlagChanges } from '../flags/describe
 import { bakeProgress, type GuardrailState, type RolloutSnapshot, type StageSnapshot } from '../rollout/state';
 import { guardrailVisual } from './visuals';
 import type { PanelChangelogEntry, PanelChart, PanelEvidence, PanelGuardrail, PanelLineageLine, PanelRollout, PanelStage } from './protocol';
-import { sourceKindOf } from './source';
+import { entrySourceOf } from './source';
 
 /** Numbers as people read them: up to 4 significant digits, no exponent for everyday values. */
 export function formatValue(value: number | null | undefined): string {
@@ -328,10 +328,10 @@ export function toChangelogEntry(entry: LedgerEntry): PanelChangelogEntry {
   }
   const reason = stringOf(entry.reason);
   if (reason) result.reason = reason;
-  const source = sourceKindOf(entry);
-  if (source) result.source = source;
-  const origin = entrySource(entry);
-  if (origin) result.origin = `${origin.runbook}, cell ${origin.cell + 1}${origin.name ? ` (${origin.name})` : ''}`;
+  const source = entrySourceOf(entry);
+  if (source) result.source = source.kind;
+  // A change a runbook cell made says which cell (a cell-run entry is that cell's own record).
+  if (source?.kind === 'cell' && entry.action !== 'cell-run') result.origin = cellOriginText(source);
   const flags = recordedFlagChanges(entry.flags);
   if (flags.length > 0) {
     result.flags = flags.map((change) => describeLedgerFlagChange(change, '→')).join('; ');
@@ -340,15 +340,10 @@ export function toChangelogEntry(entry: LedgerEntry): PanelChangelogEntry {
   return result;
 }
 
-/** The runbook and cell (0-based index) a ledger entry came from, when a runbook cell made it. */
-export function entrySource(entry: LedgerEntry): { runbook: string; cell: number; name?: string } | undefined {
-  const details = objectOf(entry.details);
-  const cell = objectOf(details?.cell);
-  const runbook = stringOf(details?.runbook);
-  const index = numberOf(cell?.index);
-  if (details?.source !== 'runbook' || !runbook || index === undefined || !Number.isInteger(index) || index < 0) return undefined;
-  const name = stringOf(cell?.name);
-  return { runbook, cell: index, ...(name ? { name } : {}) };
+/** "churn-canary.runbook.md, cell 7 (undo)": a runbook cell as the notebook numbers it. */
+export function cellOriginText(source: { runbook: string; index?: number; name?: string }): string {
+  if (source.index === undefined) return `${source.runbook}, cell "${source.name ?? '?'}"`;
+  return `${source.runbook}, cell ${source.index + 1}${source.name ? ` (${source.name})` : ''}`;
 }
 
 /**

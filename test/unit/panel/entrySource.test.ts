@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 
 import { cellChangeEntry } from '../../../src/core/cells/ledger';
 import { Ledger } from '../../../src/core/ledger/index';
-import { entrySource, toChangelogEntry } from '../../../src/core/panel/model';
+import { toChangelogEntry } from '../../../src/core/panel/model';
+import { entrySourceOf } from '../../../src/core/panel/source';
 import { parseViewMessage } from '../../../src/core/panel/validate';
 
 describe('a change made from a runbook cell, in the panel', () => {
@@ -29,12 +30,24 @@ describe('a change made from a runbook cell, in the panel', () => {
     expect(shown.reason).toBe('5xx above guardrail on the canary');
     expect(shown.origin).toBe('churn-canary.runbook.md, cell 7');
     expect(shown.change).toContain('→ 41 100%');
-    expect(entrySource(stored!)).toEqual({ runbook: 'churn-canary.runbook.md', cell: 6 });
+    expect(shown.source).toBe('cell');
+    expect(entrySourceOf(stored!)).toEqual({ kind: 'cell', runbook: 'churn-canary.runbook.md', index: 6 });
+  });
+
+  it('a cell-run names its cell by number or name; the change entry of a named cell by both', () => {
+    expect(entrySourceOf({ action: 'cell-run', request: { runbook: 'a.runbook.md', cell: '#3' } })).toEqual({ kind: 'cell', runbook: 'a.runbook.md', index: 2 });
+    expect(entrySourceOf({ action: 'cell-run', request: { runbook: 'a.runbook.md', cell: 'undo' } })).toEqual({ kind: 'cell', runbook: 'a.runbook.md', name: 'undo' });
+    const change = { action: 'rollback', request: { runbook: 'a.runbook.md', cell: 'undo' }, details: { source: 'runbook', runbook: 'a.runbook.md', cell: { index: 3, name: 'undo' } } };
+    expect(entrySourceOf(change)).toEqual({ kind: 'cell', runbook: 'a.runbook.md', index: 3, name: 'undo' });
+    expect(toChangelogEntry({ seq: 4, time: '', actor: 'a', prevHash: '', hash: '', ...change } as never).origin).toBe('a.runbook.md, cell 4 (undo)');
+    // A cell-run is its cell's own record: no "From" line.
+    expect(toChangelogEntry({ seq: 5, time: '', actor: 'a', prevHash: '', hash: '', action: 'cell-run', request: { runbook: 'a.runbook.md', cell: '#3', method: 'GET', url: 'http://127.0.0.1/' } } as never).origin).toBeUndefined();
   });
 
   it('has no source when an entry did not come from a runbook', () => {
-    expect(entrySource({ seq: 1, time: '', actor: 'a', action: 'rollback', details: { source: 'panel' } } as never)).toBeUndefined();
-    expect(entrySource({ seq: 1, time: '', actor: 'a', action: 'rollback', details: { source: 'runbook', runbook: 'x.runbook.md', cell: { index: -1 } } } as never)).toBeUndefined();
+    expect(entrySourceOf({ action: 'rollback', details: { source: 'panel' } })).toBeUndefined();
+    expect(entrySourceOf({ action: 'rollback', details: { source: 'runbook', runbook: 'x.runbook.md', cell: { index: -1 } } })).toBeUndefined();
+    expect(entrySourceOf({ action: 'cell-run', request: { runbook: 'x.runbook.md', cell: 7 } })).toBeUndefined();
   });
 
   it('the view may ask to open an entry\'s cell by seq only', () => {
