@@ -243,7 +243,8 @@ function toNotebookOutput(output: CellOutput): vscode.NotebookCellOutput {
     case 'markdown':
       return new vscode.NotebookCellOutput([vscode.NotebookCellOutputItem.text(output.text, 'text/markdown')]);
     case 'json': {
-      const items = [vscode.NotebookCellOutputItem.json(output.value, 'application/json'), vscode.NotebookCellOutputItem.text(renderOutputText(output))];
+      // NotebookCellOutputItem.json indents with tabs, which the output view draws eight columns wide.
+      const items = [vscode.NotebookCellOutputItem.text(JSON.stringify(output.value, null, 2) ?? 'null', 'application/json'), vscode.NotebookCellOutputItem.text(renderOutputText(output))];
       // Folded under its title (a response's headers, a rollout action's full answer), two-space JSON inside.
       if (output.collapsed) items.unshift(vscode.NotebookCellOutputItem.text(collapsedJsonHtml(output.title ?? 'JSON', output.value), 'text/html'));
       return new vscode.NotebookCellOutput(items);

@@ -149,7 +149,10 @@ suite('runbook notebook', function () {
     // Like REST Client: status line with the time taken, the response headers folded, then the body.
     assert.match(itemText(cell, 'text/plain')[0] ?? '', /^HTTP 200 OK · \d+ ms$/);
     assert.match(itemText(cell, 'text/html')[0] ?? '', /Response headers \(\d+\)/);
-    const body = JSON.parse(itemText(cell, 'application/json').at(-1) ?? '{}') as { service?: string; stable?: string };
+    const bodyText = itemText(cell, 'application/json').at(-1) ?? '{}';
+    assert.match(bodyText, /^\{\n {2}"/, 'JSON outputs are indented by two spaces');
+    assert.ok(!bodyText.includes('\t'), 'JSON outputs hold no tabs');
+    const body = JSON.parse(bodyText) as { service?: string; stable?: string };
     assert.equal(body.service, 'churn-scorer');
     assert.equal(body.stable, '41');
   });
