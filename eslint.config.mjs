@@ -52,7 +52,26 @@ export default tseslint.config(
     // Node scripts (scripts/, the harness): Node's globals.
     languageOptions: {
       globals: Object.fromEntries(
-        ['process', 'console', 'URL', 'URLSearchParams', '__dirname', 'require', 'module', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Buffer', 'fetch', 'AbortController', 'TextEncoder', 'TextDecoder', 'performance', 'structuredClone'].map((name) => [name, 'readonly']),
+        [
+          'process',
+          'console',
+          'URL',
+          'URLSearchParams',
+          '__dirname',
+          'require',
+          'module',
+          'setTimeout',
+          'clearTimeout',
+          'setInterval',
+          'clearInterval',
+          'Buffer',
+          'fetch',
+          'AbortController',
+          'TextEncoder',
+          'TextDecoder',
+          'performance',
+          'structuredClone',
+        ].map((name) => [name, 'readonly']),
       ),
     },
   },

@@ -12,20 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 
-import {
-  DeploymentClient,
-  DeploymentTraffic,
-  drillBoundMs,
-  Ledger,
-  LedgerChangeLog,
-  MemoryStateStore,
-  Notifier,
-  PrometheusClient,
-  PrometheusMetrics,
-  RolloutEngine,
-  runDrill,
-  type Plan,
-} from '../src/core/index';
+import { DeploymentClient, DeploymentTraffic, drillBoundMs, Ledger, LedgerChangeLog, MemoryStateStore, Notifier, PrometheusClient, PrometheusMetrics, RolloutEngine, runDrill, type Plan } from '../src/core/index';
 import { validatePlan } from '../src/core/plan/validate';
 import { startDevStack, type DevStack } from '../src/dev/index';
 import { devPlan } from '../test/unit/rollout/devPlan';
@@ -205,10 +192,14 @@ async function main(): Promise<void> {
       process.stdout.write(`Drill against rollgate dev + Prometheus (scrape ${scrapeIntervalMs} ms), guardrail interval 1 s, failureLimit 1, ${runs} runs each\n`);
       process.stdout.write(`${'measure'.padEnd(46)} ${'median'.padStart(7)} ${'max'.padStart(7)} ${'bound'.padStart(7)}  median/bound  max/bound\n`);
       for (const row of rows) {
-        process.stdout.write(`${row.name.padEnd(46)} ${format(row.median)} ${format(row.max)} ${format(row.bound)}  ${(row.median / row.bound).toFixed(2).padStart(12)}  ${(row.max / row.bound).toFixed(2).padStart(9)}\n`);
+        process.stdout.write(
+          `${row.name.padEnd(46)} ${format(row.median)} ${format(row.max)} ${format(row.bound)}  ${(row.median / row.bound).toFixed(2).padStart(12)}  ${(row.max / row.bound).toFixed(2).padStart(9)}\n`,
+        );
       }
       process.stdout.write(`runs (fault -> baseline): ${endpoint.map((value) => value.toFixed(0)).join(', ')} ms\n`);
-      process.stdout.write(`with a dead notification receiver: ${withDeadReceiver.map((value) => value.toFixed(0)).join(', ')} ms (median ${(median(withDeadReceiver) / median(endpoint)).toFixed(2)}x the plain drill's)\n`);
+      process.stdout.write(
+        `with a dead notification receiver: ${withDeadReceiver.map((value) => value.toFixed(0)).join(', ')} ms (median ${(median(withDeadReceiver) / median(endpoint)).toFixed(2)}x the plain drill's)\n`,
+      );
       process.stdout.write(`${withinBound ? 'within' : 'OVER'} the bound of one guardrail interval + one scrape interval + 500 ms = ${bound} ms (median)\n`);
     }
     // The bound is the promise the docs make: a median over it fails the bench.

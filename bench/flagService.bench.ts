@@ -78,10 +78,26 @@ async function main(): Promise<void> {
     }
   }
   const results: Measurement[] = [
-    summarise('PostgreSQL ready (initdb + start + createdb)', 's', postgres.map((ms) => ms / 1000)),
-    summarise('Unleash ready on a fresh database (migrations, admin token)', 's', unleash.map((ms) => ms / 1000)),
-    summarise('flag service ready (both)', 's', total.map((ms) => ms / 1000)),
-    summarise('flag service stop (both, cluster removed)', 's', stops.map((ms) => ms / 1000)),
+    summarise(
+      'PostgreSQL ready (initdb + start + createdb)',
+      's',
+      postgres.map((ms) => ms / 1000),
+    ),
+    summarise(
+      'Unleash ready on a fresh database (migrations, admin token)',
+      's',
+      unleash.map((ms) => ms / 1000),
+    ),
+    summarise(
+      'flag service ready (both)',
+      's',
+      total.map((ms) => ms / 1000),
+    ),
+    summarise(
+      'flag service stop (both, cluster removed)',
+      's',
+      stops.map((ms) => ms / 1000),
+    ),
     ...calls,
   ];
   const floor = calls[0]?.median ?? Number.NaN;
@@ -93,11 +109,13 @@ async function main(): Promise<void> {
   process.stdout.write(`flagService (${machine.cpus} cores, load ${machine.load.join(' ')})\n`);
   for (const result of results) {
     const ratio = result.unit === 'ms' ? `  ${(result.median / floor).toFixed(1)}x the /health GET` : '';
-    process.stdout.write(`  ${result.name.padEnd(62)} median ${result.median.toFixed(result.unit === 's' ? 1 : 2).padStart(8)} ${result.unit}  p95 ${result.p95.toFixed(result.unit === 's' ? 1 : 2).padStart(8)} ${result.unit}  (${result.runs} runs)${ratio}\n`);
+    process.stdout.write(
+      `  ${result.name.padEnd(62)} median ${result.median.toFixed(result.unit === 's' ? 1 : 2).padStart(8)} ${result.unit}  p95 ${result.p95.toFixed(result.unit === 's' ? 1 : 2).padStart(8)} ${result.unit}  (${result.runs} runs)${ratio}\n`,
+    );
   }
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`flagService bench failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+  process.stderr.write(`flagService bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   process.exitCode = 1;
 });

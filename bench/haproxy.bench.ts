@@ -139,8 +139,14 @@ async function main(): Promise<void> {
 
     const api = summarise('"roll back now" through the Rollgate deployment API', throughApi);
     const viaHaproxy = summarise('"roll back now" through HAProxy\'s runtime API', throughHaproxy);
-    const drill = summarise('HAProxy plan: fault -> HAProxy reports baseline at 100%', drills.map((entry) => entry.endpoint));
-    const breach = summarise('HAProxy plan: fault -> breach decided', drills.map((entry) => entry.breach));
+    const drill = summarise(
+      'HAProxy plan: fault -> HAProxy reports baseline at 100%',
+      drills.map((entry) => entry.endpoint),
+    );
+    const breach = summarise(
+      'HAProxy plan: fault -> breach decided',
+      drills.map((entry) => entry.breach),
+    );
     const withinBound = drill.median <= bound;
     const machine = { cpu: cpus()[0]?.model.trim() ?? 'unknown', cores: cpus().length, node: process.version };
     if (json) {
@@ -153,7 +159,8 @@ async function main(): Promise<void> {
       for (const row of [api, viaHaproxy]) process.stdout.write(`  ${row.name.padEnd(56)} median ${format(row.median)} ms  p95 ${format(row.p95)} ms\n`);
       process.stdout.write(`  HAProxy / Rollgate API: median ${(viaHaproxy.median / api.median).toFixed(2)}x, p95 ${(viaHaproxy.p95 / api.p95).toFixed(2)}x\n`);
       process.stdout.write(`Drill with the HAProxy plan (guardrail on haproxy_server_http_responses_total, interval 1 s, failureLimit 1, scrape ${scrapeIntervalMs} ms), ${drills.length} runs\n`);
-      for (const row of [drill, breach]) process.stdout.write(`  ${row.name.padEnd(56)} median ${format(row.median)} ms  max ${format(Math.max(...drills.map((entry) => (row === drill ? entry.endpoint : entry.breach))))} ms\n`);
+      for (const row of [drill, breach])
+        process.stdout.write(`  ${row.name.padEnd(56)} median ${format(row.median)} ms  max ${format(Math.max(...drills.map((entry) => (row === drill ? entry.endpoint : entry.breach))))} ms\n`);
       process.stdout.write(`  runs (fault -> baseline): ${drills.map((entry) => entry.endpoint.toFixed(0)).join(', ')} ms\n`);
       process.stdout.write(`  ${withinBound ? 'within' : 'OVER'} the drill bound ${bound} ms (median/bound ${(drill.median / bound).toFixed(2)})\n`);
     }

@@ -118,17 +118,12 @@ async function main(): Promise<void> {
     return;
   }
   const header = ['case', 'metric', 'rollgate', 'baseline', 'ratio', 'goal'];
-  const body = rows.map((row) => [
-    row.name,
-    row.metric,
-    row.rollgateMicros.toFixed(1),
-    row.floorMicros.toFixed(1),
-    `${row.ratio.toFixed(3)}x`,
-    row.goal === 'none' ? '-' : `${row.goal} ${row.met ? 'met' : 'NOT MET'}`,
-  ]);
+  const body = rows.map((row) => [row.name, row.metric, row.rollgateMicros.toFixed(1), row.floorMicros.toFixed(1), `${row.ratio.toFixed(3)}x`, row.goal === 'none' ? '-' : `${row.goal} ${row.met ? 'met' : 'NOT MET'}`]);
   const widths = header.map((cell, column) => Math.max(cell.length, ...body.map((line) => line[column]!.length)));
   const format = (line: string[]) => line.map((cell, column) => cell.padEnd(widths[column]!)).join('  ');
-  process.stdout.write(`HTTP cell vs plain fetch (the baseline unless a row names another) on loopback (median of ${ROUNDS} interleaved rounds of ${REQUESTS} sequential requests; server in the same process; load average ${loadavg()[0]!.toFixed(1)}; ${machine.cpu}, ${machine.cores} cores, node ${machine.node})\n`);
+  process.stdout.write(
+    `HTTP cell vs plain fetch (the baseline unless a row names another) on loopback (median of ${ROUNDS} interleaved rounds of ${REQUESTS} sequential requests; server in the same process; load average ${loadavg()[0]!.toFixed(1)}; ${machine.cpu}, ${machine.cores} cores, node ${machine.node})\n`,
+  );
   process.stdout.write(`${format(header)}\n${widths.map((width) => '-'.repeat(width)).join('  ')}\n${body.map(format).join('\n')}\n`);
 }
 

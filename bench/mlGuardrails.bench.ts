@@ -58,7 +58,10 @@ function normals(count: number, mean: number, seed: number): number[] {
 async function timeEvaluations(metrics: MetricSource): Promise<{ drift: number[]; threshold: number[] }> {
   const times = { drift: [] as number[], threshold: [] as number[] };
   for (let run = 0; run < evaluations; run += 1) {
-    for (const [name, guardrail] of [['drift', drift], ['threshold', threshold]] as const) {
+    for (const [name, guardrail] of [
+      ['drift', drift],
+      ['threshold', threshold],
+    ] as const) {
       const started = performance.now();
       const measurement = await measureGuardrail(guardrail, context, metrics);
       times[name].push(performance.now() - started);
@@ -114,7 +117,13 @@ async function main(): Promise<void> {
     const mwu = timeMannWhitney();
     const delays: number[] = [];
     for (let run = 0; run < delayRuns; run += 1) {
-      delays.push(await detectionDelay(metrics, () => stack.injectFault({ version: '42', scoreShift: 0.3 }), () => stack.clearFaults()));
+      delays.push(
+        await detectionDelay(
+          metrics,
+          () => stack.injectFault({ version: '42', scoreShift: 0.3 }),
+          () => stack.clearFaults(),
+        ),
+      );
     }
 
     const rows = [

@@ -82,7 +82,14 @@ async function interleave(rounds: number, workloads: [() => Promise<unknown>, ()
 /** Two rows, wall and CPU time, from the same samples. */
 function rows(name: string, unit: string, samples: Sample[][], scale: number, names: { floor: string; peer: string }, floorGoal: number): Row[] {
   return (['wall', 'cpu'] as const).map((key) =>
-    row(name, `${unit}, ${key === 'wall' ? 'wall' : 'CPU'} time`, samples.map((list) => list.map((sample) => sample[key])), scale, names, floorGoal),
+    row(
+      name,
+      `${unit}, ${key === 'wall' ? 'wall' : 'CPU'} time`,
+      samples.map((list) => list.map((sample) => sample[key])),
+      scale,
+      names,
+      floorGoal,
+    ),
   );
 }
 
@@ -209,10 +216,14 @@ async function main(): Promise<void> {
   for (const entry of all) {
     process.stdout.write(`\n${entry.case} — ${entry.unit}\n`);
     process.stdout.write(`  rollgate  ${entry.rollgate.toFixed(1).padStart(9)}\n`);
-    process.stdout.write(`  floor     ${entry.floor.toFixed(1).padStart(9)}  (${entry.floorName})  rollgate/floor ${entry.floorRatio.toFixed(3)}x, goal <= ${entry.floorGoal}x: ${entry.floorGoalMet ? 'met' : 'NOT MET'}\n`);
+    process.stdout.write(
+      `  floor     ${entry.floor.toFixed(1).padStart(9)}  (${entry.floorName})  rollgate/floor ${entry.floorRatio.toFixed(3)}x, goal <= ${entry.floorGoal}x: ${entry.floorGoalMet ? 'met' : 'NOT MET'}\n`,
+    );
     process.stdout.write(`  peer      ${entry.peer.toFixed(1).padStart(9)}  (${entry.peerName})  rollgate/peer ${entry.peerRatio.toFixed(3)}x, goal < 1x: ${entry.fasterThanPeer ? 'met' : 'NOT MET'}\n`);
   }
-  process.stdout.write('\nRatios are medians of per-round ratios (the three workloads run back to back, order rotated each round). CPU time is this process\'s; for http it includes the loopback server, the same for all three.\n');
+  process.stdout.write(
+    "\nRatios are medians of per-round ratios (the three workloads run back to back, order rotated each round). CPU time is this process's; for http it includes the loopback server, the same for all three.\n",
+  );
 }
 
 function peerVersion(name: string): string {

@@ -128,7 +128,10 @@ function main(): void {
     const [checks] = compareAll(size.runs, [() => queries.forEach((query) => analyzeQuery(query)), () => queries.forEach((query) => parser.parse(query))]) as [Medians];
     promqlCost.push({ name: size.label, queries: queries.length, lezerMs: checks.baseline.wall, checksMs: checks.rollgate.wall });
     const name = `${size.label} (${lines} lines, ${(text.length / 1024).toFixed(0)} KiB, ${queries.length} queries)`;
-    for (const [metric, key] of [['median wall time (ms)', 'wall'], ['median CPU time (ms)', 'cpu']] as const) {
+    for (const [metric, key] of [
+      ['median wall time (ms)', 'wall'],
+      ['median CPU time (ms)', 'cpu'],
+    ] as const) {
       const ratio = floor.pairedRatio[key];
       rows.push({ name, metric, against: FLOOR, rollgate: floor.rollgate[key], baseline: floor.baseline[key], ratio, goal: TIME_GOAL, met: ratio <= TIME_GOAL });
       rows.push({ name, metric, against: 'yaml.parseDocument alone', rollgate: yamlAlone.rollgate[key], baseline: yamlAlone.baseline[key], ratio: yamlAlone.pairedRatio[key] });
@@ -147,14 +150,24 @@ function main(): void {
     return;
   }
   const header = ['case', 'metric', 'rollgate validatePlan', 'against', '', 'ratio*', 'goal'];
-  const body = rows.map((row) => [row.name, row.metric, row.rollgate.toFixed(1), row.against, row.baseline.toFixed(1), `${row.ratio.toFixed(3)}x`, row.goal === undefined ? '(no goal)' : `<= ${row.goal}x ${row.met ? 'met' : 'NOT MET'}`]);
+  const body = rows.map((row) => [
+    row.name,
+    row.metric,
+    row.rollgate.toFixed(1),
+    row.against,
+    row.baseline.toFixed(1),
+    `${row.ratio.toFixed(3)}x`,
+    row.goal === undefined ? '(no goal)' : `<= ${row.goal}x ${row.met ? 'met' : 'NOT MET'}`,
+  ]);
   const widths = header.map((cell, column) => Math.max(cell.length, ...body.map((line) => line[column]!.length)));
   const format = (line: string[]) => line.map((cell, column) => cell.padEnd(widths[column]!)).join('  ');
   process.stdout.write(`Plan validation vs its floor (medians; ${machine.cpu}, ${machine.cores} cores, node ${machine.node}, load average ${machine.loadAverage1m})\n`);
   process.stdout.write(`${format(header)}\n${widths.map((width) => '-'.repeat(width)).join('  ')}\n${body.map(format).join('\n')}\n`);
   process.stdout.write('* time ratios: median of the ratios of back-to-back runs (same text, rotating order); memory: ratio of peak RSS of two fresh processes.\n');
   for (const cost of promqlCost) {
-    process.stdout.write(`PromQL of the ${cost.name} (${cost.queries} queries): lezer parse alone ${cost.lezerMs.toFixed(1)} ms; Rollgate's checks (placeholders, parse, type checks, result type, series count) ${cost.checksMs.toFixed(1)} ms.\n`);
+    process.stdout.write(
+      `PromQL of the ${cost.name} (${cost.queries} queries): lezer parse alone ${cost.lezerMs.toFixed(1)} ms; Rollgate's checks (placeholders, parse, type checks, result type, series count) ${cost.checksMs.toFixed(1)} ms.\n`,
+    );
   }
 }
 

@@ -59,12 +59,22 @@ async function buildParts(): Promise<{ suitesDir: string; harness: string }> {
       entryPoints: [join(root, 'test/harness/benchSuites/keystroke.bench-suite.ts')],
       // The runner picks `*.test.js` files out of the folder it is given.
       outfile: join(suitesDir, 'keystroke.test.js'),
-      bundle: true, platform: 'node', target: 'node20', format: 'cjs', external: ['vscode'], logLevel: 'error',
+      bundle: true,
+      platform: 'node',
+      target: 'node20',
+      format: 'cjs',
+      external: ['vscode'],
+      logLevel: 'error',
     }),
     esbuild.build({
       entryPoints: [join(root, 'test/harness/vscodeServer.ts')],
       outfile: harness,
-      bundle: true, platform: 'node', target: 'node20', format: 'esm', packages: 'external', logLevel: 'error',
+      bundle: true,
+      platform: 'node',
+      target: 'node20',
+      format: 'esm',
+      packages: 'external',
+      logLevel: 'error',
     }),
   ]);
   return { suitesDir, harness };
@@ -115,7 +125,13 @@ async function main(): Promise<void> {
       existsSync(resultsPath) ? (JSON.parse(readFileSync(resultsPath, 'utf8')) as { failures: number; tests: { error?: { message: string } }[]; runError?: string }) : undefined,
     );
     if (results.failures > 0 || !existsSync(outPath)) {
-      problem = results.runError ?? (results.tests.map((test) => test.error?.message).filter(Boolean).join('; ') || 'the bench suite failed');
+      problem =
+        results.runError ??
+        (results.tests
+          .map((test) => test.error?.message)
+          .filter(Boolean)
+          .join('; ') ||
+          'the bench suite failed');
     } else {
       output = JSON.parse(readFileSync(outPath, 'utf8')) as KeystrokeBenchOutput;
     }
@@ -163,7 +179,9 @@ async function main(): Promise<void> {
   const activation = output.activation.measured ? { ms: Number(output.activation.ms.toFixed(1)) } : { ms: null, reason: output.activation.reason };
   const wallSeconds = Number(((Date.now() - started) / 1000).toFixed(1));
   if (json) {
-    process.stdout.write(`${JSON.stringify({ bench: 'vscodeLatency', machine, vscode: 'code-server 4.139.1', keystrokeToDiagnostics: keystroke, activation, samplesMs: samples.map((ms) => Number(ms.toFixed(1))), wallSeconds })}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ bench: 'vscodeLatency', machine, vscode: 'code-server 4.139.1', keystrokeToDiagnostics: keystroke, activation, samplesMs: samples.map((ms) => Number(ms.toFixed(1))), wallSeconds })}\n`,
+    );
     return;
   }
   process.stdout.write(`Real VS Code (code-server 4.139.1, headless Chromium) on ${machine.cpu}, ${machine.cores} cores, node ${machine.node}, load average ${machine.loadAverage1m}\n`);

@@ -22,9 +22,7 @@ await Promise.all([
   esbuild.build({ ...common, entryPoints: ['src/vscode/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] }),
   esbuild.build({ ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } }),
   esbuild.build({ ...common, entryPoints: ['src/core/index.ts'], outfile: 'dist/core.js' }),
-  ...(existsSync('src/webview/main.ts')
-    ? [esbuild.build({ ...common, platform: 'browser', format: 'iife', target: 'es2022', entryPoints: ['src/webview/main.ts'], outfile: 'media/panel.js', sourcemap: false })]
-    : []),
+  ...(existsSync('src/webview/main.ts') ? [esbuild.build({ ...common, platform: 'browser', format: 'iife', target: 'es2022', entryPoints: ['src/webview/main.ts'], outfile: 'media/panel.js', sourcemap: false })] : []),
 ]);
 chmodSync('dist/cli.js', 0o755);
 

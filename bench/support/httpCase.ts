@@ -7,7 +7,15 @@ import type { AddressInfo } from 'node:net';
 
 import { environmentSecretResolver, nodeHttpSender, RunbookSession, type RunLedger } from '../../src/core/cells/index';
 
-const BODY = JSON.stringify({ service: 'churn-scorer', stable: '41', phase: 'stable', versions: [{ version: '41', weight: 100 }, { version: '42', weight: 0 }] });
+const BODY = JSON.stringify({
+  service: 'churn-scorer',
+  stable: '41',
+  phase: 'stable',
+  versions: [
+    { version: '41', weight: 100 },
+    { version: '42', weight: 0 },
+  ],
+});
 
 export interface HttpCase {
   base: string;

@@ -40,7 +40,9 @@ export async function main(argv: string[], rawIo: CliIo): Promise<number> {
     return ExitCode.usage;
   }
   try {
-    return await (await command.load())(rest, io);
+    return await (
+      await command.load()
+    )(rest, io);
   } catch (error) {
     if (error instanceof UsageError) {
       io.stderr(`rollgate ${name}: ${error.message}\n`);

@@ -32,8 +32,7 @@ export interface PostgresStartOptions {
 }
 
 /** How to get PostgreSQL when it is missing. */
-export const installPostgresHint =
-  'Install it with `sudo apt-get install postgresql` on Debian/Ubuntu (its system service is not needed), or set ROLLGATE_POSTGRES_BIN_DIR to the folder holding initdb and postgres.';
+export const installPostgresHint = 'Install it with `sudo apt-get install postgresql` on Debian/Ubuntu (its system service is not needed), or set ROLLGATE_POSTGRES_BIN_DIR to the folder holding initdb and postgres.';
 
 const clusterUser = 'rollgate';
 
@@ -118,13 +117,7 @@ export async function startPostgres(options: PostgresStartOptions = {}): Promise
   }
 }
 
-async function startCluster(setup: {
-  binDir: string;
-  port: number;
-  user: { uid: number; gid: number } | undefined;
-  database: string;
-  startTimeoutMs: number;
-}): Promise<PostgresProcess> {
+async function startCluster(setup: { binDir: string; port: number; user: { uid: number; gid: number } | undefined; database: string; startTimeoutMs: number }): Promise<PostgresProcess> {
   const dataDir = mkdtempSync(join(tmpdir(), 'rollgate-postgres-'));
   const cluster = join(dataDir, 'cluster');
   try {
@@ -138,14 +131,21 @@ async function startCluster(setup: {
     name: 'PostgreSQL',
     command: join(setup.binDir, 'postgres'),
     args: [
-      '-D', cluster,
-      '-p', String(setup.port),
-      '-c', 'listen_addresses=127.0.0.1',
+      '-D',
+      cluster,
+      '-p',
+      String(setup.port),
+      '-c',
+      'listen_addresses=127.0.0.1',
       // TCP on loopback only: no socket file in a shared folder.
-      '-c', 'unix_socket_directories=',
-      '-c', 'fsync=off',
-      '-c', 'synchronous_commit=off',
-      '-c', 'full_page_writes=off',
+      '-c',
+      'unix_socket_directories=',
+      '-c',
+      'fsync=off',
+      '-c',
+      'synchronous_commit=off',
+      '-c',
+      'full_page_writes=off',
     ],
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C.UTF-8' },
     user: setup.user,

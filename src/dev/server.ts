@@ -92,7 +92,9 @@ export async function startDevServer(port: number, options: DevServerOptions): P
     }
     const mutating = method !== 'GET' && method !== 'HEAD';
     if (mutating && key !== undefined) {
-      const fingerprint = createHash('sha256').update(`${method} ${path}\n${body === undefined ? '' : JSON.stringify(body)}`).digest('hex');
+      const fingerprint = createHash('sha256')
+        .update(`${method} ${path}\n${body === undefined ? '' : JSON.stringify(body)}`)
+        .digest('hex');
       const earlier = remembered.get(key);
       if (earlier) {
         if (earlier.fingerprint !== fingerprint) {
@@ -156,11 +158,7 @@ export async function startDevServer(port: number, options: DevServerOptions): P
   server.keepAliveTimeout = 5000;
   await new Promise<void>((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException): void => {
-      reject(
-        error.code === 'EADDRINUSE'
-          ? new Error(`port ${port} on 127.0.0.1 is already in use (another \`rollgate dev\`?); choose another with --port, or --port 0 for a free one`)
-          : error,
-      );
+      reject(error.code === 'EADDRINUSE' ? new Error(`port ${port} on 127.0.0.1 is already in use (another \`rollgate dev\`?); choose another with --port, or --port 0 for a free one`) : error);
     };
     server.once('error', onError);
     server.listen(port, '127.0.0.1', () => {

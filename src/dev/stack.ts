@@ -232,9 +232,7 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
     prometheusUrl: prometheus?.url,
     prometheusPid: prometheus?.pid,
     prometheusDataDir: prometheus?.dataDir,
-    ...(flagService
-      ? { flags: { url: flagService.url, project: flagService.project, environments: flagService.environments, unleashPid: flagService.unleashPid, postgres: flagService.postgres, flags: devFlags } }
-      : {}),
+    ...(flagService ? { flags: { url: flagService.url, project: flagService.project, environments: flagService.environments, unleashPid: flagService.unleashPid, postgres: flagService.postgres, flags: devFlags } } : {}),
     ...(haproxy ? { haproxy: withoutStop(haproxy) } : {}),
     notices,
     injectFault: (fault) => simulator.injectFault(fault),

@@ -133,7 +133,7 @@ async function startOnce(options: UnleashStartOptions, port: number): Promise<Un
       return failure(inUse ? `Unleash could not listen on 127.0.0.1:${port}: the port is in use.` : 'Unleash exited while starting.', inUse);
     }
     if (Date.now() > deadline) return failure(`Unleash did not become ready at ${url} within ${(options.startTimeoutMs ?? 300_000) / 1000}s.`);
-    if (await answers(`${url}/health`) && (await answers(`${url}/api/admin/projects`, adminToken))) break;
+    if ((await answers(`${url}/health`)) && (await answers(`${url}/api/admin/projects`, adminToken))) break;
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
   return { url, port, pid: server.pid, adminToken, stop: () => server.stop() };

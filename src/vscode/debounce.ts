@@ -10,10 +10,13 @@ export class KeyedDebouncer {
 
   schedule(key: string, delayMs: number, task: () => void): void {
     this.cancel(key);
-    const timer = setTimeout(() => {
-      this.pending.delete(key);
-      task();
-    }, Math.max(0, delayMs));
+    const timer = setTimeout(
+      () => {
+        this.pending.delete(key);
+        task();
+      },
+      Math.max(0, delayMs),
+    );
     this.pending.set(key, timer);
   }
 
@@ -27,11 +30,14 @@ export class KeyedDebouncer {
     const delay = Math.max(0, delayMs);
     const quiet = !this.pending.has(key) && Date.now() - (this.lastRunAt.get(key) ?? -Infinity) >= delay;
     this.cancel(key);
-    const timer = setTimeout(() => {
-      this.pending.delete(key);
-      this.lastRunAt.set(key, Date.now());
-      task();
-    }, quiet ? 0 : delay);
+    const timer = setTimeout(
+      () => {
+        this.pending.delete(key);
+        this.lastRunAt.set(key, Date.now());
+        task();
+      },
+      quiet ? 0 : delay,
+    );
     this.pending.set(key, timer);
   }
 

@@ -31,7 +31,7 @@ export function registerGuardrailCheck(secrets: SecretResolver, log: vscode.LogO
       void vscode.window.showWarningMessage(reason);
       return { ran: false, reason };
     };
-    if (!vscode.workspace.isTrusted) return fail(vscode.l10n.t('Checking guardrails sends their queries to the plan\'s Prometheus; it runs only in a trusted workspace.'));
+    if (!vscode.workspace.isTrusted) return fail(vscode.l10n.t("Checking guardrails sends their queries to the plan's Prometheus; it runs only in a trusted workspace."));
     if (!uri) return fail(vscode.l10n.t('Open a rollout plan (*.rollout.yaml) to check its guardrails.'));
     const document = await vscode.workspace.openTextDocument(uri);
     if (!isPlanDocument(document)) return fail(vscode.l10n.t('Open a rollout plan (*.rollout.yaml) to check its guardrails.'));
@@ -71,7 +71,14 @@ export function registerGuardrailCheck(secrets: SecretResolver, log: vscode.LogO
     }
     const count = (outcome: string) => results.filter((result) => result.outcome === outcome).length;
     const problems = results.filter((result) => result.severity !== 'info').length;
-    const summary = vscode.l10n.t('Guardrails checked for baseline {0}: {1} returned a number, {2} no data, {3} several series, {4} failed.', plan.model.baseline.version, count('ok'), count('no-data'), count('many-series'), count('error') + count('not-a-number'));
+    const summary = vscode.l10n.t(
+      'Guardrails checked for baseline {0}: {1} returned a number, {2} no data, {3} several series, {4} failed.',
+      plan.model.baseline.version,
+      count('ok'),
+      count('no-data'),
+      count('many-series'),
+      count('error') + count('not-a-number'),
+    );
     if (problems > 0) void vscode.window.showWarningMessage(summary);
     else void vscode.window.showInformationMessage(summary);
     return { ran: true, results };

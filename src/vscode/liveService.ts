@@ -52,7 +52,7 @@ export class LiveService implements vscode.Disposable {
   private async read(): Promise<void> {
     const plan = this.selectedPlan();
     if (!plan) return this.show(undefined, undefined);
-    if (!vscode.workspace.isTrusted) return this.show(undefined, vscode.l10n.t('Live state is read only in a trusted folder (the read sends the plan\'s token).'));
+    if (!vscode.workspace.isTrusted) return this.show(undefined, vscode.l10n.t("Live state is read only in a trusted folder (the read sends the plan's token)."));
     this.abort = new AbortController();
     const timeout = setTimeout(() => this.abort?.abort(), 10_000);
     try {

@@ -56,7 +56,17 @@ export function registerPlanCommands(log: vscode.LogOutputChannel): vscode.Dispo
     if (!plan) return validate(uri);
     const traffic = new DryRunTraffic(plan.model.baseline.version);
     const clock = new VirtualClock();
-    const engine = await RolloutEngine.create({ plan, planDigest: planDigest(text), traffic, metrics: unreadMetrics, clock, stateStore: new MemoryStateStore(), actor: 'dry-run', autoApprove: true, progressIntervalMs: Infinity });
+    const engine = await RolloutEngine.create({
+      plan,
+      planDigest: planDigest(text),
+      traffic,
+      metrics: unreadMetrics,
+      clock,
+      stateStore: new MemoryStateStore(),
+      actor: 'dry-run',
+      autoApprove: true,
+      progressIntervalMs: Infinity,
+    });
     const lines: string[] = [vscode.l10n.t('Dry run of {0} ({1}): nothing is sent; guardrails are not measured.', plan.metadata.name, plan.metadata.service)];
     engine.onEvent((event) => {
       if (event.kind === 'measured' || event.kind === 'baking') return;

@@ -47,7 +47,10 @@ export function registerPlanDiagnostics(log: vscode.LogOutputChannel, fixes: Pla
       // A plan that declares an export target also shows what that export would refuse.
       const findings = result.plan?.export?.argoRollouts && !result.diagnostics.some((finding) => finding.severity === 'error') ? [...result.diagnostics, ...argoExportDiagnostics(text, result.plan)] : result.diagnostics;
       const published = findings.map((finding) => toEditorDiagnostic(document, finding));
-      collection.set(document.uri, published.map(({ diagnostic }) => diagnostic));
+      collection.set(
+        document.uri,
+        published.map(({ diagnostic }) => diagnostic),
+      );
       fixes.set(
         document.uri,
         published.flatMap(({ diagnostic, fix }) => (fix ? [{ diagnostic, fix }] : [])),
@@ -56,11 +59,7 @@ export function registerPlanDiagnostics(log: vscode.LogOutputChannel, fixes: Pla
     } catch (error) {
       log.error(`validation of ${document.uri.toString()} failed`, error);
       // Say so where the user looks, rather than leaving stale or no findings without a word.
-      const notice = new vscode.Diagnostic(
-        new vscode.Range(0, 0, 0, 0),
-        vscode.l10n.t('Rollgate could not validate this plan. Details are in the "Rollgate" output channel.'),
-        vscode.DiagnosticSeverity.Warning,
-      );
+      const notice = new vscode.Diagnostic(new vscode.Range(0, 0, 0, 0), vscode.l10n.t('Rollgate could not validate this plan. Details are in the "Rollgate" output channel.'), vscode.DiagnosticSeverity.Warning);
       notice.source = DIAGNOSTIC_SOURCE;
       notice.code = 'rollgate/validation-failed';
       collection.set(document.uri, [notice]);

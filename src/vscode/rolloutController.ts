@@ -6,15 +6,7 @@ import type { RecordLocation } from '../core/ledger/index';
 import { rolloutStatusLine, toPanelRollout, trafficText } from '../core/panel/model';
 import { ROLLOUT_ACTIONS, type PanelChangelog, type PanelNotice, type PanelPlanChoice, type PanelState, type PanelTimeline, type ReportExportFormat, type RolloutAction } from '../core/panel/protocol';
 import type { Plan } from '../core/plan/schema';
-import {
-  describeDevFaults,
-  openRollout,
-  rollBackPlan,
-  rollbackTarget,
-  type OpenedRollout,
-  type RolloutEngine,
-  type RolloutSnapshot,
-} from '../core/rollout/index';
+import { describeDevFaults, openRollout, rollBackPlan, rollbackTarget, type OpenedRollout, type RolloutEngine, type RolloutSnapshot } from '../core/rollout/index';
 import { ChangelogPages } from './changelogPages';
 import { LiveService } from './liveService';
 import { editorRecordFor, workspaceRecord } from './recordLocation';
@@ -165,7 +157,11 @@ export class RolloutController implements vscode.Disposable {
     const service = this.run?.plan.metadata.service ?? loaded?.plan?.metadata.service;
     if (this.live.live && this.live.live.service === service) state.live = this.live.live;
     else if (this.live.problem && service) state.liveProblem = this.live.problem;
-    if (!trusted) state.notice = { level: 'warning', text: vscode.l10n.t('This folder is not trusted: Rollgate shows plans and the changelog but runs no rollout action. Trust the folder (Workspaces: Manage Workspace Trust) to start, pause, approve or roll back.') };
+    if (!trusted)
+      state.notice = {
+        level: 'warning',
+        text: vscode.l10n.t('This folder is not trusted: Rollgate shows plans and the changelog but runs no rollout action. Trust the folder (Workspaces: Manage Workspace Trust) to start, pause, approve or roll back.'),
+      };
     else if (this.notice) state.notice = this.notice;
     return state;
   }
@@ -179,7 +175,7 @@ export class RolloutController implements vscode.Disposable {
   async timeline(): Promise<PanelTimeline> {
     const root = this.workspaceRoot();
     const ledgerPath = this.ledgerPath();
-    if (!root || !ledgerPath) return { verified: true, rows: [], measurementEntries: 0, problem: vscode.l10n.t('Open a folder to see a run\'s timeline.') };
+    if (!root || !ledgerPath) return { verified: true, rows: [], measurementEntries: 0, problem: vscode.l10n.t("Open a folder to see a run's timeline.") };
     return this.reports.timeline(ledgerPath, this.currentSnapshot()?.runId);
   }
 
@@ -208,7 +204,12 @@ export class RolloutController implements vscode.Disposable {
   async openSource(seq: number): Promise<RolloutCommandResult> {
     const record = this.selectedRecord();
     if (!record) return { ok: false, message: vscode.l10n.t('Open a folder first.') };
-    const problem = await this.reports.openSource(record.ledgerPath, seq, record.root, this.plans.choices().map((choice) => choice.uri));
+    const problem = await this.reports.openSource(
+      record.ledgerPath,
+      seq,
+      record.root,
+      this.plans.choices().map((choice) => choice.uri),
+    );
     if (problem) void vscode.window.showWarningMessage(`Rollgate: ${problem}`);
     return problem ? { ok: false, message: problem } : { ok: true, message: vscode.l10n.t('Opened the source of entry #{0}.', seq) };
   }

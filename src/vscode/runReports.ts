@@ -111,10 +111,11 @@ export class RunReports {
     const folders = (vscode.workspace.workspaceFolders ?? []).map((folder) => folder.uri.fsPath);
     const bases = path.isAbsolute(source.runbook) ? [''] : [recordRoot, ...folders];
     // Only a runbook inside a workspace folder is opened, whatever the ledger says.
-    const inWorkspace = (file: string): boolean => folders.some((folder) => {
-      const inside = path.relative(folder, file);
-      return !inside.startsWith('..') && !path.isAbsolute(inside);
-    });
+    const inWorkspace = (file: string): boolean =>
+      folders.some((folder) => {
+        const inside = path.relative(folder, file);
+        return !inside.startsWith('..') && !path.isAbsolute(inside);
+      });
     const file = bases.map((base) => path.resolve(base, source.runbook)).find((candidate) => candidate.endsWith('.runbook.md') && inWorkspace(candidate) && existsSync(candidate));
     if (!file) return vscode.l10n.t('{0} is not a runbook of this workspace.', source.runbook);
     let notebook: vscode.NotebookDocument;

@@ -55,7 +55,7 @@ export function registerRunbookController(options: RunbookControllerOptions): vs
   const controller = vscode.notebooks.createNotebookController(RUNBOOK_CONTROLLER_ID, RUNBOOK_NOTEBOOK_TYPE, vscode.l10n.t('Rollgate'));
   controller.supportedLanguages = ['http', 'promql', 'rollout', 'check'];
   controller.supportsExecutionOrder = true;
-  controller.description = vscode.l10n.t('Runs runbook cells against the linked plan\'s endpoints');
+  controller.description = vscode.l10n.t("Runs runbook cells against the linked plan's endpoints");
   const sessions = new Map<string, NotebookSession>();
   const ledgers = new Map<string, Ledger>();
   let executionOrder = 0;
@@ -132,9 +132,7 @@ export function registerRunbookController(options: RunbookControllerOptions): vs
         editor.revealRange(range, vscode.NotebookEditorRevealType.InCenterIfOutsideViewport);
         editor.selections = [range];
       }
-      const title = request.cellName
-        ? vscode.l10n.t('Run cell {0} "{1}"? It changes something.', cell.index + 1, request.cellName)
-        : vscode.l10n.t('Run cell {0}? It changes something.', cell.index + 1);
+      const title = request.cellName ? vscode.l10n.t('Run cell {0} "{1}"? It changes something.', cell.index + 1, request.cellName) : vscode.l10n.t('Run cell {0}? It changes something.', cell.index + 1);
       const answer = await vscode.window.showWarningMessage(title, { modal: true, detail: describeTarget(request) }, RUN());
       if (answer !== RUN()) return false;
       if (!request.typeToConfirm) return true;

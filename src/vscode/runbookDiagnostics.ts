@@ -55,11 +55,7 @@ export function runbookEditorDiagnostics(text: string): vscode.Diagnostic[] {
   return findings.map((finding) => {
     const start = lines.positionAt(Math.min(finding.start, finding.end));
     const end = lines.positionAt(Math.max(finding.start, finding.end));
-    const diagnostic = new vscode.Diagnostic(
-      new vscode.Range(start.line, start.character, end.line, end.character),
-      finding.message,
-      severities[finding.severity],
-    );
+    const diagnostic = new vscode.Diagnostic(new vscode.Range(start.line, start.character, end.line, end.character), finding.message, severities[finding.severity]);
     diagnostic.code = finding.code;
     diagnostic.source = DIAGNOSTIC_SOURCE;
     return diagnostic;

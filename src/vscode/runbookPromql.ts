@@ -63,14 +63,12 @@ export function registerRunbookPromqlDiagnostics(log: vscode.LogOutputChannel): 
     const cells = notebook.getCells();
     const plan = await planFor(notebook.uri, runbookMetadata(notebook).plan);
     if (notebook.isClosed) return;
-    const runbookCells = cells.map(
-      (cell): RunbookCell => ({
-        kind: cell.kind === vscode.NotebookCellKind.Code ? 'code' : 'markdown',
-        language: cell.document.languageId,
-        attributes: runbookCellAttributes(cell),
-        value: cell.document.getText(),
-      }),
-    );
+    const runbookCells = cells.map((cell): RunbookCell => ({
+      kind: cell.kind === vscode.NotebookCellKind.Code ? 'code' : 'markdown',
+      language: cell.document.languageId,
+      attributes: runbookCellAttributes(cell),
+      value: cell.document.getText(),
+    }));
     const byCell = new Map<number, vscode.Diagnostic[]>();
     for (const finding of runbookPromqlDiagnostics(runbookCells, plan, cache)) {
       const document = cells[finding.cell]?.document;

@@ -1,12 +1,6 @@
 import * as vscode from 'vscode';
 import { MAX_RUNBOOK_BYTES } from '../core/files/limits';
-import {
-  parseRunbook,
-  serializeRunbook,
-  type RunbookCell,
-  type RunbookCellSource,
-  type RunbookMetadata,
-} from '../core/runbook/index';
+import { parseRunbook, serializeRunbook, type RunbookCell, type RunbookCellSource, type RunbookMetadata } from '../core/runbook/index';
 
 /** The notebook type contributed in package.json for `*.runbook.md` (and nothing else). */
 export const RUNBOOK_NOTEBOOK_TYPE = 'rollgate-runbook';
@@ -55,9 +49,7 @@ export class RunbookSerializer implements vscode.NotebookSerializer {
   deserializeNotebook(content: Uint8Array, _token: vscode.CancellationToken): vscode.NotebookData {
     if (content.byteLength > MAX_RUNBOOK_BYTES) {
       // Refused before parsing (a huge file would exhaust memory), and never opened, so never saved over.
-      throw new Error(
-        vscode.l10n.t('This runbook is {0} MB; Rollgate opens runbooks of at most {1} MB. Open it with the text editor instead.', (content.byteLength / 1048576).toFixed(1), MAX_RUNBOOK_BYTES / 1048576),
-      );
+      throw new Error(vscode.l10n.t('This runbook is {0} MB; Rollgate opens runbooks of at most {1} MB. Open it with the text editor instead.', (content.byteLength / 1048576).toFixed(1), MAX_RUNBOOK_BYTES / 1048576));
     }
     let text: string;
     try {

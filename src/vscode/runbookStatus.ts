@@ -41,7 +41,7 @@ export function registerRunbookStatus(resolveTarget: CellTargetResolver): vscode
     const environment = metadata.environment;
     const parts = [metadata.plan ? vscode.l10n.t('plan {0}', metadata.plan) : vscode.l10n.t('no plan linked'), environment ? vscode.l10n.t('environment {0}', environment) : undefined].filter(Boolean);
     frontMatter.text = `$(notebook) ${parts.join(' · ')}`;
-    frontMatter.tooltip = vscode.l10n.t('This runbook\'s front matter: cells run against the linked plan\'s endpoints.');
+    frontMatter.tooltip = vscode.l10n.t("This runbook's front matter: cells run against the linked plan's endpoints.");
     frontMatter.show();
   };
   showFrontMatter();

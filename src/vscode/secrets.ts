@@ -30,11 +30,7 @@ export function editorSecretResolver(storage: vscode.SecretStorage, env: NodeJS.
 
 /** What to tell the user when a secret is missing in the editor. */
 export function missingSecretHint(name: string): string {
-  return vscode.l10n.t(
-    'Run "Rollgate: Set Secret for Runbooks and Plans" and enter the name "{0}" (or set the environment variable {1} before starting VS Code).',
-    name,
-    secretEnvironmentVariable(name),
-  );
+  return vscode.l10n.t('Run "Rollgate: Set Secret for Runbooks and Plans" and enter the name "{0}" (or set the environment variable {1} before starting VS Code).', name, secretEnvironmentVariable(name));
 }
 
 /**

@@ -25,13 +25,7 @@ export function createNonce(): string {
  * `media/` only, the script allowed by nonce, no inline script or style anywhere.
  */
 export function sidePanelHtml(options: { cspSource: string; styleUri: string; scriptUri: string; nonce: string; title: string }): string {
-  const csp = [
-    "default-src 'none'",
-    `style-src ${options.cspSource}`,
-    `img-src ${options.cspSource}`,
-    `font-src ${options.cspSource}`,
-    `script-src 'nonce-${options.nonce}'`,
-  ].join('; ');
+  const csp = ["default-src 'none'", `style-src ${options.cspSource}`, `img-src ${options.cspSource}`, `font-src ${options.cspSource}`, `script-src 'nonce-${options.nonce}'`].join('; ');
   const escape = (text: string) => text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
   return `<!DOCTYPE html>
 <html lang="${escape(vscode.env.language || 'en')}">

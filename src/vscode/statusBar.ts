@@ -18,7 +18,8 @@ export function registerRolloutStatusBar(rollouts: RolloutController): vscode.Di
     const status = rollouts.currentSnapshot()?.status;
     item.text = `$(${status === 'failed' ? 'error' : status === 'rolled-back' ? 'discard' : rollouts.isDriving ? 'sync~spin' : 'rocket'}) Rollgate: ${text}`;
     item.tooltip = vscode.l10n.t('Rollout of {0}: {1}. Click to open the Rollgate panel.', rollouts.currentSnapshot()?.planName ?? '', text);
-    item.backgroundColor = status === 'failed' ? new vscode.ThemeColor('statusBarItem.errorBackground') : status === 'paused' || status === 'waiting-approval' ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
+    item.backgroundColor =
+      status === 'failed' ? new vscode.ThemeColor('statusBarItem.errorBackground') : status === 'paused' || status === 'waiting-approval' ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
     item.show();
   };
   const updates = throttle(update, 500);

@@ -60,7 +60,12 @@ export function renderLive(live: PanelLive | undefined, problem: string | undefi
   barBox.append(weightBar);
   const mirrored = live.versions.filter((version) => version.mirror > 0);
   if (mirrored.length > 0) {
-    const mirrorSegments = mirrored.map((version) => ({ version: version.version, width: Math.min(100, version.mirror), label: `${version.version}: mirror of ${version.mirror}% of traffic`, className: `${slot(version)} live-mirror` }));
+    const mirrorSegments = mirrored.map((version) => ({
+      version: version.version,
+      width: Math.min(100, version.mirror),
+      label: `${version.version}: mirror of ${version.mirror}% of traffic`,
+      className: `${slot(version)} live-mirror`,
+    }));
     barBox.append(bar(mirrorSegments, `mirror: ${mirrored.map((version) => `${version.version} ${version.mirror}%`).join(', ')}`, 'live-mirrors'));
   }
   parts.push(barBox);
@@ -73,7 +78,11 @@ export function renderLive(live: PanelLive | undefined, problem: string | undefi
     const words = [`${version.weight}%`, version.mirror > 0 ? `mirror ${version.mirror}%` : '', version.role !== 'other' ? version.role : '', version.stable ? 'stable' : ''].filter(Boolean).join(' · ');
     item.append(swatch, element('span', 'live-name', version.version), element('span', 'muted', words));
     if (version.digest) {
-      const digest = element('span', `mono live-digest${version.digestMatches === false ? ' problem' : ''}`, `${shortDigest(version.digest)}${version.digestMatches === true ? ' ✓' : version.digestMatches === false ? ' ≠ plan' : ''}`);
+      const digest = element(
+        'span',
+        `mono live-digest${version.digestMatches === false ? ' problem' : ''}`,
+        `${shortDigest(version.digest)}${version.digestMatches === true ? ' ✓' : version.digestMatches === false ? ' ≠ plan' : ''}`,
+      );
       digest.title = version.digestMatches === false ? `serves ${version.digest}; the plan declares ${version.declaredDigest ?? '?'}` : version.digest;
       item.append(digest);
     }

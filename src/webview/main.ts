@@ -6,18 +6,7 @@ import { createFlagsView } from './flagsView';
 import { renderGuardrailVisualRow, renderJudge } from './guardrailVisuals';
 import { renderLive } from './liveView';
 import { renderGuardrailChart } from './guardrailChart';
-import type {
-  HostMessage,
-  PanelChangelog,
-  PanelFlags,
-  PanelChangelogEntry,
-  PanelGuardrail,
-  PanelRollout,
-  PanelStage,
-  PanelState,
-  RolloutAction,
-  ViewMessage,
-} from '../core/panel/protocol';
+import type { HostMessage, PanelChangelog, PanelFlags, PanelChangelogEntry, PanelGuardrail, PanelRollout, PanelStage, PanelState, RolloutAction, ViewMessage } from '../core/panel/protocol';
 import { changelogSourceLink, createTimelineView } from './timeline';
 
 interface VsCodeApi {
@@ -143,7 +132,26 @@ showMore.addEventListener('click', () => {
 const emptyNote = element('p', 'muted', 'No entries yet.');
 const timelineView = createTimelineView((message) => vscode.postMessage(message));
 const flagsView = createFlagsView();
-app.append(noticeBox, planRow, planProblem, actions, liveHeading, liveSection, summary, chartsHeading, chartsSection, stagesHeading, stageList, flagsView.element, timelineView.element, changelogHeading, changelogSourceLine, emptyNote, changelogList, showMore);
+app.append(
+  noticeBox,
+  planRow,
+  planProblem,
+  actions,
+  liveHeading,
+  liveSection,
+  summary,
+  chartsHeading,
+  chartsSection,
+  stagesHeading,
+  stageList,
+  flagsView.element,
+  timelineView.element,
+  changelogHeading,
+  changelogSourceLine,
+  emptyNote,
+  changelogList,
+  showMore,
+);
 
 planSelect.addEventListener('change', () => {
   if (planSelect.value) vscode.postMessage({ type: 'selectPlan', planId: planSelect.value });

@@ -28,9 +28,8 @@ export const planEditorChecks: E2eCheck[] = [
         { line: 8, column: 16, mentions: 'prd' },
         { line: 34, column: 5, mentions: 'trafic' },
       ];
-      await workbench.waitForProblems(
-        expected.map((e) => `Ln ${e.line}, Col ${e.column} naming '${e.mentions}'`).join(' and '),
-        (problems) => expected.every((e) => problems.some((p) => p.line === e.line && p.column === e.column && p.message.includes(e.mentions))),
+      await workbench.waitForProblems(expected.map((e) => `Ln ${e.line}, Col ${e.column} naming '${e.mentions}'`).join(' and '), (problems) =>
+        expected.every((e) => problems.some((p) => p.line === e.line && p.column === e.column && p.message.includes(e.mentions))),
       );
     },
   },

@@ -35,11 +35,16 @@ export const promqlChecks: E2eCheck[] = [
         const expected = ['rollgate_dev_requests_total', 'rollgate_dev_request_duration_seconds_bucket'];
         let last: string[] = [];
         try {
-          await waitFor('metric names from Prometheus in the suggestions', 45_000, async () => {
-            await workbench.escape();
-            last = await workbench.suggestions();
-            return expected.every((name) => last.includes(name)) ? true : undefined;
-          }, 1000);
+          await waitFor(
+            'metric names from Prometheus in the suggestions',
+            45_000,
+            async () => {
+              await workbench.escape();
+              last = await workbench.suggestions();
+              return expected.every((name) => last.includes(name)) ? true : undefined;
+            },
+            1000,
+          );
         } catch {
           throw new ExpectationError('the suggestion list never offered the metrics of rollgate dev', expected, last);
         }
@@ -49,11 +54,16 @@ export const promqlChecks: E2eCheck[] = [
         if (!(await details.first().isVisible())) await workbench.page.keyboard.press(process.platform === 'darwin' ? 'Meta+Space' : 'Control+Space');
         let shown = '';
         try {
-          await waitFor('the metric’s type and help in the suggestion details', 15_000, async () => {
-            // VS Code may keep more than one details element (beside the list, or floating where there is room).
-            shown = (await details.allInnerTexts().catch(() => [] as string[])).join('\n').trim();
-            return /histogram|counter/.test(shown) ? true : undefined;
-          }, 250);
+          await waitFor(
+            'the metric’s type and help in the suggestion details',
+            15_000,
+            async () => {
+              // VS Code may keep more than one details element (beside the list, or floating where there is room).
+              shown = (await details.allInnerTexts().catch(() => [] as string[])).join('\n').trim();
+              return /histogram|counter/.test(shown) ? true : undefined;
+            },
+            250,
+          );
         } catch {
           throw new ExpectationError('the suggestion details never showed the metric type from Prometheus', 'histogram or counter', shown);
         }

@@ -102,7 +102,11 @@ async function openRunbook(workbench: Workbench): Promise<void> {
   await waitFor('the runbook open as a notebook with code cells', 30_000, async () => ((await codeCells.count()) >= 2 ? true : undefined)).catch(async () => {
     throw new ExpectationError(`${RUNBOOK_FILE} did not open as a notebook`, 'code cells in .notebook-editor', {
       codeCells: await codeCells.count(),
-      textEditor: await page.locator('.editor-group-container.active .monaco-editor .view-lines').first().innerText().catch(() => ''),
+      textEditor: await page
+        .locator('.editor-group-container.active .monaco-editor .view-lines')
+        .first()
+        .innerText()
+        .catch(() => ''),
     });
   });
 }
@@ -125,11 +129,16 @@ async function revealCell(workbench: Workbench, index: number): Promise<Locator>
   if (!box) throw new Error('the notebook cell list is not on screen');
   await workbench.page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
   // Cells run top to bottom, so the next one is always further down.
-  await waitFor(`code cell ${index + 1} on screen`, 20_000, async () => {
-    if ((await cell.count()) > 0 && (await cell.isVisible())) return true;
-    await workbench.page.mouse.wheel(0, 300);
-    return undefined;
-  }, 150);
+  await waitFor(
+    `code cell ${index + 1} on screen`,
+    20_000,
+    async () => {
+      if ((await cell.count()) > 0 && (await cell.isVisible())) return true;
+      await workbench.page.mouse.wheel(0, 300);
+      return undefined;
+    },
+    150,
+  );
   await cell.scrollIntoViewIfNeeded();
   return cell;
 }
@@ -137,12 +146,17 @@ async function revealCell(workbench: Workbench, index: number): Promise<Locator>
 /** Scrolls down (mouse wheel) until the cell sits in the upper part of the notebook, so its output is in the screenshot. */
 async function scrollCellUp(workbench: Workbench, index: number): Promise<void> {
   const cell = codeCell(workbench, index);
-  await waitFor(`code cell ${index + 1} near the top`, 3_000, async () => {
-    const box = await cell.boundingBox();
-    if (box && box.y < 300) return true;
-    await workbench.page.mouse.wheel(0, 200);
-    return undefined;
-  }, 150).catch(() => undefined); // the last cell may not scroll that far: as far as it goes is fine
+  await waitFor(
+    `code cell ${index + 1} near the top`,
+    3_000,
+    async () => {
+      const box = await cell.boundingBox();
+      if (box && box.y < 300) return true;
+      await workbench.page.mouse.wheel(0, 200);
+      return undefined;
+    },
+    150,
+  ).catch(() => undefined); // the last cell may not scroll that far: as far as it goes is fine
 }
 
 /**
@@ -154,12 +168,17 @@ async function runCell(workbench: Workbench, index: number): Promise<void> {
   // The run button shows for the focused or hovered cell: click the cell's text, then the button.
   await cell.locator('.monaco-editor .view-lines').first().click();
   const runButton = cell.locator('.run-button-container .action-label').first();
-  await waitFor(`the run button of code cell ${index + 1}`, 10_000, async () => {
-    await cell.hover();
-    if (!(await runButton.isVisible())) return undefined;
-    await runButton.click({ timeout: 2_000 });
-    return true;
-  }, 200);
+  await waitFor(
+    `the run button of code cell ${index + 1}`,
+    10_000,
+    async () => {
+      await cell.hover();
+      if (!(await runButton.isVisible())) return undefined;
+      await runButton.click({ timeout: 2_000 });
+      return true;
+    },
+    200,
+  );
   const kernelPick = workbench.page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: 'Rollgate' }).first();
   // Either the cell starts (or ends) running, or the kernel picker asks first.
   const seen = await waitFor('the cell to run or a kernel picker', 15_000, async () => {
@@ -183,10 +202,15 @@ async function cellState(cell: Locator): Promise<CellState> {
 
 async function waitForCellEnd(workbench: Workbench, index: number, timeoutMs = 30_000): Promise<CellState> {
   const cell = codeCell(workbench, index);
-  return waitFor(`code cell ${index + 1} to finish`, timeoutMs, async () => {
-    const state = await cellState(cell);
-    return state === 'success' || state === 'error' ? state : undefined;
-  }, 200);
+  return waitFor(
+    `code cell ${index + 1} to finish`,
+    timeoutMs,
+    async () => {
+      const state = await cellState(cell);
+      return state === 'success' || state === 'error' ? state : undefined;
+    },
+    200,
+  );
 }
 
 /** The text of every frame of the notebook's output webview (the rendered cell outputs). */
@@ -196,7 +220,14 @@ async function outputTexts(workbench: Workbench): Promise<string[]> {
     // The renderer's document is the inner frame of a webview; the side panel's is skipped by its select.
     if (frame === workbench.page.mainFrame()) continue;
     const text = await frameText(frame);
-    if (text && !(await frame.locator('select#plan').count().catch(() => 0))) texts.push(text);
+    if (
+      text &&
+      !(await frame
+        .locator('select#plan')
+        .count()
+        .catch(() => 0))
+    )
+      texts.push(text);
   }
   return texts;
 }
@@ -227,12 +258,21 @@ async function frameText(frame: Frame): Promise<string | undefined> {
 async function waitForOutput(workbench: Workbench, what: string, accept: (text: string) => boolean, timeoutMs = 20_000): Promise<void> {
   let last: string[] = [];
   try {
-    await waitFor(what, timeoutMs, async () => {
-      last = await outputTexts(workbench);
-      return last.some(accept) ? true : undefined;
-    }, 250);
+    await waitFor(
+      what,
+      timeoutMs,
+      async () => {
+        last = await outputTexts(workbench);
+        return last.some(accept) ? true : undefined;
+      },
+      250,
+    );
   } catch {
-    throw new ExpectationError(`the notebook's outputs never showed ${what}`, what, last.map((text) => text.slice(0, 600)));
+    throw new ExpectationError(
+      `the notebook's outputs never showed ${what}`,
+      what,
+      last.map((text) => text.slice(0, 600)),
+    );
   }
 }
 
@@ -300,7 +340,14 @@ async function livePictureFollows(workbench: Workbench): Promise<void> {
   await workbench.runCommand('Rollgate: Open Rollout Panel');
   // The panel's page is the frame holding select#plan (the notebook's outputs are webviews too).
   const panel = await waitFor('the side panel page', 30_000, async () => {
-    for (const frame of workbench.page.frames()) if (await frame.locator('select#plan').count().catch(() => 0)) return frame;
+    for (const frame of workbench.page.frames())
+      if (
+        await frame
+          .locator('select#plan')
+          .count()
+          .catch(() => 0)
+      )
+        return frame;
     return undefined;
   });
   const select = panel.locator('select#plan');
@@ -310,11 +357,14 @@ async function livePictureFollows(workbench: Workbench): Promise<void> {
   });
   await select.selectOption(planId);
   let shown = '';
-  await waitFor('the live traffic to show the cell\'s change', 20_000, async () => {
-    shown = await panel.locator('p.live-traffic').innerText().catch(() => '');
+  await waitFor("the live traffic to show the cell's change", 20_000, async () => {
+    shown = await panel
+      .locator('p.live-traffic')
+      .innerText()
+      .catch(() => '');
     return shown.includes('42 5%') ? true : undefined;
   }).catch(() => {
-    throw new ExpectationError('the panel\'s live traffic follows the cell', '… 42 5%', shown);
+    throw new ExpectationError("the panel's live traffic follows the cell", '… 42 5%', shown);
   });
   await workbench.page.screenshot({ path: path.join(screenshotsDir, 'runbook-live-panel.png') });
 }
@@ -323,7 +373,12 @@ async function livePictureFollows(workbench: Workbench): Promise<void> {
 async function renderedTables(workbench: Workbench): Promise<string[]> {
   const found: string[] = [];
   for (const frame of workbench.page.frames()) {
-    found.push(...(await frame.locator('table').allInnerTexts().catch(() => [])));
+    found.push(
+      ...(await frame
+        .locator('table')
+        .allInnerTexts()
+        .catch(() => [])),
+    );
   }
   return found;
 }
@@ -332,11 +387,18 @@ async function runConfirmedRollout(workbench: Workbench, stack: DevStack): Promi
   const before = stack.state();
   // Before it runs, the cell says what it will do and to what; the status bar names the runbook's plan.
   await waitFor('the badge on the traffic-changing cell', 20_000, async () => {
-    const badges = await workbench.page.locator('.cell-statusbar-container').allInnerTexts().catch(() => [] as string[]);
+    const badges = await workbench.page
+      .locator('.cell-statusbar-container')
+      .allInnerTexts()
+      .catch(() => [] as string[]);
     return badges.some((text) => text.includes('changes traffic')) ? true : undefined;
   });
-  const frontMatter = await workbench.page.locator('.statusbar-item', { hasText: 'plan ' }).first().innerText({ timeout: 10_000 }).catch(() => '');
-  if (!frontMatter.includes('.rollout.yaml')) throw new ExpectationError('a status bar item names the runbook\'s plan', 'plan <file>.rollout.yaml', frontMatter);
+  const frontMatter = await workbench.page
+    .locator('.statusbar-item', { hasText: 'plan ' })
+    .first()
+    .innerText({ timeout: 10_000 })
+    .catch(() => '');
+  if (!frontMatter.includes('.rollout.yaml')) throw new ExpectationError("a status bar item names the runbook's plan", 'plan <file>.rollout.yaml', frontMatter);
   await workbench.page.screenshot({ path: path.join(screenshotsDir, 'runbook-cell-badge.png') });
   await runCell(workbench, 2);
   const dialog = workbench.page.locator('.monaco-dialog-box');
@@ -367,11 +429,16 @@ async function scrollNotebookToTop(workbench: Workbench): Promise<void> {
   const box = await list.boundingBox();
   if (!box) throw new Error('the notebook cell list is not on screen');
   await workbench.page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
-  await waitFor('the first cell on screen', 10_000, async () => {
-    if (await codeCell(workbench, 0).isVisible()) return true;
-    await workbench.page.mouse.wheel(0, -600);
-    return undefined;
-  }, 150);
+  await waitFor(
+    'the first cell on screen',
+    10_000,
+    async () => {
+      if (await codeCell(workbench, 0).isVisible()) return true;
+      await workbench.page.mouse.wheel(0, -600);
+      return undefined;
+    },
+    150,
+  );
 }
 
 /** Whether code cell `index` is rendered inside the notebook's visible area. */
@@ -395,10 +462,16 @@ async function runAllRevealsEachConfirmation(workbench: Workbench, stack: DevSta
   await workbench.runCommand('Notebook: Run All');
   const dialog = workbench.page.locator('.monaco-dialog-box');
   // The dialog numbers cells as the notebook does (markdown cells count): code cells 3 and 4 are cells 6 and 8.
-  for (const [index, title] of [[2, 'Run cell 6?'], [3, 'Run cell 8 "undo"?']] as const) {
+  for (const [index, title] of [
+    [2, 'Run cell 6?'],
+    [3, 'Run cell 8 "undo"?'],
+  ] as const) {
     await dialog.filter({ hasText: title }).waitFor({ state: 'visible', timeout: 30_000 });
     const onScreen = await cellOnScreen(workbench, index);
-    const classes = (await codeCell(workbench, index).getAttribute('class').catch(() => '')) ?? '';
+    const classes =
+      (await codeCell(workbench, index)
+        .getAttribute('class')
+        .catch(() => '')) ?? '';
     if (!onScreen || !/\b(focused|selected)\b/.test(classes)) {
       throw new ExpectationError(`during Run All, code cell ${index + 1} is revealed and selected when it asks`, 'on screen and selected', { onScreen, classes });
     }
@@ -416,7 +489,14 @@ async function runAllRevealsEachConfirmation(workbench: Workbench, stack: DevSta
 async function runbookRollbackInPanel(workbench: Workbench): Promise<void> {
   await workbench.runCommand('Rollgate: Open Rollout Panel');
   const panel = await waitFor('the side panel page', 30_000, async () => {
-    for (const frame of workbench.page.frames()) if (await frame.locator('select#plan').count().catch(() => 0)) return frame;
+    for (const frame of workbench.page.frames())
+      if (
+        await frame
+          .locator('select#plan')
+          .count()
+          .catch(() => 0)
+      )
+        return frame;
     return undefined;
   });
   const entry = panel.locator('li.entry[data-action="rollback"]').first();
@@ -435,7 +515,10 @@ async function runbookRollbackInPanel(workbench: Workbench): Promise<void> {
   await link.click();
   await workbench.page.locator(`.tabs-container .tab.active[aria-label*="${RUNBOOK_FILE}"]`).waitFor({ timeout: 20_000 });
   await waitFor('the rollback cell revealed and selected', 15_000, async () => {
-    const classes = (await codeCell(workbench, 3).getAttribute('class').catch(() => '')) ?? '';
+    const classes =
+      (await codeCell(workbench, 3)
+        .getAttribute('class')
+        .catch(() => '')) ?? '';
     return (await cellOnScreen(workbench, 3)) && /\b(focused|selected)\b/.test(classes) ? true : undefined;
   });
 }

@@ -44,9 +44,7 @@ export const sidePanelChecks: E2eCheck[] = [
           return options.find((option) => option.text.startsWith(PLAN_FILE))?.value;
         });
         await select.selectOption(planId);
-        await waitFor('the drill plan selected and its actions enabled', 20_000, async () =>
-          (await select.inputValue()) === planId && (await panel.locator('button.action-startDrill').isEnabled()) ? true : undefined,
-        );
+        await waitFor('the drill plan selected and its actions enabled', 20_000, async () => ((await select.inputValue()) === planId && (await panel.locator('button.action-startDrill').isEnabled()) ? true : undefined));
         fs.mkdirSync(screenshotsDir, { recursive: true });
         // The live picture with no rollout running: what rollgate dev serves (all traffic on 41).
         const liveTraffic = panel.locator('p.live-traffic');
@@ -91,7 +89,10 @@ export const sidePanelChecks: E2eCheck[] = [
         const chart = panel.locator('figure.guardrail-chart').first();
         // A horizontal line has a zero-height box, which Playwright calls hidden: check it is drawn, and where.
         await chart.locator('line.chart-bound').waitFor({ state: 'attached', timeout: 20_000 });
-        const bound = await chart.locator('line.chart-bound').first().evaluate((line) => ({ y1: line.getAttribute('y1'), x1: Number(line.getAttribute('x1')), x2: Number(line.getAttribute('x2')) }));
+        const bound = await chart
+          .locator('line.chart-bound')
+          .first()
+          .evaluate((line) => ({ y1: line.getAttribute('y1'), x1: Number(line.getAttribute('x1')), x2: Number(line.getAttribute('x2')) }));
         if (!bound.y1 || !(bound.x2 - bound.x1 > 100)) throw new ExpectationError('the bound is drawn as a line across the chart', 'x2 - x1 > 100 px', bound);
         await chart.locator('circle.chart-breach').first().waitFor({ timeout: 20_000 });
         await chart.locator('line.chart-marker').first().waitFor({ state: 'attached', timeout: 20_000 });
@@ -111,7 +112,11 @@ export const sidePanelChecks: E2eCheck[] = [
         const order = await panel.locator('li.entry').evaluateAll((nodes) => nodes.map((node) => Number((node as HTMLElement).dataset.seq)));
         if (order.some((seq, index) => index > 0 && seq > order[index - 1]!)) throw new ExpectationError('the changelog is newest first', 'descending seq', order);
         await waitFor('the status bar to name the rollback', 10_000, async () => {
-          const text = await workbench.page.locator('.statusbar-item', { hasText: 'Rollgate:' }).first().innerText().catch(() => '');
+          const text = await workbench.page
+            .locator('.statusbar-item', { hasText: 'Rollgate:' })
+            .first()
+            .innerText()
+            .catch(() => '');
           return text.includes('rolled back to 41') ? true : undefined;
         });
       } finally {
@@ -137,9 +142,18 @@ export const sidePanelChecks: E2eCheck[] = [
       });
       try {
         if (!stack.prometheusUrl || !stack.haproxy) throw new Error(`rollgate dev started without Prometheus or HAProxy: ${stack.notices.join(' ')}`);
-        fs.writeFileSync(path.join(workbench.workspaceFolder(), HAPROXY_PLAN_FILE), sidePanelDrillPlan({ name: 'e2e-side-panel-haproxy', deploymentUrl: stack.haproxy.runtimeUrl, prometheusUrl: stack.prometheusUrl, haproxy: true }));
+        fs.writeFileSync(
+          path.join(workbench.workspaceFolder(), HAPROXY_PLAN_FILE),
+          sidePanelDrillPlan({ name: 'e2e-side-panel-haproxy', deploymentUrl: stack.haproxy.runtimeUrl, prometheusUrl: stack.prometheusUrl, haproxy: true }),
+        );
         const panel = panelFrame(workbench);
-        if (!(await panel.locator('select#plan').isVisible().catch(() => false))) await workbench.runCommand('Rollgate: Open Rollout Panel');
+        if (
+          !(await panel
+            .locator('select#plan')
+            .isVisible()
+            .catch(() => false))
+        )
+          await workbench.runCommand('Rollgate: Open Rollout Panel');
         const select = panel.locator('select#plan');
         await select.waitFor({ state: 'visible', timeout: 30_000 });
         const planId = await waitFor(`${HAPROXY_PLAN_FILE} in the plan list`, 20_000, async () => {
@@ -165,7 +179,7 @@ export const sidePanelChecks: E2eCheck[] = [
         if (after.weights['41'] !== 100 || after.weights['42'] !== 0) throw new ExpectationError('HAProxy sends everything to 41 after the rollback', { '41': 100, '42': 0 }, after.weights);
         // This drill's rollback entry, by its seq: the newest rollback may still be the first drill's
         // (open since that check) until the changelog catches up.
-        const rollbackSeq = await waitFor('the HAProxy drill\'s rollback in the changelog', 20_000, async () => {
+        const rollbackSeq = await waitFor("the HAProxy drill's rollback in the changelog", 20_000, async () => {
           const seqs = await panel.locator('li.entry[data-action="rollback"]').evaluateAll((nodes) => nodes.map((node) => Number((node as HTMLElement).dataset.seq ?? 0)));
           return seqs.find((seq) => seq > lastSeqBefore);
         });
@@ -206,9 +220,17 @@ export const sidePanelChecks: E2eCheck[] = [
       }));
       await ledger.appendMany(batch);
       const panel = panelFrame(workbench);
-      if (!(await panel.locator('select#plan').isVisible().catch(() => false))) await workbench.runCommand('Rollgate: Open Rollout Panel');
+      if (
+        !(await panel
+          .locator('select#plan')
+          .isVisible()
+          .catch(() => false))
+      )
+        await workbench.runCommand('Rollgate: Open Rollout Panel');
       const rows = panel.locator('ol.changelog > li.entry');
-      await waitFor('the newest generated entries in the changelog', 20_000, async () => ((await rows.first().innerText()).includes('traffic-change') || (await rows.first().innerText()).includes('promote') ? true : undefined));
+      await waitFor('the newest generated entries in the changelog', 20_000, async () =>
+        (await rows.first().innerText()).includes('traffic-change') || (await rows.first().innerText()).includes('promote') ? true : undefined,
+      );
       const pageTimes: number[] = [];
       let shown = await rows.count();
       const showMore = panel.locator('button.show-more');

@@ -22,7 +22,13 @@ export const timelineChecks: E2eCheck[] = [
     screenshot: 'side-panel-timeline-after-export',
     async run(workbench) {
       const panel = panelFrame(workbench);
-      if (!(await panel.locator('select#plan').isVisible().catch(() => false))) await workbench.runCommand('Rollgate: Open Rollout Panel');
+      if (
+        !(await panel
+          .locator('select#plan')
+          .isVisible()
+          .catch(() => false))
+      )
+        await workbench.runCommand('Rollgate: Open Rollout Panel');
       const timeline = panel.locator('section.timeline');
       await timeline.locator('li.timeline-row[data-action="rollback"]').waitFor({ timeout: 30_000 });
       const actions = await timeline.locator('li.timeline-row').evaluateAll((rows) => rows.map((row) => (row as HTMLElement).dataset.action ?? ''));
@@ -88,7 +94,13 @@ export const timelineChecks: E2eCheck[] = [
       await timeline.locator('li.timeline-row[data-action="traffic-change"] button.source-plan').first().click();
       await waitFor(`${planName}.rollout.yaml open in the editor`, 20_000, async () => {
         // A narrow tab wraps its label: compare without the line breaks.
-        const tab = (await workbench.page.locator('.tab.active').first().innerText().catch(() => '')).replace(/\s+/g, '');
+        const tab = (
+          await workbench.page
+            .locator('.tab.active')
+            .first()
+            .innerText()
+            .catch(() => '')
+        ).replace(/\s+/g, '');
         return tab.includes(`${planName}.rollout.yaml`) ? true : undefined;
       });
     },

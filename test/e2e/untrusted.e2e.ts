@@ -45,7 +45,7 @@ async function outputTexts(workbench: Workbench): Promise<string[]> {
 
 export const untrustedChecks: E2eCheck[] = [
   {
-    name: 'untrusted folder: clicking a runbook cell\'s run button sends nothing and writes no ledger',
+    name: "untrusted folder: clicking a runbook cell's run button sends nothing and writes no ledger",
     screenshot: 'runbook-untrusted-after',
     async run(workbench) {
       const page = workbench.page;
@@ -66,41 +66,62 @@ export const untrustedChecks: E2eCheck[] = [
         fs.writeFileSync(path.join(workspace, RUNBOOK_FILE), `---\ntitle: Untrusted\n---\n# Must not run\n\n${fence}http {"name":"probe"}\nGET ${url}/probe\n${fence}\n`);
 
         // Restricted Mode is on: the status bar says so.
-        await page.locator('.statusbar-item', { hasText: 'Restricted Mode' }).first().waitFor({ state: 'visible', timeout: 30_000 }).catch(() => {
-          throw new ExpectationError('the folder opens in Restricted Mode', 'a "Restricted Mode" status bar item', 'none');
-        });
+        await page
+          .locator('.statusbar-item', { hasText: 'Restricted Mode' })
+          .first()
+          .waitFor({ state: 'visible', timeout: 30_000 })
+          .catch(() => {
+            throw new ExpectationError('the folder opens in Restricted Mode', 'a "Restricted Mode" status bar item', 'none');
+          });
 
         const row = page.locator(`.explorer-folders-view .monaco-list-row[aria-label="${RUNBOOK_FILE}"]`);
         // The file watcher may miss a file written right after start-up: refresh the Explorer as a person would.
         let lastRefresh = Date.now();
-        await waitFor(`${RUNBOOK_FILE} in the Explorer`, 30_000, async () => {
-          if (await row.isVisible()) return true;
-          if (Date.now() - lastRefresh > 3_000) {
-            lastRefresh = Date.now();
-            await page.keyboard.press('F1');
-            const input = page.locator('.quick-input-widget .quick-input-box input');
-            await input.waitFor({ state: 'visible', timeout: 5_000 });
-            await input.fill('>File: Refresh Explorer');
-            await page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: 'Refresh Explorer' }).first().waitFor({ state: 'visible', timeout: 5_000 });
-            await input.press('Enter');
-          }
-          return undefined;
-        }, 250);
+        await waitFor(
+          `${RUNBOOK_FILE} in the Explorer`,
+          30_000,
+          async () => {
+            if (await row.isVisible()) return true;
+            if (Date.now() - lastRefresh > 3_000) {
+              lastRefresh = Date.now();
+              await page.keyboard.press('F1');
+              const input = page.locator('.quick-input-widget .quick-input-box input');
+              await input.waitFor({ state: 'visible', timeout: 5_000 });
+              await input.fill('>File: Refresh Explorer');
+              await page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: 'Refresh Explorer' }).first().waitFor({ state: 'visible', timeout: 5_000 });
+              await input.press('Enter');
+            }
+            return undefined;
+          },
+          250,
+        );
         await row.click();
         const cell = page.locator('.notebook-editor .code-cell-row', { hasText: '/probe' });
         await cell.waitFor({ state: 'visible', timeout: 30_000 }).catch(async () => {
-          throw new ExpectationError(`${RUNBOOK_FILE} opens as a notebook in Restricted Mode`, 'a code cell in .notebook-editor', await page.locator('.editor-group-container.active').innerText().catch(() => ''));
+          throw new ExpectationError(
+            `${RUNBOOK_FILE} opens as a notebook in Restricted Mode`,
+            'a code cell in .notebook-editor',
+            await page
+              .locator('.editor-group-container.active')
+              .innerText()
+              .catch(() => ''),
+          );
         });
 
         // The run button, as a person clicks it (it shows for the hovered or focused cell).
         await cell.locator('.monaco-editor .view-lines').first().click();
         const runButton = cell.locator('.run-button-container .action-label').first();
-        await waitFor('the run button of the cell', 10_000, async () => {
-          await cell.hover();
-          if (!(await runButton.isVisible())) return undefined;
-          await runButton.click({ timeout: 2_000 });
-          return true;
-        }, 200);
+        await waitFor(
+          'the run button of the cell',
+          10_000,
+          async () => {
+            await cell.hover();
+            if (!(await runButton.isVisible())) return undefined;
+            await runButton.click({ timeout: 2_000 });
+            return true;
+          },
+          200,
+        );
 
         // Whatever intervenes: VS Code's trust dialog, a kernel picker, or the controller's own error output.
         const dialog = page.locator('.monaco-dialog-box');
@@ -110,13 +131,18 @@ export const untrustedChecks: E2eCheck[] = [
         let intervention = '';
         const deadline = Date.now() + 30_000;
         for (;;) {
-          const seen = await waitFor('a trust dialog, a kernel picker or an ended cell', Math.max(1_000, deadline - Date.now()), async () => {
-            if (await dialog.isVisible()) return 'dialog';
-            if (await kernelPick.isVisible()) return 'picker';
-            if ((await errorIcon.count()) > 0) return 'error';
-            if ((await successIcon.count()) > 0) return 'success';
-            return undefined;
-          }, 150);
+          const seen = await waitFor(
+            'a trust dialog, a kernel picker or an ended cell',
+            Math.max(1_000, deadline - Date.now()),
+            async () => {
+              if (await dialog.isVisible()) return 'dialog';
+              if (await kernelPick.isVisible()) return 'picker';
+              if ((await errorIcon.count()) > 0) return 'error';
+              if ((await successIcon.count()) > 0) return 'success';
+              return undefined;
+            },
+            150,
+          );
           if (seen === 'picker') {
             await kernelPick.click();
             continue;
@@ -135,13 +161,20 @@ export const untrustedChecks: E2eCheck[] = [
             }
             await dialog.waitFor({ state: 'hidden', timeout: 10_000 });
           } else {
-            const texts = await waitFor('the controller\'s refusal in the cell output', 15_000, async () => {
+            const texts = await waitFor("the controller's refusal in the cell output", 15_000, async () => {
               const found = await outputTexts(workbench);
               return found.some((text) => text.includes(CONTROLLER_REFUSAL)) ? found : undefined;
             }).catch(async () => {
-              throw new ExpectationError('a refused cell explains why', CONTROLLER_REFUSAL, (await outputTexts(workbench)).map((text) => text.slice(0, 400)));
+              throw new ExpectationError(
+                'a refused cell explains why',
+                CONTROLLER_REFUSAL,
+                (await outputTexts(workbench)).map((text) => text.slice(0, 400)),
+              );
             });
-            intervention = `the controller refused: ${texts.find((text) => text.includes(CONTROLLER_REFUSAL))?.trim().slice(0, 120)}`;
+            intervention = `the controller refused: ${texts
+              .find((text) => text.includes(CONTROLLER_REFUSAL))
+              ?.trim()
+              .slice(0, 120)}`;
           }
           break;
         }
@@ -152,12 +185,17 @@ export const untrustedChecks: E2eCheck[] = [
         if (intervention.startsWith('VS Code asked')) {
           await cell.hover();
           await runButton.click({ timeout: 5_000 });
-          const again = await waitFor('the trust question again on a second click', 15_000, async () => {
-            if (await dialog.isVisible()) return 'dialog';
-            if (await kernelPick.isVisible()) return 'picker';
-            if ((await successIcon.count()) > 0 || (await errorIcon.count()) > 0) return 'ran';
-            return undefined;
-          }, 150).catch(() => 'nothing');
+          const again = await waitFor(
+            'the trust question again on a second click',
+            15_000,
+            async () => {
+              if (await dialog.isVisible()) return 'dialog';
+              if (await kernelPick.isVisible()) return 'picker';
+              if ((await successIcon.count()) > 0 || (await errorIcon.count()) > 0) return 'ran';
+              return undefined;
+            },
+            150,
+          ).catch(() => 'nothing');
           if (again !== 'dialog') throw new ExpectationError('a second click asks about trust again (the folder is still untrusted)', 'the trust dialog', { seen: again, requests });
           await page.keyboard.press('Escape');
           await dialog.waitFor({ state: 'hidden', timeout: 10_000 });

@@ -105,7 +105,10 @@ export class Workbench {
     const input = await this.quickInput(`${ctrl}+G`, `:${line}:${column}`);
     await input.press('Enter');
     await waitFor(`cursor at Ln ${line}, Col ${column}`, 10_000, async () => {
-      const status = await this.page.locator('#status\\.editor\\.selection').innerText().catch(() => '');
+      const status = await this.page
+        .locator('#status\\.editor\\.selection')
+        .innerText()
+        .catch(() => '');
       return status.includes(`Ln ${line}, Col ${column}`) ? true : undefined;
     });
   }
@@ -132,12 +135,21 @@ export class Workbench {
   async waitForProblems(expected: string, accept: (problems: Problem[]) => boolean, timeoutMs = 20_000): Promise<Problem[]> {
     let last: Problem[] = [];
     try {
-      return await waitFor(expected, timeoutMs, async () => {
-        last = await this.problems();
-        return accept(last) ? last : undefined;
-      }, 250);
+      return await waitFor(
+        expected,
+        timeoutMs,
+        async () => {
+          last = await this.problems();
+          return accept(last) ? last : undefined;
+        },
+        250,
+      );
     } catch {
-      throw new ExpectationError(`Problems panel never showed ${expected}`, expected, last.map((p) => `Ln ${p.line}, Col ${p.column}: ${p.message}`));
+      throw new ExpectationError(
+        `Problems panel never showed ${expected}`,
+        expected,
+        last.map((p) => `Ln ${p.line}, Col ${p.column}: ${p.message}`),
+      );
     }
   }
 

@@ -17,8 +17,13 @@ mkdirSync(suitesOut, { recursive: true });
 mkdirSync(buildOut, { recursive: true });
 
 const hostCommon = {
-  bundle: true, platform: 'node', target: 'node20', format: 'cjs', sourcemap: 'inline',
-  external: ['vscode'], logLevel: 'error',
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  sourcemap: 'inline',
+  external: ['vscode'],
+  logLevel: 'error',
 };
 const hostSuites = readdirSync(join(root, 'test/host')).filter((name) => name.endsWith('.test.ts'));
 const nodeScripts = [join(root, 'test/harness/runHostTests.ts'), join(root, 'test/e2e/run.ts'), join(root, 'test/host/runWithElectron.ts')];
@@ -26,19 +31,25 @@ const nodeScripts = [join(root, 'test/harness/runHostTests.ts'), join(root, 'tes
 await Promise.all([
   esbuild.build({ ...hostCommon, entryPoints: [join(runnerDir, 'extension.ts')], outfile: join(runnerDir, 'dist/extension.js') }),
   esbuild.build({ ...hostCommon, entryPoints: [join(root, 'test/host/index.ts')], outfile: join(suitesOut, 'index.js') }),
-  ...hostSuites.map((name) =>
-    esbuild.build({ ...hostCommon, entryPoints: [join(root, 'test/host', name)], outfile: join(suitesOut, name.replace(/\.ts$/, '.js')) }),
-  ),
+  ...hostSuites.map((name) => esbuild.build({ ...hostCommon, entryPoints: [join(root, 'test/host', name)], outfile: join(suitesOut, name.replace(/\.ts$/, '.js')) })),
   esbuild.build({
-    entryPoints: nodeScripts, outdir: buildOut, outbase: join(root, 'test'), outExtension: { '.js': '.mjs' },
-    bundle: true, platform: 'node', target: 'node20', format: 'esm', packages: 'external', sourcemap: 'inline', logLevel: 'error',
+    entryPoints: nodeScripts,
+    outdir: buildOut,
+    outbase: join(root, 'test'),
+    outExtension: { '.js': '.mjs' },
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'esm',
+    packages: 'external',
+    sourcemap: 'inline',
+    logLevel: 'error',
   }),
 ]);
 
 execFileSync(
   process.execPath,
-  [join(root, 'node_modules/@vscode/vsce/vsce'), 'package', '--no-dependencies', '--skip-license',
-    '--allow-missing-repository', '--allow-star-activation', '-o', join(root, 'test/.results/rollgate-host-runner.vsix')],
+  [join(root, 'node_modules/@vscode/vsce/vsce'), 'package', '--no-dependencies', '--skip-license', '--allow-missing-repository', '--allow-star-activation', '-o', join(root, 'test/.results/rollgate-host-runner.vsix')],
   { cwd: runnerDir, stdio: ['ignore', 'ignore', 'inherit'] },
 );
 console.log(`built ${hostSuites.length} host suite file(s), runner .vsix and ${nodeScripts.length} harness/e2e script(s)`);

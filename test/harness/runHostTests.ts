@@ -40,9 +40,7 @@ async function main(): Promise<number> {
     });
     console.log(`${label}: code-server up in ${((Date.now() - started) / 1000).toFixed(1)} s; opening ${vscode.url}`);
     await vscode.openBrowser();
-    results = await waitFor(`host results in ${resultsPath}`, resultsTimeoutMs, () =>
-      fs.existsSync(resultsPath) ? (JSON.parse(fs.readFileSync(resultsPath, 'utf8')) as HostRunResults) : undefined,
-    );
+    results = await waitFor(`host results in ${resultsPath}`, resultsTimeoutMs, () => (fs.existsSync(resultsPath) ? (JSON.parse(fs.readFileSync(resultsPath, 'utf8')) as HostRunResults) : undefined));
     printResults(results);
     if (results.failures > 0) problem = `${results.failures} host test(s) failed`;
   } catch (error) {

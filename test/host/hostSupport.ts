@@ -26,11 +26,7 @@ export async function openFixture(relativePath: string): Promise<vscode.TextEdit
  * (waits on onDidChangeDiagnostics, never a fixed sleep); rejects after `timeoutMs` showing
  * what was present at that time.
  */
-export function waitForDiagnostics(
-  uri: vscode.Uri,
-  accept: (diagnostics: readonly vscode.Diagnostic[]) => boolean = (diagnostics) => diagnostics.length > 0,
-  timeoutMs = 10_000,
-): Promise<readonly vscode.Diagnostic[]> {
+export function waitForDiagnostics(uri: vscode.Uri, accept: (diagnostics: readonly vscode.Diagnostic[]) => boolean = (diagnostics) => diagnostics.length > 0, timeoutMs = 10_000): Promise<readonly vscode.Diagnostic[]> {
   return new Promise((resolve, reject) => {
     const check = () => {
       const diagnostics = vscode.languages.getDiagnostics(uri);

@@ -31,10 +31,13 @@ suite('plan commands', () => {
     const result = await vscode.commands.executeCommand<DryRunResult>('rollgate.plan.dryRun', editor.document.uri);
     assert.strictEqual(result.ok, true);
     assert.strictEqual(result.status, 'promoted', result.lines.join('\n'));
-    assert.ok(result.lines.some((line) => line.includes('would send PUT traffic')), result.lines.join('\n'));
+    assert.ok(
+      result.lines.some((line) => line.includes('would send PUT traffic')),
+      result.lines.join('\n'),
+    );
   });
 
-  test('the plan\'s first line offers Validate, Dry run, Start rollout and Export', async () => {
+  test("the plan's first line offers Validate, Dry run, Start rollout and Export", async () => {
     const editor = await openFixture('churn-canary.rollout.yaml');
     const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', editor.document.uri);
     const titles = lenses.filter((lens) => lens.range.start.line === 0).map((lens) => lens.command?.title);

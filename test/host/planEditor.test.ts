@@ -106,7 +106,10 @@ suite('rollout-plan editor', () => {
         `${code} at ${describeRange(range)}; found ${matching.map((d) => describeRange(d.range)).join(', ')}`,
       );
     }
-    assert.ok(diagnostics.every((d) => d.source === 'rollgate'), 'every diagnostic has source "rollgate"');
+    assert.ok(
+      diagnostics.every((d) => d.source === 'rollgate'),
+      'every diagnostic has source "rollgate"',
+    );
     const unknownKey = diagnostics.find((d) => codeOf(d) === 'schema/unknown-key')!;
     assert.match(unknownKey.message, /traffic/);
     assert.strictEqual(unknownKey.severity, vscode.DiagnosticSeverity.Error);
@@ -157,12 +160,7 @@ suite('rollout-plan editor', () => {
     const diagnostic = found.find((d) => codeOf(d) === 'schema/unknown-key');
     assert.ok(diagnostic?.range.isEqual(typo), `the unknown key is marked at ${describeRange(typo)}`);
 
-    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>(
-      'vscode.executeCodeActionProvider',
-      document.uri,
-      typo,
-      vscode.CodeActionKind.QuickFix.value,
-    );
+    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', document.uri, typo, vscode.CodeActionKind.QuickFix.value);
     const fix = actions.find((action) => /traffic/.test(action.title));
     assert.ok(fix?.edit, `a quick fix with an edit among: ${actions.map((action) => action.title).join(', ')}`);
     assert.strictEqual(fix.isPreferred, true);
@@ -179,7 +177,10 @@ suite('rollout-plan editor', () => {
     await replaceOnce(document, 'environment: staging', 'environment: staging-eu');
     const invalid = rangeAfter(document, 'environment: ', 'staging-eu');
     const afterBreak = await waitForDiagnostics(document.uri, (found) => found.some((d) => codeOf(d) === 'schema/invalid-value'));
-    assert.ok(afterBreak.some((d) => d.range.isEqual(invalid)), `the bad value is marked at ${describeRange(invalid)}`);
+    assert.ok(
+      afterBreak.some((d) => d.range.isEqual(invalid)),
+      `the bad value is marked at ${describeRange(invalid)}`,
+    );
 
     await replaceOnce(document, 'environment: staging-eu', 'environment: prod');
     const afterFix = await waitForDiagnostics(document.uri, (found) => !found.some((d) => codeOf(d) === 'schema/invalid-value'));
@@ -201,14 +202,21 @@ suite('rollout-plan editor', () => {
     const typoLine = document.positionAt(keyAt).line;
     const unknown = (found: readonly vscode.Diagnostic[]) => found.filter((d) => codeOf(d) === 'schema/unknown-key');
     const first = await waitForDiagnostics(document.uri, (found) => unknown(found).length === 1);
-    assert.deepStrictEqual(unknown(first).map((d) => describeRange(d.range)), [`${typoLine + 1}:5-${typoLine + 1}:13`], 'the typo `xtraffic` is marked');
+    assert.deepStrictEqual(
+      unknown(first).map((d) => describeRange(d.range)),
+      [`${typoLine + 1}:5-${typoLine + 1}:13`],
+      'the typo `xtraffic` is marked',
+    );
 
     // Two lines added near the top move everything below; the finding must move with its text.
     const top = new vscode.WorkspaceEdit();
     top.insert(document.uri, new vscode.Position(2, 0), '# added while typing\n# another line\n');
     assert.ok(await vscode.workspace.applyEdit(top));
     const moved = await waitForDiagnostics(document.uri, (found) => unknown(found).some((d) => d.range.start.line === typoLine + 2));
-    assert.deepStrictEqual(unknown(moved).map((d) => describeRange(d.range)), [`${typoLine + 3}:5-${typoLine + 3}:13`]);
+    assert.deepStrictEqual(
+      unknown(moved).map((d) => describeRange(d.range)),
+      [`${typoLine + 3}:5-${typoLine + 3}:13`],
+    );
     assert.strictEqual(document.lineAt(typoLine + 2).text, '    xtraffic: 50', 'the marked line holds the typo');
 
     // Fixing it clears the finding.

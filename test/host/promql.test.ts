@@ -61,7 +61,10 @@ suite('PromQL in plans and runbooks', function () {
     const document = editor.document;
     await waitForDiagnostics(document.uri, (found) => found.length === 0);
     // Put the cursor at the end of the error-rate query and type one parenthesis too many.
-    const line = document.getText().split('\n').findIndex((text) => text.includes('query: sum(rate(rollgate_dev_requests_total{version="{{version}}",code=~"5.."}'));
+    const line = document
+      .getText()
+      .split('\n')
+      .findIndex((text) => text.includes('query: sum(rate(rollgate_dev_requests_total{version="{{version}}",code=~"5.."}'));
     assert.ok(line >= 0, 'the plan has the error-rate query');
     const end = document.lineAt(line).range.end;
     editor.selection = new vscode.Selection(end, end);
@@ -91,7 +94,10 @@ suite('PromQL in plans and runbooks', function () {
     const values = await waitForCompletion(document.uri, () => document.positionAt(valueAt), '41');
     assert.ok(values.includes('{{version}}') || values.includes('41'), `offers values: ${values.join(', ')}`);
     const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', document.uri, document.positionAt(metricAt + 5));
-    const text = hovers.flatMap((hover) => hover.contents).map((content) => (typeof content === 'string' ? content : content.value)).join('\n');
+    const text = hovers
+      .flatMap((hover) => hover.contents)
+      .map((content) => (typeof content === 'string' ? content : content.value))
+      .join('\n');
     assert.match(text, /rollgate_dev_requests_total\*\* · `counter`/);
     assert.match(text, new RegExp(`From ${stack.prometheusUrl!.replace(/[.:/]/g, '\\$&')}`));
   });
@@ -113,9 +119,15 @@ suite('PromQL in plans and runbooks', function () {
     }
     assert.equal(outcome?.ran, true);
     // The sample plan's drift guardrail is checked too: its bucket query, for the baseline.
-    assert.deepEqual(outcome?.results?.map((result) => `${result.guardrail}:${result.outcome}`), ['error-rate:ok', 'p99-latency:ok', 'score-drift:ok']);
+    assert.deepEqual(
+      outcome?.results?.map((result) => `${result.guardrail}:${result.outcome}`),
+      ['error-rate:ok', 'p99-latency:ok', 'score-drift:ok'],
+    );
     const shown = vscode.languages.getDiagnostics(document.uri).filter((d) => String(codeOf(d)).startsWith('preflight/'));
-    assert.deepEqual(shown.map((d) => codeOf(d)), ['preflight/ok', 'preflight/ok', 'preflight/ok']);
+    assert.deepEqual(
+      shown.map((d) => codeOf(d)),
+      ['preflight/ok', 'preflight/ok', 'preflight/ok'],
+    );
     const at = shown.map((d) => document.getText(d.range));
     assert.ok(
       at.every((text) => text.startsWith('sum(') || text.startsWith('histogram_quantile(') || text === 'rollgate_dev_prediction_score'),

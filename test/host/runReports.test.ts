@@ -43,7 +43,12 @@ suite('links from the changelog and the timeline', function () {
   });
 
   test('a cell run opens its runbook as a notebook, at the cell it ran', async () => {
-    const entry = await ledger().append({ actor: 'host-test', action: 'cell-run', service: 'churn-scorer', request: { method: 'POST', url: 'http://127.0.0.1:9/rollback', outcome: 'success', runbook: RUNBOOK, cell: 'back' } });
+    const entry = await ledger().append({
+      actor: 'host-test',
+      action: 'cell-run',
+      service: 'churn-scorer',
+      request: { method: 'POST', url: 'http://127.0.0.1:9/rollback', outcome: 'success', runbook: RUNBOOK, cell: 'back' },
+    });
     await deliver({ type: 'openSource', seq: entry.seq });
     const editor = await waitFor('the runbook open as a notebook', 20_000, async () => {
       const active = vscode.window.activeNotebookEditor;
@@ -57,7 +62,15 @@ suite('links from the changelog and the timeline', function () {
   test('a rollout entry opens the plan it followed, at its stage', async () => {
     const planFile = workspaceFile('churn-canary.rollout.yaml');
     const text = fs.readFileSync(planFile.fsPath, 'utf8');
-    const entry = await ledger().append({ actor: 'host-test', action: 'traffic-change', service: 'churn-scorer', runId: 'host-run', planDigest: planDigest(text), to: { weights: { '41': 90, '42': 10 }, stage: 'canary-10' }, details: { stage: 'canary-10' } });
+    const entry = await ledger().append({
+      actor: 'host-test',
+      action: 'traffic-change',
+      service: 'churn-scorer',
+      runId: 'host-run',
+      planDigest: planDigest(text),
+      to: { weights: { '41': 90, '42': 10 }, stage: 'canary-10' },
+      details: { stage: 'canary-10' },
+    });
     await deliver({ type: 'openSource', seq: entry.seq });
     const editor = await waitFor('the plan open at canary-10', 20_000, async () => {
       const active = vscode.window.activeTextEditor;
@@ -68,7 +81,12 @@ suite('links from the changelog and the timeline', function () {
 
   test('a runbook outside the workspace is never opened, and a made-up message is refused', async () => {
     const before = vscode.window.activeTextEditor?.document.uri.toString();
-    const entry = await ledger().append({ actor: 'host-test', action: 'cell-run', service: 'churn-scorer', request: { method: 'GET', url: 'http://127.0.0.1:9/', outcome: 'success', runbook: '../../etc/outside.runbook.md', cell: 'x' } });
+    const entry = await ledger().append({
+      actor: 'host-test',
+      action: 'cell-run',
+      service: 'churn-scorer',
+      request: { method: 'GET', url: 'http://127.0.0.1:9/', outcome: 'success', runbook: '../../etc/outside.runbook.md', cell: 'x' },
+    });
     const counts = (await deliver({ type: 'openSource', seq: entry.seq })).stats;
     assert.equal(vscode.window.activeTextEditor?.document.uri.toString(), before);
     assert.ok(!vscode.window.activeNotebookEditor?.notebook.uri.fsPath.endsWith('outside.runbook.md'));

@@ -134,7 +134,10 @@ suite('runbook notebook', function () {
   test('opens as a rollgate-runbook notebook with its code cells', () => {
     assert.equal(notebook.notebookType, 'rollgate-runbook');
     const code = notebook.getCells().filter((cell) => cell.kind === vscode.NotebookCellKind.Code);
-    assert.deepEqual(code.map((cell) => cell.document.languageId), ['http', 'rollout', 'promql', 'http', 'http']);
+    assert.deepEqual(
+      code.map((cell) => cell.document.languageId),
+      ['http', 'rollout', 'promql', 'http', 'http'],
+    );
   });
 
   test('an http GET cell runs against the dev stack and shows status and JSON', async () => {
@@ -192,7 +195,10 @@ suite('runbook notebook', function () {
   test('every run is in the workspace ledger, without the secret', () => {
     const ledger = path.join(workspaceRoot().fsPath, '.rollgate', 'ledger.jsonl');
     const text = fs.readFileSync(ledger, 'utf8');
-    const entries = text.trim().split('\n').map((line) => JSON.parse(line) as { action: string; actor: string });
+    const entries = text
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { action: string; actor: string });
     assert.ok(entries.length >= 5, `ledger has ${entries.length} entries`);
     // This suite's cell runs are recorded by the editor's user (other suites share the record root
     // since one ledger serves the CLI and the editor, and write as `host-test`).

@@ -72,12 +72,7 @@ suite('runbook diagnostics', function () {
     const notebook = await vscode.workspace.openNotebookDocument(uri);
     assert.equal(notebook.notebookType, 'rollgate-runbook');
     const diagnostics = await waitForDiagnostics(uri, hasCodes(['runbook/attributes-invalid', 'runbook/nested-fence-not-runnable']));
-    assert.deepEqual(summary(diagnostics), [
-      '13 runbook/nested-fence-not-runnable',
-      '3 runbook/attributes-invalid',
-      '7 runbook/attribute-duration-invalid',
-      '7 runbook/attribute-unknown',
-    ]);
+    assert.deepEqual(summary(diagnostics), ['13 runbook/nested-fence-not-runnable', '3 runbook/attributes-invalid', '7 runbook/attribute-duration-invalid', '7 runbook/attribute-unknown']);
     const invalid = diagnostics.find((d) => d.code === 'runbook/attributes-invalid')!;
     assert.equal(invalid.severity, vscode.DiagnosticSeverity.Error);
     assert.equal(invalid.source, 'rollgate');

@@ -8,11 +8,7 @@ import { rollgateExtensionId, workspaceFile } from './hostSupport';
 const SAMPLE = 'churn-canary.runbook.md';
 const EDITED_COPY = 'serializer-edit.runbook.md';
 const PLAIN_MARKDOWN = 'serializer-plain-notes.md';
-const STATUS_BODY = [
-  'GET {{endpoints.deployment.url}}/v1/services/churn-scorer',
-  'Accept: application/json',
-  'Authorization: Bearer {{secret:deploy-token}}',
-].join('\n');
+const STATUS_BODY = ['GET {{endpoints.deployment.url}}/v1/services/churn-scorer', 'Accept: application/json', 'Authorization: Bearer {{secret:deploy-token}}'].join('\n');
 
 const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
 
@@ -95,10 +91,17 @@ suite('runbook serializer', function () {
     const notebook = await vscode.workspace.openNotebookDocument(workspaceFile(SAMPLE));
     assert.equal(notebook.notebookType, 'rollgate-runbook');
     const code = notebook.getCells().filter((cell) => cell.kind === vscode.NotebookCellKind.Code);
-    assert.deepEqual(code.map((cell) => cell.document.languageId), ['http', 'rollout', 'promql', 'promql', 'check', 'rollout', 'http']);
+    assert.deepEqual(
+      code.map((cell) => cell.document.languageId),
+      ['http', 'rollout', 'promql', 'promql', 'check', 'rollout', 'http'],
+    );
     // Every cell language is a registered language, so VS Code shows no "unknown language" warning.
     const registered = new Set(await vscode.languages.getLanguages());
-    assert.deepEqual(['http', 'promql', 'rollout', 'check'].filter((id) => !registered.has(id)), [], 'unregistered cell languages');
+    assert.deepEqual(
+      ['http', 'promql', 'rollout', 'check'].filter((id) => !registered.has(id)),
+      [],
+      'unregistered cell languages',
+    );
 
     // Make the notebook dirty without changing its content: edit a cell, then put the text back.
     const cell = statusCell(notebook);
@@ -155,7 +158,11 @@ suite('runbook serializer', function () {
     assert.equal(editor.document.languageId, 'markdown');
     assert.equal(vscode.window.activeNotebookEditor, undefined, 'no notebook editor is active');
     const notebooks = vscode.workspace.notebookDocuments.filter((notebook) => notebook.uri.toString() === uri.toString());
-    assert.deepEqual(notebooks.map((notebook) => notebook.notebookType), [], 'no notebook holds the plain Markdown file');
+    assert.deepEqual(
+      notebooks.map((notebook) => notebook.notebookType),
+      [],
+      'no notebook holds the plain Markdown file',
+    );
 
     // The same command on a runbook does open the notebook, so the check above can tell them apart.
     const runbookUri = workspaceFile(SAMPLE);

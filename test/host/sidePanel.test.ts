@@ -144,16 +144,25 @@ suite('side panel', function () {
       return reply.panel.rollout?.status === 'rolled-back' && !reply.driving ? reply : undefined;
     });
     const rollout = done.panel.rollout!;
-    assert.deepEqual(rollout.stages.map((stage) => stage.status), ['rolled-back', 'pending']);
+    assert.deepEqual(
+      rollout.stages.map((stage) => stage.status),
+      ['rolled-back', 'pending'],
+    );
     assert.equal(rollout.headline, 'Rolled back to 41');
     assert.equal(rollout.stages[0]!.guardrails[0]!.outcome, 'fail');
     // A chart per guardrail: timed points, its bound as a line value, the breach marked, the stage start as a marker.
     const chart = rollout.charts?.find((candidate) => candidate.guardrail === rollout.stages[0]!.guardrails[0]!.name);
     assert.ok(chart, `a chart for the failing guardrail among ${(rollout.charts ?? []).map((one) => one.guardrail).join(', ')}`);
     assert.ok(chart.points.length > 0 && chart.points.every((point) => Number.isFinite(point.t)));
-    assert.ok(chart.points.some((point) => point.outcome === 'fail'), 'the breach is among the points');
+    assert.ok(
+      chart.points.some((point) => point.outcome === 'fail'),
+      'the breach is among the points',
+    );
     assert.ok(chart.max !== undefined || chart.min !== undefined, 'the bound is drawn');
-    assert.ok(chart.markers.some((marker) => marker.label.startsWith('canary-50')), 'the stage start is a marker');
+    assert.ok(
+      chart.markers.some((marker) => marker.label.startsWith('canary-50')),
+      'the stage start is a marker',
+    );
     assert.equal(done.statusBar, 'rolled back to 41');
     assert.match(done.panel.notice?.text ?? '', /Drill finished: rolled-back \(fault to rollback \d+ ms\)/);
     assert.equal(stack.state().versions.find((version) => version.version === '41')?.weight, 100);
@@ -172,9 +181,12 @@ suite('side panel', function () {
     assert.equal(result.ok, true, result.message);
     assert.equal(stack.state().versions.find((version) => version.version === '41')?.weight, 100);
     const written = ledgerLines().slice(ledgerBefore);
-    assert.deepEqual(written.map((entry) => entry.action), ['rollback']);
+    assert.deepEqual(
+      written.map((entry) => entry.action),
+      ['rollback'],
+    );
     assert.match(String(written[0]!.actor), /^vscode/);
-    assert.equal(written[0]!.reason, 'error rate up after 42, INC-7', 'the reason given is the ledger entry\'s reason, as with the CLI\'s --reason');
+    assert.equal(written[0]!.reason, 'error rate up after 42, INC-7', "the reason given is the ledger entry's reason, as with the CLI's --reason");
     assert.deepEqual((written[0]!.from as { weights: Record<string, number> }).weights, { '41': 70, '42': 30 });
   });
 
@@ -199,7 +211,10 @@ suite('side panel', function () {
     }
     assert.equal(live.service, stack.service);
     assert.equal(live.stable, '41');
-    assert.ok(live.versions.every((version) => version.digestMatches !== false), 'the plan declares the digests rollgate dev serves');
+    assert.ok(
+      live.versions.every((version) => version.digestMatches !== false),
+      'the plan declares the digests rollgate dev serves',
+    );
     assert.equal(JSON.stringify(live).includes(SECRET), false, 'no token in the live picture');
   });
 
@@ -231,9 +246,14 @@ suite('side panel', function () {
       const reply = await rolloutState();
       return reply.panel.rollout?.status === 'rolled-back' && !reply.driving ? reply : undefined;
     });
-    assert.deepEqual(done.panel.rollout!.stages.map((stage) => stage.status), ['passed', 'rolled-back']);
+    assert.deepEqual(
+      done.panel.rollout!.stages.map((stage) => stage.status),
+      ['passed', 'rolled-back'],
+    );
     assert.equal(stack.state().versions.find((version) => version.version === '41')?.weight, 100);
-    const actions = ledgerLines().slice(ledgerBefore).map((entry) => `${String(entry.action)}`);
+    const actions = ledgerLines()
+      .slice(ledgerBefore)
+      .map((entry) => `${String(entry.action)}`);
     for (const expected of ['rollout-start', 'approve', 'promote', 'pause', 'resume', 'rollback', 'rollout-end']) assert.ok(actions.includes(expected), `${expected} in ${actions.join(', ')}`);
     assert.equal(actions.filter((action) => action === 'rollback').length, 1, 'one rollback entry');
   });

@@ -68,13 +68,10 @@ async function refusingProxy(target: string): Promise<{ url: string; rollbacks: 
       outgoing.end(JSON.stringify({ error: { code: 'unavailable', message: 'rollbacks are refused by the test proxy' } }));
       return;
     }
-    const forwarded = httpRequest(
-      { host: upstream.hostname, port: upstream.port, method: incoming.method, path: incoming.url, headers: incoming.headers },
-      (answer) => {
-        outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(outgoing);
-      },
-    );
+    const forwarded = httpRequest({ host: upstream.hostname, port: upstream.port, method: incoming.method, path: incoming.url, headers: incoming.headers }, (answer) => {
+      outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(outgoing);
+    });
     forwarded.on('error', () => outgoing.destroy());
     incoming.pipe(forwarded);
   });
@@ -137,8 +134,20 @@ suite('side panel: starting a rollout', function () {
     fs.writeFileSync(
       stateFile(CHECKS_SERVICE),
       JSON.stringify({
-        schema: 1, runId: 'other-run', service: CHECKS_SERVICE, planName: 'another-plan', planDigest: 'sha256:other', candidateVersion: '42', baselineVersion: '41',
-        rollbackTo: '41', automaticRollback: true, status: 'running', stageIndex: 0, stages: [], startedAt: since, updatedAt: since,
+        schema: 1,
+        runId: 'other-run',
+        service: CHECKS_SERVICE,
+        planName: 'another-plan',
+        planDigest: 'sha256:other',
+        candidateVersion: '42',
+        baselineVersion: '41',
+        rollbackTo: '41',
+        automaticRollback: true,
+        status: 'running',
+        stageIndex: 0,
+        stages: [],
+        startedAt: since,
+        updatedAt: since,
       }),
     );
     // Asking "discard that rollout?" would open a modal dialog and never answer here.

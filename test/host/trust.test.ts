@@ -27,11 +27,17 @@ suite('untrusted workspace', () => {
       const lines = diagnosticLines(found);
       return lines.includes(8) && lines.includes(34);
     });
-    assert.ok(diagnostics.every((d) => d.source === undefined || /rollgate/i.test(d.source)), 'diagnostics come from Rollgate');
+    assert.ok(
+      diagnostics.every((d) => d.source === undefined || /rollgate/i.test(d.source)),
+      'diagnostics come from Rollgate',
+    );
   });
 
   test('nothing executed: no ledger written, no terminal opened', () => {
     assert.equal(fs.existsSync(path.join(workspaceRoot().fsPath, '.rollgate')), false, 'no .rollgate/ ledger folder in the workspace');
-    assert.deepEqual(vscode.window.terminals.map((terminal) => terminal.name), []);
+    assert.deepEqual(
+      vscode.window.terminals.map((terminal) => terminal.name),
+      [],
+    );
   });
 });

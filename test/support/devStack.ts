@@ -21,9 +21,7 @@ export interface TestDevStack {
 /** Starts a stack on free ports with a real Prometheus; throws clearly when Prometheus is missing. */
 export async function startTestDevStack(options: DevStackOptions = {}): Promise<TestDevStack> {
   if (!existsSync(prometheusBin)) {
-    throw new Error(
-      `Prometheus is required for these tests but ${prometheusBin} does not exist. Install the Debian package (\`sudo apt-get install prometheus\`; .ci/run does this) or set ROLLGATE_PROMETHEUS_BIN.`,
-    );
+    throw new Error(`Prometheus is required for these tests but ${prometheusBin} does not exist. Install the Debian package (\`sudo apt-get install prometheus\`; .ci/run does this) or set ROLLGATE_PROMETHEUS_BIN.`);
   }
   const stack = await startDevStack({ port: 0, prometheusPort: 0, prometheus: 'required', prometheusBin, ...options });
   if (!stack.prometheusUrl) {

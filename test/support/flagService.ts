@@ -5,9 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { beforeAll, inject } from 'vitest';
 
 /** What the global setup hands to the tests. */
-export type ProvidedFlagService =
-  | { url: string; adminToken: string; startup: { postgresMs: number; unleashMs: number; totalMs: number } }
-  | { error: string };
+export type ProvidedFlagService = { url: string; adminToken: string; startup: { postgresMs: number; unleashMs: number; totalMs: number } } | { error: string };
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -88,7 +86,10 @@ export async function createViewerToken(service: TestFlagService): Promise<strin
   });
   await login.text();
   if (!login.ok) throw new Error(`logging in as ${username} answered ${login.status}`);
-  const cookies = login.headers.getSetCookie().map((cookie) => cookie.split(';', 1)[0]).join('; ');
+  const cookies = login.headers
+    .getSetCookie()
+    .map((cookie) => cookie.split(';', 1)[0])
+    .join('; ');
   const created = await fetch(`${service.url}/api/admin/user/tokens`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', cookie: cookies },

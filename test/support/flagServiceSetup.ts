@@ -13,7 +13,9 @@ export default async function setup(project: TestProject): Promise<(() => Promis
     const service = await startFlagService({ startTimeoutMs: 300_000 });
     const provided: ProvidedFlagService = { url: service.url, adminToken: service.adminToken, startup: { ...service.startup, totalMs: Date.now() - started } };
     project.provide('flagService', provided);
-    process.stdout.write(`flag service: Unleash ${service.url} on PostgreSQL :${service.postgres.port} ready in ${((Date.now() - started) / 1000).toFixed(1)} s (PostgreSQL ${(service.startup.postgresMs / 1000).toFixed(1)} s, Unleash ${(service.startup.unleashMs / 1000).toFixed(1)} s)\n`);
+    process.stdout.write(
+      `flag service: Unleash ${service.url} on PostgreSQL :${service.postgres.port} ready in ${((Date.now() - started) / 1000).toFixed(1)} s (PostgreSQL ${(service.startup.postgresMs / 1000).toFixed(1)} s, Unleash ${(service.startup.unleashMs / 1000).toFixed(1)} s)\n`,
+    );
     return () => service.stop();
   } catch (error) {
     project.provide('flagService', { error: error instanceof Error ? error.message : String(error) });

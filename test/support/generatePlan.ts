@@ -52,11 +52,7 @@ export function generatePlan({ stages, guardrails }: GeneratePlanOptions): strin
         `    max: 0.0${(index % 9) + 1}`,
       );
     } else {
-      lines.push(
-        `    query: histogram_quantile(0.99, sum by (le) (rate(rollgate_dev_request_duration_seconds_bucket{version="{{version}}",shard="${index}"}[1m])))`,
-        '    relativeTo: baseline',
-        '    maxRatio: 1.2',
-      );
+      lines.push(`    query: histogram_quantile(0.99, sum by (le) (rate(rollgate_dev_request_duration_seconds_bucket{version="{{version}}",shard="${index}"}[1m])))`, '    relativeTo: baseline', '    maxRatio: 1.2');
     }
     lines.push('    interval: 15s', `    failureLimit: ${(index % 3) + 1}`, '    onNoData: inconclusive');
   }

@@ -186,7 +186,10 @@ export async function devCommand(args: string[], io: CliIo): Promise<number> {
     return ExitCode.ok;
   }
   const stack = await startDevStack(parsed.options);
-  const versions = stack.state().versions.map((version) => `${version.version} at ${version.weight}%`).join(', ');
+  const versions = stack
+    .state()
+    .versions.map((version) => `${version.version} at ${version.weight}%`)
+    .join(', ');
   const lines = [
     `rollgate dev: ${stack.service} (${versions}; stable ${stack.state().stable}), ${parsed.options.requestsPerSecond ?? 40} requests/s${stack.haproxy ? ' through each router' : ''}`,
     `  deployment endpoint  ${stack.deploymentUrl}${parsed.tokenSource ? ` (bearer token from $${parsed.tokenSource})` : ''}`,
@@ -197,7 +200,9 @@ export async function devCommand(args: string[], io: CliIo): Promise<number> {
   ];
   const { haproxy } = stack;
   if (haproxy) {
-    const mapping = Object.entries(haproxy.servers).map(([version, server]) => `${version} -> ${server}`).join(', ');
+    const mapping = Object.entries(haproxy.servers)
+      .map(([version, server]) => `${version} -> ${server}`)
+      .join(', ');
     lines.push(
       `  haproxy              ${haproxy.predictUrl} (pid ${haproxy.pid}; backend ${haproxy.backend}: ${mapping})`,
       `  haproxy runtime API  ${haproxy.runtimeUrl} (also ${haproxy.socketUrl})`,
@@ -207,7 +212,9 @@ export async function devCommand(args: string[], io: CliIo): Promise<number> {
   if (stack.prometheusUrl) lines.push(`  prometheus           ${stack.prometheusUrl} (pid ${stack.prometheusPid}, data in ${stack.prometheusDataDir})`);
   else if (parsed.options.prometheus === 'off') lines.push('  prometheus           not started (--no-prometheus)');
   if (stack.flags) {
-    lines.push(`  flags (Unleash)      ${stack.flags.url} (project ${stack.flags.project}, environments ${stack.flags.environments.join(', ')}; flag ${stack.flags.flags.join(', ')}; admin token from $${parsed.flagsTokenSource}; PostgreSQL on 127.0.0.1:${stack.flags.postgres.port})`);
+    lines.push(
+      `  flags (Unleash)      ${stack.flags.url} (project ${stack.flags.project}, environments ${stack.flags.environments.join(', ')}; flag ${stack.flags.flags.join(', ')}; admin token from $${parsed.flagsTokenSource}; PostgreSQL on 127.0.0.1:${stack.flags.postgres.port})`,
+    );
   }
   io.stdout(`${lines.join('\n')}\n`);
   for (const notice of stack.notices) io.stderr(`rollgate dev: ${notice}\n`);

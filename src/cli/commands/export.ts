@@ -103,7 +103,14 @@ export async function exportCommand(args: string[], io: CliIo): Promise<number> 
   const render = (objects: ExportedObject[]) => (options.format === 'json' ? renderJson(objects) : renderYaml(objects));
   if (options.format === 'json') {
     // JSON has no comments: the notes on how Argo differs go to stderr instead.
-    for (const { comment } of result.objects) if (comment) io.stderr(`${comment.split('\n').map((line) => `# ${line}`).join('\n')}\n`);
+    for (const { comment } of result.objects)
+      if (comment)
+        io.stderr(
+          `${comment
+            .split('\n')
+            .map((line) => `# ${line}`)
+            .join('\n')}\n`,
+        );
   }
   if (!options.out) {
     io.stdout(render(result.objects));

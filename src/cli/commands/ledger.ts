@@ -108,9 +108,7 @@ async function unreadable(file: string, io: CliIo): Promise<string | undefined> 
     return undefined;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    return code === 'ENOENT'
-      ? `no ledger at ${shown(file, io)} (nothing has been recorded there yet; pass --for <plan-or-runbook> or --file, see --help)`
-      : `cannot read ${shown(file, io)}: ${(error as Error).message}`;
+    return code === 'ENOENT' ? `no ledger at ${shown(file, io)} (nothing has been recorded there yet; pass --for <plan-or-runbook> or --file, see --help)` : `cannot read ${shown(file, io)}: ${(error as Error).message}`;
   }
 }
 
@@ -170,9 +168,7 @@ async function verify(options: Options, io: CliIo): Promise<number> {
   }
   io.stdout(`${name}: ${result.problem}\n`);
   const upTo = (result.firstBadLine ?? 1) - 1;
-  io.stdout(
-    upTo > 0 ? `${name}: the chain is valid up to line ${upTo} (${entriesText(result.entries)})\n` : `${name}: no valid entry before the first bad line\n`,
-  );
+  io.stdout(upTo > 0 ? `${name}: the chain is valid up to line ${upTo} (${entriesText(result.entries)})\n` : `${name}: no valid entry before the first bad line\n`);
   if (result.torn) io.stdout(`${name}: run 'rollgate ledger repair' (or any append) to move the torn line aside\n`);
   return ExitCode.failure;
 }

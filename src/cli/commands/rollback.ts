@@ -93,7 +93,8 @@ export async function rollbackCommand(args: string[], io: CliIo): Promise<number
   if (!options.yes) {
     // The backend without its token: enough to say what it would send, nothing is connected.
     const { rollbackRequest } = createDeploymentBackend({ plan });
-    const flags = plan.endpoints.flags && plan.flags?.length ? `, then restore the feature flags ${plan.flags.map((flag) => `${flag.name} (${flag.onRollback})`).join(', ')} on ${describeFlagEndpoint(plan.endpoints.flags)}` : '';
+    const flags =
+      plan.endpoints.flags && plan.flags?.length ? `, then restore the feature flags ${plan.flags.map((flag) => `${flag.name} (${flag.onRollback})`).join(', ')} on ${describeFlagEndpoint(plan.endpoints.flags)}` : '';
     throw new UsageError(`this would send ${rollbackRequest(to)}: all traffic of ${service} to version ${to}${flags}. Nothing was sent; add --yes to roll back.`);
   }
   const actor = `cli:${safeUser()}`;
@@ -121,7 +122,9 @@ export async function rollbackCommand(args: string[], io: CliIo): Promise<number
   if (result.ledgerError) notes.push(`The ledger could not record this rollback: ${result.ledgerError}`);
 
   if (options.format === 'json') {
-    io.stdout(`${JSON.stringify({ ok: result.ok, service, to, from: result.from, ms: Math.round(result.ms), idempotencyKey: result.idempotencyKey, error: result.error, ...(result.flags ? { flags: { ok: result.flags.ok, changes: result.flags.changes } } : {}), ledger: result.recorded ? { path: ledgerPath, seq: result.recorded.seq } : { error: result.ledgerError }, notes }, null, 2)}\n`);
+    io.stdout(
+      `${JSON.stringify({ ok: result.ok, service, to, from: result.from, ms: Math.round(result.ms), idempotencyKey: result.idempotencyKey, error: result.error, ...(result.flags ? { flags: { ok: result.flags.ok, changes: result.flags.changes } } : {}), ledger: result.recorded ? { path: ledgerPath, seq: result.recorded.seq } : { error: result.ledgerError }, notes }, null, 2)}\n`,
+    );
   } else if (result.ok) {
     const recorded = result.recorded ? `; recorded in ${path.relative(io.cwd, ledgerPath) || ledgerPath} as #${result.recorded.seq}` : '';
     io.stdout(`ROLLED BACK ${service} to ${to} in ${Math.round(result.ms)} ms (was ${describeTraffic(result.from)})${recorded}.\n`);

@@ -265,7 +265,10 @@ async function dryRun(plan: Plan, digest: string, options: Options, io: CliIo): 
   engine.onEvent((event) => {
     if (event.kind === 'traffic-set') {
       const call = traffic.calls.at(-1);
-      event = { ...event, message: `would send PUT traffic ${describeTraffic(call?.weights ? { weights: call.weights, ...(call.mirror ? { mirror: call.mirror } : {}) } : undefined)} (Idempotency-Key ${call?.idempotencyKey ?? '?'})` };
+      event = {
+        ...event,
+        message: `would send PUT traffic ${describeTraffic(call?.weights ? { weights: call.weights, ...(call.mirror ? { mirror: call.mirror } : {}) } : undefined)} (Idempotency-Key ${call?.idempotencyKey ?? '?'})`,
+      };
     }
     // With flags, the traffic call is reported when it is done, before the flags are restored.
     const rollbackCall = `would send POST rollback to ${event.snapshot.rollbackTo}: ${event.snapshot.rollback?.reason ?? ''}`;
@@ -276,12 +279,17 @@ async function dryRun(plan: Plan, digest: string, options: Options, io: CliIo): 
     decisions.push({ at: event.at, kind: event.kind, message: event.message });
     print(event);
   });
-  if (options.format === 'text') io.stdout(`Dry run of ${plan.metadata.name} (${plan.metadata.service}): nothing is sent${options.metricsFile ? '; guardrails read the recording' : options.readMetrics ? `; guardrails read the current values from ${plan.endpoints.metrics.url}` : '; guardrails are not measured'}${flagCalls ? '; feature flags are taken to start off, without a gradual rollout' : ''}.\n`);
+  if (options.format === 'text')
+    io.stdout(
+      `Dry run of ${plan.metadata.name} (${plan.metadata.service}): nothing is sent${options.metricsFile ? '; guardrails read the recording' : options.readMetrics ? `; guardrails read the current values from ${plan.endpoints.metrics.url}` : '; guardrails are not measured'}${flagCalls ? '; feature flags are taken to start off, without a gradual rollout' : ''}.\n`,
+    );
   // Ctrl-C stops a dry run as it stops a live one: paused, exit 3.
   void io.interrupted?.then(() => void engine.pause('interrupted from the command line'));
   const final = await engine.run();
   if (options.format === 'json') {
-    io.stdout(`${JSON.stringify({ mode: 'dry-run', status: final.status, exitCode: exitCodeFor(final.status), decisions, calls: traffic.calls, ...(flagCalls ? { flagCalls: flagCalls.calls } : {}), snapshot: final }, null, 2)}\n`);
+    io.stdout(
+      `${JSON.stringify({ mode: 'dry-run', status: final.status, exitCode: exitCodeFor(final.status), decisions, calls: traffic.calls, ...(flagCalls ? { flagCalls: flagCalls.calls } : {}), snapshot: final }, null, 2)}\n`,
+    );
   } else {
     io.stdout(summary(final).replace('PROMOTED', 'WOULD PROMOTE').replace('ROLLED BACK', 'WOULD ROLL BACK'));
   }
@@ -384,7 +392,9 @@ async function live(plan: Plan, planFile: string, digest: string, options: Optio
     const bound = drill ? drillBoundMs(plan, drill.stage, options.scrapeIntervalMs) : undefined;
     const code = result ? (final.status === 'rolled-back' ? RolloutExitCode.promoted : final.status === 'paused' ? RolloutExitCode.paused : RolloutExitCode.rolledBack) : exitCodeFor(final.status);
     if (options.format === 'json') {
-      io.stdout(`${JSON.stringify({ mode: options.drill ? 'drill' : 'live', status: final.status, exitCode: code, interrupted, ...(result && drill ? { drill: { stage: drill.stage, boundMs: bound, ...withoutSnapshot(result) } } : {}), ...(notifications.length ? { notifications } : {}), snapshot: final }, null, 2)}\n`);
+      io.stdout(
+        `${JSON.stringify({ mode: options.drill ? 'drill' : 'live', status: final.status, exitCode: code, interrupted, ...(result && drill ? { drill: { stage: drill.stage, boundMs: bound, ...withoutSnapshot(result) } } : {}), ...(notifications.length ? { notifications } : {}), snapshot: final }, null, 2)}\n`,
+      );
     } else {
       io.stdout(summary(final));
       if (result && drill && bound !== undefined) io.stdout(drillReport(result, drill.stage, bound));

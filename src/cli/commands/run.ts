@@ -2,16 +2,7 @@ import { promises as fs } from 'node:fs';
 import { userInfo } from 'node:os';
 import { dirname, relative, resolve } from 'node:path';
 
-import {
-  environmentSecretResolver,
-  nodeHttpSender,
-  ledgerRecorder,
-  renderResultText,
-  RunbookSession,
-  secretEnvironmentVariable,
-  type CellRunResult,
-  type CellSpec,
-} from '../../core/cells/index';
+import { environmentSecretResolver, nodeHttpSender, ledgerRecorder, renderResultText, RunbookSession, secretEnvironmentVariable, type CellRunResult, type CellSpec } from '../../core/cells/index';
 import { readConfinedFile, workspaceRootFor } from '../../core/files/confined';
 import { fileOversize, MAX_PLAN_BYTES, MAX_RUNBOOK_BYTES, tooLargeMessage } from '../../core/files/limits';
 import { Ledger, recordLocationOf } from '../../core/ledger/index';
@@ -148,9 +139,7 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
     plan = validation.plan;
   }
 
-  const codeCells = runbook.cells
-    .map((cell, index) => ({ cell, index }))
-    .filter(({ cell }) => cell.kind === 'code');
+  const codeCells = runbook.cells.map((cell, index) => ({ cell, index })).filter(({ cell }) => cell.kind === 'code');
   for (const name of parsedArgs.cells) {
     if (!codeCells.some(({ cell }) => cell.attributes.name === name)) {
       const names = codeCells.map(({ cell }) => cell.attributes.name).filter((one): one is string => typeof one === 'string');

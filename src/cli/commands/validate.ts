@@ -100,14 +100,21 @@ function globToRegExp(glob: string): RegExp {
       const close = glob.indexOf(']', index + 1);
       if (close < 0) source += '\\[';
       else {
-        source += `[${glob.slice(index + 1, close).replace(/^!/, '^').replace(/\\/g, '\\\\')}]`;
+        source += `[${glob
+          .slice(index + 1, close)
+          .replace(/^!/, '^')
+          .replace(/\\/g, '\\\\')}]`;
         index = close;
       }
     } else if (char === '{') {
       const close = glob.indexOf('}', index + 1);
       if (close < 0) source += '\\{';
       else {
-        source += `(?:${glob.slice(index + 1, close).split(',').map((part) => part.replace(/[.+^$()|\\]/g, '\\$&')).join('|')})`;
+        source += `(?:${glob
+          .slice(index + 1, close)
+          .split(',')
+          .map((part) => part.replace(/[.+^$()|\\]/g, '\\$&'))
+          .join('|')})`;
         index = close;
       }
     } else source += char.replace(/[.+^$()|\\]/g, '\\$&');

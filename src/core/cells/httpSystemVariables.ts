@@ -139,9 +139,5 @@ const PLAIN_VARIABLE = /^(?:secret:.*|[\w$-]+(?:\.[\w$-]+|\[\d+\])*)$/;
  */
 export function scriptExpression(expression: string, placeholder: Placeholder): Diagnostic | undefined {
   if (expression === '' || PLAIN_VARIABLE.test(expression)) return undefined;
-  return refusal(
-    placeholder,
-    `\`{{${expression}}}\` is a JavaScript expression (httpYac evaluates these); Rollgate runs no scripts. Put the value in a variable or a secret and write {{name}}.`,
-    'http/script-variable',
-  );
+  return refusal(placeholder, `\`{{${expression}}}\` is a JavaScript expression (httpYac evaluates these); Rollgate runs no scripts. Put the value in a variable or a secret and write {{name}}.`, 'http/script-variable');
 }

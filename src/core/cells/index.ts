@@ -15,16 +15,7 @@ export { parseRolloutCell, prepareRolloutCell, isMutatingRolloutAction, tokenize
 export { parseCheckCell, prepareCheckCell, scalarSource, type GuardrailReference } from './check';
 export { nodeHttpSender } from './httpSender';
 export { planMetricQuery, planDeploymentActions, type SecretLookup } from './ports';
-export {
-  RunbookSession,
-  isMutating,
-  describeTarget,
-  dryRunText,
-  isProductionEnvironment,
-  MissingSecretError,
-  type RunbookSessionOptions,
-  type RunCellOptions,
-} from './session';
+export { RunbookSession, isMutating, describeTarget, dryRunText, isProductionEnvironment, MissingSecretError, type RunbookSessionOptions, type RunCellOptions } from './session';
 export { secretEnvironmentVariable, environmentSecretResolver } from '../secrets';
 export { cellChangeEntry, cellRunEntry, ledgerRecorder, type LedgerAppender } from './ledger';
 export { changeSummary, httpDeploymentChange, serviceTraffic, trafficLine } from './deploymentChange';

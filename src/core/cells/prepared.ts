@@ -81,13 +81,7 @@ export function error(code: string, message: string, start = 0, end = 0): Diagno
 export const MAX_TIMER_MS = 24 * 3_600_000;
 
 /** Reads a duration attribute such as `"30s"`; reports a diagnostic when it is not one or is too long. */
-export function durationAttribute(
-  attributes: Record<string, unknown>,
-  name: string,
-  parse: (text: string) => number | undefined,
-  diagnostics: Diagnostic[],
-  maxMs = MAX_TIMER_MS,
-): number | undefined {
+export function durationAttribute(attributes: Record<string, unknown>, name: string, parse: (text: string) => number | undefined, diagnostics: Diagnostic[], maxMs = MAX_TIMER_MS): number | undefined {
   const raw = attributes[name];
   if (raw === undefined) return undefined;
   const millis = typeof raw === 'string' ? parse(raw) : undefined;
@@ -123,12 +117,7 @@ function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
  * and check cells): a drill that has just shifted traffic waits for the metrics to show it,
  * instead of failing on the first, still empty, reading.
  */
-export async function retryUntilOk(
-  waitMs: number | undefined,
-  runtime: ExecuteRuntime,
-  now: () => number,
-  attempt: () => Promise<ExecuteOutcome>,
-): Promise<ExecuteOutcome> {
+export async function retryUntilOk(waitMs: number | undefined, runtime: ExecuteRuntime, now: () => number, attempt: () => Promise<ExecuteOutcome>): Promise<ExecuteOutcome> {
   let outcome = await attempt();
   if (waitMs === undefined) return outcome;
   const deadline = now() + waitMs;

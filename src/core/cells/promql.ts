@@ -53,11 +53,7 @@ function labelColumns(labelSets: Array<Record<string, string>>): string[] {
 export function instantTable(samples: MetricSample[], expectation?: Expectation): { columns: string[]; rows: string[][] } {
   const labels = labelColumns(samples.map((sample) => sample.labels));
   const columns = [...labels, 'value', ...(expectation ? ['expect'] : [])];
-  const rows = samples.map((sample) => [
-    ...labels.map((name) => sample.labels[name] ?? ''),
-    formatNumber(sample.value),
-    ...(expectation ? [satisfies(sample.value, expectation) ? 'ok' : 'FAIL'] : []),
-  ]);
+  const rows = samples.map((sample) => [...labels.map((name) => sample.labels[name] ?? ''), formatNumber(sample.value), ...(expectation ? [satisfies(sample.value, expectation) ? 'ok' : 'FAIL'] : [])]);
   return { columns, rows };
 }
 

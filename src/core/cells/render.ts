@@ -17,7 +17,11 @@ export function renderTableMarkdown(columns: string[], rows: string[][]): string
 export function renderTableText(columns: string[], rows: string[][]): string {
   if (columns.length === 0) return '(no data)';
   const widths = columns.map((column, index) => Math.max(column.length, ...rows.map((row) => (row[index] ?? '').length)));
-  const line = (cells: string[]) => cells.map((cell, index) => cell.padEnd(widths[index]!)).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, index) => cell.padEnd(widths[index]!))
+      .join('  ')
+      .trimEnd();
   return [line(columns), line(widths.map((width) => '-'.repeat(width))), ...rows.map((row) => line(columns.map((_, index) => row[index] ?? '')))].join('\n');
 }
 

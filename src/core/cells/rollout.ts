@@ -224,7 +224,7 @@ export function prepareRolloutCell(text: string, context: PrepareContext): Prepa
   const plan = context.plan;
   const deployment = context.ports.deployment;
   if (!plan || !deployment) {
-    return { diagnostics: [error('cell/no-plan', 'A rollout cell acts on the linked plan\'s deployment endpoint: set `plan:` in the front matter to a valid *.rollout.yaml.')] };
+    return { diagnostics: [error('cell/no-plan', "A rollout cell acts on the linked plan's deployment endpoint: set `plan:` in the front matter to a valid *.rollout.yaml.")] };
   }
   const candidate = plan.model.candidate.version;
   const baseline = plan.model.baseline.version;
@@ -340,10 +340,7 @@ export function prepareRolloutCell(text: string, context: PrepareContext): Prepa
             failure = caught;
           }
           const restored = await flags.restore();
-          const problems = [
-            ...(failure !== undefined ? [`ROLLBACK FAILED: ${errorMessage(failure)}`] : []),
-            ...(restored.ok ? [] : [`feature flags NOT restored; set them by hand now: ${restored.manual.join(' ')}`]),
-          ];
+          const problems = [...(failure !== undefined ? [`ROLLBACK FAILED: ${errorMessage(failure)}`] : []), ...(restored.ok ? [] : [`feature flags NOT restored; set them by hand now: ${restored.manual.join(' ')}`])];
           const status = (failure as { status?: unknown } | undefined)?.status;
           return {
             ok: problems.length === 0,
@@ -364,8 +361,18 @@ export function prepareRolloutCell(text: string, context: PrepareContext): Prepa
       }
       const name = resolveToken(action.name, context, diagnostics);
       if (!flags.flags.some((flag) => flag.name === name)) {
-        const suggestion = closestMatch(name, flags.flags.map((flag) => flag.name));
-        diagnostics.push(error('rollout/unknown-flag', `The plan has no flag "${name}"${suggestion ? `; did you mean "${suggestion}"?` : ''} Flags: ${flags.flags.map((flag) => flag.name).join(', ')}.`, action.name.start, action.name.end));
+        const suggestion = closestMatch(
+          name,
+          flags.flags.map((flag) => flag.name),
+        );
+        diagnostics.push(
+          error(
+            'rollout/unknown-flag',
+            `The plan has no flag "${name}"${suggestion ? `; did you mean "${suggestion}"?` : ''} Flags: ${flags.flags.map((flag) => flag.name).join(', ')}.`,
+            action.name.start,
+            action.name.end,
+          ),
+        );
         return { diagnostics };
       }
       const step = flags.capabilities.percentStep;
@@ -389,7 +396,10 @@ export function prepareRolloutCell(text: string, context: PrepareContext): Prepa
         const result = await flags.set(target);
         return {
           ok: result.ok,
-          outputs: [{ kind: 'text', text: flagSummary }, { kind: 'json', value: { flags: result.changes } }],
+          outputs: [
+            { kind: 'text', text: flagSummary },
+            { kind: 'json', value: { flags: result.changes } },
+          ],
           value: { action: 'flag', flags: result.changes },
           flags: result.changes,
           ...(result.ok ? {} : { error: `feature flag ${name} was NOT set; set it by hand: ${result.manual.join(' ')}` }),
@@ -423,7 +433,10 @@ export function prepareRolloutCell(text: string, context: PrepareContext): Prepa
         const lead = current ? `${trafficLine(current)} · stable ${current.stable ?? '?'} · phase ${current.phase ?? '?'}` : summary;
         return {
           ok: true,
-          outputs: [{ kind: 'text', text: lead }, { kind: 'json', value: body, collapsed: true, title: `${method} ${url}` }],
+          outputs: [
+            { kind: 'text', text: lead },
+            { kind: 'json', value: body, collapsed: true, title: `${method} ${url}` },
+          ],
           value: { action: action.action, body },
         };
       },

@@ -67,7 +67,10 @@ export function isProductionEnvironment(environment: string | undefined): boolea
 }
 
 export class MissingSecretError extends Error {
-  constructor(readonly secretName: string, hint: string) {
+  constructor(
+    readonly secretName: string,
+    hint: string,
+  ) {
     super(`Secret "${secretName}" is not set. ${hint}`);
     this.name = 'MissingSecretError';
   }
@@ -224,8 +227,7 @@ export class RunbookSession {
       if (result.ok && name && result.value !== undefined && !options.dryRun) this.outputs[name] = result.value;
       return result;
     };
-    const fail = (outcome: CellOutcome, message: string, extra: Partial<CellRunResult> = {}) =>
-      finish({ outcome, mutating: extra.mutating ?? false, error: message, diagnostics: [], outputs: [], ...extra });
+    const fail = (outcome: CellOutcome, message: string, extra: Partial<CellRunResult> = {}) => finish({ outcome, mutating: extra.mutating ?? false, error: message, diagnostics: [], outputs: [], ...extra });
 
     const { prepared, diagnostics } = await this.prepare(cell);
     if (!prepared) {
@@ -239,9 +241,7 @@ export class RunbookSession {
     if (confirmation && !options.confirmed) {
       const confirmed = options.confirmer ? await options.confirmer.confirm(confirmation).catch(() => false) : false;
       if (!confirmed) {
-        const why = options.confirmer
-          ? 'Not confirmed: nothing was sent.'
-          : 'This cell changes something and needs confirmation: run it from the editor, or pass --yes to `rollgate run`. Nothing was sent.';
+        const why = options.confirmer ? 'Not confirmed: nothing was sent.' : 'This cell changes something and needs confirmation: run it from the editor, or pass --yes to `rollgate run`. Nothing was sent.';
         return fail('declined', why, shown);
       }
     }

@@ -95,11 +95,7 @@ export interface MetricQuery {
   /** URL the queries go to, shown in confirmations, dry runs and the ledger. */
   readonly baseUrl: string;
   instant(query: string, options: { signal?: AbortSignal; time?: number }): Promise<MetricSample[]>;
-  range(
-    query: string,
-    window: { start: number; end: number; stepSeconds: number },
-    options: { signal?: AbortSignal },
-  ): Promise<MetricSeries[]>;
+  range(query: string, window: { start: number; end: number; stepSeconds: number }, options: { signal?: AbortSignal }): Promise<MetricSeries[]>;
 }
 
 export interface ActionOptions {

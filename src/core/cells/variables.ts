@@ -26,13 +26,7 @@ export type VariableScope = Record<string, unknown>;
 
 /** A value in the scope that stands for a secret, e.g. a plan's `token: { secret: deploy-token }`. */
 export function isSecretReference(value: unknown): value is { secret: string } {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    !Array.isArray(value) &&
-    typeof (value as { secret?: unknown }).secret === 'string' &&
-    Object.keys(value).length === 1
-  );
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && typeof (value as { secret?: unknown }).secret === 'string' && Object.keys(value).length === 1;
 }
 
 /** Looks up a dotted path; `found` is false when any step is missing. */
@@ -178,9 +172,7 @@ export interface ScopeSources {
  */
 export function buildVariableScope(sources: ScopeSources): VariableScope {
   const scope: VariableScope = {};
-  const plan = sources.plan as
-    | { metadata?: { service?: string }; model?: { candidate?: unknown; baseline?: unknown } }
-    | undefined;
+  const plan = sources.plan as { metadata?: { service?: string }; model?: { candidate?: unknown; baseline?: unknown } } | undefined;
   if (plan && typeof plan === 'object') {
     Object.assign(scope, plan);
     if (plan.model?.candidate !== undefined) scope.candidate = plan.model.candidate;

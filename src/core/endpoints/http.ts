@@ -84,8 +84,7 @@ const endpointLabels: Record<EndpointName, string> = {
 
 const endpointHints: Record<EndpointName, string> = {
   deployment: 'Is `rollgate dev` running, and is endpoints.deployment.url right?',
-  metrics:
-    'Is Prometheus running (`rollgate dev` starts one when the `prometheus` binary is installed), and is endpoints.metrics.url right?',
+  metrics: 'Is Prometheus running (`rollgate dev` starts one when the `prometheus` binary is installed), and is endpoints.metrics.url right?',
   flags: 'Is the flag service running, and is endpoints.flags.url right?',
 };
 
@@ -273,12 +272,7 @@ export class EndpointHttpClient {
   }
 
   /** Builds an {@link EndpointError} for a failure outside the transport (e.g. a malformed body). */
-  fail(
-    request: Pick<EndpointRequest, 'method' | 'path'>,
-    url: string,
-    attempts: number,
-    failure: { kind: EndpointErrorKind; message: string; status?: number; code?: string; cause?: unknown },
-  ): EndpointError {
+  fail(request: Pick<EndpointRequest, 'method' | 'path'>, url: string, attempts: number, failure: { kind: EndpointErrorKind; message: string; status?: number; code?: string; cause?: unknown }): EndpointError {
     return new EndpointError(this.redact(failure.message), {
       endpoint: this.endpoint,
       kind: failure.kind,
@@ -334,9 +328,7 @@ export class EndpointHttpClient {
 function statusHint(endpoint: EndpointName, status: number | undefined): string {
   if (status === 401 || status === 403) {
     if (endpoint === 'flags') return ' Check the token: the secret that endpoints.flags.token refers to must hold a token the flag service accepts.';
-    return endpoint === 'deployment'
-      ? ' Check the bearer token: the secret that endpoints.deployment.token refers to must hold the token the endpoint expects.'
-      : ' Check the token configured for the metric endpoint.';
+    return endpoint === 'deployment' ? ' Check the bearer token: the secret that endpoints.deployment.token refers to must hold the token the endpoint expects.' : ' Check the token configured for the metric endpoint.';
   }
   if (status === 404) return ' Check the endpoint URL and the service name.';
   if (status !== undefined && retryableStatuses.has(status)) return ' The endpoint is overloaded or restarting; try again shortly.';

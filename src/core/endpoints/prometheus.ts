@@ -73,22 +73,16 @@ export class PrometheusClient {
     // Queries are read-only, so they may be retried; long PromQL goes in a form body to stay
     // clear of URL length limits.
     const asForm = promql.length > 2000;
-    const request: EndpointRequest = asForm
-      ? { method: 'POST', path, form: parameters, idempotent: true, ...options }
-      : { method: 'GET', path, query: parameters, ...options };
+    const request: EndpointRequest = asForm ? { method: 'POST', path, form: parameters, idempotent: true, ...options } : { method: 'GET', path, query: parameters, ...options };
     const response = await this.http.send({
       ...request,
       // Prometheus explains bad queries in the body of these statuses.
       acceptStatus: (status) => status === 400 || status === 422 || status === 503,
     });
     const body = response.body as { status?: unknown; data?: unknown; errorType?: unknown; error?: unknown; warnings?: unknown } | undefined;
-    const fail = (kind: 'malformed' | 'prometheus', message: string, code?: string) =>
-      this.http.fail(request, response.url, response.attempts, { kind, message, status: response.status, code });
+    const fail = (kind: 'malformed' | 'prometheus', message: string, code?: string) => this.http.fail(request, response.url, response.attempts, { kind, message, status: response.status, code });
     if (typeof body !== 'object' || body === null || (body.status !== 'success' && body.status !== 'error')) {
-      throw fail(
-        'malformed',
-        `${this.http.describe()} answered ${response.status} with a body that is not a Prometheus API response (${request.method} ${path}). Is ${this.http.baseUrl} really a Prometheus server?`,
-      );
+      throw fail('malformed', `${this.http.describe()} answered ${response.status} with a body that is not a Prometheus API response (${request.method} ${path}). Is ${this.http.baseUrl} really a Prometheus server?`);
     }
     if (body.status === 'error') {
       const errorType = typeof body.errorType === 'string' ? body.errorType : 'unknown';
@@ -98,10 +92,7 @@ export class PrometheusClient {
     try {
       return { result: decodePromResult(body.data), warnings: Array.isArray(body.warnings) ? body.warnings.map(String) : [] };
     } catch (error) {
-      throw fail(
-        'malformed',
-        `${this.http.describe()} sent a result Rollgate cannot read (${request.method} ${path}): ${errorMessage(error)}. Query: ${promql}`,
-      );
+      throw fail('malformed', `${this.http.describe()} sent a result Rollgate cannot read (${request.method} ${path}): ${errorMessage(error)}. Query: ${promql}`);
     }
   }
 }

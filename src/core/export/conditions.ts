@@ -37,12 +37,8 @@ export function metricConditions(options: ConditionOptions): MetricConditions {
   const hasData = options.shape === 'vector' ? 'len(result) == 1' : '!isNaN(result)';
   const noData = options.shape === 'vector' ? 'len(result) != 1 || isNaN(result[0])' : 'isNaN(result)';
   const { min, max } = options.bounds;
-  const inside = [min !== undefined ? `${value} >= ${plainNumber(min)}` : undefined, max !== undefined ? `${value} <= ${plainNumber(max)}` : undefined].filter(
-    (part): part is string => part !== undefined,
-  );
-  const outside = [min !== undefined ? `${value} < ${plainNumber(min)}` : undefined, max !== undefined ? `${value} > ${plainNumber(max)}` : undefined].filter(
-    (part): part is string => part !== undefined,
-  );
+  const inside = [min !== undefined ? `${value} >= ${plainNumber(min)}` : undefined, max !== undefined ? `${value} <= ${plainNumber(max)}` : undefined].filter((part): part is string => part !== undefined);
+  const outside = [min !== undefined ? `${value} < ${plainNumber(min)}` : undefined, max !== undefined ? `${value} > ${plainNumber(max)}` : undefined].filter((part): part is string => part !== undefined);
   // NaN compares false with everything, so `inside` and `outside` are both false for it.
   const pass = inside.length > 0 ? `(${inside.join(' && ')})` : 'true';
   const fail = outside.length > 0 ? `(${outside.join(' || ')})` : 'false';

@@ -12,7 +12,7 @@ export function goDuration(ms: number): string {
 export function parseGoDuration(text: string | number): number | undefined {
   if (typeof text === 'number') return Number.isInteger(text) && text >= 0 ? text * 1000 : undefined;
   if (/^\d+$/.test(text)) return Number(text) * 1000;
-  const units: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1, us: 0.001, 'µs': 0.001, ns: 0.000001 };
+  const units: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1, us: 0.001, µs: 0.001, ns: 0.000001 };
   if (!/^(\d+(\.\d+)?(h|ms|m|s|us|µs|ns))+$/.test(text)) return undefined;
   let total = 0;
   for (const match of text.matchAll(/(\d+(?:\.\d+)?)(h|ms|m|s|us|µs|ns)/g)) total += Number(match[1]) * units[match[2]!]!;

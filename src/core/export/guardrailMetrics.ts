@@ -75,8 +75,7 @@ export function guardrailMetrics(
       query,
     },
   });
-  const conditions = (bounds: { min?: number; max?: number }, shape: 'vector' | 'scalar') =>
-    metricConditions({ bounds, shape, onNoData: guardrail.onNoData, pauseOnBreach: settings.pauseOnBreach });
+  const conditions = (bounds: { min?: number; max?: number }, shape: 'vector' | 'scalar') => metricConditions({ bounds, shape, onNoData: guardrail.onNoData, pauseOnBreach: settings.pauseOnBreach });
 
   const metrics: ArgoMetric[] = [];
   const absolute = { ...(guardrail.min !== undefined ? { min: guardrail.min } : {}), ...(guardrail.max !== undefined ? { max: guardrail.max } : {}) };

@@ -216,7 +216,11 @@ export function readConditions(successCondition: string | undefined, failureCond
   const fromSuccess = success?.bounds ?? [];
   const fromFailure = pauseOnBreach ? [] : (failure?.bounds ?? []);
   if (success && failure && !pauseOnBreach) {
-    const key = (bounds: Bound[]) => bounds.map((bound) => `${bound.side}:${bound.value}`).sort().join(',');
+    const key = (bounds: Bound[]) =>
+      bounds
+        .map((bound) => `${bound.side}:${bound.value}`)
+        .sort()
+        .join(',');
     if (key(fromSuccess) !== key(fromFailure)) {
       return { unsupported: 'its success and failure conditions leave a band of values that is Inconclusive, which a Rollgate threshold cannot say' };
     }

@@ -46,7 +46,12 @@ export function rollgateDuration(ms: number): string | undefined {
   if (!Number.isInteger(ms) || ms <= 0) return undefined;
   let rest = ms;
   let text = '';
-  for (const [unit, size] of [['h', 3_600_000], ['m', 60_000], ['s', 1000], ['ms', 1]] as const) {
+  for (const [unit, size] of [
+    ['h', 3_600_000],
+    ['m', 60_000],
+    ['s', 1000],
+    ['ms', 1],
+  ] as const) {
     const amount = Math.floor(rest / size);
     if (amount > 0) text += `${amount}${unit}`;
     rest -= amount * size;
@@ -56,7 +61,11 @@ export function rollgateDuration(ms: number): string | undefined {
 
 /** A guardrail name Rollgate accepts, from a metric name. */
 export function guardrailName(name: string): string {
-  const cleaned = name.toLowerCase().replace(/[^a-z0-9._-]+/g, '-').replace(/^[^a-z0-9]+|[^a-z0-9]+$/g, '').slice(0, 64);
+  const cleaned = name
+    .toLowerCase()
+    .replace(/[^a-z0-9._-]+/g, '-')
+    .replace(/^[^a-z0-9]+|[^a-z0-9]+$/g, '')
+    .slice(0, 64);
   return cleaned || 'metric';
 }
 

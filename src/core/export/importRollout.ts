@@ -173,7 +173,11 @@ export function importRollout(rollout: Json, templates: Map<string, Json>): Impo
   if (!address) fillIn.push({ path: ['endpoints', 'metrics', 'url'], what: 'the Prometheus URL' });
 
   const lineage: Json = {};
-  for (const [key, annotationKey] of [['data', 'lineage-data'], ['features', 'lineage-features'], ['training', 'lineage-training']] as const) {
+  for (const [key, annotationKey] of [
+    ['data', 'lineage-data'],
+    ['features', 'lineage-features'],
+    ['training', 'lineage-training'],
+  ] as const) {
     const text = annotations[`${ANNOTATION_PREFIX}/${annotationKey}`];
     if (text) {
       try {
@@ -245,12 +249,7 @@ function uniqueName(stages: StageDraft[], base: string): string {
 }
 
 /** Walks canary steps: each setWeight (or mirror change) opens a stage; pauses and analyses bake and gate it. */
-function canaryStages(
-  steps: Json[],
-  stages: StageDraft[],
-  notes: string[],
-  analyse: (analysis: Json, where: string, waitedMs?: number) => { names: string[]; durationMs: number },
-): void {
+function canaryStages(steps: Json[], stages: StageDraft[], notes: string[], analyse: (analysis: Json, where: string, waitedMs?: number) => { names: string[]; durationMs: number }): void {
   let weight = 0;
   let mirror = 0;
   let current: (StageDraft & { firstStep?: number }) | undefined;
@@ -298,7 +297,8 @@ function canaryStages(
       const previous = steps[index - 1];
       // Rollgate's own export scales the canary around its mirror route; that is part of the shadow stage.
       const aroundMirror =
-        (scale.weight !== undefined && ((next?.setMirrorRoute && mirrorsAll(asObject(next.setMirrorRoute))) || mirror > 0)) || (scale.matchTrafficWeight === true && previous?.setMirrorRoute && !asObject(previous.setMirrorRoute).match);
+        (scale.weight !== undefined && ((next?.setMirrorRoute && mirrorsAll(asObject(next.setMirrorRoute))) || mirror > 0)) ||
+        (scale.matchTrafficWeight === true && previous?.setMirrorRoute && !asObject(previous.setMirrorRoute).match);
       if (!aroundMirror) notes.push(`${where}: setCanaryScale (the plan gives the candidate traffic, not a pod count)`);
     } else {
       const kind = Object.keys(step)[0] ?? 'empty';

@@ -24,7 +24,12 @@ export function buildPrometheusRule(plan: Plan, planDigest: string): ArgoBuild {
   }
   const ruleName = `${plan.metadata.name}-guardrails`;
   if (!KUBERNETES_NAME_PATTERN.test(ruleName)) {
-    findings.push({ severity: 'error', code: ExportCodes.kubernetesName, message: `The PrometheusRule would be named '${ruleName}', which is not a Kubernetes name. Rename the plan without '_'.`, path: ['metadata', 'name'] });
+    findings.push({
+      severity: 'error',
+      code: ExportCodes.kubernetesName,
+      message: `The PrometheusRule would be named '${ruleName}', which is not a Kubernetes name. Rename the plan without '_'.`,
+      path: ['metadata', 'name'],
+    });
   }
   const alertLabels = settings.prometheusRule?.alertLabels ?? { severity: 'critical' };
   const skipped: string[] = [];

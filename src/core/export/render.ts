@@ -6,7 +6,11 @@ export function renderYaml(objects: readonly ExportedObject[]): string {
   return objects
     .map(({ object, comment }) => {
       const document = new Document(object, { aliasDuplicateObjects: false });
-      if (comment) document.commentBefore = comment.split('\n').map((line) => ` ${line}`).join('\n');
+      if (comment)
+        document.commentBefore = comment
+          .split('\n')
+          .map((line) => ` ${line}`)
+          .join('\n');
       // Long PromQL stays on one line: folding would change nothing but make diffs noisy.
       return document.toString({ lineWidth: 0 });
     })

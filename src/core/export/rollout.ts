@@ -147,7 +147,7 @@ export function buildArgoRollouts(plan: Plan, planDigest: string): ArgoBuild {
   ];
   const objects: ExportedObject[] = [{ object: rollout, comment: header.join('\n') }];
   for (const template of templates) {
-    const stage = ((template.metadata as { annotations: Record<string, string> }).annotations[`${ANNOTATION_PREFIX}/stage`]) ?? '';
+    const stage = (template.metadata as { annotations: Record<string, string> }).annotations[`${ANNOTATION_PREFIX}/stage`] ?? '';
     objects.push({
       object: template as ExportedObject['object'],
       comment: `Guardrails of stage ${stage}: each metric measures every interval of the bake, the first after one interval (initialDelay), count = bake / interval, at least once.`,

@@ -147,7 +147,12 @@ function blueGreenStrategy(context: ExportContext): StrategyResult {
       }
       switchIndex = index;
       if (stage.traffic !== undefined && stage.traffic !== 100) {
-        findings.push({ severity: 'error', code: ExportCodes.blueGreenTraffic, message: `Argo's blueGreen strategy switches all traffic; traffic ${stage.traffic} cannot be exported. Use a canary plan for a partial share.`, path: at('traffic') });
+        findings.push({
+          severity: 'error',
+          code: ExportCodes.blueGreenTraffic,
+          message: `Argo's blueGreen strategy switches all traffic; traffic ${stage.traffic} cannot be exported. Use a canary plan for a partial share.`,
+          path: at('traffic'),
+        });
       }
       const analysis = stageAnalysis(context, stage, index, bakeMs);
       if (analysis) post.push(analysis);
@@ -157,7 +162,8 @@ function blueGreenStrategy(context: ExportContext): StrategyResult {
         findings.push({
           severity: 'warning',
           code: ExportCodes.blueGreenGateBeforeSwitch,
-          message: "In Argo's blueGreen strategy the manual gate comes before the switch (autoPromotionEnabled: false): a person promotes the preview, and the post-promotion analysis runs after. Rollgate asks after the bake.",
+          message:
+            "In Argo's blueGreen strategy the manual gate comes before the switch (autoPromotionEnabled: false): a person promotes the preview, and the post-promotion analysis runs after. Rollgate asks after the bake.",
           path: at('approval'),
         });
         notes.push('approval: manual on the blue-green stage → autoPromotionEnabled: false: the person approves before the switch, not after the bake.');

@@ -59,9 +59,7 @@ export function startTargets(flags: readonly PlanFlag[]): FlagTarget[] {
  * percentage, and on once the candidate has live traffic (a shadow stage's 0 % leaves it as it is).
  */
 export function stageTargets(flags: readonly PlanFlag[], stage: string, traffic: number): FlagTarget[] {
-  return flags
-    .filter((flag) => flag.followTraffic)
-    .map((flag) => ({ name: flag.name, reason: `stage ${stage}`, percent: traffic, ...(traffic > 0 ? { enabled: true } : {}) }));
+  return flags.filter((flag) => flag.followTraffic).map((flag) => ({ name: flag.name, reason: `stage ${stage}`, percent: traffic, ...(traffic > 0 ? { enabled: true } : {}) }));
 }
 
 /**

@@ -42,17 +42,15 @@ export function flagsNotConnected(flags: readonly PlanFlag[], recorded: Readonly
 
 /** Every target failed without being sent (the flag service could not be connected), each with what to set by hand. */
 export function targetsNotSent(targets: readonly FlagTarget[], where: Pick<FlagProvider, 'describe'>, error: string): FlagStepResult {
-  const changes = targets.map(
-    (target): LedgerFlagChange => ({
-      name: target.name,
-      reason: target.reason,
-      service: where.describe(),
-      target: describeFlagTarget(target),
-      outcome: 'failed',
-      attempts: 0,
-      error,
-      manual: manualInstruction(where, target),
-    }),
-  );
+  const changes = targets.map((target): LedgerFlagChange => ({
+    name: target.name,
+    reason: target.reason,
+    service: where.describe(),
+    target: describeFlagTarget(target),
+    outcome: 'failed',
+    attempts: 0,
+    error,
+    manual: manualInstruction(where, target),
+  }));
   return { changes, ok: false, manual: changes.map((change) => change.manual!) };
 }

@@ -96,10 +96,7 @@ export class UnleashFlagProvider implements FlagProvider {
   async setEnabled(flag: string, enabled: boolean, options: FlagCallOptions = {}): Promise<FlagState> {
     const switched = enabled ? 'on' : 'off';
     // Turning a flag on that is on already changes nothing, so a retry is harmless.
-    await this.#send(
-      { method: 'POST', path: `${this.#environmentPath(flag)}/${switched}`, idempotent: true, ...options },
-      { action: `turn flag '${flag}' ${switched}`, permission: 'UPDATE_FEATURE_ENVIRONMENT', flag },
-    );
+    await this.#send({ method: 'POST', path: `${this.#environmentPath(flag)}/${switched}`, idempotent: true, ...options }, { action: `turn flag '${flag}' ${switched}`, permission: 'UPDATE_FEATURE_ENVIRONMENT', flag });
     return this.read(flag, options);
   }
 

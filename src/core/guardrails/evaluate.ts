@@ -36,12 +36,7 @@ function absoluteViolation(value: number, bound: GuardrailBound): string | undef
  * calibration are measured by their own modules. Never throws: a failing metric endpoint is "no
  * data", which follows the guardrail's `onNoData`.
  */
-export async function measureGuardrail(
-  guardrail: Guardrail,
-  context: Omit<QueryContext, 'version'>,
-  metrics: MetricSource,
-  options: MeasureOptions = {},
-): Promise<GuardrailMeasurement> {
+export async function measureGuardrail(guardrail: Guardrail, context: Omit<QueryContext, 'version'>, metrics: MetricSource, options: MeasureOptions = {}): Promise<GuardrailMeasurement> {
   switch (guardrail.kind) {
     case 'drift':
       return measureDrift(guardrail, context, metrics, options);
@@ -70,9 +65,7 @@ async function measureThreshold(guardrail: Guardrail, context: Omit<QueryContext
   const value = reading.value;
   const absolute = absoluteViolation(value, bound);
   if (guardrail.relativeTo !== 'baseline') {
-    return absolute
-      ? { ...base, value, at, outcome: 'fail', noData: false, reason: absolute }
-      : { ...base, value, at, outcome: 'pass', noData: false, reason: `${formatNumber(value)} is within bounds` };
+    return absolute ? { ...base, value, at, outcome: 'fail', noData: false, reason: absolute } : { ...base, value, at, outcome: 'pass', noData: false, reason: `${formatNumber(value)} is within bounds` };
   }
 
   const baselineQuery = substitutePlaceholders(guardrail.query ?? '', { ...context, version: context.baselineVersion });

@@ -42,7 +42,7 @@ export function averageRanks(values: readonly number[]): { ranks: Float64Array; 
   const order = Array.from(values.keys()).sort((a, b) => values[a]! - values[b]! || a - b);
   const ranks = new Float64Array(values.length);
   const tieSizes: number[] = [];
-  for (let start = 0; start < order.length; ) {
+  for (let start = 0; start < order.length;) {
     let end = start + 1;
     while (end < order.length && values[order[end]!] === values[order[start]!]) end++;
     // Positions start..end-1 share the mean of ranks start+1..end.

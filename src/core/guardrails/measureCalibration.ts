@@ -97,7 +97,11 @@ function binsFromHistogram(samples: readonly LabelledValue[], labelName: string,
   if ('problem' in all) return all.problem;
   const positiveBuckets = bucketsFromCumulative(all.edges.map((le) => ({ labels: { le }, value: positives.get(le) ?? 0 })));
   if ('problem' in positiveBuckets) return positiveBuckets.problem;
-  return binsFromEdges(all.edges.map((edge) => parseEdge(edge)!), all.counts, positiveBuckets.counts);
+  return binsFromEdges(
+    all.edges.map((edge) => parseEdge(edge)!),
+    all.counts,
+    positiveBuckets.counts,
+  );
 }
 
 function binsFromCounter(samples: readonly LabelledValue[], binLabel: string, labelName: string, positive: string): CalibrationBin[] | string {
@@ -112,5 +116,9 @@ function binsFromCounter(samples: readonly LabelledValue[], binLabel: string, la
     if (sample.labels[labelName] === positive) positives.set(edge, (positives.get(edge) ?? 0) + value);
   }
   const edges = [...totals.keys()].sort((a, b) => a - b);
-  return binsFromEdges(edges, edges.map((edge) => totals.get(edge)!), edges.map((edge) => positives.get(edge) ?? 0));
+  return binsFromEdges(
+    edges,
+    edges.map((edge) => totals.get(edge)!),
+    edges.map((edge) => positives.get(edge) ?? 0),
+  );
 }

@@ -25,10 +25,7 @@ export async function measureCompare(guardrail: Guardrail, context: Omit<QueryCo
   const stepSeconds = Math.max(0.001, (parseDuration(guardrail.interval) ?? 30_000) / 1000);
   const endMs = now();
   const windowMs = parseDuration(guardrail.window ?? '') ?? undefined;
-  const startMs =
-    options.bakeStartedAt !== undefined
-      ? Math.max(options.bakeStartedAt, windowMs !== undefined ? endMs - windowMs : -Infinity)
-      : endMs - (windowMs ?? parseDuration(guardrailDefaults.compareWindow)!);
+  const startMs = options.bakeStartedAt !== undefined ? Math.max(options.bakeStartedAt, windowMs !== undefined ? endMs - windowMs : -Infinity) : endMs - (windowMs ?? parseDuration(guardrailDefaults.compareWindow)!);
   const range = { start: Math.min(startMs, endMs) / 1000, end: endMs / 1000, stepSeconds };
   const query = substitutePlaceholders(guardrail.query ?? '', { ...context, version: context.candidateVersion });
   const baselineQuery = substitutePlaceholders(guardrail.query ?? '', { ...context, version: context.baselineVersion });

@@ -35,8 +35,7 @@ export async function measureDrift(guardrail: Guardrail, context: Omit<QueryCont
     return noData(guardrail, { ...base, at: at(), error: 'problem' in candidate ? candidate.problem : (baseline as { problem: string }).problem }, 'the drift query could not be built');
   }
   if (!metrics.queryVector) return noData(guardrail, { ...base, at: at(), error: 'this metric source cannot read histogram buckets' }, 'drift was not measured');
-  const read = (query: string, version: string) =>
-    safely(() => metrics.queryVector!(query, options.signal, { guardrail: guardrail.name, version }));
+  const read = (query: string, version: string) => safely(() => metrics.queryVector!(query, options.signal, { guardrail: guardrail.name, version }));
   const [candidateReading, baselineReading] = await Promise.all([read(candidate.query, context.candidateVersion), read(baseline.query, context.baselineVersion)]);
   const stamp = at();
   if (candidateReading.skipped || baselineReading.skipped) {

@@ -10,13 +10,7 @@ export const DEFAULT_SELECTOR = '{version="{{version}}"}';
  * `sum by (<by>) (increase(<series><selector>[<window>]))` for one version: the query drift and
  * calibration guardrails send. The selector's placeholders are filled for `version`.
  */
-export function increaseQuery(
-  series: string,
-  guardrail: Guardrail,
-  context: Omit<QueryContext, 'version'>,
-  version: string,
-  by: readonly string[],
-): { query: string } | { problem: string } {
+export function increaseQuery(series: string, guardrail: Guardrail, context: Omit<QueryContext, 'version'>, version: string, by: readonly string[]): { query: string } | { problem: string } {
   const selector = substitutePlaceholders(guardrail.selector ?? DEFAULT_SELECTOR, { ...context, version });
   const parsed = parseLabelMatchers(selector);
   if ('problem' in parsed) return { problem: `the selector ${selector} is not a label-matcher list (${parsed.problem})` };

@@ -7,12 +7,7 @@ import type { MetricReading, RangeReading, VectorReading } from './measurement';
  * - `{ "series": [{ "labels": { "le": "0.5", "label": "1" }, "value": 7 }, …] }`: any vector (calibration);
  * - `{ "samples": [0.011, 0.012, …] }`: a compare guardrail's samples over the bake.
  */
-export type RecordedAnswer =
-  | number
-  | null
-  | { buckets: Record<string, number> }
-  | { series: { labels: Record<string, string>; value: number }[] }
-  | { samples: (number | null)[] };
+export type RecordedAnswer = number | null | { buckets: Record<string, number> } | { series: { labels: Record<string, string>; value: number }[] } | { samples: (number | null)[] };
 
 /** Why `value` is not a recorded answer, or undefined when it is one. */
 export function recordedAnswerProblem(value: unknown): string | undefined {

@@ -254,9 +254,7 @@ export class Ledger {
    * Runs `work` holding this process's queue slot and the file lock, with the ledger open for
    * appending, its tail inspected and any torn line already moved aside.
    */
-  private exclusive(
-    work: (handle: FileHandle, tail: Tail, repaired: LedgerRepair | undefined) => Promise<LedgerEntry[]>,
-  ): Promise<LedgerEntry[]> {
+  private exclusive(work: (handle: FileHandle, tail: Tail, repaired: LedgerRepair | undefined) => Promise<LedgerEntry[]>): Promise<LedgerEntry[]> {
     const previous = queues.get(this.path) ?? Promise.resolve();
     const run = previous.catch(() => undefined).then(() => this.locked(work));
     const settled = run.catch(() => undefined);
@@ -267,9 +265,7 @@ export class Ledger {
     return run;
   }
 
-  private async locked(
-    work: (handle: FileHandle, tail: Tail, repaired: LedgerRepair | undefined) => Promise<LedgerEntry[]>,
-  ): Promise<LedgerEntry[]> {
+  private async locked(work: (handle: FileHandle, tail: Tail, repaired: LedgerRepair | undefined) => Promise<LedgerEntry[]>): Promise<LedgerEntry[]> {
     const folder = dirname(this.path);
     if (!this.folderReady) {
       await ensureDirectory(folder);
@@ -365,14 +361,10 @@ export class Ledger {
       }
       const entry = parsed as LedgerEntry | undefined;
       if (!parses || entry === null || typeof entry !== 'object' || typeof entry.seq !== 'number' || typeof entry.hash !== 'string') {
-        throw new LedgerCorruptError(
-          `the ledger ${this.path} is damaged near byte ${line.start} (its last entry is not readable); run 'rollgate ledger verify' and restore it before appending`,
-        );
+        throw new LedgerCorruptError(`the ledger ${this.path} is damaged near byte ${line.start} (its last entry is not readable); run 'rollgate ledger verify' and restore it before appending`);
       }
       if (computeEntryHash(entry) !== entry.hash) {
-        throw new LedgerCorruptError(
-          `the last entry of ${this.path} (seq ${entry.seq}) does not match its hash: it was altered. Run 'rollgate ledger verify' and restore the file before appending`,
-        );
+        throw new LedgerCorruptError(`the last entry of ${this.path} (seq ${entry.seq}) does not match its hash: it was altered. Run 'rollgate ledger verify' and restore the file before appending`);
       }
       return { last: { seq: entry.seq, hash: entry.hash }, torn };
     }

@@ -9,8 +9,7 @@ export const LEDGER_LOCK_DEFAULTS = { timeoutMs: 10_000, staleAfterMs: 30_000, u
 export class LedgerLockTimeoutError extends LockBusyError {
   constructor(lockPath: string, holder: LockOwner | undefined, waitedMs: number) {
     super(lockPath, holder, waitedMs);
-    this.message =
-      `could not lock the ledger within ${waitedMs} ms: ${lockPath} is held by ${describeLockOwner(holder)}. ${lockClearHint(holder, lockPath)}`;
+    this.message = `could not lock the ledger within ${waitedMs} ms: ${lockPath} is held by ${describeLockOwner(holder)}. ${lockClearHint(holder, lockPath)}`;
     this.name = 'LedgerLockTimeoutError';
   }
 }

@@ -51,9 +51,7 @@ export interface GateOptions {
 
 /** The gates (in plan order) that the promotion after `stage` must pass. */
 export function gatesForStage(targets: readonly NotifyTarget[] | undefined, stage: string): Array<{ target: NotifyTarget; name: string }> {
-  return (targets ?? [])
-    .map((target, index) => ({ target, name: target.name ?? `notify-${index}` }))
-    .filter(({ target }) => target.type === 'confirm-promotion' && (!target.stages || target.stages.includes(stage)));
+  return (targets ?? []).map((target, index) => ({ target, name: target.name ?? `notify-${index}` })).filter(({ target }) => target.type === 'confirm-promotion' && (!target.stages || target.stages.includes(stage)));
 }
 
 /** Asks one gate until it answers 2xx, `maxWait` passes, or the signal aborts. Never throws. */

@@ -37,7 +37,11 @@ export function planPromotionGate(plan: Plan, secrets: SecretResolver, clock: Ga
             confirmed.push(`${gate.name} (${answer.attempts} ask${answer.attempts === 1 ? '' : 's'}, ${waited})`);
             continue;
           case 'timeout':
-            return { open: false, gate: gate.name, reason: `promotion gate ${gate.name} did not confirm the promotion of ${question.stage} within ${gate.target.maxWait ?? '30m'} (last answer: ${answer.lastHold ?? 'none'}); resume to ask again, or roll back` };
+            return {
+              open: false,
+              gate: gate.name,
+              reason: `promotion gate ${gate.name} did not confirm the promotion of ${question.stage} within ${gate.target.maxWait ?? '30m'} (last answer: ${answer.lastHold ?? 'none'}); resume to ask again, or roll back`,
+            };
           case 'misconfigured':
             return { open: false, gate: gate.name, reason: `promotion gate ${gate.name} cannot be asked: ${answer.lastHold ?? 'misconfigured'}` };
           case 'aborted':

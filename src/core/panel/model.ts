@@ -193,10 +193,7 @@ export function rolloutStatusLine(snapshot: RolloutSnapshot | undefined): string
 }
 
 /** The panel's view of one rollout. `guardrails` are the plan's definitions (for bounds before the first measurement). */
-export function toPanelRollout(
-  snapshot: RolloutSnapshot,
-  options: { guardrails?: readonly Guardrail[]; driving: boolean; drill?: boolean },
-): PanelRollout {
+export function toPanelRollout(snapshot: RolloutSnapshot, options: { guardrails?: readonly Guardrail[]; driving: boolean; drill?: boolean }): PanelRollout {
   const guardrails = new Map((options.guardrails ?? []).map((guardrail) => [guardrail.name, guardrail]));
   const result: PanelRollout = {
     service: snapshot.service,
@@ -351,12 +348,7 @@ export function cellOriginText(source: { runbook: string; index?: number; name?:
  * (null) split the line into segments. The scale includes the bounds so a line near its bound
  * is drawn near it. Returns the segments and the y of each bound.
  */
-export function sparkline(
-  trend: readonly (number | null)[],
-  width: number,
-  height: number,
-  bounds: { min?: number; max?: number } = {},
-): { segments: string[]; maxY?: number; minY?: number } {
+export function sparkline(trend: readonly (number | null)[], width: number, height: number, bounds: { min?: number; max?: number } = {}): { segments: string[]; maxY?: number; minY?: number } {
   const values = trend.filter((value): value is number => value !== null && Number.isFinite(value));
   if (values.length === 0) return { segments: [] };
   const scale = [...values, ...(bounds.min !== undefined ? [bounds.min] : []), ...(bounds.max !== undefined ? [bounds.max] : [])];

@@ -286,4 +286,3 @@ export interface PanelFlag {
   /** Why this flag could not be read (e.g. it does not exist). */
   problem?: string;
 }
-

@@ -33,9 +33,7 @@ export function toPanelTimeline(model: ReportModel): PanelTimeline {
     outcome: model.outcome.text,
     recovery: recoveryText(model.recovery),
     verified: verification.ok,
-    verification:
-      verificationWarning(verification) ??
-      `Ledger chain intact (${verification.verifiedEntries} entries)${head ? `; last entry of this run #${head.seq}, hash ${head.hash.slice(0, 16)}…` : ''}`,
+    verification: verificationWarning(verification) ?? `Ledger chain intact (${verification.verifiedEntries} entries)${head ? `; last entry of this run #${head.seq}, hash ${head.hash.slice(0, 16)}…` : ''}`,
     rows,
     measurementEntries: model.measurementEntries,
   };

@@ -10,11 +10,7 @@ import { z } from 'zod';
 /** A Kubernetes object name (RFC 1123 subdomain): lower-case letters, digits, '-' and '.', at most 253. */
 export const KUBERNETES_NAME_PATTERN = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
-const kubernetesName = (description: string) =>
-  z
-    .string()
-    .regex(KUBERNETES_NAME_PATTERN, "a Kubernetes name: lower-case letters, digits, '-' and '.', starting and ending with a letter or digit")
-    .describe(description);
+const kubernetesName = (description: string) => z.string().regex(KUBERNETES_NAME_PATTERN, "a Kubernetes name: lower-case letters, digits, '-' and '.', starting and ending with a letter or digit").describe(description);
 
 const labels = (description: string) => z.record(z.string(), z.string()).describe(description);
 
@@ -28,10 +24,7 @@ export const argoRolloutsExportSchema = z
         apiVersion: z.string().min(1).default('apps/v1').describe('API version of the workload, e.g. apps/v1.'),
         kind: z.string().min(1).default('Deployment').describe('Kind of the workload, e.g. Deployment.'),
         name: kubernetesName('Name of the workload whose pod template the Rollout runs.'),
-        scaleDown: z
-          .enum(['never', 'onsuccess', 'progressively'])
-          .optional()
-          .describe('When Argo scales the referenced Deployment down: never, onsuccess (after the Rollout is healthy) or progressively.'),
+        scaleDown: z.enum(['never', 'onsuccess', 'progressively']).optional().describe('When Argo scales the referenced Deployment down: never, onsuccess (after the Rollout is healthy) or progressively.'),
       })
       .optional()
       .describe('The workload (usually a Deployment) that provides the pod template. Default: the Deployment named `metadata.service`.'),

@@ -18,10 +18,10 @@ export const GuardrailKindCodes = {
 
 export const guardrailKindRuleDescriptions: Readonly<Record<string, string>> = {
   [GuardrailKindCodes.kindField]: 'A guardrail field that its kind does not use (e.g. `histogram` on a threshold guardrail), so it would be silently ignored.',
-  [GuardrailKindCodes.kindMissing]: 'A field the guardrail\'s kind needs is missing (threshold and compare: `query`; drift: `histogram`; calibration: `histogram` or `counter`).',
+  [GuardrailKindCodes.kindMissing]: "A field the guardrail's kind needs is missing (threshold and compare: `query`; drift: `histogram`; calibration: `histogram` or `counter`).",
   [GuardrailKindCodes.invalidSelector]: 'A drift or calibration `selector` is not a PromQL label-matcher list in braces.',
-  [GuardrailKindCodes.histogramSuffix]: 'A `histogram` names the `_bucket` series instead of the histogram\'s base name.',
-  [GuardrailKindCodes.judgeThresholds]: 'A stage\'s `judge.marginal` is above its `judge.pass`.',
+  [GuardrailKindCodes.histogramSuffix]: "A `histogram` names the `_bucket` series instead of the histogram's base name.",
+  [GuardrailKindCodes.judgeThresholds]: "A stage's `judge.marginal` is above its `judge.pass`.",
   [GuardrailKindCodes.judgeWithoutGuardrails]: 'A stage has `judge:` but no guardrails to score.',
   [GuardrailKindCodes.criticalWithoutJudge]: 'A guardrail is `critical` but no stage that uses it has `judge:`, where critical has its only effect.',
   [GuardrailKindCodes.compareWithoutBake]: 'A stage without `bake` uses a compare guardrail, which tests the samples of the bake.',
@@ -58,25 +58,14 @@ type Report = (code: string, message: string, span: Span, severity?: Severity, f
  * needs, the selector's syntax, a `_bucket` suffix. Threshold bounds (min/max/ratios) stay in
  * semantics.ts. `checkPlaceholders` is semantics.ts's check of `{{...}}` names.
  */
-export function guardrailKindDiagnostics(
-  guardrail: Guardrail,
-  index: number,
-  locator: PlanLocator,
-  report: Report,
-  checkPlaceholders: (text: string, path: PlanPath) => void,
-): void {
+export function guardrailKindDiagnostics(guardrail: Guardrail, index: number, locator: PlanLocator, report: Report, checkPlaceholders: (text: string, path: PlanPath) => void): void {
   const kind = guardrail.kind;
   const at = (...rest: PropertyKey[]): PlanPath => ['guardrails', index, ...rest];
   for (const [field, kinds] of Object.entries(FIELD_KINDS) as [FieldName, readonly GuardrailKind[]][]) {
     if (guardrail[field] === undefined || kinds.includes(kind)) continue;
-    report(
-      GuardrailKindCodes.kindField,
-      `'${field}' does not apply to a ${kind} guardrail (it is used by ${kinds.join(' and ')}); remove it or change 'kind'.`,
-      locator.key(at(field)),
-    );
+    report(GuardrailKindCodes.kindField, `'${field}' does not apply to a ${kind} guardrail (it is used by ${kinds.join(' and ')}); remove it or change 'kind'.`, locator.key(at(field)));
   }
-  const missing = (what: string) =>
-    report(GuardrailKindCodes.kindMissing, `A ${kind} guardrail needs ${what}.`, locator.value(guardrail.kind === 'threshold' ? at('name') : at('kind')));
+  const missing = (what: string) => report(GuardrailKindCodes.kindMissing, `A ${kind} guardrail needs ${what}.`, locator.value(guardrail.kind === 'threshold' ? at('name') : at('kind')));
   if ((kind === 'threshold' || kind === 'compare') && guardrail.query === undefined) missing("'query': the PromQL query it measures");
   if (kind === 'drift' && guardrail.histogram === undefined) missing("'histogram': the base name of the score histogram whose distribution it compares");
   if (kind === 'calibration') {

@@ -28,9 +28,7 @@ export function hoverPlan(text: string, offset: number): PlanHover | undefined {
     if (located.role !== 'key' && isStageGuardrailReference(path)) {
       const name = String(located.scalar.value);
       const guardrail = definedGuardrails(document).find((candidate) => candidate.name === name);
-      const markdown = guardrail
-        ? guardrailMarkdown(guardrail)
-        : `**Guardrail \`${name}\`** is not defined in this plan's \`guardrails\` list.`;
+      const markdown = guardrail ? guardrailMarkdown(guardrail) : `**Guardrail \`${name}\`** is not defined in this plan's \`guardrails\` list.`;
       return { markdown, start, end };
     }
 

@@ -46,13 +46,17 @@ export class PlanValidator {
   }
 
   validate(text: string): PlanValidation {
-    return validateGuarded(text, (whole) => {
-      const document = whole.length >= this.minIncrementalLength ? this.compose(whole) : undefined;
-      this.lastParse = document ? 'incremental' : 'full';
-      // The cache is kept: text that must be parsed whole (a YAML error while typing, say) is
-      // usually followed by text whose untouched pieces are the cached ones again.
-      return document ?? parseDocument(whole, PLAN_PARSE_OPTIONS);
-    }, this.queries);
+    return validateGuarded(
+      text,
+      (whole) => {
+        const document = whole.length >= this.minIncrementalLength ? this.compose(whole) : undefined;
+        this.lastParse = document ? 'incremental' : 'full';
+        // The cache is kept: text that must be parsed whole (a YAML error while typing, say) is
+        // usually followed by text whose untouched pieces are the cached ones again.
+        return document ?? parseDocument(whole, PLAN_PARSE_OPTIONS);
+      },
+      this.queries,
+    );
   }
 
   /** The joined document, or undefined when the text must be parsed whole. */
@@ -194,7 +198,6 @@ function endOfLine(text: string, from: number): number {
   const newline = text.indexOf('\n', from);
   return newline < 0 ? text.length : newline;
 }
-
 
 /** Parses one piece alone; undefined when it does not parse cleanly into what its kind needs. */
 function parsePiece(text: string, offset: number, kind: PieceKind): ParsedPiece | undefined {

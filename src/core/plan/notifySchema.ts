@@ -36,20 +36,17 @@ export function notifyTargetsSchema(parts: NotifySchemaParts) {
       type: z
         .enum(NOTIFY_TYPES)
         .default('event')
-        .describe('`event`: a webhook told about the events it lists, after they are recorded. `confirm-promotion`: a gate the rollout asks before promoting a stage; it promotes once the URL answers 2xx, and pauses if it has not by `maxWait`.'),
+        .describe(
+          '`event`: a webhook told about the events it lists, after they are recorded. `confirm-promotion`: a gate the rollout asks before promoting a stage; it promotes once the URL answers 2xx, and pauses if it has not by `maxWait`.',
+        ),
       url: parts.url('Where to POST: an http:// or https:// URL. Use `urlSecret` instead when the URL itself is a secret (a Slack incoming webhook).').optional(),
-      urlSecret: parts.secretRef
-        .optional()
-        .describe('The URL as a secret reference, for webhooks whose URL is the credential (Slack incoming webhooks). Give either `url` or `urlSecret`.'),
+      urlSecret: parts.secretRef.optional().describe('The URL as a secret reference, for webhooks whose URL is the credential (Slack incoming webhooks). Give either `url` or `urlSecret`.'),
       events: z
         .array(z.enum(NOTIFY_EVENTS))
         .min(1, 'a list of at least one event')
         .optional()
         .describe('Events to send (event targets): start, promote, pause, breach, rollback, rollback-failed, end. Default: all of them.'),
-      format: z
-        .enum(NOTIFY_FORMATS)
-        .optional()
-        .describe('`json`: Rollgate\'s notification document. `slack`: a Slack incoming-webhook message (a `text` summary and blocks). Default: json.'),
+      format: z.enum(NOTIFY_FORMATS).optional().describe("`json`: Rollgate's notification document. `slack`: a Slack incoming-webhook message (a `text` summary and blocks). Default: json."),
       headers: z
         .record(z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, 'an HTTP header name'), parts.secretRef)
         .optional()
@@ -62,10 +59,7 @@ export function notifyTargetsSchema(parts: NotifySchemaParts) {
         .max(10, 'at most 10')
         .optional()
         .describe('Further attempts after a failed delivery (connection error, timeout, 5xx, 429), with exponential backoff (event targets). Default: 3.'),
-      stages: z
-        .array(z.string().min(1))
-        .optional()
-        .describe('Confirm-promotion gates: the stages whose promotion waits for the gate. Default: every stage.'),
+      stages: z.array(z.string().min(1)).optional().describe('Confirm-promotion gates: the stages whose promotion waits for the gate. Default: every stage.'),
       interval: parts.duration('Confirm-promotion gates: how often to ask again while the gate holds. Default: 10s.').optional(),
       maxWait: parts.duration('Confirm-promotion gates: how long to hold a promotion before the rollout pauses for a person. Default: 30m.').optional(),
     })

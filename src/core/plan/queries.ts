@@ -84,8 +84,7 @@ export class PlanQueryChecker {
     if (findings.length === 0) return [];
     return findings.map((finding): Diagnostic => {
       // The field the finding lies in, else one it overlaps (the finding is then cut to that field).
-      const piece =
-        pieces.find((one) => finding.start >= one.start && finding.end <= one.end) ?? pieces.find((one) => finding.start < one.end && finding.end > one.start);
+      const piece = pieces.find((one) => finding.start >= one.start && finding.end <= one.end) ?? pieces.find((one) => finding.start < one.end && finding.end > one.start);
       let node = piece ? piece.node : fallback;
       if (typeof node === 'function') node = (node as () => unknown)();
       const source = piece ? yamlScalarSource(this.text, node) : undefined;

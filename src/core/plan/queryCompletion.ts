@@ -106,7 +106,13 @@ export function promqlHoverTarget(query: string, offset: number): PlanQueryHover
   const fn = PROMQL_FUNCTIONS.get(name);
   if (fn && /^\s*\(/.test(query.slice(start + name.length))) {
     const signature = `${fn.name}(${fn.argTypes.join(', ')}${fn.variadic !== 0 ? ', ...' : ''}) → ${fn.returns}`;
-    return { kind: 'function', name, start, end: start + name.length, markdown: `\`${signature}\`\n\n${fn.summary}${fn.experimental ? '\n\n_Experimental in Prometheus: needs `--enable-feature=promql-experimental-functions`._' : ''}` };
+    return {
+      kind: 'function',
+      name,
+      start,
+      end: start + name.length,
+      markdown: `\`${signature}\`\n\n${fn.summary}${fn.experimental ? '\n\n_Experimental in Prometheus: needs `--enable-feature=promql-experimental-functions`._' : ''}`,
+    };
   }
   const aggregation = PROMQL_AGGREGATIONS.get(name);
   if (aggregation) return { kind: 'function', name, start, end: start + name.length, markdown: `\`${name}\` (aggregation)\n\n${aggregation.summary}` };
@@ -122,4 +128,3 @@ export function planQueryHoverTarget(text: string, offset: number): PlanQueryHov
   const span = sourceSpan(at.source, target.start, target.end);
   return { ...target, start: span.start, end: span.end };
 }
-

@@ -17,8 +17,24 @@ export interface ScalarSource {
 }
 
 const ESCAPES: Record<string, string> = {
-  '0': '\0', a: '\x07', b: '\b', t: '\t', '\t': '\t', n: '\n', v: '\v', f: '\f', r: '\r', e: '\x1b',
-  ' ': ' ', '"': '"', '/': '/', '\\': '\\', N: '\u0085', _: '\u00a0', L: '\u2028', P: '\u2029',
+  '0': '\0',
+  a: '\x07',
+  b: '\b',
+  t: '\t',
+  '\t': '\t',
+  n: '\n',
+  v: '\v',
+  f: '\f',
+  r: '\r',
+  e: '\x1b',
+  ' ': ' ',
+  '"': '"',
+  '/': '/',
+  '\\': '\\',
+  N: '\u0085',
+  _: '\u00a0',
+  L: '\u2028',
+  P: '\u2029',
 };
 const HEX_ESCAPES: Record<string, number> = { x: 2, u: 4, U: 8 };
 
@@ -179,7 +195,7 @@ function readBlock(text: string, from: number, to: number, folded: boolean): (Bu
   const explicit = Number(header[1] || header[3] || 0);
   const chomping = header[2] as '' | '+' | '-';
   const lines: Array<{ start: number; end: number; breakEnd: number }> = [];
-  for (let at = headerEnd + 1; at < to; ) {
+  for (let at = headerEnd + 1; at < to;) {
     let end = text.indexOf('\n', at);
     if (end < 0 || end > to) end = to;
     const contentEnd = end > at && text[end - 1] === '\r' ? end - 1 : end;

@@ -41,8 +41,7 @@ const boundedDuration = (description: string, bounds: { min?: string; max?: stri
     { message: [bounds.min ? `at least ${bounds.min}` : '', bounds.max ? `at most ${bounds.max}` : ''].filter(Boolean).join(' and ') },
   );
 
-const percent = (description: string) =>
-  z.number().min(0, 'a percentage from 0 to 100').max(100, 'a percentage from 0 to 100').describe(description);
+const percent = (description: string) => z.number().min(0, 'a percentage from 0 to 100').max(100, 'a percentage from 0 to 100').describe(description);
 
 const url = (description: string) =>
   // z.url (not a refine) so the exported JSON Schema says `format: uri`.
@@ -63,10 +62,7 @@ export const modelVersionSchema = z
   .strictObject({
     version: z.string().min(1).describe('Version label the deployment endpoint knows this model by, e.g. "42".'),
     artifact: z.string().min(1).describe('Where the model artifact lives, e.g. s3://models/churn/42.'),
-    digest: z
-      .string()
-      .regex(DIGEST_PATTERN, "a digest 'sha256:' followed by 64 lower-case hex digits")
-      .describe('Content digest of the artifact, `sha256:` and 64 hex digits: proves which bytes were deployed.'),
+    digest: z.string().regex(DIGEST_PATTERN, "a digest 'sha256:' followed by 64 lower-case hex digits").describe('Content digest of the artifact, `sha256:` and 64 hex digits: proves which bytes were deployed.'),
   })
   .describe('One deployable model version.');
 
@@ -75,9 +71,7 @@ export const metadataSchema = z
     name: name('Plan name').describe('Name of this rollout plan, unique in the repository.'),
     service: name('Service name').describe('Service on the deployment endpoint that serves the model.'),
     owner: z.string().min(1).optional().describe('Team or person accountable for this rollout.'),
-    environment: z
-      .enum(['dev', 'test', 'staging', 'prod'])
-      .describe('Environment the plan targets. `prod` plans must pass a shadow or canary stage before full traffic.'),
+    environment: z.enum(['dev', 'test', 'staging', 'prod']).describe('Environment the plan targets. `prod` plans must pass a shadow or canary stage before full traffic.'),
     description: z.string().optional().describe('Free text shown in the side panel.'),
     labels: z.record(z.string(), z.string()).optional().describe('Free-form key/value labels, copied to ledger entries.'),
   })
@@ -100,11 +94,7 @@ export const lineageSchema = z
             name: z.string().min(1).describe('Data set name.'),
             snapshot: z.string().optional().describe('Snapshot or partition used, e.g. a date.'),
             uri: z.string().optional().describe('Where the snapshot lives.'),
-            digest: z
-              .string()
-              .regex(DIGEST_PATTERN, "a digest 'sha256:' followed by 64 lower-case hex digits")
-              .optional()
-              .describe('Content digest of the snapshot.'),
+            digest: z.string().regex(DIGEST_PATTERN, "a digest 'sha256:' followed by 64 lower-case hex digits").optional().describe('Content digest of the snapshot.'),
           })
           .describe('A data set the candidate was trained on.'),
       )
@@ -171,26 +161,17 @@ export const guardrailSchema = z
       .string()
       .min(1)
       .optional()
-      .describe('threshold, compare: PromQL query returning one number. `{{version}}` stands for the version under test (the baseline\'s in the baseline half of a relative check); `{{candidate.version}}`, `{{baseline.version}}`, `{{metadata.service}}`, `{{metadata.name}}` and `{{model.name}}` are available too. Any other placeholder is an error.'),
+      .describe(
+        "threshold, compare: PromQL query returning one number. `{{version}}` stands for the version under test (the baseline's in the baseline half of a relative check); `{{candidate.version}}`, `{{baseline.version}}`, `{{metadata.service}}`, `{{metadata.name}}` and `{{model.name}}` are available too. Any other placeholder is an error.",
+      ),
     min: z.number().optional().describe('The measurement fails when it is below this value.'),
     max: z.number().optional().describe('The measurement fails when it is above this value (drift: the PSI or Jensen–Shannon value, default by method; calibration: the expected calibration error).'),
-    relativeTo: z
-      .enum(['baseline'])
-      .optional()
-      .describe('Compare against the same query run for the baseline version; use with maxRatio/minRatio.'),
+    relativeTo: z.enum(['baseline']).optional().describe('Compare against the same query run for the baseline version; use with maxRatio/minRatio.'),
     maxRatio: z.number().positive().optional().describe('Fails when candidate / baseline is above this ratio (needs relativeTo: baseline).'),
     minRatio: z.number().positive().optional().describe('Fails when candidate / baseline is below this ratio (needs relativeTo: baseline).'),
     interval: boundedDuration('How often the guardrail is measured while a stage bakes (1s to 1h).', { min: '1s', max: '1h' }).default('30s'),
-    failureLimit: z
-      .number()
-      .int('a whole number')
-      .min(1, 'at least 1')
-      .default(1)
-      .describe('Consecutive failed measurements that make a breach.'),
-    onNoData: z
-      .enum(['fail', 'pass', 'inconclusive'])
-      .default('inconclusive')
-      .describe('What a query that returns no data means. `inconclusive` pauses the rollout for a human.'),
+    failureLimit: z.number().int('a whole number').min(1, 'at least 1').default(1).describe('Consecutive failed measurements that make a breach.'),
+    onNoData: z.enum(['fail', 'pass', 'inconclusive']).default('inconclusive').describe('What a query that returns no data means. `inconclusive` pauses the rollout for a human.'),
     dryRun: z.boolean().default(false).describe('Measure and record, but never decide (for trying a new guardrail).'),
     ...guardrailKindFields(duration),
   })
@@ -206,25 +187,15 @@ export const stageSchema = z
     mirror: percent('Percent of live traffic copied to the candidate (shadow), its answers discarded.').optional(),
     bake: boundedDuration('How long the stage runs, measuring its guardrails, before it can be promoted (at most 168h, a week).', { max: '168h' }).optional(),
     guardrails: z.array(z.string().min(1)).optional().describe('Names of the guardrails that gate this stage.'),
-    approval: z
-      .enum(['manual', 'auto'])
-      .default('auto')
-      .describe('manual: a person approves before the next stage; auto: promote when the bake passes.'),
-    final: z
-      .boolean()
-      .optional()
-      .describe('Marks the last traffic stage when a plan deliberately stops below 100 percent.'),
+    approval: z.enum(['manual', 'auto']).default('auto').describe('manual: a person approves before the next stage; auto: promote when the bake passes.'),
+    final: z.boolean().optional().describe('Marks the last traffic stage when a plan deliberately stops below 100 percent.'),
     judge: judgeSchema.optional(),
   })
   .describe('One step of the rollout.');
 
 export const rollbackSchema = z
   .strictObject({
-    to: z
-      .string()
-      .min(1)
-      .default('baseline')
-      .describe('Version to roll back to: `baseline` (the declared baseline) or an explicit version.'),
+    to: z.string().min(1).default('baseline').describe('Version to roll back to: `baseline` (the declared baseline) or an explicit version.'),
     automatic: z.boolean().default(true).describe('Roll back without asking when a guardrail is breached; otherwise pause.'),
   })
   .describe('What happens when a guardrail is breached.');
@@ -243,7 +214,9 @@ export const planSchema = z
     flags: z
       .array(flagSchema)
       .optional()
-      .describe('Feature flags that ship with the candidate, on the flag service of `endpoints.flags`: switched to their `default` when the rollout starts, moved with traffic when `followTraffic`, and put back by a rollback as `onRollback` says, in the same ledger entry as the traffic.'),
+      .describe(
+        'Feature flags that ship with the candidate, on the flag service of `endpoints.flags`: switched to their `default` when the rollout starts, moved with traffic when `followTraffic`, and put back by a rollback as `onRollback` says, in the same ledger entry as the traffic.',
+      ),
     notify: notifyTargetsSchema({ url, duration, secretRef: secretRefSchema, name }).optional(),
     export: exportSchema.optional(),
   })

@@ -76,7 +76,7 @@ const expectedNames: Record<string, string> = {
 };
 
 function show(value: unknown): string {
-  const rendered = typeof value === 'string' ? `'${value}'` : JSON.stringify(value) ?? String(value);
+  const rendered = typeof value === 'string' ? `'${value}'` : (JSON.stringify(value) ?? String(value));
   return rendered.length > 60 ? `${rendered.slice(0, 57)}...` : rendered;
 }
 
@@ -118,7 +118,10 @@ export function schemaDiagnostics(issues: readonly z.core.$ZodIssue[], value: un
         const known = knownKeysAt(path, value);
         for (const key of issue.keys) {
           const span = locator.key([...path, key]);
-          const suggestion = closestMatch(key, known.filter((candidate) => candidate !== key));
+          const suggestion = closestMatch(
+            key,
+            known.filter((candidate) => candidate !== key),
+          );
           const where = path.length === 0 ? 'at the top level of the plan' : `in ${label}`;
           if (suggestion) {
             error(SchemaCodes.unknownKey, `Unknown key '${key}' ${where}. Did you mean '${suggestion}'?`, span, {
@@ -143,12 +146,7 @@ export function schemaDiagnostics(issues: readonly z.core.$ZodIssue[], value: un
         const span = locator.value(path);
         const choices = allowed.length === 1 ? `'${allowed[0]}'` : `one of ${allowed.join(', ')}`;
         const message = `'${label}' must be ${choices}, not ${describeKind(actual)}.${suggestion ? ` Did you mean '${suggestion}'?` : ''}`;
-        error(
-          SchemaCodes.invalidValue,
-          message,
-          span,
-          suggestion ? { title: `Change to '${suggestion}'`, edits: [{ start: span.start, end: span.end, text: suggestion }] } : undefined,
-        );
+        error(SchemaCodes.invalidValue, message, span, suggestion ? { title: `Change to '${suggestion}'`, edits: [{ start: span.start, end: span.end, text: suggestion }] } : undefined);
         break;
       }
       case 'invalid_format':

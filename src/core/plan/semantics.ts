@@ -63,8 +63,7 @@ export function semanticDiagnostics(plan: PlanSections, locator: PlanLocator, te
     diagnostics.push({ severity, code, message, start: span.start, end: span.end, ...(fix ? { fix } : {}) });
   };
   // A stage's traffic figure, or its kind when the traffic is implied by it.
-  const trafficSpan = (index: number): Span =>
-    locator.value(stages[index]!.traffic !== undefined ? ['stages', index, 'traffic'] : ['stages', index, 'kind']);
+  const trafficSpan = (index: number): Span => locator.value(stages[index]!.traffic !== undefined ? ['stages', index, 'traffic'] : ['stages', index, 'kind']);
 
   // Guardrails: unique names, a bound each, consistent bounds, known placeholders.
   const guardrailIndex = new Map<string, number>();
@@ -150,21 +149,22 @@ export function semanticDiagnostics(plan: PlanSections, locator: PlanLocator, te
     } else stageIndex.set(stage.name, index);
 
     // Without a valid guardrails section there is nothing to check the names against.
-    if (plan.guardrails) stage.guardrails?.forEach((name, position) => {
-      if (guardrailIndex.has(name)) return;
-      const span = locator.value(['stages', index, 'guardrails', position]);
-      suggestGuardrail ??= createMatcher(guardrailIndex.keys());
-      // Suggestions cost a comparison with every guardrail; past a hundred the list has stopped
-      // being read anyway, so a pathological file stays fast.
-      const suggestion = ++suggestionsMade <= MAX_SUGGESTIONS ? suggestGuardrail(name) : undefined;
-      report(
-        SemanticCodes.unknownGuardrail,
-        `Stage '${stage.name}' names guardrail '${name}', which the plan does not define.${suggestion ? ` Did you mean '${suggestion}'?` : ''}`,
-        span,
-        'error',
-        suggestion ? { title: `Change to '${suggestion}'`, edits: [{ start: span.start, end: span.end, text: suggestion }] } : undefined,
-      );
-    });
+    if (plan.guardrails)
+      stage.guardrails?.forEach((name, position) => {
+        if (guardrailIndex.has(name)) return;
+        const span = locator.value(['stages', index, 'guardrails', position]);
+        suggestGuardrail ??= createMatcher(guardrailIndex.keys());
+        // Suggestions cost a comparison with every guardrail; past a hundred the list has stopped
+        // being read anyway, so a pathological file stays fast.
+        const suggestion = ++suggestionsMade <= MAX_SUGGESTIONS ? suggestGuardrail(name) : undefined;
+        report(
+          SemanticCodes.unknownGuardrail,
+          `Stage '${stage.name}' names guardrail '${name}', which the plan does not define.${suggestion ? ` Did you mean '${suggestion}'?` : ''}`,
+          span,
+          'error',
+          suggestion ? { title: `Change to '${suggestion}'`, edits: [{ start: span.start, end: span.end, text: suggestion }] } : undefined,
+        );
+      });
 
     if (stage.final) markedFinal = true;
     if (stage.kind === 'full' && stage.traffic !== undefined && stage.traffic !== 100) {
@@ -192,7 +192,11 @@ export function semanticDiagnostics(plan: PlanSections, locator: PlanLocator, te
       const last = stages[lastTrafficIndex]!;
       const traffic = candidateTrafficPercent(last)!;
       if (traffic < 100) {
-        report(SemanticCodes.trafficIncomplete, `The last traffic stage '${last.name}' stops at ${traffic}%. Add a stage that reaches 100, or mark this one \`final: true\` if the plan deliberately stops here.`, trafficSpan(lastTrafficIndex));
+        report(
+          SemanticCodes.trafficIncomplete,
+          `The last traffic stage '${last.name}' stops at ${traffic}%. Add a stage that reaches 100, or mark this one \`final: true\` if the plan deliberately stops here.`,
+          trafficSpan(lastTrafficIndex),
+        );
       }
     }
   }
@@ -210,7 +214,11 @@ export function semanticDiagnostics(plan: PlanSections, locator: PlanLocator, te
   // Model: a rollback target must differ from what is being rolled out.
   const model = plan.model;
   if (model && model.baseline.version === model.candidate.version) {
-    report(SemanticCodes.baselineIsCandidate, `The baseline version '${model.baseline.version}' is the candidate's version; a rollback would change nothing. Declare the known-good version the candidate replaces.`, locator.value(['model', 'baseline', 'version']));
+    report(
+      SemanticCodes.baselineIsCandidate,
+      `The baseline version '${model.baseline.version}' is the candidate's version; a rollback would change nothing. Declare the known-good version the candidate replaces.`,
+      locator.value(['model', 'baseline', 'version']),
+    );
   }
   if (model && plan.rollback && plan.rollback.to !== 'baseline' && plan.rollback.to === model.candidate.version) {
     report(SemanticCodes.rollbackToCandidate, `'rollback.to' names the candidate's version '${plan.rollback.to}'; roll back to 'baseline' or another known-good version.`, locator.value(['rollback', 'to']));

@@ -161,7 +161,10 @@ function acceptedSections(value: Record<string, unknown>): PlanSections {
 }
 
 /** Parses `value`; when every issue is an unknown key, parses again without those keys (indices stay put). */
-function parseIgnoringUnknownKeys<T>(schema: { safeParse(value: unknown): { success: true; data: T } | { success: false; error: { issues: readonly { code: string; path: readonly PropertyKey[]; keys?: readonly string[] }[] } } }, value: unknown): { success: true; data: T } | { success: false } {
+function parseIgnoringUnknownKeys<T>(
+  schema: { safeParse(value: unknown): { success: true; data: T } | { success: false; error: { issues: readonly { code: string; path: readonly PropertyKey[]; keys?: readonly string[] }[] } } },
+  value: unknown,
+): { success: true; data: T } | { success: false } {
   const first = schema.safeParse(value);
   if (first.success) return first;
   const issues = first.error.issues;

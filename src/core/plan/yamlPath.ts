@@ -90,12 +90,7 @@ export function findCursorContext(text: string, offset: number): PlanCursorConte
   const typingBlockKey = BLOCK_KEY_BEFORE_CURSOR.test(before) && NOTHING_BUT_COMMENT.test(restAfterWord);
 
   const inserted = (needsLeadingSpace ? ' ' : '') + CURSOR_MARKER;
-  const patched =
-    text.slice(0, cursor) +
-    inserted +
-    wordAfter +
-    (typingBlockKey ? ':' : '') +
-    text.slice(cursor + wordAfter.length);
+  const patched = text.slice(0, cursor) + inserted + wordAfter + (typingBlockKey ? ':' : '') + text.slice(cursor + wordAfter.length);
 
   let document: Document.Parsed;
   try {
@@ -107,8 +102,7 @@ export function findCursorContext(text: string, offset: number): PlanCursorConte
   if (!located || !located.scalar.range) return undefined;
 
   // Map the marker text's offsets back to the original text.
-  const toOriginal = (patchedOffset: number) =>
-    patchedOffset <= cursor ? patchedOffset : Math.max(cursor, patchedOffset - inserted.length);
+  const toOriginal = (patchedOffset: number) => (patchedOffset <= cursor ? patchedOffset : Math.max(cursor, patchedOffset - inserted.length));
   const quoted = located.scalar.type === 'QUOTE_DOUBLE' || located.scalar.type === 'QUOTE_SINGLE';
   const [scalarStart, scalarEnd] = located.scalar.range;
   const replaceStart = toOriginal(scalarStart + (quoted ? 1 : 0));

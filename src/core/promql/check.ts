@@ -476,5 +476,4 @@ class Checker {
     // One-to-one matching pairs each series with at most one other: never more than the smaller side.
     return { type, series: smaller(lhs.series, rhs.series), pinned: lhs.pinned };
   }
-
 }

@@ -158,8 +158,7 @@ export async function completePromql(query: string, offset: number, sources: Pro
   const context = promqlCompletionContext(query, offset);
   if (!context) return [];
   const { start, end } = context;
-  const live = <T>(load: (catalog: PrometheusCatalog) => Promise<T>, fallback: T): Promise<T> =>
-    sources.catalog ? within(load(sources.catalog), sources.liveTimeoutMs ?? 500, fallback) : Promise.resolve(fallback);
+  const live = <T>(load: (catalog: PrometheusCatalog) => Promise<T>, fallback: T): Promise<T> => (sources.catalog ? within(load(sources.catalog), sources.liveTimeoutMs ?? 500, fallback) : Promise.resolve(fallback));
   const item = (label: string, kind: PromqlCompletionKind, sortText: string, extra: Partial<PromqlCompletionItem> = {}): PromqlCompletionItem => ({ label, kind, insertText: label, start, end, sortText, ...extra });
 
   switch (context.kind) {

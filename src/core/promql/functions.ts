@@ -116,9 +116,7 @@ const rows: Row[] = [
 ];
 
 /** Every function by name. */
-export const PROMQL_FUNCTIONS: ReadonlyMap<string, PromqlFunction> = new Map(
-  rows.map(([name, argTypes, returns, summary, extra]) => [name, { name, argTypes, returns, summary, variadic: 0, ...extra }]),
-);
+export const PROMQL_FUNCTIONS: ReadonlyMap<string, PromqlFunction> = new Map(rows.map(([name, argTypes, returns, summary, extra]) => [name, { name, argTypes, returns, summary, variadic: 0, ...extra }]));
 
 export interface PromqlAggregation {
   name: string;

@@ -109,9 +109,7 @@ export async function collectFromLedger(options: CollectOptions): Promise<Ledger
       if (at >= since && at <= until) covered.push({ entry, line });
     });
     if (covered.length === 0) {
-      throw new ReportSelectionError(
-        `nothing was recorded for service '${selector.service}' between ${selector.since.toISOString()} and ${selector.until?.toISOString() ?? 'now'}`,
-      );
+      throw new ReportSelectionError(`nothing was recorded for service '${selector.service}' between ${selector.since.toISOString()} and ${selector.until?.toISOString() ?? 'now'}`);
     }
     scope = { kind: 'window', runIds: [], service: selector.service, since: selector.since.toISOString(), ...(selector.until ? { until: selector.until.toISOString() } : {}) };
   } else {

@@ -171,12 +171,16 @@ function lineageSection(model: ReportModel): string {
     .map((block) => {
       const rows: string[] = [];
       const row = (cells: string[]) => rows.push(`<tr>${cells.map((cell) => `<td>${cell}</td>`).join('')}</tr>`);
-      for (const [label, version] of [['Candidate', block.candidate], ['Baseline', block.baseline]] as const) {
+      for (const [label, version] of [
+        ['Candidate', block.candidate],
+        ['Baseline', block.baseline],
+      ] as const) {
         if (version) row([label, html(version.version, 200), version.artifact ? code(version.artifact) : '', version.digest ? code(version.digest) : '']);
       }
       for (const data of block.data) row(['Data', html(data.name, 200), data.snapshot ? html(data.snapshot, 200) : '', data.digest ? code(data.digest) : '']);
       for (const feature of block.features) row(['Features', html(feature.name, 200), feature.version ? html(`version ${feature.version}`, 200) : '', '']);
-      if (block.training) row(['Training', html(block.training.run ?? '', 200), block.training.commit ? html(`commit ${block.training.commit}`, 200) : '', block.training.pipeline ? html(block.training.pipeline, 200) : '']);
+      if (block.training)
+        row(['Training', html(block.training.run ?? '', 200), block.training.commit ? html(`commit ${block.training.commit}`, 200) : '', block.training.pipeline ? html(block.training.pipeline, 200) : '']);
       for (const digest of block.planDigests) row(['Plan', '', '', code(digest)]);
       return `<table class="lineage"><thead><tr><th></th><th>Name / version</th><th>Artifact / snapshot</th><th>Digest</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
     })

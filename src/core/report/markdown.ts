@@ -108,7 +108,15 @@ function seriesSection(series: GuardrailSeries): string {
     ...(withNote ? [point.note ? md(point.note) : ''] : []),
   ]);
   const header = ['Time (UTC)', 'Stage', 'Value', 'Baseline', 'Ratio', 'Outcome', ...(withNote ? ['Details'] : [])];
-  const evidence = series.evidence ? [`${md(series.evidence.caption)}:`, table(series.evidence.header, series.evidence.rows.map((row) => row.map((cell) => md(cell, 200))))] : [];
+  const evidence = series.evidence
+    ? [
+        `${md(series.evidence.caption)}:`,
+        table(
+          series.evidence.header,
+          series.evidence.rows.map((row) => row.map((cell) => md(cell, 200))),
+        ),
+      ]
+    : [];
   return [heading, facts.join('\n\n'), table(header, rows), ...evidence].join('\n\n');
 }
 
@@ -164,7 +172,10 @@ function lineageSection(model: ReportModel): string {
   return model.lineage
     .map((block) => {
       const rows: string[][] = [];
-      for (const [label, version] of [['Candidate', block.candidate], ['Baseline', block.baseline]] as const) {
+      for (const [label, version] of [
+        ['Candidate', block.candidate],
+        ['Baseline', block.baseline],
+      ] as const) {
         if (version) rows.push([label, md(version.version, 200), version.artifact ? mdCode(version.artifact, { inTable: true }) : '', version.digest ? mdCode(version.digest, { inTable: true }) : '']);
       }
       for (const data of block.data) rows.push(['Data', md(data.name, 200), data.snapshot ? md(data.snapshot, 200) : '', data.digest ? mdCode(data.digest, { inTable: true }) : '']);
@@ -187,7 +198,9 @@ function verificationSection(verification: ReportVerification): string {
   if (verification.lastCovered) {
     lines.push(
       `The last entry in this report is #${verification.lastCovered.seq} (line ${verification.lastCovered.line}) with hash ${mdCode(verification.lastCovered.hash)}` +
-        (verification.lastCovered.verified ? ': each hash covers the entry and the hash before it, so this hash vouches for every entry of the report up to it.' : `, after the first bad line: ${UNVERIFIED} not vouched for.`),
+        (verification.lastCovered.verified
+          ? ': each hash covers the entry and the hash before it, so this hash vouches for every entry of the report up to it.'
+          : `, after the first bad line: ${UNVERIFIED} not vouched for.`),
     );
   }
   if (verification.unreadableLines > 0) lines.push(`${verification.unreadableLines} line(s) of the file are not ledger entries and were skipped.`);

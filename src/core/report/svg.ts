@@ -110,8 +110,5 @@ export function seriesChart(series: GuardrailSeries, options: ChartOptions = {})
   }
   parts.push(`<text class="axis" x="${margin.left}" y="${height - 6}" text-anchor="start">${html(formatClock(new Date(start).toISOString()))}</text>`);
   parts.push(`<text class="axis" x="${margin.left + plotWidth}" y="${height - 6}" text-anchor="end">${html(formatClock(new Date(end).toISOString()))} UTC</text>`);
-  return (
-    `<svg class="chart" role="img" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}">` +
-    `<title>${html(title)}</title>${parts.join('')}</svg>`
-  );
+  return `<svg class="chart" role="img" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}">` + `<title>${html(title)}</title>${parts.join('')}</svg>`;
 }

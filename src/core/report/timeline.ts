@@ -256,9 +256,7 @@ export function reportOutcome(scope: ReportScope, entries: readonly CollectedEnt
         if (reason.startsWith('rolled back')) return { status: 'rolled-back', text: `Rolled back (${reason})` };
         return { status: 'ended', text: reason ? `Ended: ${reason}` : 'Ended' };
       case 'rollback':
-        return outcomeOf(entry) === 'failed'
-          ? { status: 'rollback-failed', text: 'ROLLBACK FAILED: traffic may still reach the candidate' }
-          : { status: 'rolled-back', text: 'Rolled back' };
+        return outcomeOf(entry) === 'failed' ? { status: 'rollback-failed', text: 'ROLLBACK FAILED: traffic may still reach the candidate' } : { status: 'rolled-back', text: 'Rolled back' };
       case 'pause':
         return { status: 'paused', text: reason ? `Paused: ${reason}` : 'Paused' };
       default:
@@ -291,7 +289,15 @@ export function collectLineage(entries: readonly CollectedEntry[]): ReportLineag
         ...(stringOf(item.digest) ? { digest: stringOf(item.digest)! } : {}),
       })),
       features: objectsOf(lineage.features).map((item) => ({ name: stringOf(item.name) ?? '?', ...(stringOf(item.version) ? { version: stringOf(item.version)! } : {}) })),
-      ...(training ? { training: { ...(stringOf(training.run) ? { run: stringOf(training.run)! } : {}), ...(stringOf(training.commit) ? { commit: stringOf(training.commit)! } : {}), ...(stringOf(training.pipeline) ? { pipeline: stringOf(training.pipeline)! } : {}) } } : {}),
+      ...(training
+        ? {
+            training: {
+              ...(stringOf(training.run) ? { run: stringOf(training.run)! } : {}),
+              ...(stringOf(training.commit) ? { commit: stringOf(training.commit)! } : {}),
+              ...(stringOf(training.pipeline) ? { pipeline: stringOf(training.pipeline)! } : {}),
+            },
+          }
+        : {}),
       planDigests: [],
       runIds: [],
     };

@@ -9,11 +9,7 @@ import type { RolloutRun } from './run';
 import { bakeProgress, TREND_LENGTH, type GuardrailState, type StageSnapshot } from './state';
 
 /** How a bake ended. A breach or inconclusive data carries the measurements that decided it. */
-export type BakeOutcome =
-  | { kind: 'baked' }
-  | { kind: 'interrupted' }
-  | { kind: 'breach'; reason: string; evidence: GuardrailMeasurement[] }
-  | { kind: 'inconclusive'; reason: string; evidence: GuardrailMeasurement[] };
+export type BakeOutcome = { kind: 'baked' } | { kind: 'interrupted' } | { kind: 'breach'; reason: string; evidence: GuardrailMeasurement[] } | { kind: 'inconclusive'; reason: string; evidence: GuardrailMeasurement[] };
 
 interface DueGuardrail {
   state: GuardrailState;
@@ -44,9 +40,7 @@ export class BakeScheduler {
    * for confirmation is still watched.
    */
   async bake(stage: StageSnapshot, hold?: AbortSignal): Promise<BakeOutcome> {
-    const guardrails = stage.guardrails
-      .map((state) => ({ state, guardrail: this.guardrailsByName.get(state.name) }))
-      .filter((entry): entry is DueGuardrail => entry.guardrail !== undefined);
+    const guardrails = stage.guardrails.map((state) => ({ state, guardrail: this.guardrailsByName.get(state.name) })).filter((entry): entry is DueGuardrail => entry.guardrail !== undefined);
     const trackers = new Map(guardrails.map(({ state, guardrail }) => [state.name, new GuardrailTracker(guardrail, state.consecutiveFailures)]));
     // Measurements taken while a guardrail's readings could only repeat (see `computeSteadyRest`).
     const steadyReadings = new Map<string, number>();
@@ -108,17 +102,10 @@ export class BakeScheduler {
    * being stepped through one by one (a week-long bake measured every second would take minutes
    * and gigabytes). Returns true when it finished the bake so. Never for a live source.
    */
-  private async computeSteadyRest(
-    stage: StageSnapshot,
-    guardrails: DueGuardrail[],
-    steadyReadings: ReadonlyMap<string, number>,
-    intervalOf: (guardrail: Guardrail) => number,
-  ): Promise<boolean> {
+  private async computeSteadyRest(stage: StageSnapshot, guardrails: DueGuardrail[], steadyReadings: ReadonlyMap<string, number>, intervalOf: (guardrail: Guardrail) => number): Promise<boolean> {
     if (!this.metrics.isSteady || stage.bakeElapsedMs >= stage.bakeMs) return false;
     // A compare guardrail still collecting samples is stepped through: its window grows with time.
-    const settled = guardrails.every(
-      ({ state, guardrail }) => this.metrics.isSteady!(state.name) && !isCollecting(state) && (steadyReadings.get(state.name) ?? 0) >= guardrail.failureLimit,
-    );
+    const settled = guardrails.every(({ state, guardrail }) => this.metrics.isSteady!(state.name) && !isCollecting(state) && (steadyReadings.get(state.name) ?? 0) >= guardrail.failureLimit);
     if (!settled || !this.stillBaking(stage)) return false;
     const remaining = stage.bakeMs - stage.bakeElapsedMs;
     await this.run.clock.sleep(remaining, this.run.wakeSignal);

@@ -11,9 +11,8 @@ export class DigestMismatchError extends Error {
   readonly transient = false;
   constructor(readonly mismatches: DigestMismatch[]) {
     super(
-      mismatches
-        .map((mismatch) => `version ${mismatch.version}: the plan declares ${mismatch.declared}, the deployment endpoint serves ${mismatch.served}`)
-        .join('; ') + '. The plan was reviewed for another artifact than the one deployed: fix the plan or the deployment before moving traffic.',
+      mismatches.map((mismatch) => `version ${mismatch.version}: the plan declares ${mismatch.declared}, the deployment endpoint serves ${mismatch.served}`).join('; ') +
+        '. The plan was reviewed for another artifact than the one deployed: fix the plan or the deployment before moving traffic.',
     );
     this.name = 'DigestMismatchError';
   }
@@ -43,11 +42,17 @@ export function digestMismatches(plan: Plan, live: LiveServiceState, versions: I
 
 /** The versions a traffic change gives a share (live or mirrored). */
 export function versionsGivenTraffic(weights: Record<string, number>, mirror: Record<string, number> | MirrorTarget | undefined): string[] {
-  const versions = Object.entries(weights).filter(([, weight]) => weight > 0).map(([version]) => version);
+  const versions = Object.entries(weights)
+    .filter(([, weight]) => weight > 0)
+    .map(([version]) => version);
   if (mirror && 'version' in mirror && typeof mirror.version === 'string') {
     if ((mirror as MirrorTarget).percent > 0) versions.push(mirror.version);
   } else if (mirror) {
-    versions.push(...Object.entries(mirror as Record<string, number>).filter(([, percent]) => percent > 0).map(([version]) => version));
+    versions.push(
+      ...Object.entries(mirror as Record<string, number>)
+        .filter(([, percent]) => percent > 0)
+        .map(([version]) => version),
+    );
   }
   return versions;
 }

@@ -31,9 +31,7 @@ export async function listDevFaults(deploymentUrl: string, token: string | undef
 
 /** `42 error rate 100%, 41 +300 ms`: faults in words. */
 export function describeDevFaults(faults: DevFault[]): string {
-  return faults
-    .map((fault) => [fault.version, fault.errorRate ? `error rate ${Math.round(fault.errorRate * 100)}%` : '', fault.latencyMs ? `+${fault.latencyMs} ms` : ''].filter(Boolean).join(' '))
-    .join(', ');
+  return faults.map((fault) => [fault.version, fault.errorRate ? `error rate ${Math.round(fault.errorRate * 100)}%` : '', fault.latencyMs ? `+${fault.latencyMs} ms` : ''].filter(Boolean).join(' ')).join(', ');
 }
 
 async function devFaultCall(baseUrl: string, token: string | undefined, method: 'GET' | 'POST' | 'DELETE', body: unknown, signal?: AbortSignal): Promise<unknown> {

@@ -170,13 +170,7 @@ export async function rollBackPlan(options: RollBackPlanOptions): Promise<RollBa
  * be connected (a token not set) never stops the traffic rollback: its flags are recorded as
  * failed, with what to set by hand. `secrets` gains the flag token, for the ledger to redact.
  */
-async function planRollbackFlags(
-  plan: Plan,
-  resolver: SecretResolver,
-  stored: RolloutSnapshot | undefined,
-  ledger: Ledger,
-  secrets: Record<string, string>,
-): Promise<RollbackFlags | undefined> {
+async function planRollbackFlags(plan: Plan, resolver: SecretResolver, stored: RolloutSnapshot | undefined, ledger: Ledger, secrets: Record<string, string>): Promise<RollbackFlags | undefined> {
   const endpoint = plan.endpoints.flags;
   if (!endpoint || !plan.flags?.length) return undefined;
   const flags = plan.flags;

@@ -96,10 +96,7 @@ export interface PromotionGate {
   /** Whether promoting after `stage` waits for a gate. */
   appliesTo(stage: string): boolean;
   /** Asks until every gate of the stage confirms, one gives up (`maxWait`), or `signal` aborts. Never throws. */
-  confirm(
-    question: { stage: string; nextStage?: string; snapshot: RolloutSnapshot },
-    hooks: { signal: AbortSignal; onHold(gate: string, reason: string, attempt: number): void },
-  ): Promise<PromotionGateDecision>;
+  confirm(question: { stage: string; nextStage?: string; snapshot: RolloutSnapshot }, hooks: { signal: AbortSignal; onHold(gate: string, reason: string, attempt: number): void }): Promise<PromotionGateDecision>;
 }
 
 /** Time, injected so the state machine can be driven by a virtual clock in tests and dry runs. */

@@ -165,8 +165,7 @@ export class RollbackSender {
             onAttempt: (attempt) => {
               record.attempts = attempt;
             },
-            onRetry: (attempt, error, delayMs) =>
-              run.emit('rollback-retry', `rollback attempt ${attempt} failed (${errorMessage(error)}); retrying in ${delayMs} ms`, stage?.name),
+            onRetry: (attempt, error, delayMs) => run.emit('rollback-retry', `rollback attempt ${attempt} failed (${errorMessage(error)}); retrying in ${delayMs} ms`, stage?.name),
           }),
         );
 
@@ -208,11 +207,7 @@ export class RollbackSender {
     record.error = errorMessage(sent.error);
     state.status = 'failed';
     if (stage && stage.status !== 'passed') stage.status = 'failed';
-    await run.transition(
-      'rollback-failed',
-      `ROLLBACK FAILED after ${attempts}: ${record.error}. Traffic may still reach ${state.candidateVersion}; roll back by hand to ${to} now.`,
-      stage?.name,
-    );
+    await run.transition('rollback-failed', `ROLLBACK FAILED after ${attempts}: ${record.error}. Traffic may still reach ${state.candidateVersion}; roll back by hand to ${to} now.`, stage?.name);
     await run.record('rollback', { actor, ...(stage ? { stage: stage.name } : {}), ...(from ? { from } : {}), reason: `${reason}; FAILED: ${record.error}`, outcome: 'failed', ...withEvidence, ...withFlags });
     return { ok: false, to, attempts: record.attempts, error: record.error, ...(flags ? { flags: { ok: flags.ok, manual: flags.manual } } : {}) };
   }

@@ -6,15 +6,7 @@ import type { Stage } from '../plan/schema';
 import type { TrafficState } from './ports';
 
 /** Where the whole rollout stands. */
-export type RolloutStatus =
-  | 'pending'
-  | 'running'
-  | 'paused'
-  | 'waiting-approval'
-  | 'rolling-back'
-  | 'promoted'
-  | 'rolled-back'
-  | 'failed';
+export type RolloutStatus = 'pending' | 'running' | 'paused' | 'waiting-approval' | 'rolling-back' | 'promoted' | 'rolled-back' | 'failed';
 
 /** Where one stage stands. `baking` carries progress in {@link StageSnapshot.bakeElapsedMs}. */
 export type StageStatus = 'pending' | 'running' | 'baking' | 'waiting-approval' | 'passed' | 'failed' | 'rolled-back' | 'paused';

@@ -301,7 +301,5 @@ export function isClosingFence(line: string, markup: string): boolean {
 
 /** Removes up to `width` leading spaces from every line, as CommonMark does for an indented fence. */
 function removeIndent(value: string, width: number): string {
-  return value.replace(/(^|\r\n|\r|\n) {1,3}/g, (match, lineBreak: string) =>
-    lineBreak + ' '.repeat(Math.max(0, match.length - lineBreak.length - width)),
-  );
+  return value.replace(/(^|\r\n|\r|\n) {1,3}/g, (match, lineBreak: string) => lineBreak + ' '.repeat(Math.max(0, match.length - lineBreak.length - width)));
 }

@@ -120,10 +120,7 @@ suite('bench: keystroke to diagnostics and activation (real VS Code)', () => {
     const document = await vscode.workspace.openTextDocument(uri);
     await vscode.window.showTextDocument(document);
     if (vscode.languages.getDiagnostics(uri).length === 0) {
-      await Promise.race([
-        firstDiagnostics,
-        new Promise((_, reject) => setTimeout(() => reject(new Error('no first diagnostics within 30 s')), 30_000)),
-      ]);
+      await Promise.race([firstDiagnostics, new Promise((_, reject) => setTimeout(() => reject(new Error('no first diagnostics within 30 s')), 30_000))]);
     }
     const baselineFindings = vscode.languages.getDiagnostics(uri).length;
 
@@ -145,7 +142,7 @@ suite('bench: keystroke to diagnostics and activation (real VS Code)', () => {
       const pair = Math.floor(index / 2);
       const inQuery = pair % 2 === 1;
       const targets = inQuery ? queryEnds : keyOffsets;
-      const offset = targets[pair * 7 % targets.length]!;
+      const offset = targets[(pair * 7) % targets.length]!;
       const position = document.positionAt(offset);
       const edit = new vscode.WorkspaceEdit();
       if (adding) edit.insert(uri, position, inQuery ? ')' : 'x');

@@ -82,7 +82,9 @@ describe("docs/backends.md's HAProxy configuration and plan", () => {
   it('splits, reads and rolls back through the documented socket, and the exporter reports per server', async () => {
     const traffic = new HaproxyTraffic({ url: `unix://${haproxy!.dir}/admin.sock`, backend: deployment.backend, servers: deployment.servers });
     // The documented config health-checks both servers: wait until HAProxy has seen them up.
-    await waitFor('both servers to pass their first health check', 20_000, async () => ((await traffic.read()).unavailable['42'] === undefined && (await traffic.read()).unavailable['41'] === undefined ? true : undefined));
+    await waitFor('both servers to pass their first health check', 20_000, async () =>
+      (await traffic.read()).unavailable['42'] === undefined && (await traffic.read()).unavailable['41'] === undefined ? true : undefined,
+    );
     const change = await traffic.setShares({ '41': 90, '42': 10 });
     expect(change.line).toBe(`set weight ${deployment.backend}/v42 10; set weight ${deployment.backend}/v41 90`);
     expect((await traffic.read()).shares).toEqual({ '41': 90, '42': 10 });

@@ -38,7 +38,10 @@ async function rollgate(args: string[], env: Record<string, string> = { ROLLGATE
   return { code, stdout, stderr };
 }
 
-const candidateWeight = () => dev().stack.state().versions.find((version) => version.version === '42')!.weight;
+const candidateWeight = () =>
+  dev()
+    .stack.state()
+    .versions.find((version) => version.version === '42')!.weight;
 const ledgerFile = () => join(folder, '.rollgate', 'ledger.jsonl');
 
 describe('rollgate run', () => {
@@ -101,11 +104,15 @@ describe('rollgate run', () => {
 
   it('exits 1 at the first failed cell and runs nothing after it', async () => {
     writeFileSync(join(folder, 'fails.runbook.md'), runbook(`${failingQuery}\n${statusCell}`));
-    const result = await eventually(async () => {
-      const attempt = await rollgate(['run', 'fails.runbook.md', '--format', 'json']);
-      // Before the first scrape the query has no data, which fails too, for another reason.
-      return attempt.stdout.includes('expected < 0, got') ? attempt : undefined;
-    }, 30_000, 'the expectation to break on scraped data');
+    const result = await eventually(
+      async () => {
+        const attempt = await rollgate(['run', 'fails.runbook.md', '--format', 'json']);
+        // Before the first scrape the query has no data, which fails too, for another reason.
+        return attempt.stdout.includes('expected < 0, got') ? attempt : undefined;
+      },
+      30_000,
+      'the expectation to break on scraped data',
+    );
     expect(result.code).toBe(1);
     const report = JSON.parse(result.stdout);
     expect(report.ok).toBe(false);
@@ -143,10 +150,7 @@ describe('rollgate run', () => {
   });
 
   it('a runbook in which nothing runs fails and names the fences it skipped, by language', async () => {
-    writeFileSync(
-      join(folder, 'nothing.runbook.md'),
-      runbook('```sh\ncurl http://127.0.0.1:1/\n```\n\n```python\nprint(1)\n```\n\n```python\nprint(2)\n```\n\n- item\n\n  ```http\n  GET http://127.0.0.1:1/\n  ```\n'),
-    );
+    writeFileSync(join(folder, 'nothing.runbook.md'), runbook('```sh\ncurl http://127.0.0.1:1/\n```\n\n```python\nprint(1)\n```\n\n```python\nprint(2)\n```\n\n- item\n\n  ```http\n  GET http://127.0.0.1:1/\n  ```\n'));
     const result = await rollgate(['run', 'nothing.runbook.md']);
     expect(result.code).toBe(1);
     expect(result.stderr).toBe(

@@ -30,9 +30,7 @@ const tableColumn = (result: CellRunResult, column: string) => {
 describe('http cell', () => {
   it('GETs the deployment endpoint with a secret header; a named output feeds a later cell', async () => {
     const run = session();
-    const status = await run.run(
-      cell('http', 'GET {{endpoints.deployment.url}}/v1/services/{{metadata.service}}\nAuthorization: Bearer {{secret:deploy-token}}', { name: 'status' }),
-    );
+    const status = await run.run(cell('http', 'GET {{endpoints.deployment.url}}/v1/services/{{metadata.service}}\nAuthorization: Bearer {{secret:deploy-token}}', { name: 'status' }));
     expect(status.error).toBeUndefined();
     expect(status).toMatchObject({ outcome: 'success', ok: true, status: 200, mutating: false });
     // Like REST Client: status and time, the headers folded, then the body.
@@ -58,10 +56,8 @@ describe('http cell', () => {
     }
   });
 
-  it('fails on an HTTP error status with the endpoint\'s message', async () => {
-    const result = await session().run(
-      cell('http', 'GET {{endpoints.deployment.url}}/v1/services/nope\nAuthorization: Bearer {{secret:deploy-token}}'),
-    );
+  it("fails on an HTTP error status with the endpoint's message", async () => {
+    const result = await session().run(cell('http', 'GET {{endpoints.deployment.url}}/v1/services/nope\nAuthorization: Bearer {{secret:deploy-token}}'));
     expect(result).toMatchObject({ outcome: 'failure', ok: false, status: 404 });
     expect(result.error).toMatch(/^HTTP 404/);
   });
@@ -173,10 +169,14 @@ describe('promql cell', () => {
   it('runs an instant query into a table and checks expect on every value', async () => {
     const run = session();
     const query = cell('promql', 'sum by (version) (rollgate_dev_requests_total{version="{{baseline.version}}"})', { name: 'served', expect: '>= 1' });
-    const result = await eventually(async () => {
-      const attempt = await run.run(query);
-      return attempt.ok ? attempt : undefined;
-    }, 30_000, 'Prometheus to have scraped the baseline');
+    const result = await eventually(
+      async () => {
+        const attempt = await run.run(query);
+        return attempt.ok ? attempt : undefined;
+      },
+      30_000,
+      'Prometheus to have scraped the baseline',
+    );
     expect(tableColumn(result, 'version')).toEqual(['41']);
     expect(tableColumn(result, 'expect')).toEqual(['ok']);
     expect(Number(tableColumn(result, 'value')[0])).toBeGreaterThanOrEqual(1);
@@ -195,11 +195,15 @@ describe('promql cell', () => {
   });
 
   it('runs a range query into a table and chart series', async () => {
-    const result = await eventually(async () => {
-      const attempt = await session().run(cell('promql', 'sum by (version) (rollgate_dev_requests_total)', { range: '1m', step: '2s', expect: '>= 0' }));
-      const chart = attempt.outputs.find((output) => output.kind === 'chart');
-      return attempt.ok && chart?.kind === 'chart' && chart.series.some((one) => one.points.length >= 2) ? attempt : undefined;
-    }, 30_000, 'two range points');
+    const result = await eventually(
+      async () => {
+        const attempt = await session().run(cell('promql', 'sum by (version) (rollgate_dev_requests_total)', { range: '1m', step: '2s', expect: '>= 0' }));
+        const chart = attempt.outputs.find((output) => output.kind === 'chart');
+        return attempt.ok && chart?.kind === 'chart' && chart.series.some((one) => one.points.length >= 2) ? attempt : undefined;
+      },
+      30_000,
+      'two range points',
+    );
     expect(result.request!.url).toContain('/api/v1/query_range');
     expect(tableColumn(result, 'points').every((count) => Number(count) >= 1)).toBe(true);
   });
@@ -238,7 +242,11 @@ describe('rollout and check cells', () => {
 
     const declined = await session().run(cell('rollout', 'set-traffic 50'));
     expect(declined.outcome).toBe('declined');
-    expect(dev().stack.state().versions.find((version) => version.version === '42')!.weight).toBe(0);
+    expect(
+      dev()
+        .stack.state()
+        .versions.find((version) => version.version === '42')!.weight,
+    ).toBe(0);
 
     const asked: ConfirmationRequest[] = [];
     const applied = await session().run(cell('rollout', 'set-traffic 50'), { confirmer: { confirm: async (request) => (asked.push(request), true) } });
@@ -246,15 +254,23 @@ describe('rollout and check cells', () => {
     expect(applied.outcome).toBe('success');
     expect(asked[0]).toMatchObject({ method: 'PUT', url: `${dev().stack.deploymentUrl}/v1/services/churn-scorer/traffic`, service: 'churn-scorer' });
     expect(asked[0]!.target).toContain('42 50%');
-    expect(dev().stack.state().versions.find((version) => version.version === '42')!.weight).toBe(50);
+    expect(
+      dev()
+        .stack.state()
+        .versions.find((version) => version.version === '42')!.weight,
+    ).toBe(50);
   });
 
-  it('promote uses the stage\'s traffic from the plan; unknown stages fail at the stage name', async () => {
+  it("promote uses the stage's traffic from the plan; unknown stages fail at the stage name", async () => {
     const promoted = await session().run(cell('rollout', 'promote canary-10'), { confirmed: true });
     expect(promoted.error).toBeUndefined();
     const stage = plan().stages.find((one) => one.name === 'canary-10');
     expect(stage?.traffic).toBeDefined();
-    expect(dev().stack.state().versions.find((version) => version.version === '42')!.weight).toBe(stage!.traffic);
+    expect(
+      dev()
+        .stack.state()
+        .versions.find((version) => version.version === '42')!.weight,
+    ).toBe(stage!.traffic);
 
     const text = 'promote canary-99';
     const unknown = await session().run(cell('rollout', text), { confirmed: true });
@@ -268,7 +284,10 @@ describe('rollout and check cells', () => {
     const validation = validatePlan(text);
     expect(validation.plan?.stages.find((stage) => stage.name === 'shadow')?.mirror).toBeUndefined();
     const shadowPlan = validation.plan!;
-    const version = (name: string) => dev().stack.state().versions.find((one) => one.version === name)!;
+    const version = (name: string) =>
+      dev()
+        .stack.state()
+        .versions.find((one) => one.version === name)!;
 
     const shadow = await session({ plan: shadowPlan }).run(cell('rollout', 'promote shadow'), { confirmed: true });
     expect(shadow.error).toBeUndefined();
@@ -290,20 +309,28 @@ describe('rollout and check cells', () => {
     expect(tableColumn(early, 'result')).toEqual(['not enough data yet']);
     expect(tableColumn(early, 'data')[0]).toMatch(/^\d+ samples? · [01] series · 30s window · deployment last changed \d+(ms|s) ago$/);
     expect(early.error).toMatch(/^error-rate: not enough data yet: the 30s window reaches back before the deployment's last change/);
-    const passed = await eventually(async () => {
-      const attempt = await session().run(cell('check', 'error-rate'));
-      return attempt.ok ? attempt : undefined;
-    }, 60_000, 'error-rate to pass with candidate traffic');
+    const passed = await eventually(
+      async () => {
+        const attempt = await session().run(cell('check', 'error-rate'));
+        return attempt.ok ? attempt : undefined;
+      },
+      60_000,
+      'error-rate to pass with candidate traffic',
+    );
     expect(tableColumn(passed, 'guardrail')).toEqual(['error-rate']);
     expect(tableColumn(passed, 'result')).toEqual(['pass']);
     expect(tableColumn(passed, 'data')[0]).toMatch(/^[1-9]\d* samples · 1 series · 30s window · deployment last changed (3\d|[4-9]\d)s ago$/);
 
     dev().stack.injectFault({ version: '42', errorRate: 0.6 });
     try {
-      const failed = await eventually(async () => {
-        const attempt = await session().run(cell('check', ''));
-        return attempt.outcome === 'failure' && tableColumn(attempt, 'result')[0] === 'FAIL' ? attempt : undefined;
-      }, 45_000, 'error-rate to fail under the fault');
+      const failed = await eventually(
+        async () => {
+          const attempt = await session().run(cell('check', ''));
+          return attempt.outcome === 'failure' && tableColumn(attempt, 'result')[0] === 'FAIL' ? attempt : undefined;
+        },
+        45_000,
+        'error-rate to fail under the fault',
+      );
       expect(tableColumn(failed, 'guardrail')).toEqual(['error-rate', 'p99-latency', 'score-drift']);
       expect(failed.error).toContain('error-rate: failed');
     } finally {
@@ -325,10 +352,14 @@ describe('rollout and check cells', () => {
     const early = await driftSession().run(cell('check', 'score-drift'));
     expect(early.ok).toBe(false);
     expect(tableColumn(early, 'result')).toEqual(['not enough data yet']);
-    const passed = await eventually(async () => {
-      const attempt = await driftSession().run(cell('check', 'score-drift'));
-      return attempt.ok ? attempt : undefined;
-    }, 100_000, 'score-drift to pass with candidate traffic');
+    const passed = await eventually(
+      async () => {
+        const attempt = await driftSession().run(cell('check', 'score-drift'));
+        return attempt.ok ? attempt : undefined;
+      },
+      100_000,
+      'score-drift to pass with candidate traffic',
+    );
     expect(tableColumn(passed, 'bound')).toEqual(['max 0.2']);
     const measurement = (passed.value as { results: Record<string, { kind: string; value: number; query: string; drift: { buckets: string[] } }> }).results['score-drift']!;
     expect(measurement).toMatchObject({ kind: 'drift', query: 'sum by (le) (increase(rollgate_dev_prediction_score_bucket{version="42"}[30s]))' });
@@ -337,10 +368,14 @@ describe('rollout and check cells', () => {
 
     dev().stack.injectFault({ version: '42', scoreShift: 0.4 });
     try {
-      const failed = await eventually(async () => {
-        const attempt = await driftSession().run(cell('check', 'score-drift'));
-        return attempt.outcome === 'failure' && !tableColumn(attempt, 'result').includes('not enough data yet') ? attempt : undefined;
-      }, 100_000, 'score-drift to fail after the scoreShift');
+      const failed = await eventually(
+        async () => {
+          const attempt = await driftSession().run(cell('check', 'score-drift'));
+          return attempt.outcome === 'failure' && !tableColumn(attempt, 'result').includes('not enough data yet') ? attempt : undefined;
+        },
+        100_000,
+        'score-drift to fail after the scoreShift',
+      );
       expect(failed.error).toMatch(/^score-drift: failed, PSI [\d.]+ is above max 0\.2/);
     } finally {
       dev().stack.clearFaults();
@@ -371,7 +406,9 @@ describe('rollout and check cells', () => {
 
   it('set-traffic refuses before sending when the endpoint serves another artifact than the plan declares, naming both digests', async () => {
     const reviewed = `sha256:${'ab'.repeat(32)}`;
-    const other = validatePlan(planTextFor({ deploymentUrl: dev().stack.deploymentUrl, prometheusUrl: dev().stack.prometheusUrl! }).replace(/(candidate:[^\n]*\n(?:.*\n)*?\s+digest: )"sha256:[0-9a-f]{64}"/, `$1"${reviewed}"`)).plan!;
+    const other = validatePlan(
+      planTextFor({ deploymentUrl: dev().stack.deploymentUrl, prometheusUrl: dev().stack.prometheusUrl! }).replace(/(candidate:[^\n]*\n(?:.*\n)*?\s+digest: )"sha256:[0-9a-f]{64}"/, `$1"${reviewed}"`),
+    ).plan!;
     expect(other.model.candidate.digest).toBe(reviewed);
     const before = dev().stack.state();
     const refused = await session({ plan: other }).run(cell('rollout', 'set-traffic 30'), { confirmed: true });
@@ -393,7 +430,10 @@ describe('rollout and check cells', () => {
   });
 
   it('every run above was recorded in a ledger that verifies', async () => {
-    const lines = readFileSync(ledgerPath, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    const lines = readFileSync(ledgerPath, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(lines.length).toBeGreaterThan(10);
     expect(lines.every((entry) => entry.actor === 'test')).toBe(true);
     const runs = lines.filter((entry) => entry.action === 'cell-run');

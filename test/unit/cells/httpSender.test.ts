@@ -39,7 +39,16 @@ describe('nodeHttpSender', () => {
       response.setHeader('x-seen', 'yes');
       response.end(JSON.stringify({ echoed: body, text: 'grüße ✓' }));
     });
-    const answer = await send('PUT', `${server.url}/v1/x?y=1`, [['X-Tag', 'a'], ['X-Tag', 'b'], ['Content-Type', 'application/json']], '{"weights":{"41":100}}');
+    const answer = await send(
+      'PUT',
+      `${server.url}/v1/x?y=1`,
+      [
+        ['X-Tag', 'a'],
+        ['X-Tag', 'b'],
+        ['Content-Type', 'application/json'],
+      ],
+      '{"weights":{"41":100}}',
+    );
     expect(answer.status).toBe(200);
     expect(answer.statusText).toBe('OK');
     expect(answer.headers['x-seen']).toBe('yes');

@@ -43,7 +43,9 @@ describe('secrets never leave a cell run', () => {
     try {
       const deployment = await run('http', 'GET {{endpoints.deployment.url}}/v1/services/{{metadata.service}}\nAuthorization: Bearer {{endpoints.deployment.token}}');
       expect(deployment.status).toBe(200);
-      const echoed = await run('http', `POST ${echo.url}/hook?token={{secret:deploy-token}}\nAuthorization: Bearer {{secret:deploy-token}}\nX-Token: {{secret:deploy-token}}\n\n{"token":"{{secret:deploy-token}}"}`, { name: 'echo' });
+      const echoed = await run('http', `POST ${echo.url}/hook?token={{secret:deploy-token}}\nAuthorization: Bearer {{secret:deploy-token}}\nX-Token: {{secret:deploy-token}}\n\n{"token":"{{secret:deploy-token}}"}`, {
+        name: 'echo',
+      });
       expect(echoed.outcome).toBe('success');
       // The server really received the secret: redaction happened on the way back, not by not sending.
       expect(echo.bodies[0]).toContain(SECRET);
@@ -77,7 +79,10 @@ describe('secrets never leave a cell run', () => {
     for (const [index, result] of results.entries()) expectNoSecret(`result ${index} (${result.kind})`, JSON.stringify(result));
     expectNoSecret('named outputs', JSON.stringify(session.outputs));
     const ledger = readFileSync(ledgerPath, 'utf8');
-    const entries = ledger.trim().split('\n').map((line) => JSON.parse(line) as { action: string });
+    const entries = ledger
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { action: string });
     // One cell-run per run but the dry one; the set-traffic and the rollback also as their own actions.
     expect(entries.filter((entry) => entry.action === 'cell-run').length).toBe(results.length - 1);
     expect(entries.filter((entry) => entry.action !== 'cell-run').map((entry) => entry.action)).toEqual(['traffic-change', 'rollback']);

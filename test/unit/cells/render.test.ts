@@ -9,14 +9,34 @@ describe('rendering', () => {
   });
 
   it('renders an aligned text table', () => {
-    expect(renderTableText(['version', 'value'], [['41', '0.5'], ['42', '12']])).toBe('version  value\n-------  -----\n41       0.5\n42       12');
+    expect(
+      renderTableText(
+        ['version', 'value'],
+        [
+          ['41', '0.5'],
+          ['42', '12'],
+        ],
+      ),
+    ).toBe('version  value\n-------  -----\n41       0.5\n42       12');
   });
 
   it('draws one path per series with a legend, escaping labels; says "no data" when empty', () => {
     const svg = renderSeriesSvg(
       [
-        { labels: { version: '41' }, points: [{ timestamp: 1, value: 1 }, { timestamp: 2, value: 3 }] },
-        { labels: { version: '<42>' }, points: [{ timestamp: 1, value: 2 }, { timestamp: 2, value: Number.NaN }] },
+        {
+          labels: { version: '41' },
+          points: [
+            { timestamp: 1, value: 1 },
+            { timestamp: 2, value: 3 },
+          ],
+        },
+        {
+          labels: { version: '<42>' },
+          points: [
+            { timestamp: 1, value: 2 },
+            { timestamp: 2, value: Number.NaN },
+          ],
+        },
       ],
       { title: 'a < b' },
     );

@@ -19,10 +19,7 @@ export function planTextFor(urls: { deploymentUrl: string; prometheusUrl: string
   const text = readFileSync(join(repoRoot, 'examples', 'churn-canary.rollout.yaml'), 'utf8');
   return text
     .replace('http://127.0.0.1:8700', urls.deploymentUrl)
-    .replace(
-      /metrics: \{ url: "http:\/\/127\.0\.0\.1:9090"/,
-      options.metricsToken ? `metrics: { url: "${urls.prometheusUrl}", token: { secret: deploy-token }` : `metrics: { url: "${urls.prometheusUrl}"`,
-    );
+    .replace(/metrics: \{ url: "http:\/\/127\.0\.0\.1:9090"/, options.metricsToken ? `metrics: { url: "${urls.prometheusUrl}", token: { secret: deploy-token }` : `metrics: { url: "${urls.prometheusUrl}"`);
 }
 
 export function planFor(urls: { deploymentUrl: string; prometheusUrl: string }, options: { metricsToken?: boolean } = {}): Plan {

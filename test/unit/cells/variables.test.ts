@@ -1,14 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { Redactor, REDACTED, maskCredentialHeaders } from '../../../src/core/cells/redact';
-import {
-  buildVariableScope,
-  findPlaceholders,
-  lookupVariable,
-  renderTemplate,
-  resolveTemplate,
-  unresolvedDiagnostics,
-} from '../../../src/core/cells/variables';
+import { buildVariableScope, findPlaceholders, lookupVariable, renderTemplate, resolveTemplate, unresolvedDiagnostics } from '../../../src/core/cells/variables';
 
 describe('variables', () => {
   const plan = {

@@ -45,7 +45,10 @@ describe('rollgate rollout --dry-run on ML guardrails', () => {
 
   it('JSON output carries both distributions bucket by bucket', async () => {
     const result = await rollgate(['rollout', plan, '--dry-run', '--metrics', shiftedScores(), '--format', 'json']);
-    const report = JSON.parse(result.stdout) as { status: string; snapshot: { stages: { name: string; guardrails: { name: string; last?: { value?: number; drift?: { buckets: string[]; candidateCounts: number[]; baselineCounts: number[] } } }[] }[] } };
+    const report = JSON.parse(result.stdout) as {
+      status: string;
+      snapshot: { stages: { name: string; guardrails: { name: string; last?: { value?: number; drift?: { buckets: string[]; candidateCounts: number[]; baselineCounts: number[] } } }[] }[] };
+    };
     expect(report.status).toBe('rolled-back');
     const drift = report.snapshot.stages[0]!.guardrails.find((guardrail) => guardrail.name === 'score-drift')!.last!;
     expect(drift.value).toBeCloseTo(1.19, 2);

@@ -52,9 +52,7 @@ describe('rollgate validate', () => {
     const position = new LineIndex(text).positionAt(spans[0]!.start);
     const result = await run(['validate', 'bad.rollout.yaml']);
     expect(result.code).toBe(1);
-    expect(result.stdout.split('\n')[0]).toBe(
-      `bad.rollout.yaml:${position.line + 1}:${position.character + 1}: error schema/out-of-range: 'stages[1].traffic' must be a percentage from 0 to 100, not the number 150.`,
-    );
+    expect(result.stdout.split('\n')[0]).toBe(`bad.rollout.yaml:${position.line + 1}:${position.character + 1}: error schema/out-of-range: 'stages[1].traffic' must be a percentage from 0 to 100, not the number 150.`);
     expect(result.stdout).toContain('1 plan checked: 1 error, 0 warnings.');
   });
 

@@ -202,7 +202,20 @@ describe('rollgate dev options', () => {
   it('--help describes the flags and fault injection', async () => {
     const { io, out } = capture();
     expect(await main(['dev', '--help'], io)).toBe(0);
-    for (const flag of ['--port N', '--prometheus-port N', '--no-prometheus', '--prometheus-bin PATH', '--haproxy-port N', '--haproxy-api-port N', '--haproxy-metrics-port N', '--no-haproxy', '--haproxy-bin PATH', '--token-env NAME', '/v1/faults']) expect(out()).toContain(flag);
+    for (const flag of [
+      '--port N',
+      '--prometheus-port N',
+      '--no-prometheus',
+      '--prometheus-bin PATH',
+      '--haproxy-port N',
+      '--haproxy-api-port N',
+      '--haproxy-metrics-port N',
+      '--no-haproxy',
+      '--haproxy-bin PATH',
+      '--token-env NAME',
+      '/v1/faults',
+    ])
+      expect(out()).toContain(flag);
   });
 
   it('bad flags are usage errors (exit 2) that say what is expected', async () => {

@@ -59,11 +59,19 @@ describe('rollgate dev --flags', () => {
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     try {
-      await waitFor('rollgate dev --flags to be ready', 360_000, () => {
-        if (child.exitCode !== null) throw new Error(`rollgate dev exited with ${child.exitCode}: ${stderr}`);
-        return stdout.includes('Press Ctrl-C to stop.') ? true : undefined;
-      }, 200);
-      const line = /flags \(Unleash\)\s+(http:\/\/127\.0\.0\.1:\d+) \(project default, environments development, production; flag new-ranking; admin token from \$ROLLGATE_SECRET_UNLEASH_TOKEN; PostgreSQL on 127\.0\.0\.1:(\d+)\)/.exec(stdout);
+      await waitFor(
+        'rollgate dev --flags to be ready',
+        360_000,
+        () => {
+          if (child.exitCode !== null) throw new Error(`rollgate dev exited with ${child.exitCode}: ${stderr}`);
+          return stdout.includes('Press Ctrl-C to stop.') ? true : undefined;
+        },
+        200,
+      );
+      const line =
+        /flags \(Unleash\)\s+(http:\/\/127\.0\.0\.1:\d+) \(project default, environments development, production; flag new-ranking; admin token from \$ROLLGATE_SECRET_UNLEASH_TOKEN; PostgreSQL on 127\.0\.0\.1:(\d+)\)/.exec(
+          stdout,
+        );
       expect(line, stdout).not.toBeNull();
       const url = line![1]!;
       expect(stdout + stderr).not.toContain(token);

@@ -16,8 +16,7 @@ async function instant(prometheus: PrometheusClient, promql: string): Promise<nu
   return value === undefined || Number.isNaN(value) ? undefined : value;
 }
 
-const errorRatio = (version: string) =>
-  `sum(rate(rollgate_dev_requests_total{version="${version}",code=~"5.."}[5s])) / sum(rate(rollgate_dev_requests_total{version="${version}"}[5s]))`;
+const errorRatio = (version: string) => `sum(rate(rollgate_dev_requests_total{version="${version}",code=~"5.."}[5s])) / sum(rate(rollgate_dev_requests_total{version="${version}"}[5s]))`;
 const requestRate = (version: string) => `sum(rate(rollgate_dev_requests_total{version="${version}"}[5s]))`;
 
 describe('rollgate dev with Prometheus', () => {
@@ -55,10 +54,14 @@ describe('rollgate dev with Prometheus', () => {
       }),
     );
     expect(new Set(answers)).toEqual(new Set(['41']));
-    const shadowRate = await eventually(async () => {
-      const rate = await instant(prometheus, requestRate('42'));
-      return rate !== undefined && rate > 20 ? rate : undefined;
-    }, 15_000, 'mirrored traffic on the candidate in Prometheus');
+    const shadowRate = await eventually(
+      async () => {
+        const rate = await instant(prometheus, requestRate('42'));
+        return rate !== undefined && rate > 20 ? rate : undefined;
+      },
+      15_000,
+      'mirrored traffic on the candidate in Prometheus',
+    );
     expect(shadowRate).toBeGreaterThan(20);
     await deployment.rollback('41', 'end of shadow test');
   });
@@ -67,19 +70,27 @@ describe('rollgate dev with Prometheus', () => {
     const { stack, deployment, prometheus } = dev();
     await deployment.setTraffic({ '41': 50, '42': 50 });
     // First the candidate is healthy under traffic ...
-    await eventually(async () => {
-      const rate = await instant(prometheus, requestRate('42'));
-      return rate !== undefined && rate > 20 ? rate : undefined;
-    }, 15_000, 'candidate traffic');
+    await eventually(
+      async () => {
+        const rate = await instant(prometheus, requestRate('42'));
+        return rate !== undefined && rate > 20 ? rate : undefined;
+      },
+      15_000,
+      'candidate traffic',
+    );
     expect((await instant(prometheus, errorRatio('42'))) ?? 0).toBeLessThan(0.1);
     // ... then it breaks.
     const injectedAt = Date.now();
     const response = await fetch(stack.faultsUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ version: '42', errorRate: 0.5 }) });
     expect(response.status).toBe(200);
-    const ratio = await eventually(async () => {
-      const value = await instant(prometheus, errorRatio('42'));
-      return value !== undefined && value > 0.3 ? value : undefined;
-    }, 20_000, 'the raised error ratio of version 42');
+    const ratio = await eventually(
+      async () => {
+        const value = await instant(prometheus, errorRatio('42'));
+        return value !== undefined && value > 0.3 ? value : undefined;
+      },
+      20_000,
+      'the raised error ratio of version 42',
+    );
     expect(ratio).toBeGreaterThan(0.3);
     expect(ratio).toBeLessThan(0.75);
     expect(Date.now() - injectedAt).toBeLessThan(20_000);
@@ -93,10 +104,14 @@ describe('rollgate dev with Prometheus', () => {
     await deployment.setTraffic({ '41': 50, '42': 50 });
     stack.injectFault({ version: '42', latencyMs: 400 });
     const p99 = (version: string) => `histogram_quantile(0.99, sum by (le) (rate(rollgate_dev_request_duration_seconds_bucket{version="${version}"}[5s])))`;
-    const candidate = await eventually(async () => {
-      const value = await instant(prometheus, p99('42'));
-      return value !== undefined && value >= 0.4 ? value : undefined;
-    }, 20_000, 'the raised p99 latency of version 42');
+    const candidate = await eventually(
+      async () => {
+        const value = await instant(prometheus, p99('42'));
+        return value !== undefined && value >= 0.4 ? value : undefined;
+      },
+      20_000,
+      'the raised p99 latency of version 42',
+    );
     expect(candidate).toBeLessThanOrEqual(0.5);
     expect(await instant(prometheus, p99('41'))).toBeLessThan(0.05);
     stack.clearFaults();

@@ -37,20 +37,23 @@ describe('flag service harness', () => {
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     try {
-      const started = await waitFor('the child to start the flag service', 360_000, () => {
-        if (child.exitCode !== null) throw new Error(`the child exited with ${child.exitCode}: ${stderr}`);
-        const line = stdout.split('\n').find((candidate) => candidate.startsWith('{'));
-        return line ? (JSON.parse(line) as { url: string; unleashPid: number; postgresPid: number; dataDir: string }) : undefined;
-      }, 200);
+      const started = await waitFor(
+        'the child to start the flag service',
+        360_000,
+        () => {
+          if (child.exitCode !== null) throw new Error(`the child exited with ${child.exitCode}: ${stderr}`);
+          const line = stdout.split('\n').find((candidate) => candidate.startsWith('{'));
+          return line ? (JSON.parse(line) as { url: string; unleashPid: number; postgresPid: number; dataDir: string }) : undefined;
+        },
+        200,
+      );
       expect(alive(started.unleashPid)).toBe(true);
       expect(alive(started.postgresPid)).toBe(true);
       expect(existsSync(started.dataDir)).toBe(true);
       expect((await fetch(`${started.url}/health`)).status).toBe(200);
 
       child.kill('SIGKILL');
-      await waitFor('Unleash and PostgreSQL to stop and the cluster to be removed', 60_000, () =>
-        !alive(started.unleashPid) && !alive(started.postgresPid) && !existsSync(started.dataDir) ? true : undefined,
-      );
+      await waitFor('Unleash and PostgreSQL to stop and the cluster to be removed', 60_000, () => (!alive(started.unleashPid) && !alive(started.postgresPid) && !existsSync(started.dataDir) ? true : undefined));
       await expect(fetch(`${started.url}/health`)).rejects.toThrow();
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');

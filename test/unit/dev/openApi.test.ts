@@ -14,9 +14,7 @@ interface Operation {
 }
 const document = parse(readFileSync('docs/deployment-api.yaml', 'utf8')) as { openapi: string; paths: Record<string, Record<string, Operation>> };
 const methods = ['get', 'put', 'post', 'delete'] as const;
-const operations = Object.entries(document.paths).flatMap(([path, item]) =>
-  methods.filter((method) => item[method]).map((method) => ({ path, method, operation: item[method] as Operation })),
-);
+const operations = Object.entries(document.paths).flatMap(([path, item]) => methods.filter((method) => item[method]).map((method) => ({ path, method, operation: item[method] as Operation })));
 
 const token = 'openapi-check-token';
 let stack: DevStack;
@@ -42,12 +40,7 @@ describe('docs/deployment-api.yaml', () => {
   it('is OpenAPI 3 and documents the whole contract', () => {
     expect(document.openapi).toMatch(/^3\./);
     expect(operations.map(({ method, path }) => `${method.toUpperCase()} ${path}`)).toEqual(
-      expect.arrayContaining([
-        'GET /v1/services/{service}',
-        'PUT /v1/services/{service}/traffic',
-        'POST /v1/services/{service}/rollback',
-        'POST /v1/services/{service}/versions',
-      ]),
+      expect.arrayContaining(['GET /v1/services/{service}', 'PUT /v1/services/{service}/traffic', 'POST /v1/services/{service}/rollback', 'POST /v1/services/{service}/versions']),
     );
   });
 
@@ -79,8 +72,7 @@ describe('docs/deployment-api.yaml', () => {
   it('every documented fault example is accepted, and the documented 422 covers bad faults', async () => {
     const examples = document.paths['/v1/faults']!.post!.requestBody!.content['application/json']!.examples!;
     expect(Object.keys(examples)).toEqual(['serving', 'drift', 'accuracy', 'calibration']);
-    const post = (body: unknown) =>
-      fetch(`${stack.deploymentUrl}/v1/faults`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(body) });
+    const post = (body: unknown) => fetch(`${stack.deploymentUrl}/v1/faults`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(body) });
     for (const { value } of Object.values(examples)) expect((await post(value)).status, JSON.stringify(value)).toBe(200);
     const faults = (await (await post({ version: '42', scoreShift: -0.1 })).json()) as { faults: unknown[] };
     expect(faults.faults).toEqual([{ version: '42', errorRate: 0.3, latencyMs: 200, scoreShift: -0.1, accuracyDrop: 0.5, miscalibration: 0.2 }]);

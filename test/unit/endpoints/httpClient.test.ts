@@ -91,9 +91,7 @@ describe('dead and slow endpoints', () => {
     expect(error.kind).toBe('timeout');
     expect(error.attempts).toBe(1);
     expect(server.requests).toHaveLength(1);
-    expect(error.message).toBe(
-      `deployment endpoint ${server.url} did not answer within 300ms (POST /v1/services/churn-scorer/rollback). Is \`rollgate dev\` running, and is endpoints.deployment.url right?`,
-    );
+    expect(error.message).toBe(`deployment endpoint ${server.url} did not answer within 300ms (POST /v1/services/churn-scorer/rollback). Is \`rollgate dev\` running, and is endpoints.deployment.url right?`);
   });
 
   it('a slow GET fails after one timeout by default, though GETs are retried otherwise', async () => {
@@ -262,9 +260,7 @@ describe('tokens stay secret', () => {
   });
 
   it('scrubs a token the server echoes back from the error message', async () => {
-    const server = await faultServer((request, response) =>
-      json(response, 401, { error: { code: 'unauthorized', message: `token ${String(request.headers.authorization)} is not accepted` } }),
-    );
+    const server = await faultServer((request, response) => json(response, 401, { error: { code: 'unauthorized', message: `token ${String(request.headers.authorization)} is not accepted` } }));
     const error = await rejection(new DeploymentClient({ baseUrl: server.url, service: 'churn-scorer', token }).getService());
     expect(error.status).toBe(401);
     expect(error.message).toContain('token Bearer [redacted] is not accepted');

@@ -16,7 +16,10 @@ const example = (name: string) => readFileSync(join(__dirname, '../../../example
 function filled(planText: string): string {
   const plan = parse(planText) as Json;
   plan.metadata.environment = 'staging';
-  for (const [role, version] of [['candidate', '2'], ['baseline', '1']] as const) {
+  for (const [role, version] of [
+    ['candidate', '2'],
+    ['baseline', '1'],
+  ] as const) {
     const model = plan.model[role];
     if (model.version === '') Object.assign(model, { version, artifact: `s3://models/${version}`, digest: `sha256:${(role === 'candidate' ? 'c' : 'b').repeat(64)}` });
   }
@@ -25,7 +28,10 @@ function filled(planText: string): string {
   return stringify(plan, { lineWidth: 0 });
 }
 
-const objectsOf = (text: string) => parseAllDocuments(text).map((document) => document.toJS() as Json).filter((object) => object?.apiVersion === 'argoproj.io/v1alpha1');
+const objectsOf = (text: string) =>
+  parseAllDocuments(text)
+    .map((document) => document.toJS() as Json)
+    .filter((object) => object?.apiVersion === 'argoproj.io/v1alpha1');
 const normalise = (steps: Json[]) => steps.map((step) => (step.pause?.duration !== undefined ? { pause: { duration: parseGoDuration(step.pause.duration) } } : step));
 
 async function roundTrip(...sources: { name: string; text: string }[]) {
@@ -133,16 +139,27 @@ describe('rollgate import', () => {
     const sources = [{ name: 'exported.yaml', text: (await import('../../../src/core/export/render')).renderYaml(first.objects!) }];
     const imported = await importArgo(sources);
     expect(imported.notes.length).toBeGreaterThan(0);
-    for (const note of imported.notes) expect(note).toMatch(/^step \d+ \(analysis\): metric '(error-rate|p99-latency)': Argo fails after 2 failed measurements in the whole run; the plan's failureLimit 2 counts them in a row$/);
+    for (const note of imported.notes)
+      expect(note).toMatch(/^step \d+ \(analysis\): metric '(error-rate|p99-latency)': Argo fails after 2 failed measurements in the whole run; the plan's failureLimit 2 counts them in a row$/);
     // Versions, digests and lineage come back from the Rollout's annotations.
-    expect(validatePlan(imported.planText!).diagnostics.filter((diagnostic) => diagnostic.severity === 'error').map((d) => imported.planText!.slice(d.start, d.end))).toEqual(['""']);
+    expect(
+      validatePlan(imported.planText!)
+        .diagnostics.filter((diagnostic) => diagnostic.severity === 'error')
+        .map((d) => imported.planText!.slice(d.start, d.end)),
+    ).toEqual(['""']);
     const second = await exportPlan(imported.planText!.replace('url: "" #', 'url: http://127.0.0.1:8700 #'), ['argo-rollouts']);
     expect(second.diagnostics.filter((diagnostic) => diagnostic.severity === 'error')).toEqual([]);
-    const strip = (objects: typeof first.objects) => objects!.map(({ object }) => {
-      const copy = JSON.parse(JSON.stringify(object));
-      delete copy.metadata.annotations['rollgate.dev/plan-digest'];
-      return copy.kind === 'Rollout' ? copy.spec : { name: copy.metadata.name.replace('churn-v42-argo-', ''), metrics: copy.spec.metrics.map((metric: Json) => ({ ...metric, provider: { prometheus: { ...metric.provider.prometheus, query: metric.provider.prometheus.query } } })) };
-    });
+    const strip = (objects: typeof first.objects) =>
+      objects!.map(({ object }) => {
+        const copy = JSON.parse(JSON.stringify(object));
+        delete copy.metadata.annotations['rollgate.dev/plan-digest'];
+        return copy.kind === 'Rollout'
+          ? copy.spec
+          : {
+              name: copy.metadata.name.replace('churn-v42-argo-', ''),
+              metrics: copy.spec.metrics.map((metric: Json) => ({ ...metric, provider: { prometheus: { ...metric.provider.prometheus, query: metric.provider.prometheus.query } } })),
+            };
+      });
     const [firstRollout, ...firstTemplates] = strip(first.objects);
     const [secondRollout, ...secondTemplates] = strip(second.objects);
     expect(secondRollout).toEqual(firstRollout);

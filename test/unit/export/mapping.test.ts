@@ -26,10 +26,7 @@ describe('stages → canary steps', () => {
   it('canary traffic → setWeight, guardrails → an inline analysis step, full → the end of the steps', async () => {
     const { steps, templates, findings } = await exported();
     expect(findings).toEqual([]);
-    expect(steps).toEqual([
-      { setWeight: 10 },
-      { analysis: { templates: [{ templateName: 'churn-v42-canary-10' }], args: [{ name: 'candidate-version', value: '42' }] } },
-    ]);
+    expect(steps).toEqual([{ setWeight: 10 }, { analysis: { templates: [{ templateName: 'churn-v42-canary-10' }], args: [{ name: 'candidate-version', value: '42' }] } }]);
     expect(templates.map((template) => template.metadata.name)).toEqual(['churn-v42-canary-10']);
   });
 

@@ -13,9 +13,7 @@ export function basePlan(): Record<string, any> {
     },
     lineage: { data: [{ name: 'events', snapshot: '2025-07-01' }], features: [{ name: 'churn-features', version: '7' }], training: { run: 'run-8812', commit: '1a2b3c4' } },
     endpoints: { deployment: { url: 'http://127.0.0.1:8700' }, metrics: { url: 'http://prometheus.monitoring:9090' } },
-    guardrails: [
-      { name: 'error-rate', query: 'sum(rate(requests_total{version="{{version}}",code=~"5.."}[1m])) / sum(rate(requests_total{version="{{version}}"}[1m]))', max: 0.02, interval: '30s' },
-    ],
+    guardrails: [{ name: 'error-rate', query: 'sum(rate(requests_total{version="{{version}}",code=~"5.."}[1m])) / sum(rate(requests_total{version="{{version}}"}[1m]))', max: 0.02, interval: '30s' }],
     stages: [
       { name: 'canary-10', kind: 'canary', traffic: 10, bake: '5m', guardrails: ['error-rate'] },
       { name: 'full', kind: 'full', traffic: 100 },

@@ -55,7 +55,14 @@ describe('PromQL of the export, in the real Prometheus engine', () => {
   it('the same harness fails on a wrong expectation (so a pass means something)', async () => {
     const query = ratioQuery('p99{version="42"}', 'p99{version="41"}');
     const result = await testRules('wrong', { groups: [] }, [
-      { interval: '1m', input_series: [{ series: 'p99{version="42"}', values: '0' }, { series: 'p99{version="41"}', values: '0' }], promql_expr_test: [{ expr: query, eval_time: '0m', exp_samples: [{ labels: '{}', value: 0 }] }] },
+      {
+        interval: '1m',
+        input_series: [
+          { series: 'p99{version="42"}', values: '0' },
+          { series: 'p99{version="41"}', values: '0' },
+        ],
+        promql_expr_test: [{ expr: query, eval_time: '0m', exp_samples: [{ labels: '{}', value: 0 }] }],
+      },
     ]);
     expect(result.code).not.toBe(0);
   });
@@ -88,9 +95,27 @@ describe('PromQL of the export, in the real Prometheus engine', () => {
         alert_rule_test: [
           { eval_time: '3m', alertname: 'RollgateChurnV42ErrorRateBreach', exp_alerts: [] },
           { eval_time: '4m', alertname: 'RollgateChurnV42ErrorRateBreach', exp_alerts: [] },
-          { eval_time: '5m', alertname: 'RollgateChurnV42ErrorRateBreach', exp_alerts: [{ exp_labels: { ...labels, rollgate_guardrail: 'error-rate', version: '42' }, exp_annotations: { summary: 'Guardrail error-rate of churn-v42 is outside <= 0.02.', description: 'Guardrail error-rate Value: 0.05.' } }] },
+          {
+            eval_time: '5m',
+            alertname: 'RollgateChurnV42ErrorRateBreach',
+            exp_alerts: [
+              {
+                exp_labels: { ...labels, rollgate_guardrail: 'error-rate', version: '42' },
+                exp_annotations: { summary: 'Guardrail error-rate of churn-v42 is outside <= 0.02.', description: 'Guardrail error-rate Value: 0.05.' },
+              },
+            ],
+          },
           { eval_time: '3m', alertname: 'RollgateChurnV42LatencyBreach', exp_alerts: [] },
-          { eval_time: '4m', alertname: 'RollgateChurnV42LatencyBreach', exp_alerts: [{ exp_labels: { ...labels, rollgate_guardrail: 'latency' }, exp_annotations: { summary: 'Guardrail latency of churn-v42: candidate 42 / baseline 41 is outside <= 1.5.', description: 'Guardrail latency Value: 2.9999999999999996.' } }] },
+          {
+            eval_time: '4m',
+            alertname: 'RollgateChurnV42LatencyBreach',
+            exp_alerts: [
+              {
+                exp_labels: { ...labels, rollgate_guardrail: 'latency' },
+                exp_annotations: { summary: 'Guardrail latency of churn-v42: candidate 42 / baseline 41 is outside <= 1.5.', description: 'Guardrail latency Value: 2.9999999999999996.' },
+              },
+            ],
+          },
         ],
       },
     ]);

@@ -47,7 +47,10 @@ describe('exported objects against the real schemas', () => {
       let result = await exportPlan(text, ['argo-rollouts', 'prometheus-rule']);
       if (!result.objects) {
         const withBlock = `${text.replace(/\nexport:[\s\S]*$/, '\n')}\n${planText({ export: { argoRollouts: { ...plan.export.argoRollouts, activeService: 'churn-active', trafficRouting: { istio: { virtualService: { name: 'churn', routes: ['primary'] } } } } } })}`;
-        result = await exportPlan(withBlock.replace(/kind: shadow, mirror: 100, bake: 30s, guardrails: \[error-rate\] \}\n/, 'kind: offline, bake: 30s, guardrails: [error-rate] }\n'), ['argo-rollouts', 'prometheus-rule']);
+        result = await exportPlan(withBlock.replace(/kind: shadow, mirror: 100, bake: 30s, guardrails: \[error-rate\] \}\n/, 'kind: offline, bake: 30s, guardrails: [error-rate] }\n'), [
+          'argo-rollouts',
+          'prometheus-rule',
+        ]);
       }
       expect(result.diagnostics.filter((diagnostic) => diagnostic.severity === 'error')).toEqual([]);
       const objects = result.objects!.map(({ object }) => object);

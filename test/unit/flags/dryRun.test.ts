@@ -22,7 +22,9 @@ describe('rollgate rollout --dry-run with flags', () => {
     const url = `http://127.0.0.1:${(listener.address() as { port: number }).port}`;
     try {
       const dir = mkdtempSync(path.join(tmpdir(), 'rollgate-flags-dry-'));
-      const plan = readFileSync(path.join(repo, 'examples', 'churn-flags.rollout.yaml'), 'utf8').replaceAll('http://127.0.0.1:4242', url).replaceAll('http://127.0.0.1:8700', url);
+      const plan = readFileSync(path.join(repo, 'examples', 'churn-flags.rollout.yaml'), 'utf8')
+        .replaceAll('http://127.0.0.1:4242', url)
+        .replaceAll('http://127.0.0.1:8700', url);
       writeFileSync(path.join(dir, 'plan.rollout.yaml'), plan);
       const stages = [...plan.matchAll(/traffic: (\d+)/g)].map((match) => Number(match[1]));
       expect(stages.length).toBeGreaterThan(0);

@@ -28,7 +28,13 @@ const percentOf = (state: Raw): string | undefined => state.strategies.find((str
 function workspace(flag: string, options: { flagsUrl?: string; canaryBake?: string; approval?: 'manual' } = {}): string {
   const { stack } = getStack();
   const dir = mkdtempSync(path.join(tmpdir(), 'rollgate-flags-'));
-  const plan = devPlan({ deploymentUrl: stack.deploymentUrl, prometheusUrl: stack.prometheusUrl!, tokenSecret: 'deploy-token', canaryBake: options.canaryBake ?? '2s', ...(options.approval ? { approval: options.approval } : {}) })
+  const plan = devPlan({
+    deploymentUrl: stack.deploymentUrl,
+    prometheusUrl: stack.prometheusUrl!,
+    tokenSecret: 'deploy-token',
+    canaryBake: options.canaryBake ?? '2s',
+    ...(options.approval ? { approval: options.approval } : {}),
+  })
     .replace(/^( {2}metrics: .*\n)/m, `$1  flags: { type: unleash, url: "${options.flagsUrl ?? unleash().url}", token: { secret: unleash-token }, environment: production, timeout: 2s }\n`)
     .concat(`flags:\n  - { name: ${flag}, default: off, followTraffic: true, onRollback: restore }\n`);
   writeFileSync(path.join(dir, 'plan.rollout.yaml'), plan);
@@ -44,12 +50,19 @@ async function rollgate(dir: string, args: string[]) {
     stdout: (text) => void output.push({ stream: 'out', text }),
     stderr: (text) => void output.push({ stream: 'err', text }),
   });
-  const of = (stream: 'out' | 'err') => output.filter((line) => line.stream === stream).map((line) => line.text).join('');
+  const of = (stream: 'out' | 'err') =>
+    output
+      .filter((line) => line.stream === stream)
+      .map((line) => line.text)
+      .join('');
   return { code, stdout: of('out'), stderr: of('err'), output };
 }
 
 function ledger(dir: string): LedgerEntry[] {
-  return readFileSync(path.join(dir, '.rollgate', 'ledger.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as LedgerEntry);
+  return readFileSync(path.join(dir, '.rollgate', 'ledger.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as LedgerEntry);
 }
 
 async function rolloutFlagsOf(flag: string, percent: string) {
@@ -70,9 +83,7 @@ describe('rollouts with feature flags on a real Unleash', () => {
 
     const entries = ledger(dir);
     const start = entries.find((entry) => entry.action === 'rollout-start')!;
-    expect(start.flags).toEqual([
-      expect.objectContaining({ name: flag, reason: 'default', before: { enabled: false }, after: { enabled: false, percent: 0 }, outcome: 'ok', recorded: { enabled: false, rules: [] } }),
-    ]);
+    expect(start.flags).toEqual([expect.objectContaining({ name: flag, reason: 'default', before: { enabled: false }, after: { enabled: false, percent: 0 }, outcome: 'ok', recorded: { enabled: false, rules: [] } })]);
     const traffic = entries.filter((entry) => entry.action === 'traffic-change');
     expect(traffic.map((entry) => [entry.to?.weights, entry.flags?.map((change) => change.after)])).toEqual([
       [{ '41': 50, '42': 50 }, [{ enabled: true, percent: 50 }]],
@@ -137,7 +148,11 @@ describe('rollouts with feature flags on a real Unleash', () => {
     await proxy.close();
 
     expect(run.code, run.stderr).toBe(0);
-    expect(getStack().stack.state().versions.find((version) => version.version === '41')?.weight).toBe(100);
+    expect(
+      getStack()
+        .stack.state()
+        .versions.find((version) => version.version === '41')?.weight,
+    ).toBe(100);
     // Traffic first: its rollback was done and said before the flag restore gave up.
     const trafficDone = run.output.findIndex((line) => line.stream === 'out' && line.text.includes('traffic rolled back to 41'));
     const flagsFailed = run.output.findIndex((line) => line.stream === 'err' && line.text.includes('FLAGS NOT RESTORED'));
@@ -167,21 +182,22 @@ describe('rollouts with feature flags on a real Unleash', () => {
     expect(waiting.code, waiting.stderr).toBe(3);
     expect(percentOf(await raw(flag))).toBe('50');
 
-    writeFileSync(
-      path.join(dir, 'incident.runbook.md'),
-      `---\nplan: ./plan.rollout.yaml\n---\n# Incident\n\n\`\`\`rollout {"name":"more"}\nflag ${flag} 80\n\`\`\`\n`,
-    );
+    writeFileSync(path.join(dir, 'incident.runbook.md'), `---\nplan: ./plan.rollout.yaml\n---\n# Incident\n\n\`\`\`rollout {"name":"more"}\nflag ${flag} 80\n\`\`\`\n`);
     const cell = await rollgate(dir, ['run', 'incident.runbook.md', '--yes']);
     expect(cell.code, cell.stderr + cell.stdout).toBe(0);
     expect(percentOf(await raw(flag))).toBe('80');
-    const cellRun = ledger(dir).filter((entry) => entry.action === 'cell-run').at(-1)!;
+    const cellRun = ledger(dir)
+      .filter((entry) => entry.action === 'cell-run')
+      .at(-1)!;
     expect(cellRun.flags).toEqual([expect.objectContaining({ name: flag, reason: 'runbook', before: { enabled: true, percent: 50 }, target: 'on at 80%', after: { enabled: true, percent: 80 }, outcome: 'ok' })]);
 
     const rolledBack = await rollgate(dir, ['rollback', 'plan.rollout.yaml', '--yes', '--reason', 'flag trouble']);
     expect(rolledBack.code, rolledBack.stderr).toBe(0);
     expect(rolledBack.stdout).toContain(`Feature flags restored: ${flag} on at 10% (rollback: restore).`);
     expect(await raw(flag)).toEqual(before);
-    const rollback = ledger(dir).filter((entry) => entry.action === 'rollback').at(-1)!;
+    const rollback = ledger(dir)
+      .filter((entry) => entry.action === 'rollback')
+      .at(-1)!;
     expect(rollback).toMatchObject({ reason: 'flag trouble', to: { weights: { '41': 100 } }, flags: [{ name: flag, before: { enabled: true, percent: 80 }, after: { enabled: true, percent: 10 }, outcome: 'ok' }] });
 
     // A runbook's rollback cell restores from the rollout's start entry in the ledger too.
@@ -192,7 +208,9 @@ describe('rollouts with feature flags on a real Unleash', () => {
     const again = await rollgate(dir, ['run', 'again.runbook.md', '--yes']);
     expect(again.code, again.stderr + again.stdout).toBe(0);
     expect(await raw(flag)).toEqual(before);
-    const back = ledger(dir).filter((entry) => entry.action === 'cell-run').at(-1)!;
+    const back = ledger(dir)
+      .filter((entry) => entry.action === 'cell-run')
+      .at(-1)!;
     expect(back.flags).toEqual([expect.objectContaining({ name: flag, reason: 'rollback: restore', before: { enabled: false, percent: 10 }, after: { enabled: true, percent: 10 }, outcome: 'ok' })]);
   });
 });

@@ -104,7 +104,12 @@ describe('UnleashFlagProvider on a real Unleash', () => {
   it('refuses, before sending anything, a percentage Unleash cannot hold and a flag whose rollout it would have to guess', async () => {
     const flag = uniqueFlagName('refuse');
     await createFlag(service(), flag, {
-      strategies: { production: [{ name: 'flexibleRollout', parameters: { rollout: '5', stickiness: 'default', groupId: flag } }, { name: 'flexibleRollout', parameters: { rollout: '20', stickiness: 'default', groupId: flag } }] },
+      strategies: {
+        production: [
+          { name: 'flexibleRollout', parameters: { rollout: '5', stickiness: 'default', groupId: flag } },
+          { name: 'flexibleRollout', parameters: { rollout: '20', stickiness: 'default', groupId: flag } },
+        ],
+      },
     });
     const before = await raw(flag);
 

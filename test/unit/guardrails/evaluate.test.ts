@@ -89,7 +89,14 @@ describe('measureGuardrail', () => {
 
 describe('GuardrailTracker', () => {
   const measurement = (outcome: 'pass' | 'fail' | 'inconclusive') => ({
-    guardrail: 'g', outcome, noData: outcome === 'inconclusive', query: 'q', bound: {}, reason: '', at: '', dryRun: false,
+    guardrail: 'g',
+    outcome,
+    noData: outcome === 'inconclusive',
+    query: 'q',
+    bound: {},
+    reason: '',
+    at: '',
+    dryRun: false,
   });
 
   it('breaches after failureLimit consecutive failures, and a pass resets the count', () => {

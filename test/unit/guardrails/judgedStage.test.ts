@@ -55,8 +55,16 @@ describe('recorded answers for dry runs', () => {
     expect(recordedAnswerProblem([1, 2])).toContain('expected a number');
     expect(recordedScalar(0.2)).toEqual({ value: 0.2 });
     expect(recordedScalar(undefined)).toEqual({ skipped: true });
-    expect(recordedVector({ buckets: { '0.5': 3, '+Inf': 5 } })).toEqual({ samples: [{ labels: { le: '0.5' }, value: 3 }, { labels: { le: '+Inf' }, value: 5 }] });
-    expect(recordedRange({ samples: [1, null] }, 100, 15).series![0]!.points).toEqual([{ time: 100, value: 1 }, { time: 115, value: Number.NaN }]);
+    expect(recordedVector({ buckets: { '0.5': 3, '+Inf': 5 } })).toEqual({
+      samples: [
+        { labels: { le: '0.5' }, value: 3 },
+        { labels: { le: '+Inf' }, value: 5 },
+      ],
+    });
+    expect(recordedRange({ samples: [1, null] }, 100, 15).series![0]!.points).toEqual([
+      { time: 100, value: 1 },
+      { time: 115, value: Number.NaN },
+    ]);
     expect(recordedRange(0.3, 0, 1).error).toContain('reads samples');
   });
 });

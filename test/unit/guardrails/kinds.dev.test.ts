@@ -21,10 +21,15 @@ async function until(outcome: GuardrailMeasurement['outcome'], fields: Record<st
   const guardrail = guardrailSchema.parse({ name: 'g', interval: '1s', ...fields });
   let last: GuardrailMeasurement | undefined;
   try {
-    return await eventually(async () => {
-      last = await measureGuardrail(guardrail, context, metrics(), options());
-      return last.outcome === outcome ? last : undefined;
-    }, timeoutMs, `${guardrail.kind} guardrail to ${outcome}`, 1000);
+    return await eventually(
+      async () => {
+        last = await measureGuardrail(guardrail, context, metrics(), options());
+        return last.outcome === outcome ? last : undefined;
+      },
+      timeoutMs,
+      `${guardrail.kind} guardrail to ${outcome}`,
+      1000,
+    );
   } catch (error) {
     throw new Error(`${(error as Error).message}; last measurement: ${last?.reason}`);
   }

@@ -32,10 +32,7 @@ describe('drift guardrails', () => {
   it('sends one increase query per version and passes a stable distribution', async () => {
     const metrics = vectors({ '42': cumulative([100, 200, 150, 50, 0]), '41': cumulative([210, 390, 300, 100, 0]) });
     const result = await measureGuardrail(drift, context, metrics);
-    expect(metrics.queries).toEqual([
-      'sum by (le) (increase(rollgate_dev_prediction_score_bucket{version="42"}[1m]))',
-      'sum by (le) (increase(rollgate_dev_prediction_score_bucket{version="41"}[1m]))',
-    ]);
+    expect(metrics.queries).toEqual(['sum by (le) (increase(rollgate_dev_prediction_score_bucket{version="42"}[1m]))', 'sum by (le) (increase(rollgate_dev_prediction_score_bucket{version="41"}[1m]))']);
     expect(result).toMatchObject({ kind: 'drift', outcome: 'pass', bound: { max: 0.2 }, query: metrics.queries[0], baselineQuery: metrics.queries[1] });
     expect(result.value).toBeLessThan(0.01);
     expect(result.drift).toMatchObject({ method: 'psi', buckets: ['0.25', '0.5', '0.75', '1', '+Inf'], candidateCounts: [100, 200, 150, 50, 0], candidateTotal: 500, baselineTotal: 1000, smoothed: false });
@@ -150,7 +147,12 @@ describe('calibration guardrails', () => {
     const good = await measureGuardrail(histogram, context, metrics);
     expect(metrics.queries[0]).toBe('sum by (le, label) (increase(rollgate_dev_labelled_score_bucket{version="42"}[2m]))');
     expect(good).toMatchObject({ kind: 'calibration', outcome: 'pass', value: expect.closeTo(0, 12), calibration: { source: 'histogram', total: 1000, binConfidence: 'midpoint' } });
-    expect(good.calibration!.bins.map((bin) => [bin.lower, bin.upper])).toEqual([[0, 0.25], [0.25, 0.5], [0.5, 0.75], [0.75, 1]]);
+    expect(good.calibration!.bins.map((bin) => [bin.lower, bin.upper])).toEqual([
+      [0, 0.25],
+      [0.25, 0.5],
+      [0.5, 0.75],
+      [0.75, 1],
+    ]);
     const over = await measureGuardrail(histogram, context, vectors({ '42': calibrated((midpoint) => Math.max(0, midpoint - 0.1)) }));
     expect(over).toMatchObject({ outcome: 'fail', value: expect.closeTo(0.1, 12) });
   });

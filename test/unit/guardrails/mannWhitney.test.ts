@@ -30,10 +30,20 @@ describe('mannWhitneyU against SciPy/R reference values', () => {
   it('chooses the method as SciPy does: exact for a sample of at most 8 without ties, else asymptotic', () => {
     const seven = [0.11, 0.52, 0.33, 0.94, 0.25, 0.66, 0.77];
     const nine = [0.18, 0.29, 0.31, 0.42, 0.53, 0.64, 0.75, 0.86, 0.97];
-    expect(mannWhitneyU(seven, seven.map((v) => v + 0.001)).method).toBe('exact');
+    expect(
+      mannWhitneyU(
+        seven,
+        seven.map((v) => v + 0.001),
+      ).method,
+    ).toBe('exact');
     expect(mannWhitneyU(seven, nine).method).toBe('exact');
     expect(mannWhitneyU(nine, seven).method).toBe('exact');
-    expect(mannWhitneyU(nine, nine.map((v) => v + 0.001)).method).toBe('asymptotic');
+    expect(
+      mannWhitneyU(
+        nine,
+        nine.map((v) => v + 0.001),
+      ).method,
+    ).toBe('asymptotic');
     const tied = seven.map((v) => v + 0.001);
     tied[3] = seven[3]!;
     const withTie = mannWhitneyU(seven, tied);
@@ -61,7 +71,12 @@ describe('the exact null distribution of U', () => {
   });
 
   it('is symmetric, sums to the binomial coefficient and does not depend on the order of the sizes', () => {
-    for (const [m, n] of [[3, 5], [6, 6], [8, 40], [1, 9]] as const) {
+    for (const [m, n] of [
+      [3, 5],
+      [6, 6],
+      [8, 40],
+      [1, 9],
+    ] as const) {
       const counts = exactUCounts(m, n);
       expect(counts).toEqual([...counts].reverse());
       let binomial = 1n;

@@ -80,9 +80,22 @@ describe('jensenShannonDivergence', () => {
     expect(value(jensenShannonDivergence([1, 0, 0], [0, 1, 0])).value).toBe(1);
     expect(distanceNats([1, 0], [0.5, 0.5])).toBeCloseTo(0.46450140402245893, 14);
     expect(value(jensenShannonDivergence([1, 0, 0], [1, 0, 0])).value).toBe(0);
-    const a = [[1, 2, 3, 4], [5, 6, 7, 8], [9, 10, 11, 12]];
-    const b = [[13, 14, 15, 16], [17, 18, 19, 20], [21, 22, 23, 24]];
-    const columns = [0, 1, 2, 3].map((column) => distanceNats(a.map((row) => row[column]!), b.map((row) => row[column]!)));
+    const a = [
+      [1, 2, 3, 4],
+      [5, 6, 7, 8],
+      [9, 10, 11, 12],
+    ];
+    const b = [
+      [13, 14, 15, 16],
+      [17, 18, 19, 20],
+      [21, 22, 23, 24],
+    ];
+    const columns = [0, 1, 2, 3].map((column) =>
+      distanceNats(
+        a.map((row) => row[column]!),
+        b.map((row) => row[column]!),
+      ),
+    );
     [0.1954288, 0.1447697, 0.1138377, 0.0927636].forEach((expected, index) => expect(columns[index]).toBeCloseTo(expected, 7));
     const rows = [0, 1, 2].map((row) => distanceNats(a[row]!, b[row]!));
     [0.1402339, 0.0399106, 0.0201815].forEach((expected, index) => expect(rows[index]).toBeCloseTo(expected, 7));

@@ -323,7 +323,10 @@ describe('idempotency-keyed retries against rollgate dev never apply an action t
     const stored = JSON.parse(readFileSync(join(dir, 'state', `${plan.metadata.service}.json`), 'utf8')) as { rollback: { attempts: number; idempotencyKey: string; completedAt?: string } };
     expect(stored.rollback).toMatchObject({ attempts: 2, idempotencyKey: rollbacks[0]!.idempotencyKey });
     expect(stored.rollback.completedAt).toBeTruthy();
-    const entries = readFileSync(ledgerPath, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { action: string; reason?: string });
+    const entries = readFileSync(ledgerPath, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { action: string; reason?: string });
     expect(entries.filter((entry) => entry.action === 'rollback')).toHaveLength(1);
     expect(entries.find((entry) => entry.action === 'rollback')?.reason).toContain('lossy network');
     expect((await verifyLedgerFile(ledgerPath)).ok).toBe(true);
@@ -353,7 +356,10 @@ describe('idempotency-keyed retries against rollgate dev never apply an action t
     proxy.drops = 0;
     expect(result).toMatchObject({ ok: false, attempts: 3 });
     expect(result.error).toMatch(/unreachable/);
-    const entries = readFileSync(ledgerPath, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { action: string; reason?: string; details?: unknown });
+    const entries = readFileSync(ledgerPath, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { action: string; reason?: string; details?: unknown });
     const recorded = entries.filter((entry) => entry.action === 'rollback');
     expect(recorded).toHaveLength(1);
     expect(recorded[0]!.reason).toMatch(/FAILED/);

@@ -104,9 +104,7 @@ function applyMutation(text: string, change: Mutation): string {
 
 /** A valid source picked from `sources`, then 1 to 6 mutations applied in turn. */
 function mutated(sources: string[]): fc.Arbitrary<string> {
-  return fc
-    .tuple(fc.nat({ max: sources.length - 1 }), fc.array(mutation, { minLength: 1, maxLength: 6 }))
-    .map(([index, changes]) => changes.reduce(applyMutation, sources[index]!));
+  return fc.tuple(fc.nat({ max: sources.length - 1 }), fc.array(mutation, { minLength: 1, maxLength: 6 })).map(([index, changes]) => changes.reduce(applyMutation, sources[index]!));
 }
 
 function check(name: string, arbitrary: fc.Arbitrary<string>, predicate: (text: string) => void): void {

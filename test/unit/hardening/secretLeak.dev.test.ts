@@ -132,7 +132,7 @@ describe('a known secret never leaves the secret store', () => {
 
     // The session did real work: the rollout finished, the drill rolled back, cells ran.
     const [validate, rollout, drill, runText] = runs;
-    if (process.env.ROLLGATE_LEAK_DEBUG) console.log(runs.map((run) => `${run.args.join(" ")} -> ${run.code}\n${run.stdout.slice(0, 1500)}\n${run.stderr.slice(0, 500)}`).join("\n---\n"));
+    if (process.env.ROLLGATE_LEAK_DEBUG) console.log(runs.map((run) => `${run.args.join(' ')} -> ${run.code}\n${run.stdout.slice(0, 1500)}\n${run.stderr.slice(0, 500)}`).join('\n---\n'));
     expect(validate!.code, validate!.stderr).toBe(0);
     expect(rollout!.code, `${rollout!.stdout}\n${rollout!.stderr}`).toBe(0);
     expect(drill!.code, `${drill!.stdout.slice(0, 2000)}\n${drill!.stderr}`).toBe(0);

@@ -21,7 +21,12 @@ function page(overrides: Partial<Parameters<typeof sidePanelHtml>[0]> = {}) {
   const nonce = createNonce();
   const html = sidePanelHtml({ cspSource, styleUri: `${cspSource}/media/panel.css`, scriptUri: `${cspSource}/media/panel.js`, nonce, title: 'Rollgate', ...overrides });
   const csp = /<meta http-equiv="Content-Security-Policy" content="([^"]+)">/.exec(html)?.[1]?.replace(/&#39;/g, "'");
-  const directives = new Map((csp ?? '').split(';').map((part) => part.trim().split(/\s+/)).map(([name, ...values]) => [name!, values]));
+  const directives = new Map(
+    (csp ?? '')
+      .split(';')
+      .map((part) => part.trim().split(/\s+/))
+      .map(([name, ...values]) => [name!, values]),
+  );
   return { html, csp, directives, nonce };
 }
 
@@ -81,14 +86,30 @@ describe('view message validator against hostile objects', () => {
   // arrive from a webview (an in-process caller handing those over can make the validator throw;
   // see docs/reliability.md). Everything plain data can express is covered here.
   const hostile: [string, unknown][] = [
-    ['a cyclic object', (() => { const value: Record<string, unknown> = { type: 'ready' }; value.self = value; return value; })()],
+    [
+      'a cyclic object',
+      (() => {
+        const value: Record<string, unknown> = { type: 'ready' };
+        value.self = value;
+        return value;
+      })(),
+    ],
     ['a huge plan id', { type: 'selectPlan', planId: `plan-${'1'.repeat(1_000_000)}` }],
     ['a deeply nested value', Array.from({ length: 10_000 }).reduce<unknown>((inner) => ({ type: 'ready', inner }), {})],
     ['a function', () => ({ type: 'ready' })],
     ['a symbol', Symbol('ready')],
     ['a bigint position', { type: 'showMoreChangelog', beforeSeq: 10n }],
     ['an object with a null prototype and an extra key', Object.assign(Object.create(null), { type: 'ready', extra: 1 })],
-    ['a class instance', new (class Message { type = 'action'; action = 'rollback'; constructor() { Object.defineProperty(this, 'then', { value: () => undefined, enumerable: true }); } })()],
+    [
+      'a class instance',
+      new (class Message {
+        type = 'action';
+        action = 'rollback';
+        constructor() {
+          Object.defineProperty(this, 'then', { value: () => undefined, enumerable: true });
+        }
+      })(),
+    ],
   ];
 
   it.each(hostile)('refuses %s without throwing', (_what, value) => {

@@ -129,7 +129,15 @@ describe('rollgate ledger show', () => {
       reason: 'error-rate breached',
       flags: [
         { name: 'new-ranking', reason: 'rollback: restore', before: { enabled: true, percent: 50 }, target: 'on at 20%', after: { enabled: true, percent: 20 }, outcome: 'ok', attempts: 1 },
-        { name: 'explain', reason: 'rollback: off', before: { enabled: true }, target: 'off', outcome: 'failed', attempts: 4, manual: "In Unleash http://127.0.0.1:4242 (project default, environment production), flag 'explain': turn it off." },
+        {
+          name: 'explain',
+          reason: 'rollback: off',
+          before: { enabled: true },
+          target: 'off',
+          outcome: 'failed',
+          attempts: 4,
+          manual: "In Unleash http://127.0.0.1:4242 (project default, environment production), flag 'explain': turn it off.",
+        },
       ],
     });
     const line = (await run(['ledger', 'show', '--action', 'rollback'])).stdout;

@@ -13,9 +13,15 @@ describe('redact', () => {
   });
 
   it('replaces the longer of two overlapping secrets whole, and URL-encoded forms', () => {
-    expect(redact('a=pass and a=password1', new Map([['short', 'pass'], ['long', 'password1']]))).toBe(
-      `a=${redactionMarker('short')} and a=${redactionMarker('long')}`,
-    );
+    expect(
+      redact(
+        'a=pass and a=password1',
+        new Map([
+          ['short', 'pass'],
+          ['long', 'password1'],
+        ]),
+      ),
+    ).toBe(`a=${redactionMarker('short')} and a=${redactionMarker('long')}`);
     expect(redact('q=a%2Fb%20c', { s: 'a/b c' })).toBe(`q=${redactionMarker('s')}`);
   });
 

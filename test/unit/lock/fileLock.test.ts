@@ -52,7 +52,7 @@ describe('the owner record', () => {
     await held.release();
   });
 
-  it('is read in the ledger lock\'s earlier format { pid, host, time, nonce } and the service lock\'s { pid, host, since, token }', () => {
+  it("is read in the ledger lock's earlier format { pid, host, time, nonce } and the service lock's { pid, host, since, token }", () => {
     expect(parseLockOwner(JSON.stringify({ pid: 7, host: 'h', time: '2025-01-01T00:00:00.000Z', nonce: 'n' }))).toEqual({ pid: 7, host: 'h', since: '2025-01-01T00:00:00.000Z', token: 'n' });
     expect(parseLockOwner(JSON.stringify({ pid: 7, host: 'h', since: 's', token: 't' }))).toEqual({ pid: 7, host: 'h', since: 's', token: 't' });
     expect(parseLockOwner('')).toBeUndefined();

@@ -74,7 +74,7 @@ async function open(notify: string[], planOptions: Partial<Parameters<typeof dev
 const actionsOf = (entries: LedgerEntry[]) => entries.map((entry) => entry.action).filter((action) => action !== 'guardrail-measurement');
 
 describe('notifications during real rollouts', () => {
-  it('a dead receiver (it accepts and never answers) does not hold up the drill\'s rollback', async () => {
+  it("a dead receiver (it accepts and never answers) does not hold up the drill's rollback", async () => {
     const dead = await receiver('hang');
     const { rollout, plan, ledger } = await open([`  - { name: pager, url: "${dead.url}/hook", events: [breach, rollback, end], timeout: 30s, retries: 3 }`], { canaryBake: '30s' }, true);
     const result = await rollout.drill!.run();

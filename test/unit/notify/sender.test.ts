@@ -46,7 +46,15 @@ async function rolloutEntries(): Promise<{ ledger: Ledger; entries: LedgerEntry[
       evidence: [{ guardrail: 'error-rate', query: 'sum(rate(x[1m]))', value: 0.05, bound: { max: 0.02 }, outcome: 'fail' }],
       details: { stage: 'canary-10', outcome: 'ok' },
     }),
-    await ledger.append({ ...common, actor: 'engine', action: 'rollback', from: { weights: { '41': 90, '42': 10 } }, to: { weights: { '41': 100 } }, reason: 'guardrail breach', details: { stage: 'canary-10', outcome: 'ok' } }),
+    await ledger.append({
+      ...common,
+      actor: 'engine',
+      action: 'rollback',
+      from: { weights: { '41': 90, '42': 10 } },
+      to: { weights: { '41': 100 } },
+      reason: 'guardrail breach',
+      details: { stage: 'canary-10', outcome: 'ok' },
+    }),
     await ledger.append({ ...common, actor: 'engine', action: 'rollout-end', reason: 'rolled back to 41' }),
   ];
   return { ledger, entries };
@@ -157,11 +165,7 @@ describe('Notifier', () => {
     const redirecting = await receiver({ status: 302, headers: { location: `${elsewhere.url}/moved` } });
     const { ledger, entries } = await rolloutEntries();
     const { instance, deliveries } = notifier(
-      [
-        target(failing.url, { name: 'failing', events: ['end'], retries: 2 }),
-        target(refusing.url, { name: 'refusing', events: ['end'] }),
-        target(redirecting.url, { name: 'redirecting', events: ['end'] }),
-      ],
+      [target(failing.url, { name: 'failing', events: ['end'], retries: 2 }), target(refusing.url, { name: 'refusing', events: ['end'] }), target(redirecting.url, { name: 'redirecting', events: ['end'] })],
       ledger,
     );
     instance.notify(entries[5]!);
@@ -229,10 +233,7 @@ describe('Notifier', () => {
     const hook = await receiver({ status: 401, body: `bad key ${HOOK_KEY}` });
     const { ledger, entries } = await rolloutEntries();
     const { instance, deliveries } = notifier(
-      [
-        target(hook.url, { name: 'keyed', events: ['start'], headers: { 'X-Api-Key': { secret: 'hook-key' } } }),
-        target(hook.url, { name: 'unkeyed', events: ['start'], headers: { 'X-Api-Key': { secret: 'not-set' } } }),
-      ],
+      [target(hook.url, { name: 'keyed', events: ['start'], headers: { 'X-Api-Key': { secret: 'hook-key' } } }), target(hook.url, { name: 'unkeyed', events: ['start'], headers: { 'X-Api-Key': { secret: 'not-set' } } })],
       ledger,
     );
     instance.notify(entries[0]!);

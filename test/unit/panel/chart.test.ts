@@ -38,7 +38,10 @@ function snapshot(): Pick<RolloutSnapshot, 'stages'> {
 describe('guardrail charts', () => {
   it('joins a guardrail across stages on one time axis with stage starts as markers and its bound', () => {
     const snap = snapshot();
-    const panelStages = toPanelRollout({ ...snap, service: 's', planName: 'p', candidateVersion: '42', baselineVersion: '41', rollbackTo: '41', status: 'rolled-back', stageIndex: 1, updatedAt: at(31) } as unknown as RolloutSnapshot, { driving: false }).stages;
+    const panelStages = toPanelRollout(
+      { ...snap, service: 's', planName: 'p', candidateVersion: '42', baselineVersion: '41', rollbackTo: '41', status: 'rolled-back', stageIndex: 1, updatedAt: at(31) } as unknown as RolloutSnapshot,
+      { driving: false },
+    ).stages;
     const [chart, ...others] = guardrailCharts(snap, panelStages);
     expect(others).toEqual([]);
     expect(chart!.guardrail).toBe('error-rate');

@@ -41,7 +41,9 @@ describe('a change made from a runbook cell, in the panel', () => {
     expect(entrySourceOf(change)).toEqual({ kind: 'cell', runbook: 'a.runbook.md', index: 3, name: 'undo' });
     expect(toChangelogEntry({ seq: 4, time: '', actor: 'a', prevHash: '', hash: '', ...change } as never).origin).toBe('a.runbook.md, cell 4 (undo)');
     // A cell-run is its cell's own record: no "From" line.
-    expect(toChangelogEntry({ seq: 5, time: '', actor: 'a', prevHash: '', hash: '', action: 'cell-run', request: { runbook: 'a.runbook.md', cell: '#3', method: 'GET', url: 'http://127.0.0.1/' } } as never).origin).toBeUndefined();
+    expect(
+      toChangelogEntry({ seq: 5, time: '', actor: 'a', prevHash: '', hash: '', action: 'cell-run', request: { runbook: 'a.runbook.md', cell: '#3', method: 'GET', url: 'http://127.0.0.1/' } } as never).origin,
+    ).toBeUndefined();
   });
 
   it('has no source when an entry did not come from a runbook', () => {
@@ -50,7 +52,7 @@ describe('a change made from a runbook cell, in the panel', () => {
     expect(entrySourceOf({ action: 'cell-run', request: { runbook: 'x.runbook.md', cell: 7 } })).toBeUndefined();
   });
 
-  it('the view may ask to open an entry\'s cell by seq only', () => {
+  it("the view may ask to open an entry's cell by seq only", () => {
     expect(parseViewMessage({ type: 'openSource', seq: 3 }).ok).toBe(true);
     expect(parseViewMessage({ type: 'openSource', seq: 3, runbook: '/etc/passwd' }).ok).toBe(false);
     expect(parseViewMessage({ type: 'openSource', seq: 0 }).ok).toBe(false);

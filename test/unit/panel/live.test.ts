@@ -66,7 +66,12 @@ describe('live traffic text and bar', () => {
       { version: '41', width: 90 },
       { version: '42', width: 10 },
     ]);
-    expect(liveBarSegments([{ version: 'a', weight: 150 }, { version: 'b', weight: 50 }])).toEqual([
+    expect(
+      liveBarSegments([
+        { version: 'a', weight: 150 },
+        { version: 'b', weight: 50 },
+      ]),
+    ).toEqual([
       { version: 'a', width: 75 },
       { version: 'b', width: 25 },
     ]);

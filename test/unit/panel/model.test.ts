@@ -100,10 +100,16 @@ describe('toChangelogEntry', () => {
 
   it('shows the feature flags an entry changed; a flag that failed marks the row failed', () => {
     const base = { seq: 9, time: '2026-12-02T12:00:00Z', actor: 'rollgate-engine', action: 'rollback', prev: '', hash: 'h', from: { weights: { '41': 50, '42': 50 } }, to: { weights: { '41': 100 } } } as const;
-    const ok = toChangelogEntry({ ...base, flags: [{ name: 'new-ranking', reason: 'rollback: restore', before: { enabled: true, percent: 50 }, target: 'on at 20%', after: { enabled: true, percent: 20 }, outcome: 'ok', attempts: 1 }] });
+    const ok = toChangelogEntry({
+      ...base,
+      flags: [{ name: 'new-ranking', reason: 'rollback: restore', before: { enabled: true, percent: 50 }, target: 'on at 20%', after: { enabled: true, percent: 20 }, outcome: 'ok', attempts: 1 }],
+    });
     expect(ok.flags).toBe('new-ranking on at 50% → on at 20% (rollback: restore)');
     expect(ok.failed).toBe(false);
-    const failed = toChangelogEntry({ ...base, flags: [{ name: 'new-ranking', reason: 'rollback: restore', before: { enabled: true, percent: 50 }, target: 'on at 20%', outcome: 'failed', attempts: 4, manual: 'set its gradual rollout to 20%' }] });
+    const failed = toChangelogEntry({
+      ...base,
+      flags: [{ name: 'new-ranking', reason: 'rollback: restore', before: { enabled: true, percent: 50 }, target: 'on at 20%', outcome: 'failed', attempts: 4, manual: 'set its gradual rollout to 20%' }],
+    });
     expect(failed.flags).toBe('new-ranking on at 50% → FAILED (wanted on at 20%; set its gradual rollout to 20%) (rollback: restore)');
     expect(failed.failed).toBe(true);
     // Lines appended by other tools may hold anything: never a throw, odd items skipped.

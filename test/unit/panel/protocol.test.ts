@@ -50,24 +50,33 @@ describe('parseViewMessage', () => {
 
   it('never throws and accepts only exact protocol shapes, for arbitrary JSON', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.jsonValue(), fc.record({ type: fc.constantFrom('ready', 'selectPlan', 'action', 'showMoreChangelog'), planId: fc.string(), action: fc.string(), beforeSeq: fc.oneof(fc.integer(), fc.double(), fc.string()) }, { requiredKeys: ['type'] })), (value) => {
-        const check = parseViewMessage(value);
-        if (!check.ok) return true;
-        const message = check.message as Record<string, unknown>;
-        const keys = Object.keys(message).sort().join(',');
-        switch (message.type) {
-          case 'ready':
-            return keys === 'type';
-          case 'showMoreChangelog':
-            return keys === 'beforeSeq,type' && Number.isSafeInteger(message.beforeSeq) && (message.beforeSeq as number) >= 0;
-          case 'selectPlan':
-            return keys === 'planId,type' && /^plan-\d{1,6}$/.test(String(message.planId));
-          case 'action':
-            return keys === 'action,type' && (ROLLOUT_ACTIONS as readonly unknown[]).includes(message.action);
-          default:
-            return false;
-        }
-      }),
+      fc.property(
+        fc.oneof(
+          fc.jsonValue(),
+          fc.record(
+            { type: fc.constantFrom('ready', 'selectPlan', 'action', 'showMoreChangelog'), planId: fc.string(), action: fc.string(), beforeSeq: fc.oneof(fc.integer(), fc.double(), fc.string()) },
+            { requiredKeys: ['type'] },
+          ),
+        ),
+        (value) => {
+          const check = parseViewMessage(value);
+          if (!check.ok) return true;
+          const message = check.message as Record<string, unknown>;
+          const keys = Object.keys(message).sort().join(',');
+          switch (message.type) {
+            case 'ready':
+              return keys === 'type';
+            case 'showMoreChangelog':
+              return keys === 'beforeSeq,type' && Number.isSafeInteger(message.beforeSeq) && (message.beforeSeq as number) >= 0;
+            case 'selectPlan':
+              return keys === 'planId,type' && /^plan-\d{1,6}$/.test(String(message.planId));
+            case 'action':
+              return keys === 'action,type' && (ROLLOUT_ACTIONS as readonly unknown[]).includes(message.action);
+            default:
+              return false;
+          }
+        },
+      ),
       { numRuns: 2000 },
     );
   });

@@ -16,15 +16,27 @@ async function ledgerOfAnIncident() {
   const run = { service: 'churn-scorer', runId: 'run-7', planDigest: `sha256:${'f'.repeat(64)}`, lineage: { candidate: { version: '42' }, baseline: { version: '41' } } };
   await ledger.append({ ...run, actor: 'vscode:alice', action: 'rollout-start', reason: 'plan churn' });
   await ledger.append({ ...run, actor: 'vscode:alice', action: 'traffic-change', to: { weights: { '41': 90, '42': 10 }, stage: 'canary-10' }, details: { stage: 'canary-10', outcome: 'ok' } });
-  await ledger.append({ ...run, actor: 'vscode:alice', action: 'guardrail-measurement', evidence: [{ guardrail: 'error-rate', value: 0.01, bound: { max: 0.02 }, outcome: 'pass' }], details: { stage: 'canary-10', outcome: 'ok' } });
+  await ledger.append({
+    ...run,
+    actor: 'vscode:alice',
+    action: 'guardrail-measurement',
+    evidence: [{ guardrail: 'error-rate', value: 0.01, bound: { max: 0.02 }, outcome: 'pass' }],
+    details: { stage: 'canary-10', outcome: 'ok' },
+  });
   await ledger.append({ ...run, actor: 'vscode:alice', action: 'guardrail-breach', reason: 'error-rate 0.05 is above max 0.02', details: { stage: 'canary-10', outcome: 'ok' } });
   await ledger.append({ ...run, actor: 'vscode:alice', action: 'pause', reason: 'rollback.automatic is false', details: { stage: 'canary-10', outcome: 'ok' } });
-  await ledger.append({ service: 'churn-scorer', actor: 'vscode:bob', action: 'cell-run', request: { method: 'POST', url: 'http://127.0.0.1:8700/v1/services/churn-scorer/rollback', status: 200, outcome: 'success', runbook: 'incident.runbook.md', cell: 'back' }, details: { kind: 'rollout', action: 'roll back churn-scorer to 41 (baseline) (reason: 5xx)' } });
+  await ledger.append({
+    service: 'churn-scorer',
+    actor: 'vscode:bob',
+    action: 'cell-run',
+    request: { method: 'POST', url: 'http://127.0.0.1:8700/v1/services/churn-scorer/rollback', status: 200, outcome: 'success', runbook: 'incident.runbook.md', cell: 'back' },
+    details: { kind: 'rollout', action: 'roll back churn-scorer to 41 (baseline) (reason: 5xx)' },
+  });
   return ledger;
 }
 
 describe('the panel timeline', () => {
-  it('shows the run report\'s rows: traffic before → after, failures, sources, verification', async () => {
+  it("shows the run report's rows: traffic before → after, failures, sources, verification", async () => {
     const ledger = await ledgerOfAnIncident();
     const timeline = toPanelTimeline(buildReport(await collectFromLedger({ file: ledger.path, selector: { kind: 'run', runId: 'run-7' } })));
     expect(timeline.runId).toBe('run-7');

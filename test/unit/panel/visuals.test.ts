@@ -11,7 +11,18 @@ describe('guardrail visuals', () => {
       kind: 'drift',
       value: 0.3,
       bound: { max: 0.2 },
-      drift: { method: 'psi', window: '1m', buckets: ['0.5', '+Inf'], baselineCounts: [1, 1], candidateCounts: [3, 1], baselineShares: [0.5, 0.5], candidateShares: [0.75, 0.25], baselineTotal: 2, candidateTotal: 4, minSamples: 1 },
+      drift: {
+        method: 'psi',
+        window: '1m',
+        buckets: ['0.5', '+Inf'],
+        baselineCounts: [1, 1],
+        candidateCounts: [3, 1],
+        baselineShares: [0.5, 0.5],
+        candidateShares: [0.75, 0.25],
+        baselineTotal: 2,
+        candidateTotal: 4,
+        minSamples: 1,
+      },
     } as GuardrailMeasurement;
     expect(guardrailVisual(measurement)).toEqual({ kind: 'drift', method: 'psi', value: 0.3, max: 0.2, buckets: ['0.5', '+Inf'], baselineShares: [0.5, 0.5], candidateShares: [0.75, 0.25] });
     expect(guardrailVisual({ ...measurement, noData: true })).toBeUndefined();

@@ -11,7 +11,7 @@ function marked(source: string): { text: string; offset: number; span?: { start:
   let offset = -1;
   let spanStart: number | undefined;
   let spanEnd: number | undefined;
-  for (let i = 0; i < source.length; ) {
+  for (let i = 0; i < source.length;) {
     if (source.startsWith('<|>', i)) {
       offset = text.length;
       i += 3;

@@ -39,9 +39,7 @@ describe('invalid fixtures: each finding at exactly the marked span', () => {
 describe('fixture coverage', () => {
   it('every schema and semantic rule code has a marker fixture', async () => {
     const { planRuleDescriptions } = await import('../../../src/core/plan/rules');
-    const covered = new Set(
-      list('invalid').flatMap((name) => readMarkers(readFileSync(join(fixtureRoot, 'invalid', name), 'utf8')).expectations.flat()),
-    );
+    const covered = new Set(list('invalid').flatMap((name) => readMarkers(readFileSync(join(fixtureRoot, 'invalid', name), 'utf8')).expectations.flat()));
     // Covered by inline tests in validate.test.ts instead: whole-file conditions and a bug guard.
     const elsewhere = new Set(['plan/empty', 'plan/not-a-mapping', 'plan/internal-error', 'yaml/warning', 'schema/invalid']);
     // Findings of `--preflight` depend on a live Prometheus: test/unit/promql/preflight.dev.test.ts.

@@ -10,7 +10,10 @@ describe('a semantic error is not hidden by an unrelated schema error', () => {
     const text = sample
       .replace('    guardrails: [error-rate, p99-latency]\n  - name: canary-10', '    guardrails: [error-rat, p99-latency]\n  - name: canary-10')
       .replace('  - name: canary-10\n    kind: canary\n    traffic: 10\n', '  - name: canary-10\n    kind: canary\n    trafic: 5\n    traffic: 10\n')
-      .replace('  - name: canary-50\n    kind: canary\n    traffic: 50\n    bake: 30s\n    guardrails: [error-rate, p99-latency]', '  - name: canary-50\n    kind: canary\n    traffic: 50\n    bake: 30s\n    guardrails: [error-rates, p99-latenc]');
+      .replace(
+        '  - name: canary-50\n    kind: canary\n    traffic: 50\n    bake: 30s\n    guardrails: [error-rate, p99-latency]',
+        '  - name: canary-50\n    kind: canary\n    traffic: 50\n    bake: 30s\n    guardrails: [error-rates, p99-latenc]',
+      );
     expect(text).not.toBe(sample);
     const { plan, diagnostics } = validatePlan(text);
     expect(plan).toBeUndefined();

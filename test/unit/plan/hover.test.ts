@@ -7,7 +7,7 @@ import { formatPlanPath, hoverPlan } from '../../../src/core/plan';
 function marked(source: string): { text: string; offset: number; start: number; end: number } {
   let text = '';
   const marks: Record<string, number> = {};
-  for (let i = 0; i < source.length; ) {
+  for (let i = 0; i < source.length;) {
     const marker = ['<|>', '«', '»'].find((candidate) => source.startsWith(candidate, i));
     if (marker) {
       marks[marker] = text.length;

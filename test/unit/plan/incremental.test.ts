@@ -83,12 +83,7 @@ describe('PlanValidator (incremental) gives what validatePlan gives', () => {
   it('falls back to a full parse where cutting could change the meaning', () => {
     const validator = new PlanValidator({ minIncrementalLength: 0, minListSplitLength: 0 });
     const plan = sources[0]!;
-    const cases = [
-      `%YAML 1.2\n---\n${plan}`,
-      `${plan}\n---\nkind: Other\n`,
-      `{ apiVersion: rollgate/v1 }\n`,
-      `apiVersion: rollgate/v1\nkind: [RolloutPlan\n`,
-    ];
+    const cases = [`%YAML 1.2\n---\n${plan}`, `${plan}\n---\nkind: Other\n`, `{ apiVersion: rollgate/v1 }\n`, `apiVersion: rollgate/v1\nkind: [RolloutPlan\n`];
     for (const text of cases) {
       expectSame(validator, text);
       expect(validator.lastParse, text.slice(-40)).toBe('full');
@@ -105,7 +100,7 @@ describe('PlanValidator (incremental) gives what validatePlan gives', () => {
     expectSame(validator, aliased.replace('extra: *meta', 'extra: *nothing'));
   });
 
-  it('handles two identical list items, comments between items and a list at its key\'s indentation', () => {
+  it("handles two identical list items, comments between items and a list at its key's indentation", () => {
     const validator = new PlanValidator({ minIncrementalLength: 0, minListSplitLength: 0 });
     const stageAt = sources[0]!.indexOf('\nstages:');
     expect(stageAt).toBeGreaterThan(0);

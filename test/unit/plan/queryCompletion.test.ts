@@ -3,7 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { completePlanQuery, escapeForYaml, planMetricEndpoint, planQueryAt, planQueryHoverTarget } from '../../../src/core/plan/queryCompletion';
 
-const plan = (query: string) => `endpoints:\n  metrics: { url: "http://127.0.0.1:9090", token: { secret: prom } }\nguardrails:\n  - name: g\n    query: ${query}\n    max: 1\n  - name: h\n    query: sum(rate(other_metric_total[1m]))\n`;
+const plan = (query: string) =>
+  `endpoints:\n  metrics: { url: "http://127.0.0.1:9090", token: { secret: prom } }\nguardrails:\n  - name: g\n    query: ${query}\n    max: 1\n  - name: h\n    query: sum(rate(other_metric_total[1m]))\n`;
 /** The plan text and the offset of `|` in it. */
 const cursor = (query: string) => {
   const text = plan(query);

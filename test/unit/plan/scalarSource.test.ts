@@ -36,27 +36,33 @@ const valueCharacters = fc.constantFrom(...'abc xyz{}()[]"\'\\\t\n:#-|>,=~!Ã©ðŸ˜
 describe('yamlScalarSource', () => {
   it('maps every value character of every scalar style back to the source that spells it', () => {
     fc.assert(
-      fc.property(fc.array(valueCharacters, { maxLength: 60 }).map((parts) => parts.join('')), fc.constantFrom(...STYLES), fc.boolean(), fc.boolean(), (value, style, nested, flow) => {
-        const text = planWith(value, style, nested, flow);
-        const node = queryNode(text, nested) as Scalar;
-        // yaml's stringify cannot write every value in every style (a lone space as a folded
-        // block reads back empty); what matters is that whatever it parses is mapped.
-        fc.pre(node.value === value);
-        const source = yamlScalarSource(text, node);
-        expect(source, `no map for ${node.type} ${JSON.stringify(text)}`).toBeDefined();
-        expect(source!.value).toBe(value);
-        let previous = -1;
-        for (let index = 0; index < value.length; index++) {
-          const start = source!.starts[index]!;
-          const end = source!.ends[index]!;
-          expect(start).toBeGreaterThanOrEqual(previous);
-          previous = start;
-          const spelled = text.slice(start, end);
-          const char = value[index]!;
-          expect(spells(spelled, char), `${JSON.stringify(char)} at ${index} spelled ${JSON.stringify(spelled)} in ${JSON.stringify(text)}`).toBe(true);
-          expect(valueOffsetAt(source!, start)).toBeLessThanOrEqual(index);
-        }
-      }),
+      fc.property(
+        fc.array(valueCharacters, { maxLength: 60 }).map((parts) => parts.join('')),
+        fc.constantFrom(...STYLES),
+        fc.boolean(),
+        fc.boolean(),
+        (value, style, nested, flow) => {
+          const text = planWith(value, style, nested, flow);
+          const node = queryNode(text, nested) as Scalar;
+          // yaml's stringify cannot write every value in every style (a lone space as a folded
+          // block reads back empty); what matters is that whatever it parses is mapped.
+          fc.pre(node.value === value);
+          const source = yamlScalarSource(text, node);
+          expect(source, `no map for ${node.type} ${JSON.stringify(text)}`).toBeDefined();
+          expect(source!.value).toBe(value);
+          let previous = -1;
+          for (let index = 0; index < value.length; index++) {
+            const start = source!.starts[index]!;
+            const end = source!.ends[index]!;
+            expect(start).toBeGreaterThanOrEqual(previous);
+            previous = start;
+            const spelled = text.slice(start, end);
+            const char = value[index]!;
+            expect(spells(spelled, char), `${JSON.stringify(char)} at ${index} spelled ${JSON.stringify(spelled)} in ${JSON.stringify(text)}`).toBe(true);
+            expect(valueOffsetAt(source!, start)).toBeLessThanOrEqual(index);
+          }
+        },
+      ),
       { numRuns: 1500 },
     );
   });

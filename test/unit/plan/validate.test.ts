@@ -122,19 +122,16 @@ describe('malformed input never throws', () => {
   it('random mutations of a valid plan: no throw, spans inside the text', () => {
     const alphabet = ['\n', ' ', ':', '-', '[', ']', '{', '}', '"', "'", '#', '&', '*', '!', 'a', '1', '\t', '%', '@', '|', '>'];
     fc.assert(
-      fc.property(
-        fc.array(fc.record({ at: fc.nat(), remove: fc.nat({ max: 6 }), insert: fc.array(fc.constantFrom(...alphabet), { maxLength: 6 }) }), { minLength: 1, maxLength: 5 }),
-        (mutations) => {
-          let text = minimal;
-          for (const mutation of mutations) {
-            const at = mutation.at % (text.length + 1);
-            text = text.slice(0, at) + mutation.insert.join('') + text.slice(at + mutation.remove);
-          }
-          const { diagnostics } = validatePlan(text);
-          expectSpansInside(text, diagnostics);
-          expect(diagnostics.every((diagnostic) => diagnostic.code !== 'plan/internal-error')).toBe(true);
-        },
-      ),
+      fc.property(fc.array(fc.record({ at: fc.nat(), remove: fc.nat({ max: 6 }), insert: fc.array(fc.constantFrom(...alphabet), { maxLength: 6 }) }), { minLength: 1, maxLength: 5 }), (mutations) => {
+        let text = minimal;
+        for (const mutation of mutations) {
+          const at = mutation.at % (text.length + 1);
+          text = text.slice(0, at) + mutation.insert.join('') + text.slice(at + mutation.remove);
+        }
+        const { diagnostics } = validatePlan(text);
+        expectSpansInside(text, diagnostics);
+        expect(diagnostics.every((diagnostic) => diagnostic.code !== 'plan/internal-error')).toBe(true);
+      }),
       { numRuns: propertyRuns, seed: 20_251_122 },
     );
   });

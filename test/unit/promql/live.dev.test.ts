@@ -21,10 +21,16 @@ const catalog = () => PrometheusCatalog.connect(getStack().stack.prometheusUrl!)
 
 beforeAll(async () => {
   // The first scrapes: the simulator's series exist once Prometheus has read them.
-  const names = await eventually(async () => {
-    const found: string[] = await catalog().metricNames().catch(() => []);
-    return found.includes('rollgate_dev_requests_total') ? found : undefined;
-  }, 30_000, 'the first scrape of rollgate dev');
+  const names = await eventually(
+    async () => {
+      const found: string[] = await catalog()
+        .metricNames()
+        .catch(() => []);
+      return found.includes('rollgate_dev_requests_total') ? found : undefined;
+    },
+    30_000,
+    'the first scrape of rollgate dev',
+  );
   expect(names.length).toBeGreaterThan(1);
 });
 
@@ -37,10 +43,14 @@ describe('the catalog of a live Prometheus', () => {
     expect(await live.metricNames()).toEqual(expect.arrayContaining(['rollgate_dev_requests_total', 'rollgate_dev_request_duration_seconds_bucket', 'up']));
     expect(await live.labelNames('rollgate_dev_requests_total')).toEqual(expect.arrayContaining(['__name__', 'code', 'version', 'job']));
     expect(await live.labelNames('rollgate_dev_requests_total')).not.toContain('le');
-    const versions = await eventually(async () => {
-      const values = await live.labelValues('version', 'rollgate_dev_requests_total');
-      return values.includes('41') ? values : undefined;
-    }, 20_000, 'the baseline version label');
+    const versions = await eventually(
+      async () => {
+        const values = await live.labelValues('version', 'rollgate_dev_requests_total');
+        return values.includes('41') ? values : undefined;
+      },
+      20_000,
+      'the baseline version label',
+    );
     expect(versions).toContain('41');
     const metadata = await live.metadata('rollgate_dev_requests_total');
     expect(metadata?.type).toBe('counter');
@@ -164,10 +174,14 @@ describe('preflight: each guardrail query once, for the baseline', () => {
     const { plan } = validatePlan(text);
     expect(plan).toBeDefined();
     const client = new PrometheusClient({ baseUrl: getStack().stack.prometheusUrl! });
-    const results = await eventually(async () => {
-      const found = await preflightGuardrails(plan!, client);
-      return found.find((result) => result.guardrail === 'error-rate')?.outcome === 'ok' ? found : undefined;
-    }, 30_000, 'baseline traffic in the error-rate window');
+    const results = await eventually(
+      async () => {
+        const found = await preflightGuardrails(plan!, client);
+        return found.find((result) => result.guardrail === 'error-rate')?.outcome === 'ok' ? found : undefined;
+      },
+      30_000,
+      'baseline traffic in the error-rate window',
+    );
     const byName = (name: string, outcome: string) => results.find((result) => result.guardrail === name && result.outcome === outcome);
     expect(byName('error-rate', 'ok')).toMatchObject({ severity: 'info', query: expect.stringContaining('version="41"') });
     expect(byName('per-code', 'many-series')).toMatchObject({ severity: 'error' });
@@ -214,10 +228,14 @@ describe('preflight: each guardrail query once, for the baseline', () => {
     const bad = await run(['validate', '--preflight', 'bad.rollout.yaml']);
     expect(bad.code).toBe(1);
     expect(bad.stdout).toMatch(/bad\.rollout\.yaml:\d+:\d+: error preflight\/many-series: Guardrail 'per-code' returned \d+ series/);
-    const ok = await eventually(async () => {
-      const result = await run(['validate', '--preflight', 'good.rollout.yaml']);
-      return result.code === 0 ? result : undefined;
-    }, 30_000, 'a clean preflight of the good plan');
+    const ok = await eventually(
+      async () => {
+        const result = await run(['validate', '--preflight', 'good.rollout.yaml']);
+        return result.code === 0 ? result : undefined;
+      },
+      30_000,
+      'a clean preflight of the good plan',
+    );
     expect(ok.stdout).toMatch(/info preflight\/ok: Guardrail 'error-rate' returned [\d.e-]+ for baseline 41/);
     // Without --preflight nothing is sent: the same plan validates offline.
     expect((await run(['validate', 'bad.rollout.yaml'])).code).toBe(0);

@@ -27,7 +27,46 @@ const HOSTILE = [
 const SECRET = 'hostile-secret-value-77aa';
 
 /** The tags the HTML renderer itself writes; anything else came from the data. */
-const OWN_TAGS = new Set(['!doctype', 'html', 'head', 'meta', 'title', 'style', 'body', 'header', 'h1', 'h2', 'h3', 'p', 'div', 'section', 'dl', 'dt', 'dd', 'table', 'thead', 'tbody', 'tr', 'th', 'td', 'code', 'span', 'br', 'figure', 'svg', 'rect', 'line', 'text', 'polyline', 'circle', 'ol', 'li', 'strong', 'pre', 'caption']);
+const OWN_TAGS = new Set([
+  '!doctype',
+  'html',
+  'head',
+  'meta',
+  'title',
+  'style',
+  'body',
+  'header',
+  'h1',
+  'h2',
+  'h3',
+  'p',
+  'div',
+  'section',
+  'dl',
+  'dt',
+  'dd',
+  'table',
+  'thead',
+  'tbody',
+  'tr',
+  'th',
+  'td',
+  'code',
+  'span',
+  'br',
+  'figure',
+  'svg',
+  'rect',
+  'line',
+  'text',
+  'polyline',
+  'circle',
+  'ol',
+  'li',
+  'strong',
+  'pre',
+  'caption',
+]);
 
 async function hostileLedger(): Promise<string> {
   const file = path.join(mkdtempSync(path.join(tmpdir(), 'rollgate-hostile-')), 'ledger.jsonl');
@@ -61,9 +100,54 @@ async function hostileLedger(): Promise<string> {
     details: {
       stage: HOSTILE,
       measurements: [
-        { guardrail: 'drift', at, reason: HOSTILE, kind: 'drift', drift: { method: HOSTILE, window: HOSTILE, buckets: [HOSTILE, '+Inf'], baselineShares: [0.5, 0.5], candidateShares: [HOSTILE, 0.9], baselineCounts: [1, 1], candidateCounts: [1, 9], baselineTotal: HOSTILE, candidateTotal: 10 } },
-        { guardrail: 'compare', at, reason: HOSTILE, kind: 'compare', compare: { alpha: 0.02, confidence: HOSTILE, tolerance: 0.1, direction: HOSTILE, alternative: HOSTILE, method: HOSTILE, u: HOSTILE, pValue: 0.001, candidateMedian: HOSTILE, baselineMedian: 1, effectSize: null, candidateCount: 5, baselineCount: 5, from: HOSTILE, to: HOSTILE, stepSeconds: 1 } },
-        { guardrail: 'calibration', at, reason: HOSTILE, kind: 'calibration', calibration: { source: HOSTILE, window: HOSTILE, mce: HOSTILE, total: 3, bins: [{ lower: HOSTILE, upper: 1, confidence: 0.5, observed: HOSTILE, gap: 0.1, count: 3 }, HOSTILE] } },
+        {
+          guardrail: 'drift',
+          at,
+          reason: HOSTILE,
+          kind: 'drift',
+          drift: {
+            method: HOSTILE,
+            window: HOSTILE,
+            buckets: [HOSTILE, '+Inf'],
+            baselineShares: [0.5, 0.5],
+            candidateShares: [HOSTILE, 0.9],
+            baselineCounts: [1, 1],
+            candidateCounts: [1, 9],
+            baselineTotal: HOSTILE,
+            candidateTotal: 10,
+          },
+        },
+        {
+          guardrail: 'compare',
+          at,
+          reason: HOSTILE,
+          kind: 'compare',
+          compare: {
+            alpha: 0.02,
+            confidence: HOSTILE,
+            tolerance: 0.1,
+            direction: HOSTILE,
+            alternative: HOSTILE,
+            method: HOSTILE,
+            u: HOSTILE,
+            pValue: 0.001,
+            candidateMedian: HOSTILE,
+            baselineMedian: 1,
+            effectSize: null,
+            candidateCount: 5,
+            baselineCount: 5,
+            from: HOSTILE,
+            to: HOSTILE,
+            stepSeconds: 1,
+          },
+        },
+        {
+          guardrail: 'calibration',
+          at,
+          reason: HOSTILE,
+          kind: 'calibration',
+          calibration: { source: HOSTILE, window: HOSTILE, mce: HOSTILE, total: 3, bins: [{ lower: HOSTILE, upper: 1, confidence: 0.5, observed: HOSTILE, gap: 0.1, count: 3 }, HOSTILE] },
+        },
       ],
       judgement: { verdict: HOSTILE, score: 33.3, passed: 1, counted: 3, failed: [HOSTILE], criticalBreaches: [HOSTILE], thresholds: { pass: 75, marginal: HOSTILE }, reason: `${HOSTILE} ${SECRET}` },
     },
@@ -82,7 +166,7 @@ async function hostileLedger(): Promise<string> {
 }
 
 describe('reports escape everything the ledger holds', () => {
-  it('HTML: only the renderer\'s own tags, no script, no event handler, no external reference', async () => {
+  it("HTML: only the renderer's own tags, no script, no event handler, no external reference", async () => {
     const file = await hostileLedger();
     const model = buildReport(await collectFromLedger({ file, selector: { kind: 'latest-run' } }), { secrets: { token: SECRET } });
     const html = renderHtml(model);

@@ -53,10 +53,14 @@ describe('a report of an ML drill', () => {
   it('shows drift, compare and calibration measurements with their figures, and the judged stage', { timeout: 150_000 }, async () => {
     const { stack, deployment, prometheus } = dev();
     await deployment.setTraffic({ '41': 50, '42': 50 }, {}, { idempotencyKey: 'ml-report-warmup' });
-    await eventually(async () => {
-      const { result } = await prometheus.query('sum(increase(rollgate_dev_labels_by_bin_total{version="42"}[8s]))');
-      return result.resultType === 'vector' && (result.samples[0]?.value ?? 0) > 200 ? true : undefined;
-    }, 60_000, 'labelled predictions of 42');
+    await eventually(
+      async () => {
+        const { result } = await prometheus.query('sum(increase(rollgate_dev_labels_by_bin_total{version="42"}[8s]))');
+        return result.resultType === 'vector' && (result.samples[0]?.value ?? 0) > 200 ? true : undefined;
+      },
+      60_000,
+      'labelled predictions of 42',
+    );
     await deployment.rollback('41', 'report drill reset');
 
     const { plan, diagnostics } = validatePlan(mlPlan());

@@ -33,7 +33,12 @@ async function engineIn(workspace: string) {
   return { engine, events };
 }
 
-const weights = () => Object.fromEntries(getStack().stack.state().versions.map((version) => [version.version, version.weight]));
+const weights = () =>
+  Object.fromEntries(
+    getStack()
+      .stack.state()
+      .versions.map((version) => [version.version, version.weight]),
+  );
 
 describe('a second runner from another workspace', () => {
   it('does not take over a service another rollout is driving', async () => {

@@ -20,8 +20,7 @@ export interface DevPlanOptions {
 }
 
 /** The error rate over a short window; `or vector(0)` keeps "no errors yet" a 0, not "no data". */
-export const errorRateQuery =
-  '(sum(rate(rollgate_dev_requests_total{version="{{version}}",code=~"5.."}[5s])) or vector(0)) / sum(rate(rollgate_dev_requests_total{version="{{version}}"}[5s]))';
+export const errorRateQuery = '(sum(rate(rollgate_dev_requests_total{version="{{version}}",code=~"5.."}[5s])) or vector(0)) / sum(rate(rollgate_dev_requests_total{version="{{version}}"}[5s]))';
 
 export function devPlan(options: DevPlanOptions): string {
   const canaryGuardrails = options.canaryGuardrails ?? ['error-rate', 'p99-latency'];

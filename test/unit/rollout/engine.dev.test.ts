@@ -7,19 +7,7 @@ import * as path from 'node:path';
 import * as esbuild from 'esbuild';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
-import {
-  DeploymentClient,
-  DeploymentTraffic,
-  drillBoundMs,
-  FileStateStore,
-  Ledger,
-  LedgerChangeLog,
-  PrometheusMetrics,
-  RolloutEngine,
-  runDrill,
-  verifyLedgerFile,
-  type RolloutEvent,
-} from '../../../src/core/index';
+import { DeploymentClient, DeploymentTraffic, drillBoundMs, FileStateStore, Ledger, LedgerChangeLog, PrometheusMetrics, RolloutEngine, runDrill, verifyLedgerFile, type RolloutEvent } from '../../../src/core/index';
 import { validatePlan } from '../../../src/core/plan/validate';
 import { freePort } from '../../../src/dev/index';
 import { eventually, useDevStack } from '../../support/devStack';
@@ -162,11 +150,15 @@ describe('rollout engine against rollgate dev and real Prometheus', () => {
     // A real refused connection: a loopback port with nothing listening.
     const closedPort = await freePort();
     const unreachable = new DeploymentClient({ baseUrl: `http://127.0.0.1:${closedPort}`, service: 'churn-scorer', retries: 0 });
-    const { engine, events } = await engineFor(dir, {}, {
-      traffic: new DeploymentTraffic(deployment, { candidate: plan.model.candidate, baseline: plan.model.baseline }, unreachable),
-      rollbackAttempts: 3,
-      rollbackRetryDelayMs: 50,
-    });
+    const { engine, events } = await engineFor(
+      dir,
+      {},
+      {
+        traffic: new DeploymentTraffic(deployment, { candidate: plan.model.candidate, baseline: plan.model.baseline }, unreachable),
+        rollbackAttempts: 3,
+        rollbackRetryDelayMs: 50,
+      },
+    );
     const result = await engine.rollbackNow('drill: endpoint down', 'tester');
     expect(result).toMatchObject({ ok: false, to: '41', attempts: 3 });
     expect(result.error).toMatch(/ECONNREFUSED|refused/i);
@@ -267,12 +259,7 @@ describe('rollgate rollout CLI against rollgate dev', () => {
     writeFileSync(path.join(dir, 'plan.rollout.yaml'), planFor({ canaryBake: '4s' }).text);
     const stateFile = path.join(dir, '.rollgate', 'state', 'churn-scorer.json');
     const first = runCli(dir, ['plan.rollout.yaml']);
-    await eventually(
-      async () => (existsSync(stateFile) && JSON.parse(readFileSync(stateFile, 'utf8')).stages[0].guardrails[0].measurements >= 1 ? true : undefined),
-      20_000,
-      'the canary to be measured',
-      50,
-    );
+    await eventually(async () => (existsSync(stateFile) && JSON.parse(readFileSync(stateFile, 'utf8')).stages[0].guardrails[0].measurements >= 1 ? true : undefined), 20_000, 'the canary to be measured', 50);
     first.child.kill('SIGINT');
     expect(await first.exited, first.output().stderr).toBe(3);
     expect(first.output().stdout).toContain('PAUSED: interrupted from the command line');
@@ -301,7 +288,11 @@ describe('rollgate rollout CLI against rollgate dev', () => {
     expect(report.drill.faultToRollbackMs, 'not stuck').toBeLessThan(30_000);
     expect(report.drill.boundMs).toBe(2500);
     expect(stdout).not.toContain(token);
-    expect(getStack().stack.state().versions.find((version) => version.version === '41')?.weight).toBe(100);
+    expect(
+      getStack()
+        .stack.state()
+        .versions.find((version) => version.version === '41')?.weight,
+    ).toBe(100);
     // The drill clears its fault afterwards.
     const faults = await fetch(new URL('v1/faults', `${getStack().stack.deploymentUrl}/`), { headers: { authorization: `Bearer ${token}` } }).then((response) => response.json());
     expect(faults).toEqual({ faults: [] });

@@ -64,13 +64,24 @@ describe('RolloutEngine state machine (virtual clock, dry-run traffic, recorded 
     const final = await engine.run();
     expect(final.status).toBe('promoted');
     expect(final.stages.map((stage) => stage.status)).toEqual(['passed', 'passed', 'passed']);
-    expect(traffic.calls.map((call) => call.weights)).toEqual([{ '41': 100, '42': 0 }, { '41': 95, '42': 5 }, { '41': 0, '42': 100 }]);
+    expect(traffic.calls.map((call) => call.weights)).toEqual([
+      { '41': 100, '42': 0 },
+      { '41': 95, '42': 5 },
+      { '41': 0, '42': 100 },
+    ]);
     expect(traffic.calls[0]!.mirror).toEqual({ version: '42', percent: 100 });
     // 30 s bake at 10 s intervals: three measurements; 1 m: six.
     expect(final.stages[0]!.guardrails[0]!.measurements).toBe(3);
     expect(final.stages[1]!.guardrails[0]!.measurements).toBe(6);
     expect(entries.filter((entry) => entry.action !== 'guardrail-measurement').map((entry) => entry.action)).toEqual([
-      'rollout-start', 'traffic-change', 'promote', 'traffic-change', 'promote', 'traffic-change', 'promote', 'rollout-end',
+      'rollout-start',
+      'traffic-change',
+      'promote',
+      'traffic-change',
+      'promote',
+      'traffic-change',
+      'promote',
+      'rollout-end',
     ]);
     // Every measurement round is recorded too (reports chart them), in its stage, with its evidence.
     const rounds = entries.filter((entry) => entry.action === 'guardrail-measurement');
@@ -125,7 +136,10 @@ describe('RolloutEngine state machine (virtual clock, dry-run traffic, recorded 
   it('does not let dryRun guardrails decide, but records them', async () => {
     const plan = makePlan({
       guardrails: [{ name: 'new-check', query: 'x{version="{{version}}"}', max: 0, interval: '10s', dryRun: true }],
-      stages: [{ name: 'canary', kind: 'canary', traffic: 10, bake: '20s', guardrails: ['new-check'] }, { name: 'full', kind: 'full', traffic: 100 }],
+      stages: [
+        { name: 'canary', kind: 'canary', traffic: 10, bake: '20s', guardrails: ['new-check'] },
+        { name: 'full', kind: 'full', traffic: 100 },
+      ],
     });
     const { engine, events } = await setup(plan, { 'new-check': { '42': [5] } });
     expect((await engine.run()).status).toBe('promoted');
@@ -134,7 +148,10 @@ describe('RolloutEngine state machine (virtual clock, dry-run traffic, recorded 
 
   it('waits at a manual gate until approved (or stops there for the CLI)', async () => {
     const plan = makePlan({
-      stages: [{ name: 'canary', kind: 'canary', traffic: 10, bake: '10s', guardrails: ['error-rate'], approval: 'manual' }, { name: 'full', kind: 'full', traffic: 100 }],
+      stages: [
+        { name: 'canary', kind: 'canary', traffic: 10, bake: '10s', guardrails: ['error-rate'], approval: 'manual' },
+        { name: 'full', kind: 'full', traffic: 100 },
+      ],
     });
     const { engine, entries } = await setup(plan, { 'error-rate': { '42': [0] } });
     const stopped = await engine.run();
@@ -173,7 +190,10 @@ describe('RolloutEngine state machine (virtual clock, dry-run traffic, recorded 
     // The panel sees "waiting-approval" as soon as it is set, before the state file is written.
     // An approve pressed in that window used to let the run re-enter the passed stage's gate and wait forever.
     const plan = makePlan({
-      stages: [{ name: 'canary', kind: 'canary', traffic: 50, bake: '3s', approval: 'manual' }, { name: 'full', kind: 'full', traffic: 100 }],
+      stages: [
+        { name: 'canary', kind: 'canary', traffic: 50, bake: '3s', approval: 'manual' },
+        { name: 'full', kind: 'full', traffic: 100 },
+      ],
     });
     const slowly = () => new Promise((resolve) => setTimeout(resolve, 5));
     let approval: Promise<boolean> | undefined;
@@ -190,10 +210,26 @@ describe('RolloutEngine state machine (virtual clock, dry-run traffic, recorded 
     const entries: ChangeEntry[] = [];
     // A ledger append (fsync) is slower than a state save: the approval is still recording when the run moves on.
     const changeLog = { append: async (entry: ChangeEntry) => void (await new Promise((resolve) => setTimeout(resolve, 30)), entries.push(entry)) };
-    engine = await RolloutEngine.create({ plan, planDigest: digest('c'), traffic: new DryRunTraffic('41'), metrics: new RecordedMetrics({}), changeLog, clock: new VirtualClock(), progressIntervalMs: Infinity, stateStore: racingStore, waitForPeople: true });
+    engine = await RolloutEngine.create({
+      plan,
+      planDigest: digest('c'),
+      traffic: new DryRunTraffic('41'),
+      metrics: new RecordedMetrics({}),
+      changeLog,
+      clock: new VirtualClock(),
+      progressIntervalMs: Infinity,
+      stateStore: racingStore,
+      waitForPeople: true,
+    });
     const stuck = new Promise<'stuck'>((resolve) => setTimeout(() => resolve('stuck'), 3000).unref());
     const outcome = await Promise.race([engine.run().then((final) => final.status), stuck]);
-    expect(outcome, `status ${engine.snapshot().status}, stages ${engine.snapshot().stages.map((stage) => stage.status).join(', ')}`).toBe('promoted');
+    expect(
+      outcome,
+      `status ${engine.snapshot().status}, stages ${engine
+        .snapshot()
+        .stages.map((stage) => stage.status)
+        .join(', ')}`,
+    ).toBe('promoted');
     expect(await approval).toBe(true);
     expect(entries.filter((entry) => entry.action !== 'guardrail-measurement').map((entry) => entry.action)).toEqual(['rollout-start', 'traffic-change', 'approve', 'promote', 'traffic-change', 'promote', 'rollout-end']);
   });
@@ -220,7 +256,11 @@ describe('RolloutEngine state machine (virtual clock, dry-run traffic, recorded 
     expect(await engine.resume('erin')).toBe(true);
     const final = await engine.run();
     expect(final.status).toBe('promoted');
-    expect(traffic.calls.filter((call) => call.kind === 'set-traffic').map((call) => call.weights)).toEqual([{ '41': 100, '42': 0 }, { '41': 95, '42': 5 }, { '41': 0, '42': 100 }]);
+    expect(traffic.calls.filter((call) => call.kind === 'set-traffic').map((call) => call.weights)).toEqual([
+      { '41': 100, '42': 0 },
+      { '41': 95, '42': 5 },
+      { '41': 0, '42': 100 },
+    ]);
     expect(entries.map((entry) => entry.action)).toContain('pause');
   });
 

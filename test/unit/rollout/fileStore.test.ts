@@ -6,8 +6,20 @@ import { FileStateStore, type RolloutSnapshot } from '../../../src/core/index';
 
 function snapshot(stageIndex: number): RolloutSnapshot {
   return {
-    schema: 1, runId: 'run', service: 'churn-scorer', planName: 'p', planDigest: 'sha256:x', candidateVersion: '42', baselineVersion: '41',
-    rollbackTo: '41', automaticRollback: true, status: 'running', stageIndex, stages: [], startedAt: 't', updatedAt: 't',
+    schema: 1,
+    runId: 'run',
+    service: 'churn-scorer',
+    planName: 'p',
+    planDigest: 'sha256:x',
+    candidateVersion: '42',
+    baselineVersion: '41',
+    rollbackTo: '41',
+    automaticRollback: true,
+    status: 'running',
+    stageIndex,
+    stages: [],
+    startedAt: 't',
+    updatedAt: 't',
   };
 }
 

@@ -160,7 +160,7 @@ describe('a rollout through HAProxy', () => {
     expect(result.recorded?.details?.deployment).toMatchObject({ type: 'haproxy', socket: getStack().stack.haproxy!.runtimeUrl });
   });
 
-  it('a rollback to another version (rollgate rollback --to) shows and sends that version\'s line', async () => {
+  it("a rollback to another version (rollgate rollback --to) shows and sends that version's line", async () => {
     const { plan, digest } = planFor();
     const { root, ledgerPath } = workspace();
     const result = await rollBackPlan({ plan, planDigest: digest, secrets: noSecrets, ledgerPath, stateDir: path.join(root, '.rollgate', 'state'), actor: 'test', reason: 'manual test', keyPrefix: 'test', to: '42' });

@@ -85,10 +85,14 @@ async function drill(bake: string, fault?: Parameters<ReturnType<typeof dev>['st
     await deployment.setTraffic({ '41': 50, '42': 50 }, {}, { idempotencyKey: `ml-drill-clean-${Date.now()}` });
     const context = { candidateVersion: '42', baselineVersion: '41', service: 'churn-scorer', planName: 'churn-canary', modelName: 'churn' };
     const critical = plan.guardrails.filter((guardrail) => guardrail.critical);
-    await eventually(async () => {
-      const results = await Promise.all(critical.map((guardrail) => measureGuardrail(guardrail, context, new PrometheusMetrics(prometheus))));
-      return results.every((result) => result.outcome === 'pass' && !result.noData) ? true : undefined;
-    }, 60_000, 'the windows to hold no faulty data');
+    await eventually(
+      async () => {
+        const results = await Promise.all(critical.map((guardrail) => measureGuardrail(guardrail, context, new PrometheusMetrics(prometheus))));
+        return results.every((result) => result.outcome === 'pass' && !result.noData) ? true : undefined;
+      },
+      60_000,
+      'the windows to hold no faulty data',
+    );
     faulted = false;
   }
   await deployment.rollback('41', 'drill reset');
@@ -122,10 +126,14 @@ async function drill(bake: string, fault?: Parameters<ReturnType<typeof dev>['st
 describe('ML guardrail drills against rollgate dev and Prometheus', () => {
   it('warm-up: the candidate has scores and labels in Prometheus', async () => {
     await dev().deployment.setTraffic({ '41': 50, '42': 50 }, {}, { idempotencyKey: 'ml-drill-warmup' });
-    await eventually(async () => {
-      const { result } = await dev().prometheus.query('sum(increase(rollgate_dev_labels_by_bin_total{version="42"}[8s]))');
-      return result.resultType === 'vector' && (result.samples[0]?.value ?? 0) > 200 ? true : undefined;
-    }, 30_000, 'labelled predictions of 42');
+    await eventually(
+      async () => {
+        const { result } = await dev().prometheus.query('sum(increase(rollgate_dev_labels_by_bin_total{version="42"}[8s]))');
+        return result.resultType === 'vector' && (result.samples[0]?.value ?? 0) > 200 ? true : undefined;
+      },
+      30_000,
+      'labelled predictions of 42',
+    );
   });
 
   it('a scoreShift rolls back through the drift guardrail', async () => {

@@ -14,7 +14,10 @@ function makePlan(guardrails: unknown[], stage: Record<string, unknown> = {}): P
     model: { name: 'churn', candidate: { version: '42', artifact: 's3://m/42', digest: digest('a') }, baseline: { version: '41', artifact: 's3://m/41', digest: digest('b') } },
     endpoints: { deployment: { url: 'http://127.0.0.1:8700' }, metrics: { url: 'http://127.0.0.1:9090' } },
     guardrails,
-    stages: [{ name: 'canary', kind: 'canary', traffic: 25, bake: '30s', guardrails: guardrails.map((g) => (g as { name: string }).name), ...stage }, { name: 'full', kind: 'full', traffic: 100 }],
+    stages: [
+      { name: 'canary', kind: 'canary', traffic: 25, bake: '30s', guardrails: guardrails.map((g) => (g as { name: string }).name), ...stage },
+      { name: 'full', kind: 'full', traffic: 100 },
+    ],
   });
 }
 
@@ -22,7 +25,15 @@ async function run(plan: Plan, recording: MetricRecording) {
   const traffic = new DryRunTraffic('41');
   const entries: ChangeEntry[] = [];
   const events: RolloutEvent[] = [];
-  const engine = await RolloutEngine.create({ plan, planDigest: digest('c'), traffic, metrics: new RecordedMetrics(recording), changeLog: { append: async (entry) => void entries.push(entry) }, clock: new VirtualClock(), progressIntervalMs: Infinity });
+  const engine = await RolloutEngine.create({
+    plan,
+    planDigest: digest('c'),
+    traffic,
+    metrics: new RecordedMetrics(recording),
+    changeLog: { append: async (entry) => void entries.push(entry) },
+    clock: new VirtualClock(),
+    progressIntervalMs: Infinity,
+  });
   engine.onEvent((event) => events.push(event));
   const final = await engine.run();
   return { final, traffic, entries, events };
@@ -69,7 +80,12 @@ describe('engine: compare guardrails', () => {
 });
 
 describe('engine: calibration guardrails', () => {
-  const bins = (positiveShare: number) => ({ series: [{ labels: { bin: '0.5', label: '1' }, value: 50 * positiveShare }, { labels: { bin: '0.5', label: '0' }, value: 50 * (1 - positiveShare) }] });
+  const bins = (positiveShare: number) => ({
+    series: [
+      { labels: { bin: '0.5', label: '1' }, value: 50 * positiveShare },
+      { labels: { bin: '0.5', label: '0' }, value: 50 * (1 - positiveShare) },
+    ],
+  });
   it('passes a calibrated candidate, rolls back a miscalibrated one, pauses without labels', async () => {
     expect((await run(makePlan([calibration]), { calibration: { '42': [bins(0.25)] } })).final.status).toBe('promoted');
     expect((await run(makePlan([calibration]), { calibration: { '42': [bins(0.6)] } })).final.status).toBe('rolled-back');
@@ -96,7 +112,12 @@ describe('engine: judged stages and failureCounting', () => {
     expect(low.entries.find((entry) => entry.action === 'guardrail-breach')!.reason).toContain('judged: score 50 (1 of 2 guardrails pass) < marginal 60');
     expect(toLedgerEntry(low.entries.find((entry) => entry.action === 'guardrail-breach')!).details).toMatchObject({ judgement: { verdict: 'fail', score: 50 } });
     const critical = await run(judged([...['a', 'b', 'c', 'd', 'e'].map((name) => threshold(name)), threshold('k', { critical: true })]), {
-      a: { '42': [0] }, b: { '42': [0] }, c: { '42': [0] }, d: { '42': [0] }, e: { '42': [0] }, k: { '42': [5] },
+      a: { '42': [0] },
+      b: { '42': [0] },
+      c: { '42': [0] },
+      d: { '42': [0] },
+      e: { '42': [0] },
+      k: { '42': [5] },
     });
     expect(critical.final.status).toBe('rolled-back');
     expect(critical.entries.find((entry) => entry.action === 'guardrail-breach')!.reason).toContain('critical k');
@@ -105,7 +126,14 @@ describe('engine: judged stages and failureCounting', () => {
   it('pauses at the end of the bake on a marginal score; resuming accepts it and promotes', async () => {
     const plan = judged(['a', 'b', 'c'].map((name) => threshold(name)));
     const traffic = new DryRunTraffic('41');
-    const engine = await RolloutEngine.create({ plan, planDigest: digest('c'), traffic, metrics: new RecordedMetrics({ a: { '42': [0] }, b: { '42': [0] }, c: { '42': [5] } }), clock: new VirtualClock(), progressIntervalMs: Infinity });
+    const engine = await RolloutEngine.create({
+      plan,
+      planDigest: digest('c'),
+      traffic,
+      metrics: new RecordedMetrics({ a: { '42': [0] }, b: { '42': [0] }, c: { '42': [5] } }),
+      clock: new VirtualClock(),
+      progressIntervalMs: Infinity,
+    });
     const paused = await engine.run();
     expect(paused.status).toBe('paused');
     expect(paused.pauseReason).toContain('judged marginal');

@@ -100,8 +100,20 @@ const offline = async (plan: Plan): Promise<PlanConnection> => ({
 function unfinishedOtherPlan(service: string): RolloutSnapshot {
   const now = new Date().toISOString();
   return {
-    schema: 1, runId: 'other-run', service, planName: 'another-plan', planDigest: 'sha256:other', candidateVersion: '42', baselineVersion: '41',
-    rollbackTo: '41', automaticRollback: true, status: 'running', stageIndex: 0, stages: [], startedAt: now, updatedAt: now,
+    schema: 1,
+    runId: 'other-run',
+    service,
+    planName: 'another-plan',
+    planDigest: 'sha256:other',
+    candidateVersion: '42',
+    baselineVersion: '41',
+    rollbackTo: '41',
+    automaticRollback: true,
+    status: 'running',
+    stageIndex: 0,
+    stages: [],
+    startedAt: now,
+    updatedAt: now,
   };
 }
 

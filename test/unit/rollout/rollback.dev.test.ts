@@ -67,7 +67,10 @@ describe('rollgate rollback against rollgate dev', () => {
 
     const ledgerFile = path.join(dir, '.rollgate', 'ledger.jsonl');
     expect((await verifyLedgerFile(ledgerFile)).ok).toBe(true);
-    const [entry] = readFileSync(ledgerFile, 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+    const [entry] = readFileSync(ledgerFile, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     expect(entry).toMatchObject({
       action: 'rollback',
       service: 'churn-scorer',
@@ -135,7 +138,10 @@ describe('rollgate rollback against rollgate dev', () => {
     expect(run.code).toBe(1);
     expect(run.stderr).toContain('ROLLBACK FAILED for churn-scorer');
     expect(run.stderr).toContain('Roll back by hand to 41 now');
-    const [entry] = readFileSync(path.join(dir, '.rollgate', 'ledger.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+    const [entry] = readFileSync(path.join(dir, '.rollgate', 'ledger.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     expect(entry).toMatchObject({ action: 'rollback', details: { outcome: 'failed' } });
     expect(entry.reason).toContain('FAILED');
   });

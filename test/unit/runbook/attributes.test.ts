@@ -5,8 +5,7 @@ import { RUNBOOK_DURATION_PATTERN, parseAttributes } from '../../../src/core/run
 import { KNOWN_ATTRIBUTES, parseRunbook } from '../../../src/core/runbook/index';
 
 /** `severity code` of each diagnostic for a fence line `language attributes`. */
-const findings = (language: string, attributes: string): string[] =>
-  parseRunbook(`\`\`\`${language} ${attributes}\nup\n\`\`\`\n`).diagnostics.map((d) => `${d.severity} ${d.code}`);
+const findings = (language: string, attributes: string): string[] => parseRunbook(`\`\`\`${language} ${attributes}\nup\n\`\`\`\n`).diagnostics.map((d) => `${d.severity} ${d.code}`);
 
 describe('cell attributes timeout and wait', () => {
   it('are known attributes', () => {
@@ -52,8 +51,7 @@ describe('cell attributes timeout and wait', () => {
 
   it('use the same duration grammar as the plan schema and the cells', () => {
     const word = fc.stringMatching(/^[0-9hms ]{0,8}$/);
-    const shaped = fc.tuple(fc.nat(99), fc.constantFrom('h', 'm', 's', 'ms', ''), fc.nat(99), fc.constantFrom('h', 'm', 's', 'ms', ''))
-      .map(([a, first, b, second]) => `${a}${first}${b}${second}`);
+    const shaped = fc.tuple(fc.nat(99), fc.constantFrom('h', 'm', 's', 'ms', ''), fc.nat(99), fc.constantFrom('h', 'm', 's', 'ms', '')).map(([a, first, b, second]) => `${a}${first}${b}${second}`);
     fc.assert(
       fc.property(fc.oneof(word, shaped), (text) => {
         expect(RUNBOOK_DURATION_PATTERN.test(text)).toBe(DURATION_PATTERN.test(text));

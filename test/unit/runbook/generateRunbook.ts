@@ -3,9 +3,7 @@
  * and nested fences, between http / promql / rollout / check cells with attributes.
  */
 export function generateRunbook(targetBytes = 2 * 1024 * 1024): string {
-  const parts: string[] = [
-    '---\ntitle: Generated incident runbook\nplan: ./churn-canary.rollout.yaml\nenvironment: staging\n---\n',
-  ];
+  const parts: string[] = ['---\ntitle: Generated incident runbook\nplan: ./churn-canary.rollout.yaml\nenvironment: staging\n---\n'];
   let size = parts[0]!.length;
   for (let section = 0; size < targetBytes; section++) {
     // One Markdown cell (heading, prose, list with a nested fence, table, quote) and one code

@@ -21,10 +21,7 @@ const heading: fc.Arbitrary<Lines> = fc.oneof(
 
 const paragraph: fc.Arbitrary<Lines> = fc.array(inlineText, { minLength: 1, maxLength: 3 });
 
-const languageWord = fc.oneof(
-  { arbitrary: fc.constantFrom('http', 'promql', 'rollout', 'check'), weight: 3 },
-  { arbitrary: fc.constantFrom('python', '', 'HTTP', 'httpx', 'json'), weight: 1 },
-);
+const languageWord = fc.oneof({ arbitrary: fc.constantFrom('http', 'promql', 'rollout', 'check'), weight: 3 }, { arbitrary: fc.constantFrom('python', '', 'HTTP', 'httpx', 'json'), weight: 1 });
 const attributes = fc.oneof(
   fc.constant(''),
   fc.constant(' {"name":"status"}'),
@@ -80,17 +77,9 @@ const listItemContent: fc.Arbitrary<Lines> = fc.oneof(
 
 const list: fc.Arbitrary<Lines> = fc
   .tuple(fc.constantFrom('- ', '* ', '1. ', '+ '), fc.array(listItemContent, { minLength: 1, maxLength: 3 }), fc.boolean())
-  .map(([bullet, items, loose]) =>
-    items.flatMap((item, index) => [
-      ...(loose && index > 0 ? [''] : []),
-      bullet + item[0],
-      ...nestedIndent(item.slice(1), ' '.repeat(Math.max(0, bullet.length - 2))),
-    ]),
-  );
+  .map(([bullet, items, loose]) => items.flatMap((item, index) => [...(loose && index > 0 ? [''] : []), bullet + item[0], ...nestedIndent(item.slice(1), ' '.repeat(Math.max(0, bullet.length - 2)))]));
 
-const blockQuote: fc.Arbitrary<Lines> = fc
-  .tuple(fc.oneof(paragraph, fence, list), fc.boolean())
-  .map(([inner, lazy]) => inner.map((line, index) => (lazy && index === inner.length - 1 ? line : `> ${line}`)));
+const blockQuote: fc.Arbitrary<Lines> = fc.tuple(fc.oneof(paragraph, fence, list), fc.boolean()).map(([inner, lazy]) => inner.map((line, index) => (lazy && index === inner.length - 1 ? line : `> ${line}`)));
 
 const table: fc.Arbitrary<Lines> = fc.constant(['| version | 5xx |', '|---|--:|', '| v2 | 0.01 |']);
 const html: fc.Arbitrary<Lines> = fc.oneof(
@@ -156,7 +145,10 @@ export const markdownDocument: fc.Arbitrary<string> = fc
 
 /** Unstructured noise over the characters that matter to Markdown block parsing. */
 export const markdownNoise: fc.Arbitrary<string> = fc
-  .array(fc.constantFrom('`', '```', '~~~', '~', '-', '---', '#', '>', '*', '|', ' ', '   ', '\t', '\n', '\r\n', '\r', '{', '}', '"', 'http', 'promql', 'rollout', 'check', 'a', '1.', '\uFEFF', '\0', '<div>', '[x]: y', '😀'), { maxLength: 80 })
+  .array(
+    fc.constantFrom('`', '```', '~~~', '~', '-', '---', '#', '>', '*', '|', ' ', '   ', '\t', '\n', '\r\n', '\r', '{', '}', '"', 'http', 'promql', 'rollout', 'check', 'a', '1.', '\uFEFF', '\0', '<div>', '[x]: y', '😀'),
+    { maxLength: 80 },
+  )
   .map((pieces) => pieces.join(''));
 
 /** New text for a cell: ordinary text, fence look-alikes and line-ending mixtures. */

@@ -98,11 +98,7 @@ describe('parseRunbook', () => {
 
   it('splits Markdown before top-level headings only', () => {
     const text = '# One\npara\n\n## Two\n> # quoted heading\n\nSetext\n======\n';
-    expect(summary(parseRunbook(text).cells)).toEqual([
-      'markdown:markdown:# One\npara',
-      'markdown:markdown:## Two\n> # quoted heading',
-      'markdown:markdown:Setext\n======',
-    ]);
+    expect(summary(parseRunbook(text).cells)).toEqual(['markdown:markdown:# One\npara', 'markdown:markdown:## Two\n> # quoted heading', 'markdown:markdown:Setext\n======']);
     roundTrips(text);
   });
 
@@ -120,12 +116,7 @@ describe('parseRunbook', () => {
   it('checks attribute values and duplicate names', () => {
     const text = '```http {"name":"status","effect":"delete","colour":1}\n```\n```promql {"name":"status","step":"1m"}\n```\n';
     const codes = parseRunbook(text).diagnostics.map((d) => `${d.severity} ${d.code}`);
-    expect(codes).toEqual([
-      'warning runbook/attribute-unknown',
-      'error runbook/attribute-effect-invalid',
-      'warning runbook/attribute-step-without-range',
-      'warning runbook/duplicate-cell-name',
-    ]);
+    expect(codes).toEqual(['warning runbook/attribute-unknown', 'error runbook/attribute-effect-invalid', 'warning runbook/attribute-step-without-range', 'warning runbook/duplicate-cell-name']);
   });
 
   it('reports invalid front matter with offsets inside it, without throwing', () => {
@@ -240,9 +231,7 @@ describe('lossless round trip, example cases', () => {
 describe('serializeRunbook after edits', () => {
   it('re-emits an edited code cell with its own fence, indent and info string', () => {
     const text = '# A\r\n\r\n  ~~~~http {"name":"s"}  \r\n  GET /old\r\n  ~~~~\r\n\r\nafter\r\n';
-    expect(edit(text, 1, { value: 'GET /new\nHost: x' })).toBe(
-      '# A\r\n\r\n  ~~~~http {"name":"s"}  \r\n  GET /new\r\n  Host: x\r\n  ~~~~\r\n\r\nafter\r\n',
-    );
+    expect(edit(text, 1, { value: 'GET /new\nHost: x' })).toBe('# A\r\n\r\n  ~~~~http {"name":"s"}  \r\n  GET /new\r\n  Host: x\r\n  ~~~~\r\n\r\nafter\r\n');
   });
 
   it('rewrites only the info string when attributes change', () => {
@@ -270,7 +259,7 @@ describe('serializeRunbook after edits', () => {
     expect(edit(text, 2, { value: '# B\nnew text' })).toBe('# A\n\n```http\nGET /\n```\n\n\n# B\nnew text');
   });
 
-  it('separates new cells with blank lines and the file\'s line ending', () => {
+  it("separates new cells with blank lines and the file's line ending", () => {
     const text = '# A\r\ntext';
     const parsed = parseRunbook(text);
     const added: RunbookCell = { kind: 'code', language: 'http', attributes: { name: 'status' }, value: 'GET /x' };
@@ -298,7 +287,7 @@ describe('serializeRunbook after edits', () => {
     expect(parseRunbook(output).metadata.environment).toBe('staging');
   });
 
-  it('saves unchanged when an editor normalised a cell\'s line endings', () => {
+  it("saves unchanged when an editor normalised a cell's line endings", () => {
     const text = '# A\r\nb\n\n```http\r\nGET /\nHost: x\r\n```\n';
     const parsed = parseRunbook(text);
     const cells = parsed.cells.map((cell) => ({ ...cell, value: cell.value.replace(/\r\n/g, '\n') }));

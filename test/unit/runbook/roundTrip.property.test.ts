@@ -53,9 +53,7 @@ describe('runbook round trip (property)', () => {
   });
 
   it('serialize(parse(text)) === text for mutated real runbooks', { timeout }, () => {
-    const samples = ['churn-canary.runbook.md', 'churn-rollout-drill.runbook.md'].map((name) =>
-      readFileSync(join(__dirname, '../../../examples', name), 'utf8'),
-    );
+    const samples = ['churn-canary.runbook.md', 'churn-rollout-drill.runbook.md'].map((name) => readFileSync(join(__dirname, '../../../examples', name), 'utf8'));
     // Splice noise into, and cut pieces out of, a real runbook at random places.
     const mutation = fc.tuple(fc.nat(), fc.nat({ max: 40 }), markdownNoise);
     const mutated = fc.tuple(fc.constantFrom(...samples), fc.array(mutation, { minLength: 1, maxLength: 6 })).map(([sample, mutations]) =>
@@ -93,10 +91,8 @@ describe('runbook round trip (property)', () => {
     });
   });
 
-  it('editing one cell changes only that cell\'s bytes', { timeout }, () => {
-    const input = fc
-      .tuple(markdownDocument, fc.nat(), cellValue)
-      .filter(([text]) => parseRunbook(text).cells.length > 0);
+  it("editing one cell changes only that cell's bytes", { timeout }, () => {
+    const input = fc.tuple(markdownDocument, fc.nat(), cellValue).filter(([text]) => parseRunbook(text).cells.length > 0);
     check('edit one cell', input, ([text, pick, value]) => {
       const parsed = parseRunbook(text);
       const index = pick % parsed.cells.length;

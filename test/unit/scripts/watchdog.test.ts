@@ -19,7 +19,7 @@ const alive = (pid: number) => {
 };
 
 describe('npm start watchdog', () => {
-  it('stops the children\'s process groups when the parent is killed with SIGKILL', async () => {
+  it("stops the children's process groups when the parent is killed with SIGKILL", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'rollgate-watchdog-'));
     const pidFile = path.join(dir, 'child.pid');
     const parentScript = `

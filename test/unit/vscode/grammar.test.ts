@@ -45,7 +45,11 @@ describe('rollout-plan grammar', () => {
   });
 
   it('scopes exactly the schema’s top-level keys as sections', () => {
-    expect(alternatives(grammar.repository['top-level-key'].match).sort()).toEqual(schemaObjectFields(planSchema).map(([key]) => key).sort());
+    expect(alternatives(grammar.repository['top-level-key'].match).sort()).toEqual(
+      schemaObjectFields(planSchema)
+        .map(([key]) => key)
+        .sort(),
+    );
   });
 
   it('knows every key the schema declares, and no other', () => {
@@ -57,7 +61,10 @@ describe('rollout-plan grammar', () => {
   });
 
   it('refers only to repository rules that exist', () => {
-    for (const [name, file] of [['rollout-plan', grammar], ['promql', promql]] as const) {
+    for (const [name, file] of [
+      ['rollout-plan', grammar],
+      ['promql', promql],
+    ] as const) {
       const local = [...JSON.stringify(file).matchAll(/"include":"#([\w-]+)"/g)].map((match) => match[1]!);
       for (const rule of local) expect(file.repository[rule], `${name} grammar rule #${rule}`).toBeDefined();
     }

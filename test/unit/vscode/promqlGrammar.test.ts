@@ -121,7 +121,10 @@ describe('PromQL grammar with the real TextMate engine', () => {
   it.each(Object.entries(flagger))('colours every label name of Flagger’s %s query, alone and in a plan’s block scalar', (_, query) => {
     const expected = labelNames(query);
     expect(expected.length).toBeGreaterThanOrEqual(3);
-    const labelsIn = (lines: Token[][]) => all(lines).filter((token) => token.scopes.includes(LABEL)).map((token) => token.text);
+    const labelsIn = (lines: Token[][]) =>
+      all(lines)
+        .filter((token) => token.scopes.includes(LABEL))
+        .map((token) => token.text);
     expect(labelsIn(tokenize.promql(query))).toEqual(expected);
     const plan = `guardrails:\n  - name: flagger\n    query: |\n${query.replace(/^/gm, '      ')}\n    max: 5\n  - name: next\n    query: sum(x)\n`;
     const lines = tokenize.plan(plan);

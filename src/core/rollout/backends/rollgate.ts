@@ -25,10 +25,7 @@ export function trafficFromService(service: ServiceState): TrafficState {
  */
 function classify(error: unknown): unknown {
   if (!isEndpointError(error)) return error;
-  const transient =
-    error.kind === 'timeout' ||
-    error.kind === 'unreachable' ||
-    (error.kind === 'http' && error.status !== undefined && (error.status >= 500 || error.status === 429 || error.status === 408));
+  const transient = error.kind === 'timeout' || error.kind === 'unreachable' || (error.kind === 'http' && error.status !== undefined && (error.status >= 500 || error.status === 429 || error.status === 408));
   return Object.assign(error, { transient });
 }
 
@@ -79,15 +76,11 @@ export class DeploymentTraffic implements TrafficControl {
     const known = new Set(service.versions.map((version) => version.version));
     for (const version of [this.versions.baseline, this.versions.candidate]) {
       if (known.has(version.version)) continue;
-      await this.client.registerVersion(
-        { version: version.version, artifact: version.artifact, digest: version.digest },
-        { idempotencyKey: `${options.idempotencyKey}:register:${version.version}` },
-      );
+      await this.client.registerVersion({ version: version.version, artifact: version.artifact, digest: version.digest }, { idempotencyKey: `${options.idempotencyKey}:register:${version.version}` });
     }
     this.registered = true;
   }
 }
-
 
 /**
  * The `rollgate` backend: a deployment client for the plan's service, and a second one without

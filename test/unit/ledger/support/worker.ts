@@ -68,8 +68,7 @@ export function startAppendWorker(script: string, args: string[], options: { gat
     child,
     ready,
     acknowledged: () => acknowledged,
-    waitForAppends: (count) =>
-      acknowledged >= count ? Promise.resolve() : new Promise((resolve, reject) => waiters.push({ count, resolve, reject })),
+    waitForAppends: (count) => (acknowledged >= count ? Promise.resolve() : new Promise((resolve, reject) => waiters.push({ count, resolve, reject }))),
     exited,
   };
 }
