@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `npm test`: build (typecheck + bundle) -> lint (eslint) -> unit (vitest) -> package (.vsix) -> host suites in a
+# `npm test`: build (typecheck + bundle) -> lint (eslint) and format (prettier --check) -> unit (vitest) -> package (.vsix) -> host suites in a
 # trusted and in an untrusted folder -> e2e in a browser. Every layer prints its counts; the last
 # line sums them as "N passed, N failed". Exits non-zero when anything failed.
 set -uo pipefail
@@ -26,7 +26,7 @@ if ! npm run --silent build; then
 fi
 echo "build: ok ($(elapsed "$start") s)"
 
-layer "lint (eslint)"
+layer "lint (eslint) and format (prettier --check)"
 start=$(date +%s)
 # Like the build, lint is a step, not a suite: it counts as one failed test when it finds problems.
 if npm run --silent lint; then
@@ -34,6 +34,14 @@ if npm run --silent lint; then
 else
   echo "lint: FAILED"
   record_step_failure lint
+fi
+start=$(date +%s)
+if npm run --silent format:check >/dev/null 2>"$results/format.log"; then
+  echo "format: ok ($(elapsed "$start") s)"
+else
+  cat "$results/format.log"
+  echo "format: FAILED (run \`npm run format\`)"
+  record_step_failure format
 fi
 
 layer "unit (vitest)"
