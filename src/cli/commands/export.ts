@@ -4,7 +4,7 @@ import * as path from 'node:path';
 
 import { EXPORT_TARGETS, exportPlan, renderJson, renderYaml, type ExportedObject, type ExportTarget } from '../../core/export/index';
 import { LineIndex } from '../../core/text/lineIndex';
-import { walkArguments } from '../arguments';
+import { parseOrHelp, walkArguments } from '../arguments';
 import type { CliIo } from '../io';
 import { ExitCode, UsageError } from '../io';
 
@@ -35,17 +35,12 @@ interface Options {
   format: 'yaml' | 'json';
 }
 
-class HelpRequested extends Error {}
-
 function parseOptions(args: string[]): Options {
   const targets: ExportTarget[] = [];
   let out: string | undefined;
   let format: Options['format'] = 'yaml';
   const positional = walkArguments(args, help, (flag, value) => {
     switch (flag) {
-      case '--help':
-      case '-h':
-        throw new HelpRequested();
       case '--to':
         for (const target of value().split(',')) {
           if (!EXPORT_TARGETS.includes(target as ExportTarget)) throw new UsageError(`--to must be ${EXPORT_TARGETS.join(' or ')}, got '${target}'`);
@@ -71,16 +66,8 @@ function parseOptions(args: string[]): Options {
 }
 
 export async function exportCommand(args: string[], io: CliIo): Promise<number> {
-  let options: Options;
-  try {
-    options = parseOptions(args);
-  } catch (error) {
-    if (error instanceof HelpRequested) {
-      io.stdout(help);
-      return ExitCode.ok;
-    }
-    throw error;
-  }
+  const options = parseOrHelp(() => parseOptions(args), help, io);
+  if (!options) return ExitCode.ok;
   const file = path.resolve(io.cwd, options.plan);
   let text: string;
   try {

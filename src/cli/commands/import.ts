@@ -3,7 +3,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 
 import { importArgo, type ImportSource } from '../../core/export/index';
-import { walkArguments } from '../arguments';
+import { parseOrHelp, walkArguments } from '../arguments';
 import type { CliIo } from '../io';
 import { ExitCode, UsageError } from '../io';
 
@@ -25,35 +25,27 @@ Exit codes: 0 imported (notes on stderr), 2 usage error, unreadable input, no (o
 Rollout.
 `;
 
-class HelpRequested extends Error {}
-
 export async function importCommand(args: string[], io: CliIo): Promise<number> {
   let out: string | undefined;
   let rollout: string | undefined;
-  let files: string[];
-  try {
-    files = walkArguments(args, help, (flag, value) => {
-      switch (flag) {
-        case '--help':
-        case '-h':
-          throw new HelpRequested();
-        case '--out':
-          out = value();
-          return true;
-        case '--rollout':
-          rollout = value();
-          return true;
-        default:
-          return false;
-      }
-    });
-  } catch (error) {
-    if (error instanceof HelpRequested) {
-      io.stdout(help);
-      return ExitCode.ok;
-    }
-    throw error;
-  }
+  const files = parseOrHelp(
+    () =>
+      walkArguments(args, help, (flag, value) => {
+        switch (flag) {
+          case '--out':
+            out = value();
+            return true;
+          case '--rollout':
+            rollout = value();
+            return true;
+          default:
+            return false;
+        }
+      }),
+    help,
+    io,
+  );
+  if (!files) return ExitCode.ok;
   if (files.length === 0) throw new UsageError(`give the Rollout's YAML file (and its AnalysisTemplates').\n\n${help}`);
   const sources: ImportSource[] = [];
   for (const file of files) {

@@ -5,7 +5,7 @@ import { dirname, extname, relative, resolve } from 'node:path';
 import { defaultLedgerPath } from '../../core/ledger/index';
 import { parseDuration } from '../../core/plan/schema';
 import { buildReport, collectFromLedger, renderReport, REPORT_FORMATS, ReportSelectionError, type ReportFormat, type ReportSelector } from '../../core/report/index';
-import { walkArguments } from '../arguments';
+import { parseOrHelp, walkArguments } from '../arguments';
 import type { CliIo } from '../io';
 import { ExitCode, UsageError } from '../io';
 
@@ -42,8 +42,6 @@ interface Options {
   ledger?: string;
 }
 
-class HelpRequested extends Error {}
-
 /** ISO 8601 dates and times, or a duration back from `now` (`30m`, `2h`, `1h30m`, `2d`). */
 export function parseReportTime(text: string, now: Date): Date | undefined {
   const days = /^(\d+)d$/.exec(text);
@@ -66,9 +64,6 @@ function parseOptions(args: string[], now: Date): Options {
   };
   const positional = walkArguments(args, help, (flag, value) => {
     switch (flag) {
-      case '--help':
-      case '-h':
-        throw new HelpRequested();
       case '--run':
         options.runId = value();
         return true;
@@ -146,16 +141,8 @@ async function writeAtomically(file: string, text: string): Promise<void> {
 
 /** `rollgate report`. */
 export async function reportCommand(args: string[], io: CliIo): Promise<number> {
-  let options: Options;
-  try {
-    options = parseOptions(args, new Date());
-  } catch (error) {
-    if (error instanceof HelpRequested) {
-      io.stdout(help);
-      return ExitCode.ok;
-    }
-    throw error;
-  }
+  const options = parseOrHelp(() => parseOptions(args, new Date()), help, io);
+  if (!options) return ExitCode.ok;
   const ledgerFile = options.ledger ? resolve(io.cwd, options.ledger) : defaultLedgerPath(io.cwd);
   const selector: ReportSelector = options.runId
     ? { kind: 'run', runId: options.runId }

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { describeFlagChanges, describeFlagEndpoint } from '../../core/flags/index';
 import { recordLocationOf } from '../../core/ledger/index';
 import { createDeploymentBackend, describeTraffic, FINISHED_STATUSES, rollBackPlan, rollbackTarget } from '../../core/rollout/index';
-import { textOrJson, walkArguments } from '../arguments';
+import { parseOrHelp, textOrJson, walkArguments } from '../arguments';
 import type { CliIo } from '../io';
 import { ExitCode, UsageError } from '../io';
 import { cliSecrets, loadPlan, needingSecrets, safeUser } from '../planInput';
@@ -42,15 +42,10 @@ interface Options {
   format: 'text' | 'json';
 }
 
-class HelpRequested extends Error {}
-
 function parseOptions(args: string[]): Options {
   const options: Omit<Options, 'plan'> = { yes: false, format: 'text' };
   const positional = walkArguments(args, help, (flag, value) => {
     switch (flag) {
-      case '--help':
-      case '-h':
-        throw new HelpRequested();
       case '--yes':
       case '-y':
         options.yes = true;
@@ -76,16 +71,8 @@ function parseOptions(args: string[]): Options {
 }
 
 export async function rollbackCommand(args: string[], io: CliIo): Promise<number> {
-  let options: Options;
-  try {
-    options = parseOptions(args);
-  } catch (error) {
-    if (error instanceof HelpRequested) {
-      io.stdout(help);
-      return ExitCode.ok;
-    }
-    throw error;
-  }
+  const options = parseOrHelp(() => parseOptions(args), help, io);
+  if (!options) return ExitCode.ok;
   const planFile = path.resolve(io.cwd, options.plan);
   const { plan, digest } = await loadPlan(planFile, io);
   const service = plan.metadata.service;

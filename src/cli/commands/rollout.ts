@@ -30,7 +30,7 @@ import {
   type RolloutSnapshot,
   type RolloutStatus,
 } from '../../core/rollout/index';
-import { textOrJson, walkArguments } from '../arguments';
+import { parseOrHelp, textOrJson, walkArguments } from '../arguments';
 import type { CliIo } from '../io';
 import { ExitCode, UsageError } from '../io';
 import { cliSecrets, loadPlan, needingSecrets, safeUser } from '../planInput';
@@ -104,9 +104,6 @@ function parseOptions(args: string[]): Options {
   };
   const positional = walkArguments(args, help, (flag, value) => {
     switch (flag) {
-      case '--help':
-      case '-h':
-        throw new HelpRequested();
       case '--dry-run':
         options.dryRun = true;
         return true;
@@ -164,8 +161,6 @@ function parseOptions(args: string[]): Options {
   return { ...options, plan: positional[0]! };
 }
 
-class HelpRequested extends Error {}
-
 export function exitCodeFor(status: RolloutStatus): number {
   switch (status) {
     case 'promoted':
@@ -180,16 +175,8 @@ export function exitCodeFor(status: RolloutStatus): number {
 
 /** `rollgate rollout <plan> [--dry-run|--drill] [--yes] [--format text|json]`. */
 export async function rolloutCommand(args: string[], io: CliIo): Promise<number> {
-  let options: Options;
-  try {
-    options = parseOptions(args);
-  } catch (error) {
-    if (error instanceof HelpRequested) {
-      io.stdout(help);
-      return ExitCode.ok;
-    }
-    throw error;
-  }
+  const options = parseOrHelp(() => parseOptions(args), help, io);
+  if (!options) return ExitCode.ok;
   const planFile = path.resolve(io.cwd, options.plan);
   const { plan, digest } = await loadPlan(planFile, io);
   if (options.dryRun) return dryRun(plan, digest, options, io);

@@ -30,6 +30,23 @@ describe('walkArguments', () => {
   });
 });
 
+describe('help', () => {
+  it("--help and -h print the command's help and exit 0; an unknown option before them is still an error", async () => {
+    for (const command of ['export', 'import', 'report', 'rollback', 'rollout']) {
+      for (const args of [['--help'], ['missing.yaml', '-h'], ['--bogus', '--help']]) {
+        const shown = await rollgate([command, ...args]);
+        // '--bogus' before '--help' is an unknown option: the walk stops at the first problem.
+        if (args[0] === '--bogus') {
+          expect(shown.code, `${command} ${args.join(' ')}`).toBe(2);
+          continue;
+        }
+        expect(shown, `${command} ${args.join(' ')}`).toMatchObject({ code: 0, stderr: '' });
+        expect(shown.stdout, `${command} ${args.join(' ')}`).toMatch(new RegExp(`rollgate ${command}`));
+      }
+    }
+  });
+});
+
 describe('rollout and rollback arguments', () => {
   it('are checked before the plan is read', async () => {
     expect(await rollgate(['rollback', 'missing.yaml', '--bogus'])).toMatchObject({ code: 2, stderr: expect.stringContaining("unknown option '--bogus'") });
