@@ -25,6 +25,8 @@ interface Raw {
 const raw = (flag: string): Promise<Raw> => unleashApi(unleash(), 'GET', `/api/admin/projects/default/features/${flag}/environments/production`) as Promise<Raw>;
 const percentOf = (state: Raw): string | undefined => state.strategies.find((strategy) => strategy.name === 'flexibleRollout')?.parameters.rollout;
 
+// The flag endpoint's timeout leaves room for Unleash on a machine loaded by the whole parallel
+// suite. The service-down case refuses connections, which no timeout waits for.
 function workspace(flag: string, options: { flagsUrl?: string; canaryBake?: string; approval?: 'manual' } = {}): string {
   const { stack } = getStack();
   const dir = mkdtempSync(path.join(tmpdir(), 'rollgate-flags-'));
@@ -35,7 +37,7 @@ function workspace(flag: string, options: { flagsUrl?: string; canaryBake?: stri
     canaryBake: options.canaryBake ?? '2s',
     ...(options.approval ? { approval: options.approval } : {}),
   })
-    .replace(/^( {2}metrics: .*\n)/m, `$1  flags: { type: unleash, url: "${options.flagsUrl ?? unleash().url}", token: { secret: unleash-token }, environment: production, timeout: 2s }\n`)
+    .replace(/^( {2}metrics: .*\n)/m, `$1  flags: { type: unleash, url: "${options.flagsUrl ?? unleash().url}", token: { secret: unleash-token }, environment: production, timeout: 10s }\n`)
     .concat(`flags:\n  - { name: ${flag}, default: off, followTraffic: true, onRollback: restore }\n`);
   writeFileSync(path.join(dir, 'plan.rollout.yaml'), plan);
   return dir;
@@ -76,7 +78,7 @@ describe('rollouts with feature flags on a real Unleash', () => {
     await createFlag(unleash(), flag);
     const dir = workspace(flag);
     const run = await rollgate(dir, ['rollout', 'plan.rollout.yaml', '--yes']);
-    expect(run.code, run.stderr).toBe(0);
+    expect(run.code, run.stderr || run.stdout).toBe(0);
     const after = await raw(flag);
     expect(after.enabled).toBe(true);
     expect(after.strategies.map((strategy) => [strategy.name, strategy.parameters.rollout])).toEqual([['flexibleRollout', '100']]);
@@ -110,7 +112,7 @@ describe('rollouts with feature flags on a real Unleash', () => {
     const run = await rollgate(dir, ['rollout', 'plan.rollout.yaml', '--drill']);
     sampling = false;
     await sampler;
-    expect(run.code, run.stderr).toBe(0);
+    expect(run.code, run.stderr || run.stdout).toBe(0);
     expect(seen).toContain('on at 50');
     expect(await raw(flag)).toEqual(before);
     expect(run.stdout).toContain(`feature flags restored on Unleash ${unleash().url} (project default, environment production): ${flag} on at 20% (rollback: restore)`);
@@ -147,7 +149,7 @@ describe('rollouts with feature flags on a real Unleash', () => {
     await cutter;
     await proxy.close();
 
-    expect(run.code, run.stderr).toBe(0);
+    expect(run.code, run.stderr || run.stdout).toBe(0);
     expect(
       getStack()
         .stack.state()
