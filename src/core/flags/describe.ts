@@ -1,5 +1,6 @@
 // How a ledger's flag change reads for people. Kept apart from recorded.ts (which reads the
 // ledger) so the webview's type check never pulls in the ledger's file handling.
+import { numberOf, objectOf, stringOf } from '../ledger/fields';
 import type { LedgerFlagChange } from '../ledger/types';
 
 function describeRecordedState(state: { enabled: boolean; percent?: number } | undefined): string {
@@ -57,16 +58,4 @@ function readFlagChange(change: Record<string, unknown>): RecordedFlagChange | u
     ...(manual ? { manual } : {}),
     ...(error ? { error } : {}),
   };
-}
-
-function objectOf(value: unknown): Record<string, unknown> | undefined {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
-}
-
-function stringOf(value: unknown): string | undefined {
-  return typeof value === 'string' && value !== '' ? value : undefined;
-}
-
-function numberOf(value: unknown): number | undefined {
-  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
 }

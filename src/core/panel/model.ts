@@ -3,6 +3,7 @@
  * shows. No DOM, no node: used by the host to build messages and by the webview for sparklines.
  */
 import type { GuardrailBound } from '../guardrails/evaluate';
+import { numberOf, objectOf, objectsOf, recordedTraffic, stringOf } from '../ledger/fields';
 import type { LedgerEntry, LedgerTraffic } from '../ledger/types';
 import type { Guardrail } from '../plan/schema';
 import type { TrafficState } from '../rollout/ports';
@@ -223,43 +224,14 @@ export function toPanelRollout(snapshot: RolloutSnapshot, options: { guardrails?
   return result;
 }
 
-// Ledger entries are read back from a file other tools may append to: every field is checked
-// before use, so an odd entry shows as a plain row instead of breaking the panel.
-function stringOf(value: unknown): string | undefined {
-  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
-  return typeof value === 'string' && value !== '' ? value : undefined;
-}
-
-function objectOf(value: unknown): Record<string, unknown> | undefined {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
-}
-
-function objectsOf(value: unknown): Record<string, unknown>[] {
-  const list = Array.isArray(value) ? value : value === undefined ? [] : [value];
-  return list.map(objectOf).filter((item): item is Record<string, unknown> => item !== undefined);
-}
-
-function numberOf(value: unknown): number | undefined {
-  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
-}
-
 function joined(parts: (string | undefined)[], separator: string): string {
   return parts.filter((part): part is string => part !== undefined).join(separator);
 }
 
+/** A recorded traffic state as text: "41 50%, 42 50%", or the version it names. */
 function trafficOf(value: unknown): string {
-  const traffic = objectOf(value);
-  if (!traffic) return '';
-  const weights: Record<string, number> = {};
-  for (const [version, weight] of Object.entries(objectOf(traffic.weights) ?? {})) {
-    const percent = numberOf(weight);
-    if (percent !== undefined) weights[version] = percent;
-  }
-  const mirror = objectOf(traffic.mirror);
-  const mirrorVersion = stringOf(mirror?.version);
-  const mirrorPercent = numberOf(mirror?.percent);
-  const text = trafficText({ weights, ...(mirrorVersion && mirrorPercent !== undefined ? { mirror: { version: mirrorVersion, percent: mirrorPercent } } : {}) });
-  return text || (stringOf(traffic.version) ? `${stringOf(traffic.version)}` : '');
+  const traffic = recordedTraffic(value);
+  return traffic ? trafficText(traffic) || traffic.version || '' : '';
 }
 
 function lineageLines(entry: LedgerEntry): PanelLineageLine[] {

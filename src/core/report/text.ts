@@ -1,47 +1,15 @@
 // Small helpers the report's builder and renderers share: reading fields of entries that may have
 // been written (or altered) by anyone, and the plain-text forms of times, durations and traffic.
 import { formatValue, trafficText } from '../panel/model';
+import { recordedTraffic } from '../ledger/fields';
 import type { ReportTraffic } from './types';
+
+export { numberOf, objectOf, objectsOf, stringOf } from '../ledger/fields';
 
 export { formatValue };
 
-export function stringOf(value: unknown): string | undefined {
-  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
-  return typeof value === 'string' && value !== '' ? value : undefined;
-}
-
-export function numberOf(value: unknown): number | undefined {
-  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
-}
-
-export function objectOf(value: unknown): Record<string, unknown> | undefined {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
-}
-
-/** A value that may be one object or a list of them, as a list of objects. */
-export function objectsOf(value: unknown): Record<string, unknown>[] {
-  const list = Array.isArray(value) ? value : value === undefined ? [] : [value];
-  return list.map(objectOf).filter((item): item is Record<string, unknown> => item !== undefined);
-}
-
 /** Weights, mirror and version of a recorded traffic state; undefined when it holds none. */
-export function trafficOf(value: unknown): ReportTraffic | undefined {
-  const traffic = objectOf(value);
-  if (!traffic) return undefined;
-  const weights: Record<string, number> = {};
-  for (const [version, weight] of Object.entries(objectOf(traffic.weights) ?? {})) {
-    const percent = numberOf(weight);
-    if (percent !== undefined) weights[version] = percent;
-  }
-  const mirror = objectOf(traffic.mirror);
-  const mirrorVersion = stringOf(mirror?.version);
-  const mirrorPercent = numberOf(mirror?.percent);
-  const version = stringOf(traffic.version);
-  const result: ReportTraffic = { weights };
-  if (mirrorVersion && mirrorPercent !== undefined) result.mirror = { version: mirrorVersion, percent: mirrorPercent };
-  if (version) result.version = version;
-  return Object.keys(weights).length > 0 || result.mirror || version ? result : undefined;
-}
+export const trafficOf = recordedTraffic;
 
 /** "41 50%, 42 50%, mirror 42 100%"; a version alone when no weights were recorded. */
 export function describeReportTraffic(traffic: ReportTraffic | undefined): string {

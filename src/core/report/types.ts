@@ -3,6 +3,7 @@
  * rendered by the Markdown, HTML and JSON renderers (and the side panel's timeline). Plain data:
  * strings as they were recorded (renderers escape them), numbers, ISO times.
  */
+import type { RecordedTraffic } from '../ledger/fields';
 import type { LedgerVerifyResult } from '../ledger/verify';
 
 /** Which entries a report covers, as asked for. */
@@ -29,12 +30,8 @@ export interface ReportScope {
 }
 
 /** Traffic as recorded: weights in percent per version, and the mirrored share. */
-export interface ReportTraffic {
-  weights: Record<string, number>;
-  mirror?: { version: string; percent: number };
-  /** The version an entry names when it records no weights (`to: { version }`). */
-  version?: string;
-}
+/** A traffic state as an entry recorded it. */
+export type ReportTraffic = RecordedTraffic;
 
 export interface TimelineRow {
   seq: number;
