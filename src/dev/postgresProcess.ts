@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 
 import { freePort } from './prometheusProcess';
-import { startWatchedProcess, type WatchedProcess } from './watchedProgram';
+import { startWatchedProcess } from './watchedProcess';
 
 /** A throw-away PostgreSQL cluster on 127.0.0.1, for the flag service of `rollgate dev` and tests. */
 export interface PostgresProcess {
@@ -127,9 +127,9 @@ async function startCluster(setup: { binDir: string; port: number; user: { uid: 
     rmSync(dataDir, { recursive: true, force: true });
     throw error;
   }
-  const server: WatchedProcess = await startWatchedProcess({
+  const server = await startWatchedProcess({
     name: 'PostgreSQL',
-    command: join(setup.binDir, 'postgres'),
+    bin: join(setup.binDir, 'postgres'),
     args: [
       '-D',
       cluster,
@@ -151,7 +151,7 @@ async function startCluster(setup: { binDir: string; port: number; user: { uid: 
     user: setup.user,
     // SIGINT is PostgreSQL's fast shutdown; SIGTERM would wait for clients to disconnect.
     stopSignal: 'SIGINT',
-    removeWhenDone: dataDir,
+    tempDir: dataDir,
   });
   const deadline = Date.now() + setup.startTimeoutMs;
   for (;;) {

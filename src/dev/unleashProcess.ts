@@ -5,7 +5,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 
 import { freePort } from './prometheusProcess';
-import { startWatchedProcess, type WatchedProcess } from './watchedProgram';
+import { startWatchedProcess } from './watchedProcess';
 
 /** The Unleash release Rollgate is tested against (`test/harness/ensureUnleash.sh` installs it). */
 export const UNLEASH_VERSION = '8.2.0';
@@ -89,9 +89,9 @@ export async function startUnleash(options: UnleashStartOptions): Promise<Unleas
 async function startOnce(options: UnleashStartOptions, port: number): Promise<UnleashProcess> {
   const adminToken = options.adminToken ?? `*:*.${randomBytes(24).toString('hex')}`;
   const url = `http://127.0.0.1:${port}`;
-  const server: WatchedProcess = await startWatchedProcess({
+  const server = await startWatchedProcess({
     name: 'Unleash',
-    command: options.node,
+    bin: options.node,
     args: ['dist/server.js'],
     cwd: join(options.installDir, 'node_modules', 'unleash-server'),
     // A clean environment: Unleash reads DATABASE_URL and many other variables, and one

@@ -128,18 +128,20 @@ async function revealCell(workbench: Workbench, index: number): Promise<Locator>
   const box = await list.boundingBox();
   if (!box) throw new Error('the notebook cell list is not on screen');
   await workbench.page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
-  // Cells run top to bottom, so the next one is always further down.
+  // A rendered row may still sit below the notebook's visible area (the list clips it): scroll
+  // until its editor and status bar (the top 100 px) are inside it: down when it is below (or not
+  // rendered yet), up when above.
   await waitFor(
     `code cell ${index + 1} on screen`,
     20_000,
     async () => {
-      if ((await cell.count()) > 0 && (await cell.isVisible())) return true;
-      await workbench.page.mouse.wheel(0, 300);
+      const [cellBox, listBox] = (await cell.count()) > 0 ? await Promise.all([cell.boundingBox(), list.boundingBox()]) : [null, null];
+      if (cellBox && listBox && cellBox.y >= listBox.y && cellBox.y + Math.min(cellBox.height, 100) <= listBox.y + listBox.height) return true;
+      await workbench.page.mouse.wheel(0, cellBox && listBox && cellBox.y < listBox.y ? -150 : 150);
       return undefined;
     },
     150,
   );
-  await cell.scrollIntoViewIfNeeded();
   return cell;
 }
 
