@@ -2,9 +2,8 @@ import * as vscode from 'vscode';
 
 import { errorMessage } from '../core/errors';
 import { verifyLedgerFile } from '../core/ledger/index';
-import { describeTraffic } from '../core/rollout/traffic';
 import { planDigest, validatePlan } from '../core/plan/validate';
-import { DryRunTraffic, MemoryStateStore, RolloutEngine, unreadMetrics, VirtualClock } from '../core/rollout/index';
+import { createDryRun } from '../core/rollout/index';
 import { editorRecordFor, workspaceRecord } from './recordLocation';
 import { RUNBOOK_NOTEBOOK_TYPE } from './runbookSerializer';
 
@@ -54,26 +53,12 @@ export function registerPlanCommands(log: vscode.LogOutputChannel): vscode.Dispo
     const text = await planText(uri);
     const { plan } = validatePlan(text);
     if (!plan) return validate(uri);
-    const traffic = new DryRunTraffic(plan.model.baseline.version);
-    const clock = new VirtualClock();
-    const engine = await RolloutEngine.create({
-      plan,
-      planDigest: planDigest(text),
-      traffic,
-      metrics: unreadMetrics,
-      clock,
-      stateStore: new MemoryStateStore(),
-      actor: 'dry-run',
-      autoApprove: true,
-      progressIntervalMs: Infinity,
-    });
-    const lines: string[] = [vscode.l10n.t('Dry run of {0} ({1}): nothing is sent; guardrails are not measured.', plan.metadata.name, plan.metadata.service)];
-    engine.onEvent((event) => {
-      if (event.kind === 'measured' || event.kind === 'baking') return;
-      if (event.kind === 'traffic-set') {
-        const call = traffic.calls.at(-1);
-        lines.push(`${event.stage ?? ''}: would send PUT traffic ${describeTraffic(call?.weights ? { weights: call.weights, ...(call.mirror ? { mirror: call.mirror } : {}) } : undefined)}`);
-      } else lines.push(`${event.stage ? `${event.stage}: ` : ''}${event.message}`);
+    const { engine, headline, retell } = await createDryRun(plan, planDigest(text));
+    const lines: string[] = [headline];
+    engine.onEvent((raw) => {
+      if (raw.kind === 'measured' || raw.kind === 'baking') return;
+      const event = retell(raw);
+      lines.push(`${event.stage ? `${event.stage}: ` : ''}${event.message}`);
     });
     const final = await engine.run();
     lines.push(vscode.l10n.t('Result: {0}.', final.status));

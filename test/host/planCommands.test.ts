@@ -37,6 +37,17 @@ suite('plan commands', () => {
     );
   });
 
+  test('Dry run of a plan with feature flags says what it would set, as the CLI does (one core set-up)', async () => {
+    const editor = await openFixture('churn-flags.rollout.yaml');
+    const result = await vscode.commands.executeCommand<DryRunResult>('rollgate.plan.dryRun', editor.document.uri);
+    assert.strictEqual(result.ok, true);
+    assert.match(result.lines[0] ?? '', /nothing is sent; guardrails are not measured; feature flags are taken to start off/, result.lines.join('\n'));
+    assert.ok(
+      result.lines.some((line) => line.includes('would set feature flags on')),
+      result.lines.join('\n'),
+    );
+  });
+
   test("the plan's first line offers Validate, Dry run, Start rollout and Export", async () => {
     const editor = await openFixture('churn-canary.rollout.yaml');
     const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', editor.document.uri);

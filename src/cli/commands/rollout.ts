@@ -2,7 +2,6 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 
 import { errorMessage } from '../../core/errors';
-import { describeFlagEndpoint, DryRunFlagProvider, flagProviderCapabilities, RolloutFlags } from '../../core/flags/index';
 import { formatNumber } from '../../core/guardrails/index';
 import { recordLocationOf } from '../../core/ledger/index';
 import type { DeliveryRecord } from '../../core/notify/index';
@@ -10,20 +9,17 @@ import { parseDuration, type Plan } from '../../core/plan/schema';
 import {
   checkMetricRecording,
   connectMetrics,
+  createDryRun,
   describeDevFaults,
   describeTraffic,
   drillBoundMs,
   DrillNotPossibleError,
-  DryRunTraffic,
   LockHeldError,
-  MemoryStateStore,
   openRollout,
   RecordedMetrics,
   RolloutConflictError,
-  RolloutEngine,
   StoredStateUnreadableError,
   unreadMetrics,
-  VirtualClock,
   type DrillResult,
   type MetricSource,
   type RolloutEvent,
@@ -228,48 +224,19 @@ async function dryRun(plan: Plan, digest: string, options: Options, io: CliIo): 
     metrics = new RecordedMetrics(recording as Record<string, Record<string, (number | null)[]>>);
   }
   if (options.readMetrics) metrics = (await needingSecrets(() => connectMetrics(plan, cliSecrets(io)))).metrics;
-  const traffic = new DryRunTraffic(plan.model.baseline.version);
-  const clock = new VirtualClock();
+  const metricsNote = options.metricsFile ? 'guardrails read the recording' : options.readMetrics ? `guardrails read the current values from ${plan.endpoints.metrics.url}` : 'guardrails are not measured';
+  const { engine, traffic, flagCalls, clock, headline, retell } = await createDryRun(plan, digest, metrics, metricsNote);
   const startedAt = clock.now();
-  // Flags are not read either: the dry run starts each one off, without a gradual rollout.
-  const flagEndpoint = plan.endpoints.flags;
-  const flagCalls = flagEndpoint && plan.flags?.length ? new DryRunFlagProvider(describeFlagEndpoint(flagEndpoint), flagProviderCapabilities[flagEndpoint.type], flagEndpoint.type) : undefined;
-  const engine = await RolloutEngine.create({
-    plan,
-    planDigest: digest,
-    traffic,
-    metrics,
-    ...(flagCalls && plan.flags ? { flags: new RolloutFlags(flagCalls, plan.flags, { sleep: (ms, signal) => clock.sleep(ms, signal) }) } : {}),
-    clock,
-    stateStore: new MemoryStateStore(),
-    actor: 'dry-run',
-    // A dry run shows the gate, then carries on as if it were approved.
-    autoApprove: true,
-    progressIntervalMs: Infinity,
-  });
   const decisions: { at: string; kind: string; message: string }[] = [];
   const print = eventPrinter(io, options, () => startedAt);
-  engine.onEvent((event) => {
-    if (event.kind === 'traffic-set') {
-      const call = traffic.calls.at(-1);
-      event = {
-        ...event,
-        message: `would send PUT traffic ${describeTraffic(call?.weights ? { weights: call.weights, ...(call.mirror ? { mirror: call.mirror } : {}) } : undefined)} (Idempotency-Key ${call?.idempotencyKey ?? '?'})`,
-      };
-    }
-    // With flags, the traffic call is reported when it is done, before the flags are restored.
-    const rollbackCall = `would send POST rollback to ${event.snapshot.rollbackTo}: ${event.snapshot.rollback?.reason ?? ''}`;
-    if (event.kind === 'rollback-traffic-done') event = { ...event, message: rollbackCall };
-    if (event.kind === 'rolled-back') event = { ...event, message: flagCalls ? `would record the rollback to ${event.snapshot.rollbackTo} with the traffic and the flags in one ledger entry` : rollbackCall };
-    if (event.kind === 'waiting-approval') event = { ...event, message: `${event.message} (a dry run continues as if approved)` };
-    if (event.kind === 'flags-set') event = { ...event, message: `would set ${event.message.replace(/^feature flags (set|restored) on/, 'feature flags on')}` };
+  engine.onEvent((raw) => {
+    const event = retell(raw);
     decisions.push({ at: event.at, kind: event.kind, message: event.message });
     print(event);
   });
   if (options.format === 'text')
-    io.stdout(
-      `Dry run of ${plan.metadata.name} (${plan.metadata.service}): nothing is sent${options.metricsFile ? '; guardrails read the recording' : options.readMetrics ? `; guardrails read the current values from ${plan.endpoints.metrics.url}` : '; guardrails are not measured'}${flagCalls ? '; feature flags are taken to start off, without a gradual rollout' : ''}.\n`,
-    );
+    io.stdout(`${headline}
+`);
   // Ctrl-C stops a dry run as it stops a live one: paused, exit 3.
   void io.interrupted?.then(() => void engine.pause('interrupted from the command line'));
   const final = await engine.run();

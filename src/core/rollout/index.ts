@@ -18,3 +18,4 @@ export * from './drill';
 export * from './manualRollback';
 export * from './planFacts';
 export * from './digestCheck';
+export * from './dryRunSession';
