@@ -204,7 +204,9 @@ function readBlock(text: string, from: number, to: number, folded: boolean): (Bu
   }
   let indent = explicit > 0 ? parentIndent(text, from) + explicit : -1;
   if (indent < 0) {
-    const first = lines.find((line) => /\S/.test(text.slice(line.start, line.end)));
+    // The first line with anything but spaces sets the indentation; a tab is content there, as
+    // in YAML (only spaces indent), so a line of spaces and a tab is not blank.
+    const first = lines.find((line) => /[^ ]/.test(text.slice(line.start, line.end)));
     const spaces = (line: { start: number; end: number }) => /^ */.exec(text.slice(line.start, line.end))![0].length;
     // Only blank lines: they are all empty, however many spaces they hold.
     indent = first ? spaces(first) : Math.max(0, ...lines.map(spaces));

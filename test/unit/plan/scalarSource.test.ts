@@ -67,6 +67,15 @@ describe('yamlScalarSource', () => {
     );
   });
 
+  it('a block scalar whose first line is spaces and a tab takes its indentation there (the tab is content)', () => {
+    // Found by the property above (seed 700152027): only spaces indent in YAML.
+    const text = 'guardrails:\n  - name: g\n    query: |-\n      \t\n       a\n';
+    const source = yamlScalarSource(text, queryNode(text, false))!;
+    expect(source?.value).toBe('\t\n a');
+    expect(text.slice(sourceSpan(source, 0, 1).start, sourceSpan(source, 0, 1).end)).toBe('\t');
+    expect(text.slice(sourceSpan(source, 2, 4).start, sourceSpan(source, 2, 4).end)).toBe(' a');
+  });
+
   it('marks exact source spans in a double-quoted scalar with escapes', () => {
     const text = 'query: "a\\u0062\\"c\\\\d"\n';
     const source = yamlScalarSource(text, parseDocument(text).get('query', true))!;
