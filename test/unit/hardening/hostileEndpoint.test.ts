@@ -105,11 +105,13 @@ describe('a decompression bomb', () => {
   });
 
   it('cannot outlast the timeout: a body that keeps arriving is cut at the deadline', async () => {
-    // Compressed zeros trickled forever: decoding never ends by itself.
+    // Compressed zeros trickled forever: decoding never ends by itself. Slowly enough (64 KiB of
+    // decoded zeros every 100 ms: 32 MB after 51 s) that only the deadline can end it, even on a
+    // machine so loaded that the client's timer fires seconds late.
     const server = await serve((_request, response) => {
       response.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' });
       const member = gzipSync(Buffer.alloc(64 * 1024));
-      const timer = setInterval(() => response.write(member), 20);
+      const timer = setInterval(() => response.write(member), 100);
       response.on('close', () => clearInterval(timer));
     });
     const started = Date.now();
