@@ -167,20 +167,7 @@ async function scrollCellUp(workbench: Workbench, index: number): Promise<void> 
  */
 async function runCell(workbench: Workbench, index: number): Promise<void> {
   const cell = await revealCell(workbench, index);
-  // The run button shows for the focused or hovered cell: click the cell's text, then the button.
-  await cell.locator('.monaco-editor .view-lines').first().click();
-  const runButton = cell.locator('.run-button-container .action-label').first();
-  await waitFor(
-    `the run button of code cell ${index + 1}`,
-    10_000,
-    async () => {
-      await cell.hover();
-      if (!(await runButton.isVisible())) return undefined;
-      await runButton.click({ timeout: 2_000 });
-      return true;
-    },
-    200,
-  );
+  await workbench.clickRunButton(cell, `code cell ${index + 1}`);
   const kernelPick = workbench.page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: 'Rollgate' }).first();
   // Either the cell starts (or ends) running, or the kernel picker asks first.
   const seen = await waitFor('the cell to run or a kernel picker', 15_000, async () => {
@@ -339,19 +326,8 @@ async function runReadingCells(workbench: Workbench, stack: DevStack): Promise<v
 
 /** The side panel's live picture of the runbook's plan shows the traffic the cell set (42 5%). */
 async function livePictureFollows(workbench: Workbench): Promise<void> {
-  await workbench.runCommand('Rollgate: Open Rollout Panel');
-  // The panel's page is the frame holding select#plan (the notebook's outputs are webviews too).
-  const panel = await waitFor('the side panel page', 30_000, async () => {
-    for (const frame of workbench.page.frames())
-      if (
-        await frame
-          .locator('select#plan')
-          .count()
-          .catch(() => 0)
-      )
-        return frame;
-    return undefined;
-  });
+  // The notebook's outputs are webviews too: the panel is found by its plan list.
+  const panel = await workbench.rolloutPanelAmongWebviews();
   const select = panel.locator('select#plan');
   const planId = await waitFor(`${PLAN_FILE} in the plan list`, 20_000, async () => {
     const options = await select.locator('option').evaluateAll((nodes) => nodes.map((node) => ({ value: (node as HTMLOptionElement).value, text: node.textContent ?? '' })));
@@ -489,18 +465,8 @@ async function runAllRevealsEachConfirmation(workbench: Workbench, stack: DevSta
 
 /** The rollback the cell made shows in the panel's changelog as a rollback, with its reason and a link to the cell. */
 async function runbookRollbackInPanel(workbench: Workbench): Promise<void> {
-  await workbench.runCommand('Rollgate: Open Rollout Panel');
-  const panel = await waitFor('the side panel page', 30_000, async () => {
-    for (const frame of workbench.page.frames())
-      if (
-        await frame
-          .locator('select#plan')
-          .count()
-          .catch(() => 0)
-      )
-        return frame;
-    return undefined;
-  });
+  // The notebook's outputs are webviews too: the panel is found by its plan list.
+  const panel = await workbench.rolloutPanelAmongWebviews();
   const entry = panel.locator('li.entry[data-action="rollback"]').first();
   await entry.waitFor({ timeout: 20_000 });
   if (!(await entry.locator('.entry-body').isVisible())) await entry.locator('summary').click();
@@ -512,8 +478,7 @@ async function runbookRollbackInPanel(workbench: Workbench): Promise<void> {
   await link.scrollIntoViewIfNeeded();
   await workbench.page.screenshot({ path: path.join(screenshotsDir, 'runbook-rollback-in-panel.png') });
   // The link opens the runbook at that cell.
-  await workbench.page.locator('.tab', { hasText: RUNBOOK_FILE }).locator('.tab-actions .action-label').first().click();
-  await workbench.page.locator('.tab', { hasText: RUNBOOK_FILE }).waitFor({ state: 'detached', timeout: 10_000 });
+  await workbench.closeTab(RUNBOOK_FILE);
   await link.click();
   await workbench.page.locator(`.tabs-container .tab.active[aria-label*="${RUNBOOK_FILE}"]`).waitFor({ timeout: 20_000 });
   await waitFor('the rollback cell revealed and selected', 15_000, async () => {

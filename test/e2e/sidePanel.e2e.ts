@@ -7,23 +7,17 @@
 // rollback entry opened).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { FrameLocator } from 'playwright-core';
 import { HaproxyTraffic } from '../../src/core/backends/haproxy/index';
 import { Ledger } from '../../src/core/ledger/index';
 import { startDevStack } from '../../src/dev/index';
 import { repoRoot, waitFor } from '../harness/vscodeServer';
 import { sidePanelDrillPlan } from '../host/sidePanelPlan';
 import type { E2eCheck } from './planEditor.e2e';
-import { ExpectationError, type Workbench } from './workbench';
+import { ExpectationError } from './workbench';
 
 const PLAN_FILE = 'e2e-side-panel.rollout.yaml';
 const HAPROXY_PLAN_FILE = 'e2e-side-panel-haproxy.rollout.yaml';
 const screenshotsDir = path.join(repoRoot, 'test/e2e/screenshots');
-
-/** The panel's document: VS Code nests a webview's page in two iframes. */
-function panelFrame(workbench: Workbench): FrameLocator {
-  return workbench.page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
-}
 
 export const sidePanelChecks: E2eCheck[] = [
   {
@@ -35,8 +29,7 @@ export const sidePanelChecks: E2eCheck[] = [
         if (!stack.prometheusUrl) throw new Error(`rollgate dev started without Prometheus: ${stack.notices.join(' ')}`);
         fs.writeFileSync(path.join(workbench.workspaceFolder(), PLAN_FILE), sidePanelDrillPlan({ name: 'e2e-side-panel', deploymentUrl: stack.deploymentUrl, prometheusUrl: stack.prometheusUrl }));
 
-        await workbench.runCommand('Rollgate: Open Rollout Panel');
-        const panel = panelFrame(workbench);
+        const panel = await workbench.rolloutPanel();
         const select = panel.locator('select#plan');
         await select.waitFor({ state: 'visible', timeout: 30_000 });
         const planId = await waitFor(`${PLAN_FILE} in the plan list`, 20_000, async () => {
@@ -146,14 +139,7 @@ export const sidePanelChecks: E2eCheck[] = [
           path.join(workbench.workspaceFolder(), HAPROXY_PLAN_FILE),
           sidePanelDrillPlan({ name: 'e2e-side-panel-haproxy', deploymentUrl: stack.haproxy.runtimeUrl, prometheusUrl: stack.prometheusUrl, haproxy: true }),
         );
-        const panel = panelFrame(workbench);
-        if (
-          !(await panel
-            .locator('select#plan')
-            .isVisible()
-            .catch(() => false))
-        )
-          await workbench.runCommand('Rollgate: Open Rollout Panel');
+        const panel = await workbench.rolloutPanel();
         const select = panel.locator('select#plan');
         await select.waitFor({ state: 'visible', timeout: 30_000 });
         const planId = await waitFor(`${HAPROXY_PLAN_FILE} in the plan list`, 20_000, async () => {
@@ -219,14 +205,7 @@ export const sidePanelChecks: E2eCheck[] = [
         lineage,
       }));
       await ledger.appendMany(batch);
-      const panel = panelFrame(workbench);
-      if (
-        !(await panel
-          .locator('select#plan')
-          .isVisible()
-          .catch(() => false))
-      )
-        await workbench.runCommand('Rollgate: Open Rollout Panel');
+      const panel = await workbench.rolloutPanel();
       const rows = panel.locator('ol.changelog > li.entry');
       await waitFor('the newest generated entries in the changelog', 20_000, async () =>
         (await rows.first().innerText()).includes('traffic-change') || (await rows.first().innerText()).includes('promote') ? true : undefined,

@@ -5,30 +5,18 @@
 // Screenshots: side-panel-timeline.png (the panel's timeline) and report-html.png (the report).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { FrameLocator } from 'playwright-core';
 import { repoRoot, waitFor } from '../harness/vscodeServer';
 import type { E2eCheck } from './planEditor.e2e';
-import { ExpectationError, type Workbench } from './workbench';
+import { ExpectationError } from './workbench';
 
 const screenshotsDir = path.join(repoRoot, 'test/e2e/screenshots');
-
-function panelFrame(workbench: Workbench): FrameLocator {
-  return workbench.page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
-}
 
 export const timelineChecks: E2eCheck[] = [
   {
     name: 'the side panel shows the drill run timeline, exports its HTML report (shown in a tab, read in a browser) and opens the plan at a stage',
     screenshot: 'side-panel-timeline-after-export',
     async run(workbench) {
-      const panel = panelFrame(workbench);
-      if (
-        !(await panel
-          .locator('select#plan')
-          .isVisible()
-          .catch(() => false))
-      )
-        await workbench.runCommand('Rollgate: Open Rollout Panel');
+      const panel = await workbench.rolloutPanel();
       const timeline = panel.locator('section.timeline');
       await timeline.locator('li.timeline-row[data-action="rollback"]').waitFor({ timeout: 30_000 });
       const actions = await timeline.locator('li.timeline-row').evaluateAll((rows) => rows.map((row) => (row as HTMLElement).dataset.action ?? ''));
@@ -64,8 +52,7 @@ export const timelineChecks: E2eCheck[] = [
       });
       if (!shownTitle.includes('churn-scorer')) throw new ExpectationError('the report tab shows the report of the run', 'Rollout report: churn-scorer…', shownTitle);
       await workbench.page.screenshot({ path: path.join(screenshotsDir, 'report-tab.png') });
-      await reportTab.locator('.tab-actions .action-label').first().click();
-      await reportTab.waitFor({ state: 'detached', timeout: 10_000 });
+      await workbench.closeTab(`Report: ${path.basename(reportFile)}`);
       const browser = await workbench.page.context().newPage();
       try {
         const requested: string[] = [];

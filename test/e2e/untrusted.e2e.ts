@@ -108,20 +108,7 @@ export const untrustedChecks: E2eCheck[] = [
           );
         });
 
-        // The run button, as a person clicks it (it shows for the hovered or focused cell).
-        await cell.locator('.monaco-editor .view-lines').first().click();
-        const runButton = cell.locator('.run-button-container .action-label').first();
-        await waitFor(
-          'the run button of the cell',
-          10_000,
-          async () => {
-            await cell.hover();
-            if (!(await runButton.isVisible())) return undefined;
-            await runButton.click({ timeout: 2_000 });
-            return true;
-          },
-          200,
-        );
+        await workbench.clickRunButton(cell, 'the cell');
 
         // Whatever intervenes: VS Code's trust dialog, a kernel picker, or the controller's own error output.
         const dialog = page.locator('.monaco-dialog-box');
@@ -184,7 +171,7 @@ export const untrustedChecks: E2eCheck[] = [
         // run gone ahead, no dialog would come). Decline that one too with Escape.
         if (intervention.startsWith('VS Code asked')) {
           await cell.hover();
-          await runButton.click({ timeout: 5_000 });
+          await cell.locator('.run-button-container .action-label').first().click({ timeout: 5_000 });
           const again = await waitFor(
             'the trust question again on a second click',
             15_000,

@@ -1,6 +1,6 @@
 // What a person does in the VS Code window, as Playwright steps that wait on the DOM with
 // deadlines (never fixed sleeps). Selectors are VS Code's own workbench classes.
-import type { Locator, Page } from 'playwright-core';
+import type { Frame, FrameLocator, Locator, Page } from 'playwright-core';
 import { waitFor } from '../harness/vscodeServer';
 
 /** A failed expectation that knows what was expected and what was found on screen. */
@@ -37,6 +37,62 @@ export class Workbench {
     const folder = new URL(this.page.url()).searchParams.get('folder');
     if (!folder) throw new Error(`the workbench URL names no folder: ${this.page.url()}`);
     return folder;
+  }
+
+  /**
+   * The Rollgate side panel's document (VS Code nests a webview's page in two iframes), opened
+   * through the palette when it is not on screen. Only while no other webview is open: a notebook's
+   * outputs are webviews too (see {@link rolloutPanelAmongWebviews}).
+   */
+  async rolloutPanel(): Promise<FrameLocator> {
+    const panel = this.page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
+    if (
+      !(await panel
+        .locator('select#plan')
+        .isVisible()
+        .catch(() => false))
+    )
+      await this.runCommand('Rollgate: Open Rollout Panel');
+    return panel;
+  }
+
+  /** Opens the side panel and finds its page among all webview frames: the one holding select#plan. */
+  async rolloutPanelAmongWebviews(): Promise<Frame> {
+    await this.runCommand('Rollgate: Open Rollout Panel');
+    return waitFor('the side panel page', 30_000, async () => {
+      for (const frame of this.page.frames()) {
+        const holdsPanel = await frame
+          .locator('select#plan')
+          .count()
+          .catch(() => 0);
+        if (holdsPanel) return frame;
+      }
+      return undefined;
+    });
+  }
+
+  /** Closes the editor tab labelled `label` with its close button and waits until it is gone. */
+  async closeTab(label: string): Promise<void> {
+    const tab = this.page.locator('.tab', { hasText: label });
+    await tab.locator('.tab-actions .action-label').first().click();
+    await tab.waitFor({ state: 'detached', timeout: 10_000 });
+  }
+
+  /** Clicks a notebook cell's run button as a person does: it shows for the focused or hovered cell. */
+  async clickRunButton(cell: Locator, what: string): Promise<void> {
+    await cell.locator('.monaco-editor .view-lines').first().click();
+    const runButton = cell.locator('.run-button-container .action-label').first();
+    await waitFor(
+      `the run button of ${what}`,
+      10_000,
+      async () => {
+        await cell.hover();
+        if (!(await runButton.isVisible())) return undefined;
+        await runButton.click({ timeout: 2_000 });
+        return true;
+      },
+      200,
+    );
   }
 
   /** Runs a command by its palette title (F1), as a person would. */
