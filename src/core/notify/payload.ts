@@ -5,7 +5,8 @@ import type { ContextBlock, HeaderBlock, KnownBlock, SectionBlock } from '@slack
 
 import type { LedgerEntry, LedgerEvidence, LedgerTraffic } from '../ledger/types';
 import type { NotifyEventKind } from '../plan/notifySchema';
-import { describeBound, describeReportTraffic, formatValue, objectOf, objectsOf, oneLine, stringOf, trafficOf } from '../report/text';
+import { describeBound, describeReportTraffic, formatValue, oneLine } from '../report/text';
+import { objectOf, objectsOf, recordedTraffic, stringOf } from '../ledger/fields';
 
 /** The plan a notifier sends for (the ledger entries carry only its digest). */
 export interface NotifyPlanInfo {
@@ -147,8 +148,8 @@ export function slackMessage(document: NotificationDocument): SlackMessage {
     blocks.push(reason);
   }
   const field = (label: string, value: string) => ({ type: 'mrkdwn' as const, text: fit(`*${label}*\n${text(value, 1900)}`, 2000) });
-  const before = describeReportTraffic(trafficOf(document.traffic.before));
-  const after = describeReportTraffic(trafficOf(document.traffic.after));
+  const before = describeReportTraffic(recordedTraffic(document.traffic.before));
+  const after = describeReportTraffic(recordedTraffic(document.traffic.after));
   const fields = [
     field('Plan', `${document.plan.name}${document.plan.environment ? ` (${document.plan.environment})` : ''}`),
     ...(document.stage ? [field('Stage', document.stage)] : []),

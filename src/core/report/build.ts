@@ -1,6 +1,7 @@
 import { redact, type SecretValues } from '../ledger/redact';
 import { buildGuardrailSeries, buildJudgements } from './measurements';
-import { formatTime, shortId, stringOf } from './text';
+import { formatTime, shortId } from './text';
+import { stringOf } from '../ledger/fields';
 import { buildTimeline, collectLineage, reportOutcome } from './timeline';
 import type { LedgerCollection, ReportModel, ReportVerification } from './types';
 

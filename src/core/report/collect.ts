@@ -2,7 +2,7 @@
 // held whole), and verifies the file's hash chain so the report can say how far it is vouched for.
 import { readLinesBackward, readLinesForward } from '../ledger/lines';
 import { verifyLedgerFile } from '../ledger/verify';
-import { stringOf } from './text';
+import { stringOf } from '../ledger/fields';
 import type { CollectedEntry, LedgerCollection, ReportScope, ReportSelector } from './types';
 
 /** The selector matches nothing, or more than one run: the message says what to do. */

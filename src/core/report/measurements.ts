@@ -2,7 +2,8 @@
 // once (as a `guardrail-measurement` entry and again as the evidence of the promotion or breach it
 // led to); it is counted once, by guardrail, run and measurement time.
 import { compareRule, evidenceTable, measuresOf, mlKindOf, mlNote } from './mlEvidence';
-import { formatTime, numberOf, objectOf, objectsOf, stringOf } from './text';
+import { formatTime } from './text';
+import { numberOf, objectOf, objectsOf, stringOf } from '../ledger/fields';
 import type { CollectedEntry, GuardrailBoundText, GuardrailPoint, GuardrailSeries, JudgementRow } from './types';
 
 type Building = GuardrailSeries & { seen: Set<string>; deciding?: { extra: Record<string, unknown>; time: string; failed: boolean } };

@@ -2,7 +2,8 @@
 // is, the rule it is judged by, a one-line note per measurement, and the numbers behind the one
 // that decided (bucket shares, the test's figures, calibration bins) as a plain table both
 // renderers show. Everything is read from the ledger entry's `details.measurements[i]`, checked.
-import { formatValue, numberOf, objectOf, stringOf } from './text';
+import { formatValue } from './text';
+import { numberOf, objectOf, stringOf } from '../ledger/fields';
 import type { EvidenceTable, GuardrailBoundText } from './types';
 
 export type MlKind = 'drift' | 'compare' | 'calibration';

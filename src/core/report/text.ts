@@ -1,15 +1,9 @@
-// Small helpers the report's builder and renderers share: reading fields of entries that may have
-// been written (or altered) by anyone, and the plain-text forms of times, durations and traffic.
+// Small helpers the report's builder and renderers share: the plain-text forms of times, durations
+// and traffic. Fields of ledger entries are read with ../ledger/fields.
 import { formatValue, trafficText } from '../panel/model';
-import { recordedTraffic } from '../ledger/fields';
 import type { ReportTraffic } from './types';
 
-export { numberOf, objectOf, objectsOf, stringOf } from '../ledger/fields';
-
 export { formatValue };
-
-/** Weights, mirror and version of a recorded traffic state; undefined when it holds none. */
-export const trafficOf = recordedTraffic;
 
 /** "41 50%, 42 50%, mirror 42 100%"; a version alone when no weights were recorded. */
 export function describeReportTraffic(traffic: ReportTraffic | undefined): string {

@@ -2,7 +2,8 @@
 // reason), the runbook cell runs and notification deliveries among them, the time from the first
 // breach to traffic back on the known-good version, and how the run ended.
 import { describeLedgerFlagChange, recordedFlagChanges } from '../flags/describe';
-import { numberOf, objectOf, objectsOf, sameReportTraffic, soleVersion, stringOf, trafficOf, formatDuration } from './text';
+import { sameReportTraffic, soleVersion, formatDuration } from './text';
+import { numberOf, objectOf, objectsOf, recordedTraffic, stringOf } from '../ledger/fields';
 import type { CellRunRow, CollectedEntry, NotificationRow, ReportLineage, ReportOutcome, ReportRecovery, ReportScope, ReportTraffic, TimelineRow } from './types';
 
 /** Actions recorded once per measurement round: charted, not listed in the timeline. */
@@ -120,8 +121,8 @@ export function buildTimeline(entries: readonly CollectedEntry[]): TimelineParts
     const offsetMs = offsetOf(time);
     const outcome = outcomeOf(entry);
     const failed = outcome !== undefined && failedOutcomes.has(outcome);
-    const from = trafficOf(entry.from);
-    let to = trafficOf(entry.to);
+    const from = recordedTraffic(entry.from);
+    let to = recordedTraffic(entry.to);
     const cellRollback = action === 'cell-run' ? cellRollbackTarget(entry) : { isRollback: false };
     if (cellRollback.isRollback && cellRollback.to && cellSucceeded(entry)) to = { weights: { [cellRollback.to]: 100 } };
 
